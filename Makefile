@@ -1,0 +1,61 @@
+# Safeguarding learning hub. `make` lists the targets.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1:8000
+PYTEST_ARGS ?=
+
+.DEFAULT_GOAL := help
+.PHONY: help install system-deps run migrate seed lint check test test-sqlite test-postgres test-browser test-elasticsearch benchmarks clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-20s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+install: $(STAMP) ## Create the virtualenv and install the project with its test tools
+
+system-deps: ## Install Debian's chromium, postgresql and redis-server when missing (as root)
+	@sh .ci/system-deps.sh
+
+migrate: install
+	$(BIN)/python manage.py migrate --noinput
+
+seed: migrate ## Load the demo partnership (idempotent)
+	$(BIN)/python manage.py seed_demo
+
+run: seed ## Set up and serve the site with demo content on http://127.0.0.1:8000
+	$(BIN)/python manage.py runserver $(HOST)
+
+lint: install ## ruff
+	$(BIN)/ruff check .
+
+check: install ## Django system checks and missing migrations
+	$(BIN)/python manage.py check
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+test-sqlite: install system-deps ## The whole suite on SQLite (with browser and Elasticsearch tests)
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+test-postgres: install system-deps ## The whole suite again on a throwaway PostgreSQL cluster
+	$(BIN)/python -m tests.servers postgres -- $(BIN)/pytest -p no:randomly -m "not browser" $(PYTEST_ARGS)
+
+test-browser: install system-deps ## Only the browser tests (Playwright + Debian's Chromium)
+	$(BIN)/pytest -m browser $(PYTEST_ARGS)
+
+test-elasticsearch: install system-deps ## Only the search contract suite on osmem-server or ELASTICSEARCH_URL
+	$(BIN)/pytest -m elasticsearch $(PYTEST_ARGS)
+
+test: lint check test-sqlite test-postgres ## Everything CI runs: ruff, checks, SQLite and PostgreSQL suites
+
+benchmarks: install ## Print the tracker and search benchmarks' figures
+	$(BIN)/python manage.py benchmark_tracker
+	$(BIN)/python manage.py benchmark_search --recommendations 100000
+
+clean: ## Remove the virtualenv, the dev database and uploaded files
+	rm -rf $(VENV) db.sqlite3 media .test-media .pytest_cache

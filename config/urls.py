@@ -1,0 +1,49 @@
+from django.conf import settings
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from rest_framework.permissions import AllowAny
+from wagtail import urls as wagtail_urls
+from wagtail.admin import urls as wagtailadmin_urls
+from wagtail.api.v2.router import WagtailAPIRouter
+from wagtail.api.v2.views import PagesAPIViewSet
+from wagtail.contrib.sitemaps.views import sitemap
+from wagtail.documents import urls as wagtaildocs_urls
+
+from reviews.feeds import LatestLearningAtomFeed, LatestLearningFeed
+
+
+# Only pages: the documents and images endpoints would list files regardless of page privacy.
+class PublicPagesAPIViewSet(PagesAPIViewSet):
+    # Open to all; the viewset itself hides every page the requester may not open.
+    permission_classes = [AllowAny]
+
+
+api_router = WagtailAPIRouter("wagtailapi")
+api_router.register_endpoint("pages", PublicPagesAPIViewSet)
+
+urlpatterns = [
+    path("admin/", include(wagtailadmin_urls)),
+    path("documents/", include(wagtaildocs_urls)),
+    path("api/v2/", api_router.urls),
+    path("api/learning/", include("learning.api_urls")),
+    path("api/learning/", include("search.api_urls")),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(template_name="registration/login.html"),
+        name="login",
+    ),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("sitemap.xml", sitemap),
+    path("feeds/latest/", LatestLearningFeed(), name="feed_rss"),
+    path("feeds/latest/atom/", LatestLearningAtomFeed(), name="feed_atom"),
+    path("tracker/", include("learning.urls")),
+    path("search/", include("search.urls")),
+    path("", include("reviews.urls")),
+]
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+urlpatterns += [path("", include(wagtail_urls))]

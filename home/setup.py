@@ -1,0 +1,110 @@
+"""Puts the partnership's fixed structure in place after every migrate: roles, page permissions,
+the approval workflow, the home page and its two listings. Idempotent."""
+
+from django.contrib.auth.models import Group, Permission
+from django.db import transaction
+
+from learning import permissions
+
+EDITOR_PAGE_PERMISSIONS = ["add_page", "change_page"]
+MANAGER_PAGE_PERMISSIONS = ["add_page", "change_page", "publish_page", "delete_page"]
+WORKFLOW_NAME = "Partnership approval"
+
+
+def ensure_partnership_setup(sender=None, **kwargs):
+    with transaction.atomic():
+        groups = {
+            name: Group.objects.get_or_create(name=name)[0] for name in permissions.ROLE_GROUPS
+        }
+        home = _ensure_pages()
+        _ensure_admin_access(groups)
+        _ensure_page_permissions(groups, home)
+        _ensure_workflow(groups, home)
+
+
+def _ensure_pages():
+    from wagtail.models import Page, Site
+
+    from home.models import HomePage
+    from reviews.models import BriefingIndexPage, ReviewIndexPage
+
+    home = HomePage.objects.first()
+    if home is None:
+        root = Page.get_first_root_node()
+        # Wagtail's own migration leaves a plain welcome page as the default site's root.
+        for welcome in Page.objects.filter(depth=2, content_type__model="page"):
+            welcome.delete()
+        root.refresh_from_db()
+        home = root.add_child(instance=HomePage(title="Home", slug="home"))
+        site = Site.objects.filter(is_default_site=True).first()
+        if site:
+            site.root_page = home
+            site.save()
+        else:
+            Site.objects.create(hostname="localhost", root_page=home, is_default_site=True)
+    if not ReviewIndexPage.objects.exists():
+        home.add_child(instance=ReviewIndexPage(title="Reviews", slug="reviews"))
+    if not BriefingIndexPage.objects.exists():
+        home.add_child(instance=BriefingIndexPage(title="7-minute briefings", slug="briefings"))
+    return home
+
+
+def _ensure_admin_access(groups):
+    access_admin = Permission.objects.get(codename="access_admin")
+    for name in (
+        permissions.BUSINESS_UNIT,
+        permissions.BUSINESS_MANAGERS,
+        permissions.ADMINISTRATORS,
+    ):
+        groups[name].permissions.add(access_admin)
+    docs = Permission.objects.filter(
+        content_type__app_label="wagtaildocs",
+        codename__in=["add_document", "change_document", "choose_document"],
+    )
+    for name in (
+        permissions.BUSINESS_UNIT,
+        permissions.BUSINESS_MANAGERS,
+        permissions.ADMINISTRATORS,
+    ):
+        groups[name].permissions.add(*docs)
+    snippets = Permission.objects.filter(
+        content_type__app_label="learning",
+        content_type__model__in=["theme", "agency"],
+    )
+    for name in (
+        permissions.BUSINESS_UNIT,
+        permissions.BUSINESS_MANAGERS,
+        permissions.ADMINISTRATORS,
+    ):
+        groups[name].permissions.add(*snippets)
+
+
+def _ensure_page_permissions(groups, home):
+    from wagtail.models import GroupPagePermission
+
+    wanted = {
+        permissions.BUSINESS_UNIT: EDITOR_PAGE_PERMISSIONS,
+        permissions.BUSINESS_MANAGERS: MANAGER_PAGE_PERMISSIONS,
+        permissions.ADMINISTRATORS: MANAGER_PAGE_PERMISSIONS,
+    }
+    for group_name, codenames in wanted.items():
+        for codename in codenames:
+            GroupPagePermission.objects.get_or_create(
+                group=groups[group_name],
+                page=home,
+                permission=Permission.objects.get(
+                    content_type__app_label="wagtailcore", codename=codename
+                ),
+            )
+
+
+def _ensure_workflow(groups, home):
+    from wagtail.models import GroupApprovalTask, Workflow, WorkflowPage, WorkflowTask
+
+    workflow, _ = Workflow.objects.get_or_create(name=WORKFLOW_NAME)
+    task = GroupApprovalTask.objects.filter(name="Business manager approval").first()
+    if task is None:
+        task = GroupApprovalTask.objects.create(name="Business manager approval")
+    task.groups.set([groups[permissions.BUSINESS_MANAGERS]])
+    WorkflowTask.objects.get_or_create(workflow=workflow, task=task, defaults={"sort_order": 0})
+    WorkflowPage.objects.update_or_create(page=home, defaults={"workflow": workflow})

@@ -1,0 +1,208 @@
+"""Agency actions and their append-only history: progress updates, extensions, assurance."""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class AgencyActionQuerySet(models.QuerySet):
+    def outstanding(self):
+        return self.exclude(status__in=AgencyAction.Status.finished())
+
+    def overdue(self, today=None):
+        today = today or timezone.localdate()
+        return self.outstanding().filter(current_due_date__lt=today)
+
+    def due_within(self, days, today=None):
+        today = today or timezone.localdate()
+        return self.outstanding().filter(
+            current_due_date__gte=today, current_due_date__lte=today + timezone.timedelta(days=days)
+        )
+
+    def slipped(self):
+        """Actions whose revised due date is later than the one first agreed."""
+        return self.filter(current_due_date__gt=models.F("original_due_date"))
+
+    def complete_unassured(self):
+        return self.filter(status=AgencyAction.Status.COMPLETE)
+
+    def assured(self):
+        return self.filter(status=AgencyAction.Status.ASSURED)
+
+    def for_agencies(self, agencies):
+        return self.filter(agency__in=agencies)
+
+
+class AgencyAction(models.Model):
+    """What one agency is doing about one recommendation or Section 11 gap."""
+
+    class Status(models.TextChoices):
+        NOT_STARTED = "not_started", "Not started"
+        IN_PROGRESS = "in_progress", "In progress"
+        COMPLETE = "complete", "Complete"
+        ASSURED = "assured", "Assured"
+        CLOSED = "closed", "Closed – superseded / not accepted"
+
+        @classmethod
+        def finished(cls):
+            return [cls.ASSURED, cls.CLOSED]
+
+    class RAG(models.TextChoices):
+        RED = "red", "Red"
+        AMBER = "amber", "Amber"
+        GREEN = "green", "Green"
+
+    recommendation = models.ForeignKey(
+        "learning.Recommendation",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="actions",
+    )
+    agency = models.ForeignKey("learning.Agency", on_delete=models.PROTECT, related_name="actions")
+    description = models.TextField()
+    lead_officer = models.CharField(max_length=200, blank=True)
+    original_due_date = models.DateField(help_text="Never changed: slippage stays visible.")
+    # The current_* fields mirror the latest progress update so lists can filter and sort on them.
+    current_due_date = models.DateField()
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.NOT_STARTED)
+    rag = models.CharField(max_length=10, choices=RAG.choices, blank=True)
+    rag_set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    rag_set_at = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    objects = AgencyActionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["current_due_date", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recommendation", "agency"],
+                condition=models.Q(recommendation__isnull=False),
+                name="one_action_per_agency_per_recommendation",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["agency", "status"]),
+            models.Index(fields=["status", "current_due_date"]),
+        ]
+
+    def __str__(self):
+        return f"{self.agency.short_name}: {self.description[:60]}"
+
+    @property
+    def is_overdue(self):
+        return (
+            self.status not in self.Status.finished()
+            and self.current_due_date < timezone.localdate()
+        )
+
+    @property
+    def has_slipped(self):
+        return self.current_due_date > self.original_due_date
+
+
+class ProgressUpdate(models.Model):
+    """One dated entry in an action's history. Append-only: never edited, never deleted."""
+
+    class Kind(models.TextChoices):
+        UPDATE = "update", "Progress update"
+        EXTENSION = "extension", "Extension decision"
+        ASSURANCE = "assurance", "Assurance"
+        CHALLENGE = "challenge", "Challenge"
+        CREATED = "created", "Action created"
+
+    action = models.ForeignKey(AgencyAction, on_delete=models.PROTECT, related_name="updates")
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.UPDATE)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="progress_updates",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    note = models.TextField(blank=True, help_text="Markdown.")
+    status = models.CharField(max_length=20, choices=AgencyAction.Status.choices)
+    rag = models.CharField(max_length=10, choices=AgencyAction.RAG.choices, blank=True)
+    due_date = models.DateField(help_text="The action's due date after this update.")
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        get_latest_by = ["created_at", "pk"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} on {self.action_id} at {self.created_at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("Progress updates are append-only and cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("Progress updates are append-only and cannot be deleted.")
+
+
+class EvidenceFile(models.Model):
+    update = models.ForeignKey(ProgressUpdate, on_delete=models.PROTECT, related_name="evidence")
+    file = models.FileField(upload_to="evidence/%Y/%m/")
+    original_name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+
+    def __str__(self):
+        return self.original_name
+
+
+class ExtensionRequest(models.Model):
+    """An agency asks for more time; the business unit accepts or declines."""
+
+    class Decision(models.TextChoices):
+        PENDING = "pending", "Pending"
+        ACCEPTED = "accepted", "Accepted"
+        DECLINED = "declined", "Declined"
+
+    action = models.ForeignKey(
+        AgencyAction, on_delete=models.PROTECT, related_name="extension_requests"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(default=timezone.now)
+    new_due_date = models.DateField()
+    reason = models.TextField()
+    decision = models.CharField(max_length=10, choices=Decision.choices, default=Decision.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-requested_at"]
+
+    def __str__(self):
+        return f"Extension to {self.new_due_date} for action {self.action_id}"
+
+
+class Assurance(models.Model):
+    """The scrutineer's (or subgroup's) sign-off or challenge of a completed action."""
+
+    class Decision(models.TextChoices):
+        ASSURED = "assured", "Assured"
+        CHALLENGED = "challenged", "Challenged"
+
+    action = models.ForeignKey(AgencyAction, on_delete=models.PROTECT, related_name="assurances")
+    decision = models.CharField(max_length=12, choices=Decision.choices)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    note = models.TextField()
+
+    class Meta:
+        ordering = ["-at"]
+
+    def __str__(self):
+        return f"{self.get_decision_display()} action {self.action_id}"

@@ -1,0 +1,71 @@
+"""The controlled vocabularies: themes of learning and the agencies of the partnership."""
+
+from django.db import models
+from django.utils.text import slugify
+from wagtail.search import index
+
+
+class Theme(index.Indexed, models.Model):
+    """A theme of learning, e.g. "Neglect" or "Voice of the child". A controlled vocabulary."""
+
+    name = models.CharField(max_length=120, unique=True)
+    slug = models.SlugField(max_length=120, unique=True, blank=True)
+    description = models.TextField(blank=True)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+
+    search_fields = [index.SearchField("name"), index.AutocompleteField("name")]
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = slugify(self.name)[:120]
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        return reverse("theme_detail", args=[self.slug])
+
+
+class Agency(index.Indexed, models.Model):
+    """An organisation of the partnership that answers recommendations."""
+
+    class Sector(models.TextChoices):
+        STATUTORY_PARTNER = "statutory_partner", "Statutory partner"
+        HEALTH = "health", "Health"
+        POLICE = "police", "Police"
+        EDUCATION = "education", "Education"
+        LOCAL_AUTHORITY = "local_authority", "Local authority"
+        VOLUNTARY = "voluntary", "Voluntary sector"
+        OTHER = "other", "Other"
+
+    name = models.CharField(max_length=200, unique=True)
+    short_name = models.CharField(max_length=40, unique=True)
+    slug = models.SlugField(max_length=60, unique=True, blank=True)
+    sector = models.CharField(max_length=30, choices=Sector.choices, default=Sector.OTHER)
+    active = models.BooleanField(default=True)
+    aliases = models.TextField(
+        blank=True,
+        help_text="Other names this agency goes by in review documents, one per line.",
+    )
+
+    search_fields = [index.SearchField("name"), index.AutocompleteField("name")]
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "agencies"
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = slugify(self.short_name or self.name)[:60]
+        super().save(*args, **kwargs)

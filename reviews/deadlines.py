@@ -1,0 +1,81 @@
+"""Statutory deadlines counted in working days: weekends and England and Wales bank holidays excluded."""
+
+import datetime
+from dataclasses import dataclass
+from functools import lru_cache
+
+import holidays
+from dateutil.relativedelta import relativedelta
+from django.utils import timezone
+
+
+@lru_cache(maxsize=64)
+def _bank_holidays(year):
+    return holidays.country_holidays("GB", subdiv="ENG", years=year)
+
+
+def is_working_day(day):
+    return day.weekday() < 5 and day not in _bank_holidays(day.year)
+
+
+def add_working_days(start, days):
+    """The date `days` working days after `start` (the start day itself is not counted)."""
+    day = start
+    remaining = days
+    while remaining > 0:
+        day += datetime.timedelta(days=1)
+        if is_working_day(day):
+            remaining -= 1
+    return day
+
+
+def subtract_working_days(end, days):
+    """The date `days` working days before `end`."""
+    day = end
+    remaining = days
+    while remaining > 0:
+        day -= datetime.timedelta(days=1)
+        if is_working_day(day):
+            remaining -= 1
+    return day
+
+
+def add_months(start, months):
+    return start + relativedelta(months=months)
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """One statutory step of a review: when it was due and when (if ever) it was done."""
+
+    name: str
+    due: datetime.date | None
+    done: datetime.date | None
+    rule: str
+
+    @property
+    def state(self):
+        if self.due is None:
+            return "not_applicable"
+        if self.done:
+            return "met" if self.done <= self.due else "missed"
+        today = timezone.localdate()
+        if today > self.due:
+            return "missed"
+        if (self.due - today).days <= 7:
+            return "due_soon"
+        return "due"
+
+    @property
+    def state_label(self):
+        return {
+            "met": "Met",
+            "missed": "Missed",
+            "due_soon": "Due soon",
+            "due": "Due",
+            "not_applicable": "Not yet applicable",
+        }[self.state]
+
+    @property
+    def is_open(self):
+        return self.due is not None and self.done is None

@@ -1,0 +1,43 @@
+"""RSS and Atom feeds of new briefings and reviews: only what the requester may open."""
+
+from django.contrib.syndication.views import Feed
+from django.utils.feedgenerator import Atom1Feed
+
+from .models import BriefingPage, ReviewPage, visible_to
+
+FEED_LENGTH = 20
+
+
+class LatestLearningFeed(Feed):
+    title = "Latest briefings and reviews"
+    link = "/"
+    description = "New 7-minute briefings and published reviews from the partnership."
+
+    def get_object(self, request, *args, **kwargs):
+        self.request = request
+        return None
+
+    def items(self):
+        user = self.request.user
+        briefings = visible_to(BriefingPage.objects.all(), user).order_by("-first_published_at")
+        reviews = visible_to(ReviewPage.objects.all(), user).order_by("-first_published_at")
+        pages = list(briefings[:FEED_LENGTH]) + list(reviews[:FEED_LENGTH])
+        pages.sort(key=lambda p: p.first_published_at, reverse=True)
+        return pages[:FEED_LENGTH]
+
+    def item_title(self, item):
+        return item.title
+
+    def item_description(self, item):
+        return item.summary
+
+    def item_link(self, item):
+        return item.full_url
+
+    def item_pubdate(self, item):
+        return item.first_published_at
+
+
+class LatestLearningAtomFeed(LatestLearningFeed):
+    feed_type = Atom1Feed
+    subtitle = LatestLearningFeed.description

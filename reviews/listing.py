@@ -1,0 +1,40 @@
+"""Filtering and pagination shared by the review and briefing listings and the theme pages."""
+
+from django.core.paginator import Paginator
+from django.db.models import Q
+
+from learning.models import Theme
+
+
+def build_listing(queryset, request, page_size):
+    """Filter a queryset of visible pages by theme, kind and year, newest first, one page of it."""
+    theme_slug = request.GET.get("theme", "")
+    kind = request.GET.get("kind", "")
+    year = request.GET.get("year", "")
+    if theme_slug:
+        queryset = queryset.filter(themes__slug=theme_slug)
+    if kind and hasattr(queryset.model, "kind"):
+        queryset = queryset.filter(kind=kind)
+    if year.isdigit():
+        year_filter = Q(first_published_at__year=int(year))
+        if hasattr(queryset.model, "publication_date"):
+            year_filter = Q(publication_date__year=int(year)) | (
+                Q(publication_date__isnull=True) & year_filter
+            )
+        queryset = queryset.filter(year_filter)
+    queryset = queryset.order_by("-first_published_at", "-pk").prefetch_related("themes")
+    paginator = Paginator(queryset, page_size)
+    page = paginator.get_page(request.GET.get("page"))
+    return {
+        "items": page,
+        "paginator": paginator,
+        "filters": {"theme": theme_slug, "kind": kind, "year": year},
+        "filter_themes": Theme.objects.all(),
+        "querystring_without_page": _querystring_without(request, "page"),
+    }
+
+
+def _querystring_without(request, name):
+    params = request.GET.copy()
+    params.pop(name, None)
+    return params.urlencode()

@@ -1,0 +1,409 @@
+"""Review pages of every kind, 7-minute briefings, and the index pages that list them."""
+
+import datetime
+
+from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.utils.functional import cached_property
+from modelcluster.fields import ParentalKey, ParentalManyToManyField
+from wagtail.admin.forms import WagtailAdminPageForm
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
+from wagtail.contrib.routable_page.models import RoutablePageMixin, path
+from wagtail.models import Orderable, Page, PageViewRestriction
+from wagtail.search import index
+
+from learning import permissions
+from learning.markdown import markdown_to_text
+from learning.permissions import Visibility
+
+from .deadlines import Deadline, add_months, add_working_days
+
+NOTIFICATION_WORKING_DAYS = 5
+RAPID_REVIEW_WORKING_DAYS = 15
+PUBLICATION_MONTHS = 6
+
+
+class VisibilityMixin(models.Model):
+    """A page's audience, enforced with Wagtail page privacy so every Wagtail route honours it."""
+
+    visibility = models.CharField(
+        max_length=20,
+        choices=Visibility.choices,
+        default=Visibility.PUBLIC,
+        help_text="Who may open this page. Partnership-only pages never appear to anyone else.",
+    )
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is None or "visibility" in update_fields:
+            self.sync_view_restriction()
+
+    def sync_view_restriction(self):
+        restrictions = PageViewRestriction.objects.filter(page=self)
+        if self.visibility == Visibility.PUBLIC:
+            restrictions.delete()
+            return
+        if self.visibility == Visibility.PRACTITIONERS:
+            restrictions.exclude(restriction_type=PageViewRestriction.LOGIN).delete()
+            PageViewRestriction.objects.get_or_create(
+                page=self, restriction_type=PageViewRestriction.LOGIN
+            )
+            return
+        restrictions.exclude(restriction_type=PageViewRestriction.GROUPS).delete()
+        restriction, _ = PageViewRestriction.objects.get_or_create(
+            page=self, restriction_type=PageViewRestriction.GROUPS
+        )
+        restriction.groups.set(Group.objects.filter(name__in=permissions.PARTNERSHIP_GROUPS))
+
+
+def visible_to(queryset, user):
+    """Only the live pages of `queryset` that this user may open."""
+    return queryset.live().filter(visibility__in=permissions.visible_levels(user))
+
+
+class ReviewPageForm(WagtailAdminPageForm):
+    """Refuses to remove a recommendation that agencies have already acted on."""
+
+    def is_valid(self):
+        valid = super().is_valid()
+        formset = self.formsets.get("recommendations")
+        if formset is None or not hasattr(formset, "cleaned_data"):
+            return valid
+        from learning.models import AgencyAction
+
+        removed = [f.instance for f in formset.deleted_forms if f.instance.pk]
+        acted_on = AgencyAction.objects.filter(recommendation__in=removed).values_list(
+            "recommendation__number", flat=True
+        )
+        numbers = sorted(set(acted_on))
+        if numbers:
+            self.add_error(
+                None,
+                ValidationError(
+                    "Recommendation %(numbers)s cannot be removed: agencies have actions against "
+                    "it. Close those actions as superseded instead.",
+                    params={"numbers": ", ".join(numbers)},
+                ),
+            )
+            return False
+        return valid
+
+
+class ReviewPage(VisibilityMixin, Page):
+    """A case review of any kind: rapid review, LCSPR, SCR, national review, learning review, …"""
+
+    class Kind(models.TextChoices):
+        RAPID_REVIEW = "rapid_review", "Rapid review"
+        LCSPR = "lcspr", "Local child safeguarding practice review"
+        SCR = "scr", "Serious case review"
+        NATIONAL = "national_review", "National review"
+        LEARNING = "learning_review", "Learning review"
+        AUDIT = "multi_agency_audit", "Multi-agency audit"
+        DHR = "dhr", "Domestic homicide review"
+
+    class Decision(models.TextChoices):
+        LCSPR = "lcspr", "Local child safeguarding practice review"
+        NATIONAL = "national_review", "National review by the Panel"
+        LEARNING = "learning_review", "Local learning review"
+        NONE = "no_further_review", "No further review"
+
+    class AgeBand(models.TextChoices):
+        UNBORN = "unborn", "Unborn"
+        UNDER_ONE = "under_1", "Under 1"
+        ONE_TO_FOUR = "1_4", "1–4"
+        FIVE_TO_NINE = "5_9", "5–9"
+        TEN_TO_FIFTEEN = "10_15", "10–15"
+        SIXTEEN_PLUS = "16_17", "16–17"
+        ADULT = "adult", "18 or over"
+
+    kind = models.CharField(max_length=30, choices=Kind.choices, default=Kind.LCSPR)
+    reference = models.CharField(max_length=50, blank=True, help_text='e.g. "RR-2020-03".')
+    child_pseudonym = models.CharField(max_length=100, blank=True, help_text='e.g. "Child J".')
+    age_band = models.CharField(max_length=10, choices=AgeBand.choices, blank=True)
+    incident_date = models.DateField(null=True, blank=True)
+    aware_date = models.DateField(
+        "date the local authority learned of the incident",
+        null=True,
+        blank=True,
+        help_text="Starts the 5 working days for notification. The incident date if empty.",
+    )
+    notification_date = models.DateField("notified to the national Panel", null=True, blank=True)
+    rapid_review_meeting_date = models.DateField(null=True, blank=True)
+    rapid_review_submitted_date = models.DateField(
+        "rapid review sent to the Panel", null=True, blank=True
+    )
+    decision = models.CharField(max_length=30, choices=Decision.choices, blank=True)
+    decision_date = models.DateField(null=True, blank=True)
+    lead_reviewer = models.CharField(max_length=200, blank=True)
+    publication_date = models.DateField(null=True, blank=True)
+    summary = models.TextField(blank=True, help_text="A short plain-text summary for listings.")
+    findings = models.TextField(blank=True, help_text="Markdown.")
+    themes = ParentalManyToManyField("learning.Theme", blank=True, related_name="reviews")
+
+    base_form_class = ReviewPageForm
+    parent_page_types = ["reviews.ReviewIndexPage"]
+    subpage_types = []
+    template = "reviews/review_page.html"
+
+    content_panels = Page.content_panels + [
+        MultiFieldPanel(
+            [
+                FieldRowPanel([FieldPanel("kind"), FieldPanel("reference")]),
+                FieldRowPanel([FieldPanel("child_pseudonym"), FieldPanel("age_band")]),
+                FieldPanel("visibility"),
+            ],
+            heading="The review",
+        ),
+        MultiFieldPanel(
+            [
+                FieldRowPanel([FieldPanel("incident_date"), FieldPanel("aware_date")]),
+                FieldRowPanel(
+                    [
+                        FieldPanel("notification_date"),
+                        FieldPanel("rapid_review_meeting_date"),
+                        FieldPanel("rapid_review_submitted_date"),
+                    ]
+                ),
+                FieldRowPanel([FieldPanel("decision"), FieldPanel("decision_date")]),
+                FieldRowPanel([FieldPanel("lead_reviewer"), FieldPanel("publication_date")]),
+            ],
+            heading="Timeline",
+        ),
+        FieldPanel("summary"),
+        FieldPanel("findings"),
+        FieldPanel("themes"),
+        InlinePanel("recommendations", heading="Recommendations", label="Recommendation"),
+        InlinePanel("documents", heading="Report documents", label="Document"),
+    ]
+
+    search_fields = Page.search_fields + [
+        index.SearchField("reference"),
+        index.SearchField("child_pseudonym"),
+        index.SearchField("summary"),
+        index.SearchField("findings"),
+        index.FilterField("kind"),
+        index.FilterField("visibility"),
+    ]
+
+    class Meta:
+        verbose_name = "review"
+
+    # Statutory deadlines, computed from the recorded dates (never typed in).
+    @property
+    def notification_due(self):
+        start = self.aware_date or self.incident_date
+        return add_working_days(start, NOTIFICATION_WORKING_DAYS) if start else None
+
+    @property
+    def rapid_review_due(self):
+        if not self.notification_date:
+            return None
+        return add_working_days(self.notification_date, RAPID_REVIEW_WORKING_DAYS)
+
+    @property
+    def publication_due(self):
+        if self.decision != self.Decision.LCSPR or not self.decision_date:
+            return None
+        return add_months(self.decision_date, PUBLICATION_MONTHS)
+
+    def timeline(self):
+        """The statutory steps for rapid reviews and LCSPRs; other kinds run to their own plans."""
+        if self.kind not in (self.Kind.RAPID_REVIEW, self.Kind.LCSPR):
+            return []
+        steps = [
+            Deadline(
+                "Notification to the national Panel",
+                self.notification_due,
+                self.notification_date,
+                f"{NOTIFICATION_WORKING_DAYS} working days from learning of the incident",
+            ),
+            Deadline(
+                "Rapid review sent to the Panel",
+                self.rapid_review_due,
+                self.rapid_review_submitted_date,
+                f"{RAPID_REVIEW_WORKING_DAYS} working days from the notification",
+            ),
+        ]
+        if self.decision == self.Decision.LCSPR:
+            steps.append(
+                Deadline(
+                    "LCSPR published",
+                    self.publication_due,
+                    self.publication_date,
+                    f"{PUBLICATION_MONTHS} months from the decision",
+                )
+            )
+        return steps
+
+    def next_open_deadline(self):
+        open_steps = [d for d in self.timeline() if d.is_open]
+        return min(open_steps, key=lambda d: d.due) if open_steps else None
+
+    @property
+    def year(self):
+        day = self.publication_date or self.decision_date or self.incident_date
+        return day.year if day else (self.first_published_at or datetime.datetime.now()).year
+
+    @property
+    def findings_text(self):
+        return markdown_to_text(self.findings)
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["recommendations"] = self.recommendations.all().prefetch_related(
+            "themes", "agencies"
+        )
+        context["page_themes"] = self.themes.all()
+        context["documents"] = self.documents.select_related("document")
+        context["show_timeline"] = permissions.is_partnership_member(request.user)
+        context["briefings"] = visible_to(
+            BriefingPage.objects.filter(reviews=self), request.user
+        ).specific()
+        return context
+
+
+class ReviewDocument(Orderable):
+    page = ParentalKey(ReviewPage, on_delete=models.CASCADE, related_name="documents")
+    document = models.ForeignKey("wagtaildocs.Document", on_delete=models.PROTECT, related_name="+")
+    title = models.CharField(
+        max_length=255, blank=True, help_text="Shown instead of the file name."
+    )
+
+    panels = [FieldPanel("document"), FieldPanel("title")]
+
+    @property
+    def label(self):
+        return self.title or self.document.title
+
+
+BRIEFING_PARTS = [
+    ("background", "Background"),
+    ("why_it_matters", "Why it matters"),
+    ("information", "Information"),
+    ("learning", "Learning"),
+    ("questions", "Questions for reflection"),
+    ("what_to_do", "What to do"),
+    ("further_information", "Further information"),
+]
+
+
+class BriefingPage(VisibilityMixin, RoutablePageMixin, Page):
+    """A 7-minute briefing: seven numbered parts a team manager can read aloud in a team meeting."""
+
+    summary = models.TextField(blank=True, help_text="One or two sentences for listings.")
+    background = models.TextField(help_text="1. What happened, anonymised. Markdown.")
+    why_it_matters = models.TextField(help_text="2. Markdown.")
+    information = models.TextField(help_text="3. Information and key findings. Markdown.")
+    learning = models.TextField(help_text="4. What the review found about practice. Markdown.")
+    questions = models.TextField(help_text="5. Questions for reflection. Markdown.")
+    what_to_do = models.TextField(help_text="6. Actions for practitioners. Markdown.")
+    further_information = models.TextField(
+        blank=True, help_text="7. Links, procedures, training. Markdown."
+    )
+    reviews = ParentalManyToManyField(ReviewPage, blank=True, related_name="briefings")
+    themes = ParentalManyToManyField("learning.Theme", blank=True, related_name="briefings")
+
+    parent_page_types = ["reviews.BriefingIndexPage"]
+    subpage_types = []
+    template = "reviews/briefing_page.html"
+
+    content_panels = Page.content_panels + [
+        FieldPanel("summary"),
+        FieldPanel("visibility"),
+        *[FieldPanel(name) for name, _ in BRIEFING_PARTS],
+        FieldPanel("reviews"),
+        FieldPanel("themes"),
+    ]
+
+    search_fields = Page.search_fields + [
+        index.SearchField("summary"),
+        *[index.SearchField(name) for name, _ in BRIEFING_PARTS],
+        index.FilterField("visibility"),
+    ]
+
+    class Meta:
+        verbose_name = "7-minute briefing"
+
+    def parts(self):
+        return [
+            {"number": n, "name": name, "label": label, "text": getattr(self, name)}
+            for n, (name, label) in enumerate(BRIEFING_PARTS, start=1)
+        ]
+
+    @property
+    def year(self):
+        return (
+            self.first_published_at or self.latest_revision_created_at or datetime.datetime.now()
+        ).year
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["page_themes"] = self.themes.all()
+        context["page_reviews"] = visible_to(self.reviews.all(), request.user)
+        return context
+
+    @path("")
+    def briefing(self, request):
+        return self.render(request)
+
+    @path("print/")
+    def print_view(self, request):
+        return render(request, "reviews/briefing_print.html", self.get_context(request))
+
+    @path("pdf/")
+    def pdf(self, request):
+        from .pdf import briefing_pdf
+
+        response = HttpResponse(briefing_pdf(self, request), content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="{self.slug}.pdf"'
+        return response
+
+
+class ListingMixin:
+    """Index pages: list the children a visitor may open, with filters and pagination."""
+
+    page_size = 12
+
+    def get_context(self, request, *args, **kwargs):
+        from .listing import build_listing
+
+        context = super().get_context(request, *args, **kwargs)
+        context.update(build_listing(self.listing_queryset(request), request, self.page_size))
+        return context
+
+
+class ReviewIndexPage(ListingMixin, Page):
+    intro = models.TextField(blank=True)
+
+    parent_page_types = ["home.HomePage"]
+    subpage_types = ["reviews.ReviewPage"]
+    max_count = 1
+    template = "reviews/review_index_page.html"
+    content_panels = Page.content_panels + [FieldPanel("intro")]
+
+    def listing_queryset(self, request):
+        return visible_to(ReviewPage.objects.child_of(self), request.user)
+
+    @cached_property
+    def kinds(self):
+        return ReviewPage.Kind.choices
+
+
+class BriefingIndexPage(ListingMixin, Page):
+    intro = models.TextField(blank=True)
+
+    parent_page_types = ["home.HomePage"]
+    subpage_types = ["reviews.BriefingPage"]
+    max_count = 1
+    template = "reviews/briefing_index_page.html"
+    content_panels = Page.content_panels + [FieldPanel("intro")]
+
+    def listing_queryset(self, request):
+        return visible_to(BriefingPage.objects.child_of(self), request.user)

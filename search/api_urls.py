@@ -1,0 +1,5 @@
+"""The search JSON API under /api/learning/search/."""
+
+from django.urls import path  # noqa: F401
+
+urlpatterns = []

@@ -1,0 +1,165 @@
+"""Factories for every model, built on factory_boy and wagtail-factories."""
+
+import datetime
+
+import factory
+import wagtail_factories
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.utils import timezone
+
+from learning import permissions
+from learning.models import (
+    Agency,
+    AgencyAction,
+    AgencyMembership,
+    Assurance,
+    ExtensionRequest,
+    ProgressUpdate,
+    Recommendation,
+    Theme,
+)
+from reviews.models import BriefingIndexPage, BriefingPage, ReviewIndexPage, ReviewPage
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.org")
+    password = factory.PostGenerationMethodCall("set_password", "password")
+
+    @factory.post_generation
+    def role(self, create, extracted, **kwargs):
+        if extracted:
+            self.groups.add(Group.objects.get(name=extracted))
+        self.save()
+
+
+class ThemeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Theme
+        django_get_or_create = ("name",)
+
+    name = factory.Sequence(lambda n: f"Theme {n}")
+
+
+class AgencyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Agency
+        django_get_or_create = ("short_name",)
+
+    name = factory.Sequence(lambda n: f"Agency {n}")
+    short_name = factory.Sequence(lambda n: f"AG{n}")
+    sector = Agency.Sector.OTHER
+
+
+def agency_lead(agency, username=None):
+    user = UserFactory(
+        username=username or f"lead-{agency.short_name.lower()}", role=permissions.AGENCY_LEADS
+    )
+    AgencyMembership.objects.get_or_create(user=user, agency=agency)
+    return user
+
+
+def _index(model, title, slug):
+    existing = model.objects.first()
+    if existing:
+        return existing
+    from home.models import HomePage
+
+    home = HomePage.objects.get()
+    return home.add_child(instance=model(title=title, slug=slug))
+
+
+class ReviewPageFactory(wagtail_factories.PageFactory):
+    class Meta:
+        model = ReviewPage
+
+    title = factory.Sequence(lambda n: f"Review {n}")
+    slug = factory.Sequence(lambda n: f"review-{n}")
+    kind = ReviewPage.Kind.LCSPR
+    visibility = "public"
+    summary = "A review of practice."
+    parent = factory.LazyFunction(lambda: _index(ReviewIndexPage, "Reviews", "reviews"))
+
+
+class BriefingPageFactory(wagtail_factories.PageFactory):
+    class Meta:
+        model = BriefingPage
+
+    title = factory.Sequence(lambda n: f"Briefing {n}")
+    slug = factory.Sequence(lambda n: f"briefing-{n}")
+    visibility = "public"
+    summary = "What practitioners should know."
+    background = "What happened."
+    why_it_matters = "Why it matters."
+    information = "Key findings."
+    learning = "What the review found."
+    questions = "What would you do?"
+    what_to_do = "Act on it."
+    further_information = "Procedures."
+    parent = factory.LazyFunction(
+        lambda: _index(BriefingIndexPage, "7-minute briefings", "briefings")
+    )
+
+
+class RecommendationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Recommendation
+
+    review = factory.SubFactory(ReviewPageFactory)
+    number = factory.Sequence(lambda n: str(n + 1))
+    text = "Agencies should share information about risk at the point of referral."
+    sort_order = factory.Sequence(lambda n: n)
+
+
+class AgencyActionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AgencyAction
+
+    recommendation = factory.SubFactory(RecommendationFactory)
+    agency = factory.SubFactory(AgencyFactory)
+    description = "Review the referral procedure and train staff."
+    lead_officer = "Designated safeguarding lead"
+    original_due_date = factory.LazyFunction(
+        lambda: timezone.localdate() + datetime.timedelta(days=60)
+    )
+    current_due_date = factory.LazyAttribute(lambda a: a.original_due_date)
+
+
+class ProgressUpdateFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ProgressUpdate
+
+    action = factory.SubFactory(AgencyActionFactory)
+    author = factory.SubFactory(UserFactory)
+    note = "Training planned."
+    status = AgencyAction.Status.IN_PROGRESS
+    rag = AgencyAction.RAG.GREEN
+    due_date = factory.LazyAttribute(lambda u: u.action.current_due_date)
+
+
+class ExtensionRequestFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ExtensionRequest
+
+    action = factory.SubFactory(AgencyActionFactory)
+    requested_by = factory.SubFactory(UserFactory)
+    new_due_date = factory.LazyAttribute(
+        lambda e: e.action.current_due_date + datetime.timedelta(days=30)
+    )
+    reason = "Training dates moved."
+
+
+class AssuranceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Assurance
+
+    action = factory.SubFactory(AgencyActionFactory)
+    decision = Assurance.Decision.ASSURED
+    by = factory.SubFactory(UserFactory)
+    note = "Evidence of impact seen in audit."
