@@ -10,9 +10,27 @@ from .actions import (
 )
 from .people import AgencyMembership
 from .recommendations import Recommendation
+from .records import BriefingCascade, ChangeLog, ReminderLog
+from .section11 import (
+    SECTION11_STANDARDS,
+    AuditCycle,
+    ChallengeNote,
+    Section11Return,
+    Standard,
+    StandardAnswer,
+)
 from .taxonomy import Agency, Theme
 
 __all__ = [
+    "SECTION11_STANDARDS",
+    "AuditCycle",
+    "BriefingCascade",
+    "ChallengeNote",
+    "ChangeLog",
+    "ReminderLog",
+    "Section11Return",
+    "Standard",
+    "StandardAnswer",
     "Agency",
     "AgencyAction",
     "AgencyActionQuerySet",

@@ -59,6 +59,14 @@ class AgencyAction(models.Model):
         on_delete=models.PROTECT,
         related_name="actions",
     )
+    standard_answer = models.ForeignKey(
+        "learning.StandardAnswer",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="actions",
+        help_text="The Section 11 gap this action closes, if any.",
+    )
     agency = models.ForeignKey("learning.Agency", on_delete=models.PROTECT, related_name="actions")
     description = models.TextField()
     lead_officer = models.CharField(max_length=200, blank=True)
