@@ -6,7 +6,7 @@ from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.models import Page
 
 from learning.models import Theme
-from reviews.models import BriefingPage, ReviewPage, visible_to
+from reviews.models import BriefingPage, ReviewPage, VisibilityControlledPrivacy, visible_to
 
 
 @register_setting(icon="site")
@@ -48,7 +48,7 @@ class PartnershipSettings(BaseSiteSetting):
         verbose_name = "partnership settings"
 
 
-class HomePage(Page):
+class HomePage(VisibilityControlledPrivacy, Page):
     intro = models.TextField(blank=True)
 
     max_count = 1

@@ -50,6 +50,13 @@ def _ensure_pages():
 
 
 def _ensure_admin_access(groups):
+    # post_migrate reaches this app before the later apps have had their permissions created,
+    # so on a fresh database the theme and agency permissions would not exist yet.
+    from django.apps import apps
+    from django.contrib.auth.management import create_permissions
+
+    for app_label in ("learning", "wagtaildocs", "wagtailadmin"):
+        create_permissions(apps.get_app_config(app_label), verbosity=0)
     access_admin = Permission.objects.get(codename="access_admin")
     for name in (
         permissions.BUSINESS_UNIT,
@@ -67,15 +74,16 @@ def _ensure_admin_access(groups):
         permissions.ADMINISTRATORS,
     ):
         groups[name].permissions.add(*docs)
+    # Officers keep the vocabularies up to date; deleting a theme or agency that reviews and
+    # actions point at is for the business manager.
     snippets = Permission.objects.filter(
         content_type__app_label="learning",
         content_type__model__in=["theme", "agency"],
     )
-    for name in (
-        permissions.BUSINESS_UNIT,
-        permissions.BUSINESS_MANAGERS,
-        permissions.ADMINISTRATORS,
-    ):
+    officers = groups[permissions.BUSINESS_UNIT].permissions
+    officers.add(*snippets.exclude(codename__startswith="delete_"))
+    officers.remove(*snippets.filter(codename__startswith="delete_"))
+    for name in (permissions.BUSINESS_MANAGERS, permissions.ADMINISTRATORS):
         groups[name].permissions.add(*snippets)
 
 

@@ -1,5 +1,14 @@
 """The tracker's JSON API under /api/learning/."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns = []
+from . import api
+
+urlpatterns = [
+    path("actions/", api.ActionList.as_view(), name="api_actions"),
+    path(
+        "actions/<int:pk>/updates/",
+        api.ActionUpdateCreate.as_view(),
+        name="api_action_updates",
+    ),
+]

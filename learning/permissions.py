@@ -118,3 +118,79 @@ def can_assure(user):
 
 def can_decide_extensions(user):
     return is_business_unit(user)
+
+
+def visible_agencies(user, queryset=None):
+    """The agencies whose tracker pages this user may open: leads see only their own."""
+    from .models import Agency
+
+    queryset = Agency.objects.all() if queryset is None else queryset
+    if can_see_everything_in_tracker(user):
+        return queryset
+    if has_role(user, AGENCY_LEADS):
+        return queryset.filter(pk__in=led_agency_ids(user))
+    return queryset.none()
+
+
+def can_see_dashboard(user):
+    """The partnership-wide dashboard is for the business unit and the scrutineer."""
+    return can_see_everything_in_tracker(user)
+
+
+def can_manage_section11(user):
+    """Opening audit cycles and editing their standards is the business unit's job."""
+    return is_business_unit(user)
+
+
+def can_edit_section11_return(user, agency_id):
+    """An agency's leads complete its return; the business unit may too. The scrutineer may not."""
+    if is_business_unit(user):
+        return True
+    return has_role(user, AGENCY_LEADS) and agency_id in led_agency_ids(user)
+
+
+def can_challenge_section11(user):
+    """The challenge panel: the business unit and the scrutineer record notes on returns."""
+    return is_business_unit(user) or is_scrutineer(user)
+
+
+def can_see_action(user, action):
+    if can_see_everything_in_tracker(user):
+        return True
+    return has_role(user, AGENCY_LEADS) and action.agency_id in led_agency_ids(user)
+
+
+def statuses_user_may_set(user):
+    """Agency leads move an action up to "complete"; the business unit may also close it.
+
+    Nobody sets "assured" by a progress update: that is the scrutineer's assurance.
+    """
+    from .models import AgencyAction
+
+    statuses = list(AgencyAction.Status.agency_may_set())
+    if is_business_unit(user):
+        statuses.append(AgencyAction.Status.CLOSED)
+    return statuses
+
+
+def can_request_extension(user, action):
+    return can_update_action(user, action)
+
+
+def agencies_user_may_confirm_for(user):
+    """The agencies on whose behalf this user may confirm a briefing cascade."""
+    from .models import Agency
+
+    if is_business_unit(user):
+        return Agency.objects.filter(active=True)
+    if has_role(user, AGENCY_LEADS):
+        return Agency.objects.filter(pk__in=led_agency_ids(user), active=True)
+    return Agency.objects.none()
+
+
+def can_confirm_cascades(user):
+    return is_business_unit(user) or (has_role(user, AGENCY_LEADS) and bool(led_agency_ids(user)))
+
+
+def can_see_change_log(user):
+    return is_business_unit(user)

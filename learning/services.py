@@ -6,9 +6,14 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from .models import AgencyAction, ProgressUpdate
+from . import audit
+from .models import AgencyAction, Assurance, BriefingCascade, ExtensionRequest, ProgressUpdate
 
 DEFAULT_ACTION_DAYS = 90
+
+
+class ActionRuleError(ValueError):
+    """A change the tracker's rules do not allow; the message says why, for the person who tried."""
 
 
 class StaleVersion(Exception):
@@ -25,9 +30,9 @@ class StaleVersion(Exception):
     def changes(self):
         """The history entries posted since the version the refused editor had loaded."""
         return list(
-            self.action.updates.select_related("author").order_by("created_at", "pk")[
-                max(self.since_version - 1, 0) :
-            ]
+            self.action.updates.filter(action_version__gt=self.since_version)
+            .select_related("author")
+            .order_by("created_at", "pk")
         )
 
 
@@ -62,6 +67,7 @@ def create_actions_for_review(review, by=None, default_days=DEFAULT_ACTION_DAYS,
                     status=action.status,
                     rag=action.rag,
                     due_date=action.current_due_date,
+                    action_version=action.version,
                 )
                 created.append(action)
     return created
@@ -78,6 +84,7 @@ def post_update(
     note="",
     due_date=None,
     kind=ProgressUpdate.Kind.UPDATE,
+    evidence=(),
 ):
     """Append a progress update and move the action's current state to it.
 
@@ -87,6 +94,10 @@ def post_update(
     current = AgencyAction.objects.select_for_update().get(pk=action.pk)
     if current.version != version:
         raise StaleVersion(current, version)
+    if status == AgencyAction.Status.ASSURED and kind != ProgressUpdate.Kind.ASSURANCE:
+        raise ActionRuleError(
+            "Only the scrutineer can mark an action assured, by assuring it after checking evidence."
+        )
     status = status or current.status
     rag = current.rag if rag is None else rag
     due_date = due_date or current.current_due_date
@@ -110,6 +121,149 @@ def post_update(
         status=status,
         rag=rag,
         due_date=due_date,
+        action_version=version + 1,
     )
+    if evidence:
+        from .evidence import attach_evidence
+
+        attach_evidence(update, evidence)
+    # The queryset update above bypasses model signals, so the change log is written here.
+    before = {
+        "status": current.status,
+        "rag": current.rag,
+        "current_due_date": current.current_due_date,
+    }
+    after = {"status": status, "rag": rag, "current_due_date": due_date}
+    changes = audit.diff(
+        {name: audit._plain(value) for name, value in before.items()},
+        {name: audit._plain(value) for name, value in after.items()},
+    )
+    if changes:
+        audit.record(current, "update", changes, actor=author)
     action.refresh_from_db()
     return update
+
+
+@transaction.atomic
+def request_extension(action, by, *, new_due_date, reason):
+    """An agency asks for more time; the business unit decides. Nothing moves until it does."""
+    if not reason or not reason.strip():
+        raise ActionRuleError("Give a reason for the extension.")
+    if new_due_date <= action.current_due_date:
+        raise ActionRuleError(
+            f"The new date must be later than the current due date "
+            f"({action.current_due_date:%d %B %Y})."
+        )
+    if action.extension_requests.filter(decision=ExtensionRequest.Decision.PENDING).exists():
+        raise ActionRuleError(
+            "An extension request for this action is already waiting for a decision."
+        )
+    return ExtensionRequest.objects.create(
+        action=action, requested_by=by, new_due_date=new_due_date, reason=reason.strip()
+    )
+
+
+@transaction.atomic
+def decide_extension(extension, by, *, accept, note=""):
+    """Accepting moves the current due date through a progress update; the original stays put."""
+    extension = ExtensionRequest.objects.select_for_update().get(pk=extension.pk)
+    if extension.decision != ExtensionRequest.Decision.PENDING:
+        raise ActionRuleError("This extension request has already been decided.")
+    now = timezone.now()
+    extension.decision = (
+        ExtensionRequest.Decision.ACCEPTED if accept else ExtensionRequest.Decision.DECLINED
+    )
+    extension.decided_by = by
+    extension.decided_at = now
+    extension.decision_note = note
+    extension.save()
+    action = extension.action
+    verdict = "accepted" if accept else "declined"
+    summary = f"Extension to {extension.new_due_date:%d %B %Y} {verdict}."
+    post_update(
+        action,
+        by,
+        version=AgencyAction.objects.get(pk=action.pk).version,
+        note=f"{summary}\n\n{note}".strip(),
+        due_date=extension.new_due_date if accept else None,
+        kind=ProgressUpdate.Kind.EXTENSION,
+    )
+    return extension
+
+
+def _check_assurable(action, note):
+    if not note or not note.strip():
+        raise ActionRuleError("Write a note saying what evidence you checked.")
+    if action.status != AgencyAction.Status.COMPLETE:
+        raise ActionRuleError(
+            f"Only complete actions can be assured or challenged; this one is "
+            f"{action.get_status_display().lower()}."
+        )
+
+
+@transaction.atomic
+def assure_action(action, by, *, note, version=None):
+    """The scrutineer signs off a complete action after checking evidence of impact."""
+    action = AgencyAction.objects.select_for_update().get(pk=action.pk)
+    _check_assurable(action, note)
+    assurance = Assurance.objects.create(
+        action=action, decision=Assurance.Decision.ASSURED, by=by, note=note.strip()
+    )
+    post_update(
+        action,
+        by,
+        version=action.version if version is None else version,
+        status=AgencyAction.Status.ASSURED,
+        note=note.strip(),
+        kind=ProgressUpdate.Kind.ASSURANCE,
+    )
+    return assurance
+
+
+@transaction.atomic
+def challenge_action(action, by, *, note, version=None):
+    """The scrutineer sends a complete action back to "in progress"; the agency's leads are told."""
+    from .tasks import notify_challenge
+
+    action = AgencyAction.objects.select_for_update().get(pk=action.pk)
+    _check_assurable(action, note)
+    assurance = Assurance.objects.create(
+        action=action, decision=Assurance.Decision.CHALLENGED, by=by, note=note.strip()
+    )
+    post_update(
+        action,
+        by,
+        version=action.version if version is None else version,
+        status=AgencyAction.Status.IN_PROGRESS,
+        note=note.strip(),
+        kind=ProgressUpdate.Kind.CHALLENGE,
+    )
+    transaction.on_commit(lambda: notify_challenge.delay(assurance.pk))
+    return assurance
+
+
+def notify_new_actions(actions):
+    """Tell each agency's leads about its new actions once the actions are safely stored."""
+    from .tasks import notify_new_actions as task
+
+    action_ids = [action.pk for action in actions]
+    if action_ids:
+        transaction.on_commit(lambda: task.delay(action_ids))
+
+
+@transaction.atomic
+def confirm_cascade(briefing, agency, by, *, cascaded_on, teams_reached, staff_reached, note=""):
+    """An agency records that a 7-minute briefing reached its teams."""
+    if cascaded_on > timezone.localdate():
+        raise ActionRuleError("The briefing date cannot be in the future.")
+    if teams_reached == 0 and staff_reached == 0:
+        raise ActionRuleError("Say how many teams or staff the briefing reached.")
+    return BriefingCascade.objects.create(
+        briefing=briefing,
+        agency=agency,
+        confirmed_by=by,
+        cascaded_on=cascaded_on,
+        teams_reached=teams_reached,
+        staff_reached=staff_reached,
+        note=note,
+    )

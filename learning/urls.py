@@ -1,4 +1,50 @@
-from django.urls import path  # noqa: F401
+"""The tracker's pages under /tracker/. One list, grouped by part of the tracker."""
+
+from django.urls import path
+
+from .views import actions, agencies, cascades, changelog, dashboard, exports, returns, section11
 
 app_name = "learning"
-urlpatterns = []
+urlpatterns = [
+    # Agency actions and their history
+    path("actions/", actions.my_actions, name="my_actions"),
+    path("actions/<int:pk>/", actions.action_detail, name="action_detail"),
+    path("actions/<int:pk>/extension/", actions.request_extension, name="request_extension"),
+    path("actions/<int:pk>/assurance/", actions.assure, name="assure_action"),
+    path("extensions/<int:pk>/decision/", actions.decide_extension, name="decide_extension"),
+    path("evidence/<int:pk>/", actions.evidence_download, name="evidence_download"),
+    # Agency returns by spreadsheet
+    path("returns/template.xlsx", returns.template_xlsx, name="returns_template_xlsx"),
+    path("returns/template.csv", returns.template_csv, name="returns_template_csv"),
+    path("returns/upload/", returns.upload_return, name="returns_upload"),
+    # 7-minute briefing cascades
+    path("briefings/<int:page_id>/cascade/", cascades.confirm_cascade, name="cascade_confirm"),
+    # The change log
+    path("changes/", changelog.change_log, name="changelog"),
+    # Dashboard, filtered lists and exports
+    path("dashboard/", dashboard.dashboard, name="dashboard"),
+    path("list/", dashboard.tracker_list, name="tracker_list"),
+    path("export.csv", exports.export_csv, name="export_csv"),
+    path("export.xlsx", exports.export_xlsx, name="export_xlsx"),
+    # Agency pages
+    path("agencies/", agencies.agency_index, name="agency_index"),
+    path("agencies/<slug:slug>/", agencies.agency_detail, name="agency_detail"),
+    # Section 11
+    path("section11/", section11.section11_index, name="section11_index"),
+    path("section11/<int:cycle_id>/", section11.section11_cycle, name="section11_cycle"),
+    path(
+        "section11/<int:cycle_id>/standards/",
+        section11.section11_standards,
+        name="section11_standards",
+    ),
+    path(
+        "section11/<int:cycle_id>/agencies/<slug:slug>/",
+        section11.section11_return,
+        name="section11_return",
+    ),
+    path(
+        "section11/<int:cycle_id>/heatmap/",
+        section11.section11_heatmap,
+        name="section11_heatmap",
+    ),
+]

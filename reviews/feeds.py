@@ -1,11 +1,23 @@
 """RSS and Atom feeds of new briefings and reviews: only what the requester may open."""
 
+import datetime
+
 from django.contrib.syndication.views import Feed
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.html import escape
 
 from .models import BriefingPage, ReviewPage, visible_to
 
 FEED_LENGTH = 20
+
+
+def _published_at(page):
+    """When a page first went live; pages imported as live without that date sort last."""
+    return (
+        page.first_published_at
+        or page.last_published_at
+        or datetime.datetime.min.replace(tzinfo=datetime.UTC)
+    )
 
 
 class LatestLearningFeed(Feed):
@@ -22,20 +34,21 @@ class LatestLearningFeed(Feed):
         briefings = visible_to(BriefingPage.objects.all(), user).order_by("-first_published_at")
         reviews = visible_to(ReviewPage.objects.all(), user).order_by("-first_published_at")
         pages = list(briefings[:FEED_LENGTH]) + list(reviews[:FEED_LENGTH])
-        pages.sort(key=lambda p: p.first_published_at, reverse=True)
+        pages.sort(key=_published_at, reverse=True)
         return pages[:FEED_LENGTH]
 
     def item_title(self, item):
         return item.title
 
     def item_description(self, item):
-        return item.summary
+        # Feed readers render descriptions as HTML; the summary is plain text, so escape it.
+        return escape(item.summary)
 
     def item_link(self, item):
         return item.full_url
 
     def item_pubdate(self, item):
-        return item.first_published_at
+        return item.first_published_at or item.last_published_at
 
 
 class LatestLearningAtomFeed(LatestLearningFeed):

@@ -12,7 +12,7 @@ from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from wagtail.admin.forms import WagtailAdminPageForm
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
-from wagtail.models import Orderable, Page, PageViewRestriction
+from wagtail.models import Orderable, Page, PagePermissionTester, PageViewRestriction
 from wagtail.search import index
 
 from learning import permissions
@@ -26,7 +26,24 @@ RAPID_REVIEW_WORKING_DAYS = 15
 PUBLICATION_MONTHS = 6
 
 
-class VisibilityMixin(models.Model):
+class VisibilityPermissionTester(PagePermissionTester):
+    """Wagtail's own privacy dialog stays closed: the page's `visibility` is the one control."""
+
+    def can_set_view_restrictions(self):
+        return False
+
+
+class VisibilityControlledPrivacy:
+    """Hides and refuses Wagtail's privacy controls, so a view restriction set there can never
+    disagree with the `visibility` field (or, on index pages, hide children behind it)."""
+
+    private_page_options = []
+
+    def permissions_for_user(self, user):
+        return VisibilityPermissionTester(user, self)
+
+
+class VisibilityMixin(VisibilityControlledPrivacy, models.Model):
     """A page's audience, enforced with Wagtail page privacy so every Wagtail route honours it."""
 
     visibility = models.CharField(
@@ -379,7 +396,7 @@ class ListingMixin:
         return context
 
 
-class ReviewIndexPage(ListingMixin, Page):
+class ReviewIndexPage(VisibilityControlledPrivacy, ListingMixin, Page):
     intro = models.TextField(blank=True)
 
     parent_page_types = ["home.HomePage"]
@@ -396,7 +413,7 @@ class ReviewIndexPage(ListingMixin, Page):
         return ReviewPage.Kind.choices
 
 
-class BriefingIndexPage(ListingMixin, Page):
+class BriefingIndexPage(VisibilityControlledPrivacy, ListingMixin, Page):
     intro = models.TextField(blank=True)
 
     parent_page_types = ["home.HomePage"]

@@ -2,6 +2,17 @@
 
 from django.template.loader import render_to_string
 
+# The print template inlines its stylesheet, so WeasyPrint never needs to fetch anything: a
+# URL in user-written content must not make the server call out (or read a local file).
+ALLOWED_PROTOCOLS = {"data"}
+
+
+def offline_url_fetcher():
+    """A WeasyPrint URL fetcher that refuses http(s), file and every scheme but data: URIs."""
+    from weasyprint.urls import URLFetcher
+
+    return URLFetcher(allowed_protocols=ALLOWED_PROTOCOLS, allow_redirects=False)
+
 
 def briefing_pdf(page, request):
     from weasyprint import HTML
@@ -11,4 +22,8 @@ def briefing_pdf(page, request):
         page.get_context(request) | {"for_pdf": True},
         request=request,
     )
-    return HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
+    return HTML(
+        string=html,
+        base_url=request.build_absolute_uri("/"),
+        url_fetcher=offline_url_fetcher(),
+    ).write_pdf()

@@ -1,7 +1,9 @@
 """Admin and serving hooks for reviews and briefings."""
 
 from django.core.exceptions import PermissionDenied
+from django.urls import path, reverse
 from wagtail import hooks
+from wagtail.admin.menu import MenuItem
 
 from learning import permissions
 
@@ -17,3 +19,83 @@ def refuse_signed_in_visitors_without_access(page, request, serve_args, serve_kw
         and not permissions.can_view_level(request.user, level)
     ):
         raise PermissionDenied
+
+
+class OpenReviewsReportMenuItem(MenuItem):
+    def is_shown(self, request):
+        return permissions.is_business_unit(request.user)
+
+
+@hooks.register("register_reports_menu_item")
+def register_open_reviews_report_menu_item():
+    return OpenReviewsReportMenuItem(
+        "Open reviews by next deadline",
+        reverse("open_reviews_report"),
+        name="open-reviews",
+        icon_name="time",
+        order=650,
+    )
+
+
+@hooks.register("register_admin_urls")
+def register_open_reviews_report_urls():
+    from .reports import OpenReviewsReportView
+
+    return [
+        path(
+            "reports/open-reviews/",
+            OpenReviewsReportView.as_view(),
+            name="open_reviews_report",
+        ),
+        path(
+            "reports/open-reviews/results/",
+            OpenReviewsReportView.as_view(results_only=True),
+            name="open_reviews_report_results",
+        ),
+    ]
+
+
+class ImportReviewMenuItem(MenuItem):
+    def is_shown(self, request):
+        return permissions.is_business_unit(request.user)
+
+
+@hooks.register("register_admin_menu_item")
+def register_import_review_menu_item():
+    return ImportReviewMenuItem(
+        "Import a review",
+        reverse("review_import"),
+        name="import-review",
+        icon_name="upload",
+        order=250,
+    )
+
+
+@hooks.register("register_admin_urls")
+def register_import_review_urls():
+    from .importer import views
+
+    return [
+        path("reviews/import/", views.upload, name="review_import"),
+        path("reviews/import/<uuid:token>/", views.confirm, name="review_import_confirm"),
+    ]
+
+
+@hooks.register("register_log_actions")
+def register_import_log_action(actions):
+    from wagtail.log_actions import LogFormatter
+
+    from .importer.create import IMPORT_LOG_ACTION
+
+    @actions.register_action(IMPORT_LOG_ACTION)
+    class ImportedFromDocument(LogFormatter):
+        label = "Import from a document"
+
+        def format_message(self, log_entry):
+            source = log_entry.data.get("source", "a document")
+            if log_entry.data.get("confirmed_by_editor"):
+                return f"Imported from {source}; themes and agencies confirmed by the editor."
+            return (
+                f"Imported from {source}; themes and agencies are suggestions, not yet confirmed "
+                "by an editor."
+            )

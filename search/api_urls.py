@@ -1,5 +1,7 @@
 """The search JSON API under /api/learning/search/."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns = []
+from . import views
+
+urlpatterns = [path("search/", views.search_api, name="search_api")]

@@ -1,3 +1,5 @@
+"""The search app: one search-document shape, two engines, and the receivers that keep it current."""
+
 from django.apps import AppConfig
 
 
@@ -6,3 +8,8 @@ class SearchConfig(AppConfig):
     label = "learning_search"
     verbose_name = "Search"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from . import signals
+
+        signals.connect()

@@ -1,3 +1,7 @@
-from django.urls import path  # noqa: F401
+"""The search page at /search/."""
 
-urlpatterns = []
+from django.urls import path
+
+from . import views
+
+urlpatterns = [path("", views.search_page, name="search")]

@@ -12,6 +12,7 @@ from .factories import AgencyFactory, UserFactory, agency_lead
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.EVIDENCE_ROOT = tmp_path / "evidence"
 
 
 @pytest.fixture

@@ -1,7 +1,8 @@
 """Throwaway servers for the tests: a PostgreSQL cluster and a Redis server on free local ports.
 
 python -m tests.servers postgres -- pytest ...   runs a command with DATABASE_URL pointing at
-                                                 a fresh cluster, then stops and removes it.
+                                                 the `hub` database of a fresh cluster, then
+                                                 stops and removes the cluster.
 """
 
 import contextlib
@@ -89,6 +90,11 @@ def postgres_cluster():
         **demote,
     )
     try:
+        # The site's own database; Django's test runner creates `test_hub` beside it.
+        subprocess.run(
+            [_pg_bin("createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "hub"],
+            check=True,
+        )
         yield f"postgres://postgres@127.0.0.1:{port}/hub"
     finally:
         subprocess.run(

@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 env = os.environ
@@ -53,6 +54,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
+    "learning.audit.ActingUserMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -101,6 +103,8 @@ AXES_FAILURE_LIMIT = int(env.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = 1
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# A locked-out person sees the sign-in page with the reason, not a bare error page.
+AXES_LOCKOUT_TEMPLATE = "registration/login.html"
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"
@@ -108,10 +112,12 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env.get("MEDIA_ROOT", BASE_DIR / "media"))
+# Evidence files live outside MEDIA_ROOT: only a permission-checked view serves them.
+EVIDENCE_ROOT = Path(env.get("EVIDENCE_ROOT", BASE_DIR / "private-media"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
@@ -150,6 +156,26 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = None
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
+# Reminders: each task sends at most once per period, so a missed or repeated run is harmless.
+CELERY_BEAT_SCHEDULE = {
+    "remind-due-soon": {
+        "task": "learning.tasks.remind_due_soon",
+        "schedule": crontab(hour=7, minute=30),
+    },
+    "remind-overdue": {
+        "task": "learning.tasks.remind_overdue",
+        "schedule": crontab(hour=7, minute=45),
+    },
+    "weekly-digest": {
+        "task": "learning.tasks.send_weekly_digest",
+        "schedule": crontab(day_of_week="mon", hour=7, minute=0),
+    },
+    # The search-document table is the truth; this copies anything Elasticsearch missed.
+    "reconcile-search-index": {
+        "task": "search.tasks.reconcile_index",
+        "schedule": crontab(minute="*/10"),
+    },
+}
 
 # Search: "database" (embedded default) or "elasticsearch".
 SEARCH_ENGINE = env.get("SEARCH_ENGINE", "database")

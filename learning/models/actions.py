@@ -1,8 +1,12 @@
 """Agency actions and their append-only history: progress updates, extensions, assurance."""
 
+import os
+
 from django.conf import settings
+from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.utils import timezone
+from django.utils.deconstruct import deconstructible
 
 
 class AgencyActionQuerySet(models.QuerySet):
@@ -32,6 +36,26 @@ class AgencyActionQuerySet(models.QuerySet):
     def for_agencies(self, agencies):
         return self.filter(agency__in=agencies)
 
+    def overdue_first(self, today=None):
+        """Overdue actions first, then by due date: the order an agency lead works through."""
+        today = today or timezone.localdate()
+        overdue = models.Q(current_due_date__lt=today) & ~models.Q(
+            status__in=AgencyAction.Status.finished()
+        )
+        return self.annotate(
+            overdue_rank=models.Case(
+                models.When(overdue, then=models.Value(0)),
+                default=models.Value(1),
+                output_field=models.IntegerField(),
+            )
+        ).order_by("overdue_rank", "current_due_date", "pk")
+
+    def with_context(self):
+        """Everything a list row shows, fetched in the same query."""
+        return self.select_related(
+            "agency", "recommendation", "recommendation__review", "rag_set_by"
+        )
+
 
 class AgencyAction(models.Model):
     """What one agency is doing about one recommendation or Section 11 gap."""
@@ -46,6 +70,11 @@ class AgencyAction(models.Model):
         @classmethod
         def finished(cls):
             return [cls.ASSURED, cls.CLOSED]
+
+        @classmethod
+        def agency_may_set(cls):
+            """ "Complete" is the agency's word; "assured" is only ever the scrutineer's."""
+            return [cls.NOT_STARTED, cls.IN_PROGRESS, cls.COMPLETE]
 
     class RAG(models.TextChoices):
         RED = "red", "Red"
@@ -102,6 +131,11 @@ class AgencyAction(models.Model):
     def __str__(self):
         return f"{self.agency.short_name}: {self.description[:60]}"
 
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        return reverse("learning:action_detail", args=[self.pk])
+
     @property
     def is_overdue(self):
         return (
@@ -112,6 +146,14 @@ class AgencyAction(models.Model):
     @property
     def has_slipped(self):
         return self.current_due_date > self.original_due_date
+
+    @property
+    def slippage_days(self):
+        return (self.current_due_date - self.original_due_date).days
+
+    @property
+    def review(self):
+        return self.recommendation.review if self.recommendation_id else None
 
 
 class ProgressUpdate(models.Model):
@@ -137,6 +179,12 @@ class ProgressUpdate(models.Model):
     status = models.CharField(max_length=20, choices=AgencyAction.Status.choices)
     rag = models.CharField(max_length=10, choices=AgencyAction.RAG.choices, blank=True)
     due_date = models.DateField(help_text="The action's due date after this update.")
+    action_version = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="The action's version once this update was written: what a refused editor missed.",
+    )
 
     class Meta:
         ordering = ["created_at", "pk"]
@@ -154,15 +202,41 @@ class ProgressUpdate(models.Model):
         raise ValueError("Progress updates are append-only and cannot be deleted.")
 
 
+@deconstructible
+class EvidenceStorage(FileSystemStorage):
+    """Evidence is kept outside MEDIA_ROOT, so no web server or media route can serve it: only the
+    download view does, after asking whether this person may see the action."""
+
+    @property
+    def base_location(self):
+        fallback = os.path.join(os.path.dirname(os.fspath(settings.MEDIA_ROOT)), "private-media")
+        return os.fspath(getattr(settings, "EVIDENCE_ROOT", None) or fallback)
+
+    @property
+    def location(self):
+        return os.path.abspath(self.base_location)
+
+    @property
+    def base_url(self):
+        return None
+
+
 class EvidenceFile(models.Model):
+    """A file attached to a progress update, served only to people who may see the action."""
+
     update = models.ForeignKey(ProgressUpdate, on_delete=models.PROTECT, related_name="evidence")
-    file = models.FileField(upload_to="evidence/%Y/%m/")
+    file = models.FileField(upload_to="evidence/%Y/%m/", storage=EvidenceStorage())
     original_name = models.CharField(max_length=255)
     content_type = models.CharField(max_length=100)
     size = models.PositiveIntegerField()
 
     def __str__(self):
         return self.original_name
+
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        return reverse("learning:evidence_download", args=[self.pk])
 
 
 class ExtensionRequest(models.Model):

@@ -66,7 +66,14 @@ class ReminderLog(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["kind", "action", "period", "recipient"], name="one_reminder_per_period"
-            )
+            ),
+            # NULLs never clash in a unique index, so reminders about no single action (the
+            # weekly digest) need their own constraint to go at most once per period.
+            models.UniqueConstraint(
+                fields=["kind", "period", "recipient"],
+                condition=models.Q(action__isnull=True),
+                name="one_digest_per_period",
+            ),
         ]
 
     def __str__(self):

@@ -1,0 +1,140 @@
+"""The change log: who created, changed or deleted a recommendation, agency, theme, action or
+Section 11 return, and which fields went from what to what."""
+
+import contextlib
+import contextvars
+import datetime
+import decimal
+
+from django.db.models.signals import post_delete, post_save, pre_save
+
+# The request being served (or an explicit actor) so that model signals know who acted. The
+# request itself is kept, not its user, because the API authenticates inside the view.
+_current_request = contextvars.ContextVar("learning_audit_request", default=None)
+_current_actor = contextvars.ContextVar("learning_audit_actor", default=None)
+
+AUDITED_MODELS = [
+    "Recommendation",
+    "Agency",
+    "Theme",
+    "AgencyAction",
+    "Section11Return",
+    "StandardAnswer",
+]
+# Bookkeeping fields that change on every save and say nothing about what was decided.
+IGNORED_FIELDS = {"updated_at", "version"}
+
+
+class ActingUserMiddleware:
+    """Remembers the request for the change log while it is served."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        token = _current_request.set(request)
+        try:
+            return self.get_response(request)
+        finally:
+            _current_request.reset(token)
+
+
+@contextlib.contextmanager
+def acting_as(user):
+    """Attribute changes made outside a request (commands, tasks, services) to `user`."""
+    token = _current_actor.set(user)
+    try:
+        yield
+    finally:
+        _current_actor.reset(token)
+
+
+def current_actor():
+    actor = _current_actor.get()
+    if actor is not None:
+        return actor
+    request = _current_request.get()
+    user = getattr(request, "user", None) if request is not None else None
+    if user is not None and user.is_authenticated:
+        return user
+    return None
+
+
+def _plain(value):
+    if isinstance(value, datetime.datetime | datetime.date):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    return value
+
+
+def _field_values(instance):
+    return {
+        field.attname: _plain(getattr(instance, field.attname))
+        for field in instance._meta.concrete_fields
+        if field.attname not in IGNORED_FIELDS
+    }
+
+
+def record(instance, operation, changes=None, actor=None):
+    """Write one change-log entry for `instance`."""
+    from .models import ChangeLog
+
+    return ChangeLog.objects.create(
+        actor=actor or current_actor(),
+        operation=operation,
+        object_type=type(instance).__name__,
+        object_id=str(instance.pk),
+        object_repr=str(instance)[:255],
+        changes=changes or {},
+    )
+
+
+def diff(before, after):
+    """{field: [old, new]} for each field whose value differs."""
+    return {
+        name: [before.get(name), value]
+        for name, value in after.items()
+        if before.get(name) != value
+    }
+
+
+def _remember_old_values(sender, instance, raw=False, **kwargs):
+    if raw or instance.pk is None or instance._state.adding:
+        instance._audit_before = None
+        return
+    old = sender._default_manager.filter(pk=instance.pk).first()
+    instance._audit_before = _field_values(old) if old is not None else None
+
+
+def _log_save(sender, instance, created, raw=False, **kwargs):
+    from .models import ChangeLog
+
+    if raw:
+        return
+    after = _field_values(instance)
+    before = getattr(instance, "_audit_before", None)
+    if created or before is None:
+        changes = {name: [None, value] for name, value in after.items() if value not in (None, "")}
+        record(instance, ChangeLog.Operation.CREATE, changes)
+        return
+    changes = diff(before, after)
+    if changes:
+        record(instance, ChangeLog.Operation.UPDATE, changes)
+
+
+def _log_delete(sender, instance, **kwargs):
+    from .models import ChangeLog
+
+    record(instance, ChangeLog.Operation.DELETE, {})
+
+
+def connect():
+    from django.apps import apps
+
+    for name in AUDITED_MODELS:
+        model = apps.get_model("learning", name)
+        uid = f"learning-audit-{name}"
+        pre_save.connect(_remember_old_values, sender=model, dispatch_uid=f"{uid}-pre")
+        post_save.connect(_log_save, sender=model, dispatch_uid=f"{uid}-post")
+        post_delete.connect(_log_delete, sender=model, dispatch_uid=f"{uid}-delete")

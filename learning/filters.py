@@ -1,0 +1,216 @@
+"""The overseers' action filters: one form and one function turn GET parameters into a queryset,
+shared by the filtered list, the dashboard's links and the CSV/XLSX exports."""
+
+import datetime
+
+from django import forms
+from django.apps import apps
+from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.utils import timezone
+
+from . import permissions
+from .models import Agency, AgencyAction, ProgressUpdate, Theme
+
+# The dashboard's categories: each is the name of an AgencyActionQuerySet method, so "overdue"
+# means the same thing on the dashboard, in the list, in the export and in the reminders.
+CATEGORIES = {
+    "outstanding": "Outstanding",
+    "overdue": "Overdue",
+    "slipped": "Slipped (revised date later than the original)",
+    "complete_unassured": "Complete but not assured",
+    "assured": "Assured",
+}
+
+# How long outstanding actions have been open, in months: (key, label, from, to).
+AGE_BANDS = [
+    ("under_3", "Under 3 months", 0, 3),
+    ("3_6", "3 to 6 months", 3, 6),
+    ("6_12", "6 to 12 months", 6, 12),
+    ("over_12", "Over 12 months", 12, None),
+]
+
+
+def _months_ago(today, months):
+    return today - datetime.timedelta(days=round(months * 30.44))
+
+
+def age_band_q(key, today):
+    """The condition on `created_at` for an age band, usable in filter() and Count(filter=)."""
+    for band, _label, start, end in AGE_BANDS:
+        if band == key:
+            q = Q(created_at__date__lte=_months_ago(today, start))
+            if end is not None:
+                q &= Q(created_at__date__gt=_months_ago(today, end))
+            return q
+    raise ValueError(f"Unknown age band {key!r}")
+
+
+def category_q(key, today, prefix=""):
+    """The condition for a dashboard category, usable in filter() and Count(filter=).
+
+    `prefix` reaches actions through a relation, e.g. "actions__" when counting per agency.
+    """
+    outstanding = ~Q(**{f"{prefix}status__in": AgencyAction.Status.finished()})
+    conditions = {
+        "outstanding": lambda: outstanding,
+        "overdue": lambda: outstanding & Q(**{f"{prefix}current_due_date__lt": today}),
+        "slipped": lambda: Q(**{f"{prefix}current_due_date__gt": F(f"{prefix}original_due_date")}),
+        "complete_unassured": lambda: Q(**{f"{prefix}status": AgencyAction.Status.COMPLETE}),
+        "assured": lambda: Q(**{f"{prefix}status": AgencyAction.Status.ASSURED}),
+    }
+    return conditions[key]()
+
+
+def review_kind_choices():
+    """The review kinds, read from the reviews app without importing it."""
+    review_model = apps.get_model("reviews", "ReviewPage")
+    return list(review_model._meta.get_field("kind").choices)
+
+
+def review_choices_queryset():
+    review_model = apps.get_model("reviews", "ReviewPage")
+    return review_model.objects.filter(recommendations__actions__isnull=False).distinct()
+
+
+class ActionFilterForm(forms.Form):
+    """GET filters for the tracker's lists, dashboard and exports. Every field is optional."""
+
+    review = forms.ModelChoiceField(queryset=None, required=False, empty_label="All reviews")
+    review_kind = forms.ChoiceField(required=False, label="Review kind")
+    source = forms.ChoiceField(
+        required=False,
+        label="Source",
+        choices=[
+            ("", "Reviews and Section 11"),
+            ("review", "Reviews"),
+            ("section11", "Section 11"),
+        ],
+    )
+    agency = forms.ModelChoiceField(
+        queryset=Agency.objects.none(),
+        to_field_name="slug",
+        required=False,
+        empty_label="All agencies",
+    )
+    theme = forms.ModelChoiceField(
+        queryset=Theme.objects.all(), to_field_name="slug", required=False, empty_label="All themes"
+    )
+    status = forms.ChoiceField(
+        required=False, choices=[("", "Any status"), *AgencyAction.Status.choices]
+    )
+    category = forms.ChoiceField(
+        required=False, label="Show", choices=[("", "All actions"), *CATEGORIES.items()]
+    )
+    age = forms.ChoiceField(
+        required=False,
+        label="Open for",
+        choices=[("", "Any time"), *[(key, label) for key, label, _s, _e in AGE_BANDS]],
+    )
+    due_from = forms.DateField(
+        required=False, label="Due from", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    due_to = forms.DateField(
+        required=False, label="Due to", widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["review"].queryset = review_choices_queryset()
+        self.fields["review_kind"].choices = [("", "All kinds"), *review_kind_choices()]
+        self.fields["agency"].queryset = permissions.visible_agencies(user)
+
+    def clean(self):
+        cleaned = super().clean()
+        due_from, due_to = cleaned.get("due_from"), cleaned.get("due_to")
+        if due_from and due_to and due_from > due_to:
+            raise forms.ValidationError("The “due from” date must not be after the “due to” date.")
+        return cleaned
+
+    def apply(self, queryset, today=None):
+        """Narrow `queryset` to the cleaned filters. Call after is_valid()."""
+        today = today or timezone.localdate()
+        data = self.cleaned_data
+        if data.get("review"):
+            queryset = queryset.filter(recommendation__review=data["review"])
+        if data.get("review_kind"):
+            queryset = queryset.filter(recommendation__review__kind=data["review_kind"])
+        if data.get("source") == "review":
+            queryset = queryset.filter(recommendation__isnull=False)
+        elif data.get("source") == "section11":
+            queryset = queryset.filter(standard_answer__isnull=False)
+        if data.get("agency"):
+            queryset = queryset.filter(agency=data["agency"])
+        if data.get("theme"):
+            queryset = queryset.filter(recommendation__themes=data["theme"])
+        if data.get("status"):
+            queryset = queryset.filter(status=data["status"])
+        if data.get("category"):
+            queryset = queryset.filter(category_q(data["category"], today))
+        if data.get("age"):
+            queryset = queryset.filter(
+                category_q("outstanding", today), age_band_q(data["age"], today)
+            )
+        if data.get("due_from"):
+            queryset = queryset.filter(current_due_date__gte=data["due_from"])
+        if data.get("due_to"):
+            queryset = queryset.filter(current_due_date__lte=data["due_to"])
+        return queryset
+
+
+def filtered_actions(user, params, today=None):
+    """(form, queryset): the actions this user may see, narrowed by the GET parameters.
+
+    Invalid parameters give no rows and a bound form carrying the errors, never a wider list.
+    """
+    form = ActionFilterForm(params or None, user=user)
+    queryset = permissions.visible_actions(user)
+    if params and not form.is_valid():
+        return form, queryset.none()
+    if params:
+        queryset = form.apply(queryset, today)
+    return form, queryset
+
+
+def with_list_columns(queryset, today=None):
+    """Everything a list or export row shows, fetched in one query: overdue first, then by due date."""
+    today = today or timezone.localdate()
+    last_update = (
+        ProgressUpdate.objects.filter(action=OuterRef("pk"))
+        .order_by("-created_at", "-pk")
+        .values("created_at")[:1]
+    )
+    return (
+        queryset.overdue_first(today)
+        .with_context()
+        .select_related("standard_answer__standard", "standard_answer__section11_return__cycle")
+        .annotate(last_update_at=Subquery(last_update))
+    )
+
+
+def category_counts(queryset, today=None):
+    """One aggregate query: the count of each category and each age band of outstanding actions."""
+    today = today or timezone.localdate()
+    outstanding = category_q("outstanding", today)
+    counts = {key: Count("pk", filter=category_q(key, today)) for key in CATEGORIES}
+    counts.update(
+        {
+            f"age_{key}": Count("pk", filter=outstanding & age_band_q(key, today))
+            for key, _label, _s, _e in AGE_BANDS
+        }
+    )
+    counts["total"] = Count("pk")
+    return queryset.order_by().aggregate(**counts)
+
+
+def status_counts_by(queryset, group_fields, today=None):
+    """Rows of `group_fields` with a count per status plus overdue and total: one grouped query."""
+    today = today or timezone.localdate()
+    counts = {
+        f"status_{value}": Count("pk", filter=Q(status=value))
+        for value, _label in AgencyAction.Status.choices
+    }
+    counts["overdue"] = Count("pk", filter=category_q("overdue", today))
+    counts["total"] = Count("pk")
+    return list(
+        queryset.order_by().values(*group_fields).annotate(**counts).order_by(*group_fields)
+    )

@@ -1,0 +1,217 @@
+"""Reminders: actions due within 14 days, overdue actions (weekly) and the weekly digest for the
+scrutineer and business unit. Each goes at most once per period, recorded in ReminderLog."""
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from . import permissions
+from .filters import category_counts, category_q
+from .models import AgencyAction, AgencyMembership, ReminderLog
+
+DUE_SOON = "due_soon"
+OVERDUE = "overdue"
+DIGEST = "weekly_digest"
+DUE_SOON_DAYS = 14
+DIGEST_LIST_LENGTH = 25
+DIGEST_GROUPS = [permissions.BUSINESS_UNIT, permissions.BUSINESS_MANAGERS, permissions.SCRUTINEERS]
+
+
+def iso_week(today):
+    year, week, _weekday = today.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def due_period(action):
+    """A due-soon reminder goes once per due date: a revised date earns a new reminder."""
+    return f"due-{action.current_due_date.isoformat()}"
+
+
+def site_url(path):
+    return f"{settings.WAGTAILADMIN_BASE_URL.rstrip('/')}{path}"
+
+
+def _lead_emails_by_agency(agency_ids):
+    emails = {}
+    rows = (
+        AgencyMembership.objects.filter(
+            agency_id__in=agency_ids, user__is_active=True, user__email__gt=""
+        )
+        .values_list("agency_id", "user__email")
+        .order_by("agency_id", "user__email")
+    )
+    for agency_id, email in rows:
+        emails.setdefault(agency_id, []).append(email)
+    return emails
+
+
+def _already_sent(kind, periods, recipients):
+    return set(
+        ReminderLog.objects.filter(
+            kind=kind, period__in=set(periods), recipient__in=set(recipients)
+        ).values_list("action_id", "period", "recipient")
+    )
+
+
+def _claim(kind, action, period, recipient):
+    """Record the reminder; False if it is already recorded (another run got there first)."""
+    try:
+        with transaction.atomic():
+            ReminderLog.objects.create(kind=kind, action=action, period=period, recipient=recipient)
+    except IntegrityError:
+        return False
+    return True
+
+
+def _send_recorded(kind, recipient, claims, subject, template, context):
+    """Record every (action, period) in `claims`, then send one email, in one transaction.
+
+    If sending fails the records roll back with it, so the next run tries again; if another run
+    recorded them first, nothing is sent twice. Returns 1 if an email left, else 0.
+    """
+    with transaction.atomic():
+        fresh = [
+            (action, period) for action, period in claims if _claim(kind, action, period, recipient)
+        ]
+        if not fresh:
+            return 0
+        context = {
+            **context,
+            "actions": [(action, site_url(action.get_absolute_url())) for action, _ in fresh],
+        }
+        send_mail(
+            subject=subject(len(fresh)),
+            message=render_to_string(template, context),
+            from_email=None,
+            recipient_list=[recipient],
+        )
+    return 1
+
+
+def _remind_leads(kind, actions, period_of, subject, template, today):
+    actions = list(actions)
+    leads = _lead_emails_by_agency({action.agency_id for action in actions})
+    recipients = {email for emails in leads.values() for email in emails}
+    sent_before = _already_sent(kind, [period_of(action) for action in actions], recipients)
+    sent = 0
+    for agency_id, emails in leads.items():
+        agency_actions = [action for action in actions if action.agency_id == agency_id]
+        for email in emails:
+            claims = [
+                (action, period_of(action))
+                for action in agency_actions
+                if (action.pk, period_of(action), email) not in sent_before
+            ]
+            if claims:
+                sent += _send_recorded(
+                    kind,
+                    email,
+                    claims,
+                    lambda count, agency=agency_actions[0].agency: subject(agency, count),
+                    template,
+                    {
+                        "agency": agency_actions[0].agency,
+                        "today": today,
+                        "tracker_url": site_url(reverse("learning:my_actions")),
+                    },
+                )
+    return sent
+
+
+def send_due_soon_reminders(today=None):
+    """Email each agency's leads the actions due within 14 days: once per action per due date."""
+    today = today or timezone.localdate()
+    actions = (
+        AgencyAction.objects.due_within(DUE_SOON_DAYS, today)
+        .select_related("agency", "recommendation__review")
+        .order_by("current_due_date", "pk")
+    )
+    return _remind_leads(
+        DUE_SOON,
+        actions,
+        due_period,
+        lambda agency, count: f"{agency.name}: {count} action(s) due within {DUE_SOON_DAYS} days",
+        "learning/email/due_soon.txt",
+        today,
+    )
+
+
+def send_overdue_reminders(today=None):
+    """Email each agency's leads their overdue actions: once per action per ISO week."""
+    today = today or timezone.localdate()
+    week = iso_week(today)
+    actions = (
+        AgencyAction.objects.overdue(today)
+        .select_related("agency", "recommendation__review")
+        .order_by("current_due_date", "pk")
+    )
+    return _remind_leads(
+        OVERDUE,
+        actions,
+        lambda action: week,
+        lambda agency, count: f"{agency.name}: {count} overdue action(s)",
+        "learning/email/overdue.txt",
+        today,
+    )
+
+
+def digest_recipients():
+    """The scrutineer(s) and the business unit: active users of those groups with an email."""
+    return list(
+        get_user_model()
+        .objects.filter(groups__name__in=DIGEST_GROUPS, is_active=True, email__gt="")
+        .values_list("email", flat=True)
+        .distinct()
+        .order_by("email")
+    )
+
+
+def digest_context(today):
+    actions = AgencyAction.objects.all()
+
+    def first(key):
+        return list(
+            actions.filter(category_q(key, today))
+            .select_related("agency", "recommendation__review")
+            .order_by("current_due_date", "pk")[:DIGEST_LIST_LENGTH]
+        )
+
+    return {
+        "today": today,
+        "counts": category_counts(actions, today),
+        "overdue": first("overdue"),
+        "complete_unassured": first("complete_unassured"),
+        "slipped": first("slipped"),
+        "list_length": DIGEST_LIST_LENGTH,
+        "dashboard_url": site_url(reverse("learning:dashboard")),
+    }
+
+
+def send_weekly_digest(today=None):
+    """The week's figures and lists to the scrutineer and business unit: once per ISO week each."""
+    today = today or timezone.localdate()
+    week = iso_week(today)
+    everyone = digest_recipients()
+    sent_before = _already_sent(DIGEST, [week], everyone)
+    recipients = [email for email in everyone if (None, week, email) not in sent_before]
+    if not recipients:
+        return 0
+    context = digest_context(today)
+    message = render_to_string("learning/email/digest.txt", context)
+    sent = 0
+    for email in recipients:
+        with transaction.atomic():
+            if not _claim(DIGEST, None, week, email):
+                continue
+            send_mail(
+                subject=f"Learning tracker: the week of {today:%d %B %Y}",
+                message=message,
+                from_email=None,
+                recipient_list=[email],
+            )
+        sent += 1
+    return sent

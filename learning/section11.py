@@ -1,0 +1,183 @@
+"""What changes Section 11 records: opening a cycle, starting, saving and submitting a return,
+and the challenge panel's notes. Views and the demo data both come here."""
+
+from django.db import transaction
+from django.utils import timezone
+
+from .models import (
+    SECTION11_STANDARDS,
+    AgencyAction,
+    AuditCycle,
+    ChallengeNote,
+    ProgressUpdate,
+    Section11Return,
+    Standard,
+    StandardAnswer,
+)
+from .services import default_due_date
+
+
+class ReturnLocked(Exception):
+    """The return was submitted: it can no longer be changed."""
+
+    def __init__(self, section11_return):
+        self.section11_return = section11_return
+        super().__init__(
+            f"This return was submitted on {section11_return.submitted_at:%d %B %Y} and is locked: "
+            "it can no longer be changed."
+        )
+
+
+class StaleReturn(Exception):
+    """Someone else saved the return since this person loaded it."""
+
+    def __init__(self, section11_return, since_version):
+        self.section11_return = section11_return
+        self.since_version = since_version
+        super().__init__(
+            "Someone else saved this return while you were editing it (it is now at version "
+            f"{section11_return.version}, you started from version {since_version}). Nothing was "
+            "saved: check their answers below, then make your changes again."
+        )
+
+
+@transaction.atomic
+def open_cycle(name, opens_on, closes_on, standards=SECTION11_STANDARDS):
+    """A new audit cycle with its own copy of the standards, editable from then on."""
+    cycle = AuditCycle.objects.create(name=name, opens_on=opens_on, closes_on=closes_on)
+    Standard.objects.bulk_create(
+        Standard(cycle=cycle, number=number, title=title, sort_order=position)
+        for position, (number, title) in enumerate(standards, start=1)
+    )
+    return cycle
+
+
+def previous_return(agency, cycle):
+    """The agency's most recent return from an earlier cycle, if any."""
+    return (
+        Section11Return.objects.filter(agency=agency, cycle__opens_on__lt=cycle.opens_on)
+        .order_by("-cycle__opens_on")
+        .first()
+    )
+
+
+@transaction.atomic
+def start_return(agency, cycle):
+    """The agency's return for the cycle, created on first use with one answer per standard.
+
+    Answers start from last cycle's answers to the standard with the same number, so an agency
+    revises what it said last time rather than starting from nothing.
+    """
+    section11_return, created = Section11Return.objects.get_or_create(agency=agency, cycle=cycle)
+    if created:
+        earlier = previous_return(agency, cycle)
+        section11_return.carried_forward_from = earlier
+        section11_return.save(update_fields=["carried_forward_from"])
+    carried = {}
+    if section11_return.carried_forward_from_id:
+        carried = {
+            answer.standard.number: answer
+            for answer in StandardAnswer.objects.filter(
+                section11_return_id=section11_return.carried_forward_from_id
+            ).select_related("standard")
+        }
+    # Standards added to the cycle after the return was started get an answer too.
+    answered = set(section11_return.answers.values_list("standard_id", flat=True))
+    missing = cycle.standards.exclude(pk__in=answered)
+    StandardAnswer.objects.bulk_create(
+        StandardAnswer(
+            section11_return=section11_return,
+            standard=standard,
+            rating=getattr(carried.get(standard.number), "rating", ""),
+            narrative=getattr(carried.get(standard.number), "narrative", ""),
+            evidence=getattr(carried.get(standard.number), "evidence", ""),
+        )
+        for standard in missing
+    )
+    return section11_return
+
+
+def _lock(section11_return, version):
+    current = Section11Return.objects.select_for_update().get(pk=section11_return.pk)
+    if current.is_locked:
+        raise ReturnLocked(current)
+    if current.version != version:
+        raise StaleReturn(current, version)
+    return current
+
+
+@transaction.atomic
+def save_answers(section11_return, answers, version):
+    """Save ratings, narratives and evidence: `answers` maps answer id to a dict of those fields.
+
+    Refused (nothing written) if the return is submitted or someone saved since `version`.
+    """
+    current = _lock(section11_return, version)
+    fields = ("rating", "narrative", "evidence")
+    # Saved one by one (ten or so rows) so that the change log records each changed answer.
+    for answer in StandardAnswer.objects.filter(section11_return=current, pk__in=list(answers)):
+        if any(getattr(answer, field) != answers[answer.pk][field] for field in fields):
+            for field in fields:
+                setattr(answer, field, answers[answer.pk][field])
+            answer.save(update_fields=fields)
+    current.version += 1
+    current.updated_at = timezone.now()
+    current.save(update_fields=["version", "updated_at"])
+    section11_return.refresh_from_db()
+    return section11_return
+
+
+@transaction.atomic
+def submit_return(section11_return, by, version, today=None):
+    """Lock the return and turn each gap (partly met / not met) into a tracked agency action."""
+    current = _lock(section11_return, version)
+    unrated = current.answers.filter(rating="").select_related("standard")
+    if unrated.exists():
+        numbers = ", ".join(answer.standard.number for answer in unrated)
+        raise ValueError(f"Rate every standard before submitting (not yet rated: {numbers}).")
+    now = timezone.now()
+    due = default_due_date(today)
+    gaps = current.answers.filter(
+        rating__in=[StandardAnswer.Rating.PARTLY_MET, StandardAnswer.Rating.NOT_MET]
+    ).select_related("standard")
+    created = []
+    for answer in gaps:
+        action, was_created = AgencyAction.objects.get_or_create(
+            standard_answer=answer,
+            agency_id=current.agency_id,
+            defaults={
+                "description": (
+                    f"Section 11 standard {answer.standard.number} "
+                    f"({answer.get_rating_display().lower()}): {answer.standard.title}."
+                ),
+                "original_due_date": due,
+                "current_due_date": due,
+            },
+        )
+        if was_created:
+            ProgressUpdate.objects.create(
+                action=action,
+                kind=ProgressUpdate.Kind.CREATED,
+                author=by,
+                status=action.status,
+                rag=action.rag,
+                due_date=action.current_due_date,
+            )
+            created.append(action)
+    current.status = Section11Return.Status.SUBMITTED
+    current.submitted_at = now
+    current.submitted_by = by
+    current.version += 1
+    current.updated_at = now
+    current.save(update_fields=["status", "submitted_at", "submitted_by", "version", "updated_at"])
+    section11_return.refresh_from_db()
+    return created
+
+
+def add_challenge_note(section11_return, author, note, standard=None):
+    """The challenge panel's notes are kept whether or not the return is submitted."""
+    if standard is not None and standard.cycle_id != section11_return.cycle_id:
+        raise ValueError("That standard belongs to another audit cycle.")
+    return ChallengeNote.objects.create(
+        section11_return=section11_return, author=author, note=note, standard=standard
+    )

@@ -1,0 +1,33 @@
+"""Template tags that put the tracker on every page: the header link and briefing confirmations."""
+
+from django import template
+
+from learning import permissions
+from learning.models import BriefingCascade
+
+register = template.Library()
+
+
+@register.inclusion_tag("learning/action_nav_link.html", takes_context=True)
+def tracker_nav(context):
+    """The "Tracker" link in the header, for people who may see the tracker."""
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    return {"show": permissions.can_see_tracker(user)}
+
+
+@register.inclusion_tag("learning/cascade_summary.html", takes_context=True)
+def briefing_cascades(context, page):
+    """Which agencies have confirmed this briefing was cascaded: shown to partnership users only."""
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if not permissions.is_partnership_member(user):
+        return {"show": False}
+    return {
+        "show": True,
+        "page": page,
+        "confirmations": BriefingCascade.objects.filter(briefing_id=page.pk)
+        .select_related("agency")
+        .order_by("agency__name", "-cascaded_on"),
+        "may_confirm": permissions.can_confirm_cascades(user),
+    }

@@ -1,0 +1,59 @@
+"""Briefing cascades: an agency confirms that a 7-minute briefing reached its teams."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect, render
+from wagtail.models import Page
+
+from .. import permissions, services
+from ..forms import CascadeForm
+from ..models import BriefingCascade
+from .actions import tracker_view
+
+# Named by label so this app never imports the reviews app.
+BRIEFING_PAGE_MODEL = "reviews.briefingpage"
+
+
+def _briefing(request, page_id):
+    page = Page.objects.live().filter(pk=page_id).first()
+    if page is None or page.specific_class._meta.label_lower != BRIEFING_PAGE_MODEL:
+        raise Http404("No such 7-minute briefing.")
+    page = page.specific
+    if not permissions.can_view_level(request.user, page.visibility):
+        raise Http404("No such 7-minute briefing.")
+    return page
+
+
+@tracker_view
+def confirm_cascade(request, page_id):
+    briefing = _briefing(request, page_id)
+    if not permissions.can_confirm_cascades(request.user):
+        raise PermissionDenied("Agency leads confirm that a briefing was cascaded.")
+    form = CascadeForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.confirm_cascade(
+                briefing,
+                data["agency"],
+                request.user,
+                cascaded_on=data["cascaded_on"],
+                teams_reached=data["teams_reached"],
+                staff_reached=data["staff_reached"],
+                note=data["note"],
+            )
+        except services.ActionRuleError as refused:
+            form.add_error(None, str(refused))
+        else:
+            messages.success(
+                request, f"Thank you: {data['agency'].name} has confirmed this briefing."
+            )
+            return redirect(briefing.url)
+    confirmations = BriefingCascade.objects.filter(briefing=briefing).select_related("agency")
+    return render(
+        request,
+        "learning/cascade_form.html",
+        {"briefing": briefing, "form": form, "confirmations": confirmations},
+        status=400 if request.method == "POST" else 200,
+    )

@@ -1,0 +1,183 @@
+"""The scrutineer's and business unit's dashboard, and the filtered list behind every figure."""
+
+from urllib.parse import urlencode
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+
+from .. import permissions
+from ..filters import (
+    AGE_BANDS,
+    CATEGORIES,
+    category_counts,
+    category_q,
+    filtered_actions,
+    status_counts_by,
+    with_list_columns,
+)
+from ..models import AgencyAction
+
+DASHBOARD_LIST_LENGTH = 10
+LIST_PAGE_SIZE = 50
+# Every figure is counted within the current filters, so its link keeps them and adds its own.
+
+
+def _query_without(params, names):
+    kept = params.copy()
+    for name in names:
+        kept.pop(name, None)
+    return kept
+
+
+def list_url(params, **criteria):
+    """The filtered list's URL: the current filters plus the figure's own criteria."""
+    query = _query_without(params, ["page"])
+    for name, value in criteria.items():
+        query[name] = value
+    encoded = query.urlencode() if hasattr(query, "urlencode") else urlencode(query)
+    return f"{reverse('learning:tracker_list')}?{encoded}"
+
+
+def _bars(rows):
+    """Add each row's bar width as a percentage of the largest figure."""
+    largest = max((row["count"] for row in rows), default=0) or 1
+    for row in rows:
+        row["percent"] = round(row["count"] * 100 / largest)
+    return rows
+
+
+def _status_table(rows, params, key_field, label_field, param_name):
+    statuses = AgencyAction.Status.choices
+    table = []
+    for row in rows:
+        key = row[key_field]
+        cells = [
+            {
+                "count": row[f"status_{value}"],
+                "url": list_url(params, **{param_name: key, "status": value}),
+            }
+            for value, _label in statuses
+        ]
+        table.append(
+            {
+                "label": row[label_field],
+                "url": list_url(params, **{param_name: key}),
+                "cells": cells,
+                "overdue": {
+                    "count": row["overdue"],
+                    "url": list_url(params, **{param_name: key, "category": "overdue"}),
+                },
+                "total": row["total"],
+            }
+        )
+    return table
+
+
+@login_required
+def dashboard(request):
+    if not permissions.can_see_dashboard(request.user):
+        raise PermissionDenied("The dashboard is for the business unit and the scrutineer.")
+    today = timezone.localdate()
+    params = request.GET
+    form, actions = filtered_actions(request.user, params, today)
+    counts = category_counts(actions, today)
+    categories = _bars(
+        [
+            {
+                "key": key,
+                "label": label,
+                "count": counts[key],
+                "url": list_url(params, category=key),
+            }
+            for key, label in CATEGORIES.items()
+        ]
+    )
+    ages = _bars(
+        [
+            {
+                "key": key,
+                "label": label,
+                "count": counts[f"age_{key}"],
+                "url": list_url(params, age=key),
+            }
+            for key, label, _start, _end in AGE_BANDS
+        ]
+    )
+    by_agency = _status_table(
+        status_counts_by(actions, ["agency__slug", "agency__name"], today),
+        params,
+        "agency__slug",
+        "agency__name",
+        "agency",
+    )
+    by_theme = _status_table(
+        status_counts_by(
+            actions.filter(recommendation__themes__isnull=False),
+            ["recommendation__themes__slug", "recommendation__themes__name"],
+            today,
+        ),
+        params,
+        "recommendation__themes__slug",
+        "recommendation__themes__name",
+        "theme",
+    )
+    lists = [
+        {
+            **category,
+            "actions": list(
+                actions.filter(category_q(category["key"], today))
+                .select_related("agency", "recommendation__review")
+                .order_by("current_due_date", "pk")[:DASHBOARD_LIST_LENGTH]
+            ),
+        }
+        for category in categories
+    ]
+    return render(
+        request,
+        "learning/dashboard.html",
+        {
+            "form": form,
+            "total": counts["total"],
+            "all_url": list_url(params),
+            "categories": categories,
+            "ages": ages,
+            "statuses": AgencyAction.Status.choices,
+            "by_agency": by_agency,
+            "by_theme": by_theme,
+            "lists": lists,
+            "list_length": DASHBOARD_LIST_LENGTH,
+            "today": today,
+            "export_query": _query_without(params, ["page"]).urlencode(),
+        },
+    )
+
+
+@login_required
+def tracker_list(request):
+    """Every action the filters select, overdue first; leads see their own agencies' only."""
+    if not permissions.can_see_tracker(request.user):
+        raise PermissionDenied(
+            "The tracker is for agency leads, the business unit and the scrutineer."
+        )
+    today = timezone.localdate()
+    form, actions = filtered_actions(request.user, request.GET, today)
+    page = Paginator(with_list_columns(actions, today), LIST_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    query = _query_without(request.GET, ["page"]).urlencode()
+    return render(
+        request,
+        "learning/dashboard_list.html",
+        {
+            "form": form,
+            "items": page,
+            "today": today,
+            "querystring_without_page": query,
+            "export_query": query,
+            "can_see_dashboard": permissions.can_see_dashboard(request.user),
+        },
+    )

@@ -1,0 +1,52 @@
+"""CSV and XLSX downloads of the filtered action list: the same filters, the same rows."""
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.utils import timezone
+
+from .. import permissions
+from ..exports import actions_dataset
+from ..filters import filtered_actions
+
+FORMATS = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def _export(request, file_format):
+    # Leads may export, but visible_actions inside filtered_actions keeps them to their agencies.
+    if not permissions.can_see_tracker(request.user):
+        raise PermissionDenied(
+            "The tracker is for agency leads, the business unit and the scrutineer."
+        )
+    today = timezone.localdate()
+    form, actions = filtered_actions(request.user, request.GET, today)
+    if form.is_bound and not form.is_valid():
+        messages = "; ".join(
+            f"{name}: {' '.join(errors)}" if name != "__all__" else " ".join(errors)
+            for name, errors in form.errors.items()
+        )
+        return HttpResponse(
+            f"The filters could not be used: {messages}",
+            status=400,
+            content_type="text/plain; charset=utf-8",
+        )
+    dataset = actions_dataset(actions, today)
+    body = dataset.export(file_format)
+    response = HttpResponse(body, content_type=FORMATS[file_format])
+    response["Content-Disposition"] = (
+        f'attachment; filename="actions-{today.isoformat()}.{file_format}"'
+    )
+    return response
+
+
+@login_required
+def export_csv(request):
+    return _export(request, "csv")
+
+
+@login_required
+def export_xlsx(request):
+    return _export(request, "xlsx")

@@ -1,0 +1,103 @@
+"""Agency returns: download a template of open actions (XLSX or CSV), upload it filled in."""
+
+from django import forms
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from .. import permissions
+from ..models import Agency
+from ..returns import (
+    MAX_RETURN_BYTES,
+    RETURN_FORMATS,
+    ReturnFileError,
+    apply_return,
+    may_submit_returns,
+    template_actions,
+    template_dataset,
+)
+
+CONTENT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+class ReturnUploadForm(forms.Form):
+    file = forms.FileField(
+        label="Filled-in return",
+        help_text="The template you downloaded, as .xlsx or .csv, up to 2 MB.",
+        widget=forms.ClearableFileInput(attrs={"accept": ",".join(RETURN_FORMATS)}),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_RETURN_BYTES:
+            raise forms.ValidationError("The file is larger than 2 MB.")
+        return upload
+
+
+def _check(request):
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    if not may_submit_returns(request.user):
+        raise PermissionDenied("Returns are for agency leads and the business unit.")
+    return None
+
+
+def _template(request, file_format):
+    refused = _check(request)
+    if refused:
+        return refused
+    agency = None
+    slug = request.GET.get("agency")
+    if slug:
+        agency = permissions.visible_agencies(
+            request.user, Agency.objects.filter(slug=slug)
+        ).first()
+        if agency is None:
+            raise Http404("No agency of yours has that name.")
+    dataset = template_dataset(template_actions(request.user, agency))
+    today = timezone.localdate().isoformat()
+    name = f"return-{agency.slug if agency else 'actions'}-{today}.{file_format}"
+    response = HttpResponse(dataset.export(file_format), content_type=CONTENT_TYPES[file_format])
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+def template_xlsx(request):
+    return _template(request, "xlsx")
+
+
+def template_csv(request):
+    return _template(request, "csv")
+
+
+def upload_return(request):
+    refused = _check(request)
+    if refused:
+        return refused
+    form = ReturnUploadForm(request.POST or None, request.FILES or None)
+    result = None
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            result = apply_return(request.user, upload.name, upload.read())
+        except ReturnFileError as error:
+            form.add_error("file", str(error))
+        if result is not None and not result.ok:
+            status = 400
+    if request.method == "POST" and not form.is_valid():
+        status = 400
+    agencies = permissions.visible_agencies(request.user).filter(
+        pk__in=template_actions(request.user).values("agency")
+    )
+    return render(
+        request,
+        "learning/returns_upload.html",
+        {"form": form, "result": result, "agencies": agencies},
+        status=status,
+    )

@@ -1,0 +1,336 @@
+"""Section 11 pages: audit cycles and their standards, agencies' returns, the challenge panel's
+notes and the agencies × standards heatmap."""
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count
+from django.forms import modelformset_factory
+from django.shortcuts import get_object_or_404, redirect, render
+
+from .. import permissions
+from .. import section11 as services
+from ..models import Agency, AgencyAction, AuditCycle, Section11Return, Standard, StandardAnswer
+
+
+class AuditCycleForm(forms.ModelForm):
+    class Meta:
+        model = AuditCycle
+        fields = ["name", "opens_on", "closes_on"]
+        widgets = {
+            "opens_on": forms.DateInput(attrs={"type": "date"}),
+            "closes_on": forms.DateInput(attrs={"type": "date"}),
+        }
+        labels = {"opens_on": "Opens on", "closes_on": "Closes on"}
+
+    def clean(self):
+        cleaned = super().clean()
+        if (
+            cleaned.get("opens_on")
+            and cleaned.get("closes_on")
+            and cleaned["closes_on"] < cleaned["opens_on"]
+        ):
+            raise forms.ValidationError("The cycle must close on or after the day it opens.")
+        return cleaned
+
+
+class BaseStandardFormSet(forms.BaseModelFormSet):
+    def clean(self):
+        super().clean()
+        # Every standard of the cycle is in the formset, so duplicates show up here.
+        numbers = [
+            form.cleaned_data["number"]
+            for form in self.forms
+            if form.has_changed() or form.instance.pk
+            if form.cleaned_data.get("number")
+        ]
+        duplicates = sorted({number for number in numbers if numbers.count(number) > 1})
+        if duplicates:
+            raise forms.ValidationError(
+                f"Each standard needs its own number; used more than once: {', '.join(duplicates)}."
+            )
+
+
+StandardFormSet = modelformset_factory(
+    Standard,
+    formset=BaseStandardFormSet,
+    fields=["number", "title", "description", "sort_order"],
+    extra=1,
+    can_delete=False,
+)
+
+
+class AnswerForm(forms.ModelForm):
+    rating = forms.ChoiceField(
+        choices=[("", "Not rated yet"), *StandardAnswer.Rating.choices],
+        required=False,
+        widget=forms.RadioSelect,
+    )
+
+    class Meta:
+        model = StandardAnswer
+        fields = ["rating", "narrative", "evidence"]
+        widgets = {
+            "narrative": forms.Textarea(attrs={"rows": 4}),
+            "evidence": forms.Textarea(attrs={"rows": 3}),
+        }
+
+
+AnswerFormSet = modelformset_factory(StandardAnswer, form=AnswerForm, extra=0, can_delete=False)
+
+
+class ChallengeNoteForm(forms.Form):
+    standard = forms.ModelChoiceField(
+        queryset=Standard.objects.none(),
+        required=False,
+        empty_label="The return as a whole",
+        label="About",
+    )
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="Challenge note")
+
+    def __init__(self, *args, cycle=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["standard"].queryset = cycle.standards.all()
+
+
+def _require_tracker(user):
+    if not permissions.can_see_tracker(user):
+        raise PermissionDenied(
+            "The tracker is for agency leads, the business unit and the scrutineer."
+        )
+
+
+@login_required
+def section11_index(request):
+    _require_tracker(request.user)
+    can_manage = permissions.can_manage_section11(request.user)
+    form = AuditCycleForm(request.POST or None)
+    if request.method == "POST":
+        if not can_manage:
+            raise PermissionDenied("Only the business unit opens Section 11 audit cycles.")
+        if form.is_valid():
+            cycle = services.open_cycle(**form.cleaned_data)
+            messages.success(request, f"{cycle.name} is open, with the ten standards to review.")
+            return redirect("learning:section11_cycle", cycle.pk)
+    cycles = AuditCycle.objects.annotate(
+        return_count=Count("returns", distinct=True),
+        standard_count=Count("standards", distinct=True),
+    )
+    return render(
+        request,
+        "learning/section11_index.html",
+        {"cycles": cycles, "form": form, "can_manage": can_manage},
+    )
+
+
+@login_required
+def section11_cycle(request, cycle_id):
+    _require_tracker(request.user)
+    cycle = get_object_or_404(AuditCycle, pk=cycle_id)
+    returns = {
+        section11_return.agency_id: section11_return
+        for section11_return in Section11Return.objects.filter(cycle=cycle)
+    }
+    agencies = [
+        (agency, returns.get(agency.pk))
+        for agency in permissions.visible_agencies(request.user).filter(active=True)
+    ]
+    return render(
+        request,
+        "learning/section11_cycle.html",
+        {
+            "cycle": cycle,
+            "standards": cycle.standards.all(),
+            "agencies": agencies,
+            "can_manage": permissions.can_manage_section11(request.user),
+            "can_see_heatmap": permissions.can_see_dashboard(request.user),
+        },
+    )
+
+
+@login_required
+def section11_standards(request, cycle_id):
+    cycle = get_object_or_404(AuditCycle, pk=cycle_id)
+    if not permissions.can_manage_section11(request.user):
+        raise PermissionDenied("Only the business unit edits a cycle's standards.")
+    formset = StandardFormSet(request.POST or None, queryset=cycle.standards.all())
+    if request.method == "POST" and formset.is_valid():
+        for standard in formset.save(commit=False):
+            standard.cycle = cycle
+            standard.save()
+        messages.success(request, "The standards were saved.")
+        return redirect("learning:section11_cycle", cycle.pk)
+    if request.method == "POST":
+        messages.error(request, "Some standards need correcting: nothing was saved.")
+    return render(
+        request, "learning/section11_standards.html", {"cycle": cycle, "formset": formset}
+    )
+
+
+def _answer_data(formset):
+    return {
+        form.instance.pk: {
+            field: form.cleaned_data.get(field, "") for field in ("rating", "narrative", "evidence")
+        }
+        for form in formset.forms
+    }
+
+
+@login_required
+def section11_return(request, cycle_id, slug):
+    _require_tracker(request.user)
+    cycle = get_object_or_404(AuditCycle, pk=cycle_id)
+    agency = get_object_or_404(Agency, slug=slug)
+    if not permissions.visible_agencies(request.user).filter(pk=agency.pk).exists():
+        raise PermissionDenied("You can only see the returns of the agencies you lead for.")
+    can_edit = permissions.can_edit_section11_return(request.user, agency.pk)
+    can_challenge = permissions.can_challenge_section11(request.user)
+    current = Section11Return.objects.filter(agency=agency, cycle=cycle).first()
+    action = request.POST.get("action") if request.method == "POST" else None
+    formset = None
+    challenge_form = ChallengeNoteForm(request.POST if action == "challenge" else None, cycle=cycle)
+
+    if action in ("start", "save", "submit") and not can_edit:
+        raise PermissionDenied("Only the agency's leads and the business unit change this return.")
+    if action == "challenge" and not can_challenge:
+        raise PermissionDenied("Only the challenge panel records challenge notes.")
+
+    if action == "start":
+        if not cycle.is_open:
+            messages.error(request, "This audit cycle is closed: no new returns can be started.")
+        else:
+            started = services.start_return(agency, cycle)
+            if started.carried_forward_from_id:
+                messages.success(request, "Return started from last cycle's answers.")
+            else:
+                messages.success(request, "Return started.")
+        return redirect("learning:section11_return", cycle.pk, agency.slug)
+
+    if action == "challenge" and current is not None and challenge_form.is_valid():
+        services.add_challenge_note(
+            current,
+            request.user,
+            challenge_form.cleaned_data["note"],
+            challenge_form.cleaned_data["standard"],
+        )
+        messages.success(request, "The challenge note was recorded.")
+        return redirect("learning:section11_return", cycle.pk, agency.slug)
+
+    if current is not None:
+        answers = current.answers.select_related("standard")
+        if action in ("save", "submit"):
+            formset = AnswerFormSet(request.POST, queryset=answers)
+            try:
+                version = int(request.POST.get("version", ""))
+            except ValueError:
+                version = None
+            if version is None:
+                messages.error(request, "The form was incomplete (no version): nothing was saved.")
+            elif formset.is_valid():
+                try:
+                    services.save_answers(current, _answer_data(formset), version)
+                    if action == "submit":
+                        created = services.submit_return(current, request.user, current.version)
+                        messages.success(
+                            request,
+                            f"Return submitted and locked. {len(created)} gap"
+                            f"{'s' if len(created) != 1 else ''} became tracked actions.",
+                        )
+                    else:
+                        messages.success(request, "Your answers were saved.")
+                    return redirect("learning:section11_return", cycle.pk, agency.slug)
+                except services.ReturnLocked as error:
+                    messages.error(request, str(error))
+                    return redirect("learning:section11_return", cycle.pk, agency.slug)
+                except services.StaleReturn as error:
+                    messages.error(request, str(error))
+                    formset = None
+                except ValueError as error:
+                    # Answers were saved; only the submission was refused.
+                    messages.error(request, f"Your answers were saved but not submitted: {error}")
+                    return redirect("learning:section11_return", cycle.pk, agency.slug)
+            else:
+                messages.error(request, "Some answers need correcting: nothing was saved.")
+        current.refresh_from_db()
+        if formset is None and can_edit and not current.is_locked:
+            formset = AnswerFormSet(queryset=answers)
+        answers = list(answers)
+    else:
+        answers = []
+
+    return render(
+        request,
+        "learning/section11_return.html",
+        {
+            "cycle": cycle,
+            "agency": agency,
+            "section11_return": current,
+            "answers": answers,
+            "formset": formset,
+            "can_edit": can_edit,
+            "can_challenge": can_challenge,
+            "challenge_form": challenge_form,
+            "challenge_notes": current.challenge_notes.select_related("author", "standard")
+            if current
+            else [],
+            "gap_actions": AgencyAction.objects.filter(
+                standard_answer__section11_return=current
+            ).select_related("standard_answer__standard")
+            if current
+            else [],
+        },
+    )
+
+
+@login_required
+def section11_heatmap(request, cycle_id):
+    if not permissions.can_see_dashboard(request.user):
+        raise PermissionDenied("The heatmap is for the business unit and the scrutineer.")
+    cycle = get_object_or_404(AuditCycle, pk=cycle_id)
+    standards = list(cycle.standards.all())
+    returns = list(Section11Return.objects.filter(cycle=cycle).select_related("agency"))
+    answers = StandardAnswer.objects.filter(section11_return__cycle=cycle).only(
+        "section11_return_id", "standard_id", "rating"
+    )
+    cells = {(answer.section11_return_id, answer.standard_id): answer for answer in answers}
+    ratings = StandardAnswer.Rating.choices
+    rows = [
+        {
+            "return": section11_return,
+            "cells": [cells.get((section11_return.pk, standard.pk)) for standard in standards],
+        }
+        for section11_return in returns
+    ]
+    counted = {
+        (row["standard_id"], row["rating"]): row["count"]
+        for row in StandardAnswer.objects.filter(section11_return__cycle=cycle)
+        .values("standard_id", "rating")
+        .annotate(count=Count("pk"))
+        .order_by()
+    }
+    per_standard = [
+        {
+            "standard": standard,
+            "counts": [counted.get((standard.pk, value), 0) for value, _label in ratings],
+            "unrated": counted.get((standard.pk, ""), 0),
+        }
+        for standard in standards
+    ]
+    per_rating = [
+        (label, sum(counted.get((standard.pk, value), 0) for standard in standards))
+        for value, label in ratings
+    ]
+    return render(
+        request,
+        "learning/section11_heatmap.html",
+        {
+            "cycle": cycle,
+            "standards": standards,
+            "rows": rows,
+            "ratings": ratings,
+            "per_standard": per_standard,
+            "per_rating": per_rating,
+            "unrated_total": sum(item["unrated"] for item in per_standard),
+        },
+    )

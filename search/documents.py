@@ -1,0 +1,335 @@
+"""One document shape for every searchable thing, and keeping the search-document table current.
+
+`review_document`, `briefing_document` and `recommendation_document` build the shape; the `index_*`
+and `remove_*` functions write it to the table inside the caller's transaction and return the keys
+they touched, so the Elasticsearch copy can be brought up to date once the transaction commits.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.db.models import F, Prefetch
+from django.utils import timezone
+
+from learning.markdown import markdown_to_text
+from learning.models import AgencyAction, Recommendation
+from learning.permissions import Visibility
+from reviews.models import BRIEFING_PARTS, BriefingPage, ReviewPage
+
+from .models import SearchDocument, SearchDocumentTag
+
+# Private-use characters mark highlighted words until the snippet is escaped; no document keeps any.
+MARK_START = "\ue000"
+MARK_END = "\ue001"
+VISIBILITY_RANK = {Visibility.PUBLIC: 0, Visibility.PRACTITIONERS: 1, Visibility.PARTNERSHIP: 2}
+
+
+@dataclass
+class DocumentShape:
+    """What search knows about one thing, whichever engine indexes it."""
+
+    key: str
+    kind: str
+    object_id: int
+    page_id: int
+    title: str
+    text: str
+    url: str
+    visibility: str
+    keywords: str = ""
+    review: str = ""
+    number: str = ""
+    review_kind: str = ""
+    year: int | None = None
+    status: str = ""
+    published_at: datetime.datetime | None = None
+    themes: list = field(default_factory=list)  # [(slug, name)]
+    agencies: list = field(default_factory=list)  # [(slug, name)]
+
+
+def document_key(kind, object_id):
+    return f"{kind}:{object_id}"
+
+
+def _clean(text):
+    return (text or "").replace(MARK_START, "").replace(MARK_END, "")
+
+
+def _tags(items):
+    return sorted({(item.slug, item.name) for item in items})
+
+
+def recommendation_status(action_statuses):
+    """A recommendation's state for the status facet, from its agencies' action statuses."""
+    statuses = set(action_statuses)
+    if not statuses:
+        return SearchDocument.Status.NO_ACTIONS
+    finished = set(AgencyAction.Status.finished())
+    if statuses <= {AgencyAction.Status.CLOSED}:
+        return SearchDocument.Status.CLOSED
+    if statuses <= finished:
+        return SearchDocument.Status.ASSURED
+    if statuses <= finished | {AgencyAction.Status.COMPLETE}:
+        return SearchDocument.Status.COMPLETE
+    return SearchDocument.Status.OUTSTANDING
+
+
+def _page_url(page):
+    return page.get_url() or page.url_path
+
+
+def review_document(review, recommendations=None):
+    recommendations = (
+        list(review.recommendations.all()) if recommendations is None else recommendations
+    )
+    agencies = {agency for rec in recommendations for agency in rec.agencies.all()}
+    return DocumentShape(
+        key=document_key(SearchDocument.Kind.REVIEW, review.pk),
+        kind=SearchDocument.Kind.REVIEW,
+        object_id=review.pk,
+        page_id=review.pk,
+        title=_clean(review.title),
+        keywords=_clean(" ".join(filter(None, [review.reference, review.child_pseudonym]))),
+        text=_clean(" ".join(filter(None, [review.summary, markdown_to_text(review.findings)]))),
+        url=_page_url(review),
+        review=_clean(review.title),
+        review_kind=review.kind,
+        year=review.year,
+        visibility=review.visibility,
+        published_at=_published_at(review),
+        themes=_tags(review.themes.all()),
+        agencies=_tags(agencies),
+    )
+
+
+def _published_at(page):
+    if getattr(page, "publication_date", None):
+        return timezone.make_aware(
+            datetime.datetime.combine(page.publication_date, datetime.time(12))
+        )
+    return page.first_published_at or page.last_published_at or timezone.now()
+
+
+def briefing_document(briefing):
+    # Only name reviews that everyone who can open the briefing can also open.
+    limit = VISIBILITY_RANK[briefing.visibility]
+    reviews = [
+        review
+        for review in briefing.reviews.all()
+        if review.live and VISIBILITY_RANK[review.visibility] <= limit
+    ]
+    parts = [markdown_to_text(getattr(briefing, name)) for name, _ in BRIEFING_PARTS]
+    return DocumentShape(
+        key=document_key(SearchDocument.Kind.BRIEFING, briefing.pk),
+        kind=SearchDocument.Kind.BRIEFING,
+        object_id=briefing.pk,
+        page_id=briefing.pk,
+        title=_clean(briefing.title),
+        keywords=_clean(
+            " ".join(filter(None, [r.reference for r in reviews] + [r.child_pseudonym for r in reviews]))
+        ),
+        text=_clean(" ".join(filter(None, [briefing.summary, *parts]))),
+        url=_page_url(briefing),
+        review=_clean("; ".join(r.title for r in reviews)),
+        year=briefing.year,
+        visibility=briefing.visibility,
+        published_at=_published_at(briefing),
+        themes=_tags(briefing.themes.all()),
+    )
+
+
+def recommendation_document(recommendation, review=None, review_url=None):
+    review = review or recommendation.review
+    return DocumentShape(
+        key=document_key(SearchDocument.Kind.RECOMMENDATION, recommendation.pk),
+        kind=SearchDocument.Kind.RECOMMENDATION,
+        object_id=recommendation.pk,
+        page_id=review.pk,
+        title=_clean(f"Recommendation {recommendation.number}: {review.title}"),
+        keywords=_clean(
+            " ".join(filter(None, [review.reference, review.child_pseudonym, recommendation.section]))
+        ),
+        text=_clean(recommendation.text),
+        url=f"{review_url or _page_url(review)}#recommendation-{recommendation.pk}",
+        review=_clean(review.title),
+        number=recommendation.number,
+        review_kind=review.kind,
+        year=review.year,
+        status=recommendation_status(a.status for a in recommendation.actions.all()),
+        visibility=review.visibility,
+        published_at=_published_at(review),
+        themes=_tags(recommendation.themes.all()),
+        agencies=_tags(recommendation.agencies.all()),
+    )
+
+
+DOCUMENT_FIELDS = [
+    "kind",
+    "object_id",
+    "page_id",
+    "title",
+    "keywords",
+    "text",
+    "url",
+    "review",
+    "number",
+    "review_kind",
+    "year",
+    "status",
+    "visibility",
+    "published_at",
+]
+
+
+def _tag_rows(document_id, shape):
+    rows = [
+        SearchDocumentTag(document_id=document_id, facet="theme", value=slug, label=name)
+        for slug, name in shape.themes
+    ]
+    rows += [
+        SearchDocumentTag(document_id=document_id, facet="agency", value=slug, label=name)
+        for slug, name in shape.agencies
+    ]
+    return rows
+
+
+def write_documents(shapes):
+    """Insert or update these documents (and their tags) in the table; returns their keys."""
+    if not shapes:
+        return []
+    keys = [shape.key for shape in shapes]
+    existing = dict(SearchDocument.objects.filter(key__in=keys).values_list("key", "pk"))
+    now = timezone.now()
+    new = [
+        SearchDocument(
+            key=s.key, updated_at=now, **{f: getattr(s, f) for f in DOCUMENT_FIELDS}
+        )
+        for s in shapes
+        if s.key not in existing
+    ]
+    SearchDocument.objects.bulk_create(new, batch_size=500)
+    for shape in shapes:
+        if shape.key in existing:
+            SearchDocument.objects.filter(pk=existing[shape.key]).update(
+                version=F("version") + 1,
+                updated_at=now,
+                **{f: getattr(shape, f) for f in DOCUMENT_FIELDS},
+            )
+    ids = dict(SearchDocument.objects.filter(key__in=keys).values_list("key", "pk"))
+    SearchDocumentTag.objects.filter(document_id__in=ids.values()).delete()
+    SearchDocumentTag.objects.bulk_create(
+        [row for shape in shapes for row in _tag_rows(ids[shape.key], shape)], batch_size=1000
+    )
+    return keys
+
+
+def remove_documents(keys):
+    keys = list(keys)
+    SearchDocument.objects.filter(key__in=keys).delete()
+    return keys
+
+
+def _recommendations_of(review_ids):
+    return (
+        Recommendation.objects.filter(review_id__in=review_ids)
+        .prefetch_related("themes", "agencies", Prefetch("actions", AgencyAction.objects.only("status", "recommendation_id")))
+        .order_by("review_id", "sort_order", "pk")
+    )
+
+
+def _review_keys(review_id):
+    rec_ids = Recommendation.objects.filter(review_id=review_id).values_list("pk", flat=True)
+    return [document_key(SearchDocument.Kind.REVIEW, review_id)] + [
+        document_key(SearchDocument.Kind.RECOMMENDATION, pk) for pk in rec_ids
+    ]
+
+
+def index_page(page):
+    """Bring one page's documents (and a review's recommendations') in line with the page."""
+    page = page.specific
+    if isinstance(page, ReviewPage):
+        return index_review(page)
+    if isinstance(page, BriefingPage):
+        return index_briefing(page)
+    return []
+
+
+def index_review(review):
+    stale = set(SearchDocument.objects.filter(page_id=review.pk).values_list("key", flat=True))
+    if not review.live:
+        return remove_documents(stale)
+    review = ReviewPage.objects.prefetch_related("themes").get(pk=review.pk)
+    recommendations = list(_recommendations_of([review.pk]))
+    url = _page_url(review)
+    shapes = [review_document(review, recommendations)]
+    shapes += [recommendation_document(rec, review, url) for rec in recommendations]
+    keys = write_documents(shapes)
+    gone = remove_documents(stale - set(keys))
+    return keys + gone
+
+
+def index_briefing(briefing):
+    key = document_key(SearchDocument.Kind.BRIEFING, briefing.pk)
+    if not briefing.live:
+        return remove_documents([key])
+    briefing = BriefingPage.objects.prefetch_related("themes", "reviews").get(pk=briefing.pk)
+    return write_documents([briefing_document(briefing)])
+
+
+def index_recommendation(recommendation_id):
+    """A recommendation changed on its own (text, themes, actions): refresh it and its review."""
+    review_id = (
+        Recommendation.objects.filter(pk=recommendation_id).values_list("review_id", flat=True).first()
+    )
+    if review_id is None:
+        return remove_documents(
+            [document_key(SearchDocument.Kind.RECOMMENDATION, recommendation_id)]
+        )
+    return index_review(ReviewPage.objects.get(pk=review_id))
+
+
+def briefings_about(review_id):
+    return BriefingPage.objects.filter(reviews__pk=review_id).live()
+
+
+def rebuild_table(batch_size=500):
+    """Rebuild the whole table from the live pages; returns the number of documents written."""
+    with transaction.atomic():
+        SearchDocumentTag.objects.all().delete()
+        SearchDocument.objects.all().delete()
+        written = 0
+        review_ids = list(ReviewPage.objects.live().values_list("pk", flat=True))
+        for start in range(0, len(review_ids), batch_size):
+            chunk = review_ids[start : start + batch_size]
+            reviews = ReviewPage.objects.filter(pk__in=chunk).prefetch_related("themes")
+            by_review = {}
+            for rec in _recommendations_of(chunk):
+                by_review.setdefault(rec.review_id, []).append(rec)
+            shapes = []
+            for review in reviews:
+                recs = by_review.get(review.pk, [])
+                url = _page_url(review)
+                shapes.append(review_document(review, recs))
+                shapes += [recommendation_document(rec, review, url) for rec in recs]
+            _insert_new(shapes)
+            written += len(shapes)
+        briefings = BriefingPage.objects.live().prefetch_related("themes", "reviews")
+        shapes = [briefing_document(b) for b in briefings]
+        _insert_new(shapes)
+        return written + len(shapes)
+
+
+def _insert_new(shapes):
+    now = timezone.now()
+    documents = SearchDocument.objects.bulk_create(
+        [
+            SearchDocument(key=s.key, updated_at=now, **{f: getattr(s, f) for f in DOCUMENT_FIELDS})
+            for s in shapes
+        ],
+        batch_size=1000,
+    )
+    SearchDocumentTag.objects.bulk_create(
+        [row for doc, shape in zip(documents, shapes, strict=True) for row in _tag_rows(doc.pk, shape)],
+        batch_size=2000,
+    )

@@ -1,0 +1,182 @@
+"""The embedded engine: SQLite FTS5 (or PostgreSQL full-text search) over the search-document table.
+
+Visibility and filters are part of every SQL statement; facet counts are GROUP BY aggregations over
+the matched set, each facet counted with the other facets' filters applied.
+"""
+
+from django.db import connection
+
+from ..documents import MARK_END, MARK_START
+from ..query import COLUMN_FACETS, FACETS, PAGE_SIZE, TAG_FACETS
+from . import EngineAnswer
+
+DOCUMENTS = "learning_search_searchdocument"
+TAGS = "learning_search_searchdocumenttag"
+FTS = "learning_search_fts"
+# bm25 weights of the FTS5 columns: title, keywords (reference, pseudonym, number), body text.
+BM25_WEIGHTS = "10.0, 5.0, 1.0"
+
+
+def _placeholders(values):
+    return ", ".join(["%s"] * len(values))
+
+
+class FullTextSQL:
+    """The vendor-specific parts of a full-text query: FROM, the match condition, rank, snippet."""
+
+    def __init__(self, terms, any_term=False):
+        self.terms = terms
+        self.any_term = any_term
+        self.vendor = connection.vendor
+
+    def source(self):
+        if self.terms and self.vendor == "sqlite":
+            return f"{FTS} JOIN {DOCUMENTS} d ON d.id = {FTS}.rowid", []
+        return f"{DOCUMENTS} d", []
+
+    def match(self):
+        if not self.terms:
+            return None, []
+        if self.vendor == "sqlite":
+            quoted = ['"' + term.replace('"', '""') + '"' for term in self.terms]
+            return f"{FTS} MATCH %s", [(" OR " if self.any_term else " AND ").join(quoted)]
+        return f"d.search_vector @@ ({self._tsquery()})", list(self.terms)
+
+    def _tsquery(self):
+        joiner = " || " if self.any_term else " && "
+        return joiner.join(["phraseto_tsquery('english', %s)"] * len(self.terms))
+
+    def rank(self):
+        """An ORDER BY expression, best first, with its parameters."""
+        if self.vendor == "sqlite":
+            return f"bm25({FTS}, {BM25_WEIGHTS})", []
+        return f"ts_rank(d.search_vector, ({self._tsquery()})) DESC", list(self.terms)
+
+    def snippet(self):
+        if not self.terms:
+            return "''", []
+        if self.vendor == "sqlite":
+            return f"snippet({FTS}, -1, %s, %s, '…', 24)", [MARK_START, MARK_END]
+        options = f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=30, MinWords=12"
+        return (
+            f"ts_headline('english', d.text, ({self._tsquery()}), %s)",
+            [*self.terms, options],
+        )
+
+
+def filter_sql(filters, levels):
+    """WHERE clauses for visibility and the selected facet values, with their parameters."""
+    clauses = [f"d.visibility IN ({_placeholders(levels)})"]
+    params = [str(level) for level in levels]
+    for facet in COLUMN_FACETS:
+        values = filters.get(facet)
+        if values:
+            if facet == "year":
+                values = [int(v) for v in values]
+            clauses.append(f"d.{facet} IN ({_placeholders(values)})")
+            params += values
+    for facet in TAG_FACETS:
+        values = filters.get(facet)
+        if values:
+            clauses.append(
+                f"EXISTS (SELECT 1 FROM {TAGS} t WHERE t.document_id = d.id AND t.facet = %s "
+                f"AND t.value IN ({_placeholders(values)}))"
+            )
+            params += [facet, *values]
+    return clauses, params
+
+
+class DatabaseEngine:
+    name = "database"
+
+    def search(self, request, levels, page_size=PAGE_SIZE):
+        full_text = FullTextSQL(request.terms)
+        with connection.cursor() as cursor:
+            count = self._count(cursor, full_text, request.filters, levels)
+            hits = self._page(cursor, full_text, request, levels, page_size) if count else []
+            facets = {
+                facet: self._facet(cursor, full_text, facet, request.filters_except(facet), levels)
+                for facet in FACETS
+            }
+        return EngineAnswer(count=count, hits=hits, facets=facets, engine=self.name)
+
+    def _where(self, full_text, filters, levels):
+        clauses, params = filter_sql(filters, levels)
+        match, match_params = full_text.match()
+        if match:
+            clauses.insert(0, match)
+            params = match_params + params
+        return " AND ".join(clauses), params
+
+    def _count(self, cursor, full_text, filters, levels):
+        source, source_params = full_text.source()
+        where, params = self._where(full_text, filters, levels)
+        cursor.execute(f"SELECT COUNT(*) FROM {source} WHERE {where}", source_params + params)
+        return cursor.fetchone()[0]
+
+    def _page(self, cursor, full_text, request, levels, page_size):
+        source, source_params = full_text.source()
+        where, params = self._where(full_text, request.filters, levels)
+        snippet, snippet_params = full_text.snippet()
+        if request.sort == "newest" or not request.terms:
+            order, order_params = "d.published_at DESC, d.id DESC", []
+        else:
+            order, order_params = full_text.rank()
+            order += ", d.id"
+        cursor.execute(
+            f"SELECT d.key, {snippet} FROM {source} WHERE {where} ORDER BY {order} "
+            f"LIMIT %s OFFSET %s",
+            snippet_params
+            + source_params
+            + params
+            + order_params
+            + [page_size, (request.page - 1) * page_size],
+        )
+        return [(key, snippet or "") for key, snippet in cursor.fetchall()]
+
+    def _facet(self, cursor, full_text, facet, filters, levels):
+        source, source_params = full_text.source()
+        where, params = self._where(full_text, filters, levels)
+        if facet in TAG_FACETS:
+            cursor.execute(
+                f"SELECT f.value, COUNT(*) FROM {source} JOIN {TAGS} f "
+                f"ON f.document_id = d.id AND f.facet = %s WHERE {where} GROUP BY f.value",
+                source_params + [facet] + params,
+            )
+        else:
+            cursor.execute(
+                f"SELECT d.{facet}, COUNT(*) FROM {source} WHERE {where} "
+                f"AND d.{facet} IS NOT NULL AND d.{facet} <> %s GROUP BY d.{facet}",
+                source_params + params + ["" if facet != "year" else 0],
+            )
+        return {str(value): total for value, total in cursor.fetchall()}
+
+    def related(self, page_id, theme_slugs, title_terms, levels, limit=5):
+        """Documents of other pages that share themes with this one, then ones with similar words."""
+        found = []
+        with connection.cursor() as cursor:
+            if theme_slugs:
+                clauses, params = filter_sql({}, levels)
+                cursor.execute(
+                    f"SELECT d.key FROM {DOCUMENTS} d JOIN {TAGS} t ON t.document_id = d.id "
+                    f"AND t.facet = 'theme' AND t.value IN ({_placeholders(theme_slugs)}) "
+                    f"WHERE {' AND '.join(clauses)} AND d.page_id <> %s "
+                    f"GROUP BY d.id, d.key, d.kind, d.published_at "
+                    f"ORDER BY COUNT(*) DESC, CASE WHEN d.kind = 'recommendation' THEN 1 ELSE 0 END, "
+                    f"d.published_at DESC LIMIT %s",
+                    [*theme_slugs, *params, page_id, limit],
+                )
+                found = [key for (key,) in cursor.fetchall()]
+            if len(found) < limit and title_terms:
+                full_text = FullTextSQL(title_terms, any_term=True)
+                source, source_params = full_text.source()
+                match, match_params = full_text.match()
+                clauses, params = filter_sql({}, levels)
+                rank, rank_params = full_text.rank()
+                cursor.execute(
+                    f"SELECT d.key FROM {source} WHERE {match} AND {' AND '.join(clauses)} "
+                    f"AND d.page_id <> %s ORDER BY {rank} LIMIT %s",
+                    source_params + match_params + params + [page_id] + rank_params + [limit * 2],
+                )
+                found += [key for (key,) in cursor.fetchall() if key not in found]
+        return found[:limit]

@@ -1,0 +1,236 @@
+"""The Elasticsearch engine: an index defined with elasticsearch.dsl, kept in line with the table.
+
+The index is read through an alias, so a rebuild fills a new index and switches the alias. If the
+cluster cannot be reached, searches are answered by the database engine and a warning is logged.
+"""
+
+import logging
+
+from django.conf import settings
+from django.utils import timezone
+from elastic_transport import TransportError
+from elasticsearch import ApiError, Elasticsearch
+from elasticsearch.dsl import Date, Document, FacetedSearch, Integer, Keyword, Q, TermsFacet, Text
+from elasticsearch.helpers import bulk, scan
+
+from ..documents import MARK_END, MARK_START
+from ..models import SearchDocument
+from ..query import FACETS, PAGE_SIZE
+from . import EngineAnswer
+
+logger = logging.getLogger(__name__)
+
+# Tests (and any deployment that needs a special transport) replace this with a callable that
+# returns a ready client; by default the plain client talks to ELASTICSEARCH_URL.
+client_factory = None
+UNAVAILABLE = (TransportError, ApiError)
+FACET_SIZE = 500
+FIELD_OF_FACET = {"theme": "themes", "agency": "agencies"}
+
+
+def get_client():
+    if client_factory is not None:
+        return client_factory()
+    return Elasticsearch(settings.ELASTICSEARCH_URL, request_timeout=10)
+
+
+def alias_name():
+    return settings.ELASTICSEARCH_INDEX
+
+
+class LearningDocument(Document):
+    """The index's shape: the search-document table's columns, analysed in English."""
+
+    key = Keyword()
+    kind = Keyword()
+    title = Text(analyzer="english")
+    keywords = Text(analyzer="english")
+    text = Text(analyzer="english")
+    review_kind = Keyword()
+    year = Keyword()
+    status = Keyword()
+    visibility = Keyword()
+    themes = Keyword(multi=True)
+    agencies = Keyword(multi=True)
+    published_at = Date()
+    version = Integer()
+
+
+def as_source(document):
+    """A table row as the index stores it."""
+    tags = list(document.tags.all())
+    return {
+        "key": document.key,
+        "kind": document.kind,
+        "title": document.title,
+        "keywords": document.keywords,
+        "text": document.text,
+        "review_kind": document.review_kind or None,
+        "year": str(document.year) if document.year else None,
+        "status": document.status or None,
+        "visibility": document.visibility,
+        "themes": [t.value for t in tags if t.facet == "theme"],
+        "agencies": [t.value for t in tags if t.facet == "agency"],
+        "published_at": document.published_at.isoformat() if document.published_at else None,
+        "version": document.version,
+    }
+
+
+def create_index(client, name):
+    client.indices.create(index=name, mappings=LearningDocument._doc_type.mapping.to_dict())
+
+
+def ensure_index(client):
+    """Make sure the alias points at an index; returns the alias."""
+    alias = alias_name()
+    if not client.indices.exists_alias(name=alias):
+        name = f"{alias}-{timezone.now():%Y%m%d%H%M%S%f}"
+        create_index(client, name)
+        client.indices.put_alias(index=name, name=alias)
+    return alias
+
+
+def _actions(index, documents):
+    for document in documents:
+        yield {"_index": index, "_id": document.key, "_source": as_source(document)}
+
+
+def write(client, keys, refresh=True):
+    """Copy these documents from the table to the index; delete the ones the table no longer has."""
+    alias = ensure_index(client)
+    documents = list(SearchDocument.objects.filter(key__in=keys).prefetch_related("tags"))
+    present = {d.key for d in documents}
+    deletions = [
+        {"_op_type": "delete", "_index": alias, "_id": key} for key in keys if key not in present
+    ]
+    indexed, _ = bulk(client, _actions(alias, documents), refresh=False)
+    if deletions:
+        # A document that never reached the index cannot be deleted from it: that is fine.
+        bulk(client, deletions, raise_on_error=False, refresh=False)
+    if refresh:
+        client.indices.refresh(index=alias)
+    return indexed
+
+
+def rebuild(client, chunk_size=1000):
+    """Fill a new index from the table, point the alias at it, then drop the old indices."""
+    alias = alias_name()
+    name = f"{alias}-{timezone.now():%Y%m%d%H%M%S%f}"
+    create_index(client, name)
+    documents = SearchDocument.objects.prefetch_related("tags").order_by("pk").iterator(
+        chunk_size=chunk_size
+    )
+    indexed, _ = bulk(client, _actions(name, documents), chunk_size=chunk_size)
+    client.indices.refresh(index=name)
+    old = list(client.indices.get_alias(name=alias)) if client.indices.exists_alias(name=alias) else []
+    actions = [{"remove": {"index": index, "alias": alias}} for index in old]
+    actions.append({"add": {"index": name, "alias": alias}})
+    client.indices.update_aliases(actions=actions)
+    for index in old:
+        client.indices.delete(index=index)
+    return indexed
+
+
+def reconcile(client):
+    """Bring the index in line with the table by comparing document versions; returns the counts."""
+    alias = ensure_index(client)
+    indexed = {
+        hit["_id"]: hit["_source"].get("version")
+        for hit in scan(client, index=alias, query={"query": {"match_all": {}}}, _source=["version"])
+    }
+    table = dict(SearchDocument.objects.values_list("key", "version"))
+    stale = [key for key, version in table.items() if indexed.get(key) != version]
+    extra = [key for key in indexed if key not in table]
+    for start in range(0, len(stale), 1000):
+        write(client, stale[start : start + 1000], refresh=False)
+    if extra:
+        write(client, extra, refresh=False)
+    client.indices.refresh(index=alias)
+    return {"updated": len(stale), "removed": len(extra)}
+
+
+class LearningSearch(FacetedSearch):
+    """Search with facet counts; visibility is a filter in the query, so it bounds every count."""
+
+    doc_types = [LearningDocument]
+    fields = ["title^10", "keywords^5", "text"]
+    facets = {
+        "kind": TermsFacet(field="kind", size=FACET_SIZE),
+        "theme": TermsFacet(field="themes", size=FACET_SIZE),
+        "review_kind": TermsFacet(field="review_kind", size=FACET_SIZE),
+        "agency": TermsFacet(field="agencies", size=FACET_SIZE),
+        "year": TermsFacet(field="year", size=FACET_SIZE),
+        "status": TermsFacet(field="status", size=FACET_SIZE),
+    }
+
+    def __init__(self, client, levels, terms, filters, sort):
+        self.using = client
+        self.index = alias_name()
+        self.levels = [str(level) for level in levels]
+        self.terms = terms
+        super().__init__(query=terms or None, filters=filters, sort=sort)
+
+    def search(self):
+        search = super().search().filter("terms", visibility=self.levels)
+        return search.extra(track_total_hits=True)
+
+    def query(self, search, query):
+        # Every term must match somewhere; each is matched as a phrase, as the database engine does.
+        return search.query(
+            Q(
+                "bool",
+                must=[
+                    Q("multi_match", query=term, type="phrase", fields=self.fields)
+                    for term in self.terms
+                ],
+            )
+        )
+
+    def highlight(self, search):
+        return search.highlight(
+            "text", "title", "keywords", fragment_size=160, number_of_fragments=1
+        ).highlight_options(pre_tags=[MARK_START], post_tags=[MARK_END])
+
+
+class ElasticsearchEngine:
+    name = "elasticsearch"
+
+    def search(self, request, levels, page_size=PAGE_SIZE):
+        try:
+            return self._search(request, levels, page_size)
+        except UNAVAILABLE as error:
+            logger.warning(
+                "Elasticsearch is unavailable (%s); answering from the database engine.", error
+            )
+            from .database import DatabaseEngine
+
+            return DatabaseEngine().search(request, levels, page_size)
+
+    def _search(self, request, levels, page_size):
+        if request.sort == "newest" or not request.terms:
+            sort = [{"published_at": {"order": "desc"}}, {"key": {"order": "desc"}}]
+        else:
+            sort = ["_score", {"key": {"order": "asc"}}]
+        faceted = LearningSearch(get_client(), levels, request.terms, request.filters, sort)
+        start = (request.page - 1) * page_size
+        response = faceted[start : start + page_size].execute()
+        hits = []
+        for hit in response.hits:
+            highlight = getattr(hit.meta, "highlight", None)
+            snippet = ""
+            if highlight:
+                for name in ("text", "title", "keywords"):
+                    if name in highlight:
+                        snippet = highlight[name][0]
+                        break
+            hits.append((hit.meta.id, snippet))
+        facets = {
+            facet: {
+                str(bucket["key"]): bucket["doc_count"]
+                for bucket in response.aggregations[f"_filter_{facet}"][facet]["buckets"]
+            }
+            for facet in FACETS
+        }
+        return EngineAnswer(
+            count=response.hits.total.value, hits=hits, facets=facets, engine=self.name
+        )

@@ -1,0 +1,365 @@
+"""Time the database search engine against Wagtail's stock search, a naive icontains filter and
+hand-written FTS5 SQL (the floor), over a synthetic library in a throwaway SQLite database."""
+
+import os
+import random
+import re
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+CHILD_FLAG = "BENCHMARK_SEARCH_THROWAWAY_DB"
+CORPUS_DIRS = [Path(settings.BASE_DIR).parent / "shared" / "corpus", Path(settings.BASE_DIR) / "corpus"]
+THEMES = [
+    "Managing risk and effective decision making", "Information sharing", "Neglect",
+    "Disguised compliance and resistant families", "Children's mental health and emotional wellbeing",
+    "Domestic abuse", "Parental mental health", "Substance misuse", "Voice of the child",
+    "Professional curiosity", "Escalation", "Thresholds", "Pre-birth assessment and under-ones",
+    "Safer sleeping and SUDI", "Child sexual abuse", "Child sexual and criminal exploitation",
+    "Serious youth violence", "Missing children", "Parents with learning disabilities",
+    "Involvement of fathers", "Young people as parents", "Supervision and workforce",
+]
+AGENCIES = [
+    ("Kirklees Children's Services", "CSC", "local_authority"), ("West Yorkshire Police", "WYP", "police"),
+    ("Calderdale and Huddersfield NHS Foundation Trust", "CHFT", "health"),
+    ("Mid Yorkshire Hospitals NHS Trust", "MYHT", "health"), ("Locala", "Locala", "health"),
+    ("South West Yorkshire Partnership NHS Foundation Trust", "SWYPFT", "health"),
+    ("Kirklees Clinical Commissioning Group", "CCG", "statutory_partner"),
+    ("Learning and schools", "Schools", "education"), ("National Probation Service", "NPS", "other"),
+    ("Youth Offending Team", "YOT", "other"), ("Kirklees Neighbourhood Housing", "KNH", "other"),
+    ("CAFCASS", "CAFCASS", "other"),
+]
+STOP = {"the", "and", "of", "to", "in", "a", "for", "is", "on", "with", "be", "are", "as", "that", "by",
+        "this", "have", "has", "was", "were", "it", "an", "at", "or", "from", "will", "their", "which"}
+
+
+def percentile(values, fraction):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+
+
+class Command(BaseCommand):
+    help = "Benchmark search over a synthetic library in a throwaway SQLite database."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--recommendations", type=int, default=100_000)
+        parser.add_argument("--per-review", type=int, default=100, help="Recommendations per review.")
+        parser.add_argument("--queries", type=int, default=200)
+        parser.add_argument("--seed", type=int, default=4)
+
+    def handle(self, *args, **options):
+        if os.environ.get(CHILD_FLAG) != "1":
+            return self._run_in_throwaway_database(options)
+        if "sqlite" not in settings.DATABASES["default"]["ENGINE"]:
+            raise CommandError("The benchmark runs on SQLite only.")
+        self._benchmark(options)
+
+    def _run_in_throwaway_database(self, options):
+        """Re-run this command against a fresh SQLite file so no real data is touched."""
+        workdir = tempfile.mkdtemp(prefix="hub-search-bench-")
+        env = dict(
+            os.environ,
+            DATABASE_URL=f"sqlite:///{workdir}/bench.sqlite3",
+            SEARCH_ENGINE="database",
+            CELERY_BROKER_URL="",
+            MEDIA_ROOT=f"{workdir}/media",
+            **{CHILD_FLAG: "1"},
+        )
+        manage = [sys.executable, str(Path(settings.BASE_DIR) / "manage.py")]
+        try:
+            self.stdout.write(f"Throwaway database: {workdir}/bench.sqlite3 (migrating…)")
+            subprocess.run([*manage, "migrate", "--noinput", "-v0"], env=env, check=True)
+            subprocess.run(
+                [*manage, "benchmark_search", *[
+                    f"--{name.replace('_', '-')}={options[name]}"
+                    for name in ("recommendations", "per_review", "queries", "seed")
+                ]],
+                env=env,
+                check=True,
+            )
+        finally:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+    # The synthetic library -------------------------------------------------------------------
+
+    def _sentences(self):
+        texts = []
+        for folder in CORPUS_DIRS:
+            if folder.is_dir():
+                texts += [p.read_text(errors="ignore") for p in sorted(folder.glob("*.txt"))]
+        if not texts:
+            raise CommandError("No corpus found in " + ", ".join(map(str, CORPUS_DIRS)))
+        sentences = []
+        for text in texts:
+            for sentence in re.split(r"(?<=[.!?])\s+|\n+", text):
+                words = sentence.split()
+                if 6 <= len(words) <= 45 and sum(w.isalpha() for w in words) > len(words) * 0.7:
+                    sentences.append(" ".join(words))
+        return sentences
+
+    def _build(self, rng, sentences, options):
+        from django.db import transaction
+
+        from learning.models import Agency, AgencyAction, Recommendation, Theme
+        from reviews.models import ReviewIndexPage, ReviewPage
+
+        themes = [Theme.objects.get_or_create(name=name)[0] for name in THEMES]
+        agencies = [
+            Agency.objects.get_or_create(short_name=short, defaults={"name": name, "sector": sector})[0]
+            for name, short, sector in AGENCIES
+        ]
+        index = ReviewIndexPage.objects.get()
+        per_review = options["per_review"]
+        reviews = max(1, options["recommendations"] // per_review)
+        kinds = [k for k, _ in ReviewPage.Kind.choices]
+        statuses = [s for s, _ in AgencyAction.Status.choices]
+        started = time.perf_counter()
+        recommendation_texts = {}
+        for n in range(reviews):
+            texts = [" ".join(rng.sample(sentences, rng.randint(1, 3))) for _ in range(per_review)]
+            recommendation_texts[n] = texts
+            review = ReviewPage(
+                title=f"{rng.choice(['Child', 'Family'])} {chr(65 + n % 26)}{n}: "
+                + " ".join(rng.choice(sentences).split()[:6]),
+                slug=f"review-{n}",
+                kind=rng.choice(kinds),
+                reference=f"REV-{2010 + n % 15}-{n:04d}",
+                child_pseudonym=f"Child {chr(65 + n % 26)}{n}",
+                visibility=rng.choices(["public", "practitioners", "partnership"], [7, 2, 1])[0],
+                publication_date=f"{2010 + n % 15}-0{1 + n % 9}-15",
+                summary=rng.choice(sentences),
+                # Wagtail's stock search indexes pages, so a review's page carries its
+                # recommendations' words too: every engine searches the same text.
+                findings="\n\n".join(rng.sample(sentences, 5) + texts),
+            )
+            index.add_child(instance=review)
+            review.themes.set(rng.sample(themes, rng.randint(1, 3)))
+            if n % 100 == 99:
+                self.stdout.write(f"  {n + 1} reviews…")
+        self.stdout.write(f"Created {reviews} review pages in {time.perf_counter() - started:.0f} s")
+        started = time.perf_counter()
+        with transaction.atomic():
+            review_ids = list(ReviewPage.objects.order_by("pk").values_list("pk", flat=True))
+            rows = [
+                Recommendation(review_id=review_id, number=str(i + 1), text=text, sort_order=i)
+                for n, review_id in enumerate(review_ids)
+                for i, text in enumerate(recommendation_texts[n])
+            ]
+            Recommendation.objects.bulk_create(rows, batch_size=2000)
+            theme_links, agency_links, actions = [], [], []
+            for rec in rows:
+                for theme in rng.sample(themes, rng.randint(1, 3)):
+                    theme_links.append(Recommendation.themes.through(recommendation_id=rec.pk, theme_id=theme.pk))
+                chosen = rng.sample(agencies, rng.randint(1, 3))
+                for agency in chosen:
+                    agency_links.append(Recommendation.agencies.through(recommendation_id=rec.pk, agency_id=agency.pk))
+                if rng.random() < 0.6:
+                    status = rng.choice(statuses)
+                    for agency in chosen:
+                        actions.append(AgencyAction(
+                            recommendation_id=rec.pk, agency=agency, description="Action.",
+                            original_due_date="2025-01-01", current_due_date="2025-01-01", status=status,
+                        ))
+            Recommendation.themes.through.objects.bulk_create(theme_links, batch_size=5000)
+            Recommendation.agencies.through.objects.bulk_create(agency_links, batch_size=5000)
+            AgencyAction.objects.bulk_create(actions, batch_size=5000)
+        self.stdout.write(
+            f"Created {len(rows)} recommendations, {len(actions)} actions in "
+            f"{time.perf_counter() - started:.0f} s"
+        )
+        return themes
+
+    def _queries(self, rng, sentences, themes, count):
+        from learning.permissions import Visibility  # noqa: F401 - keeps imports in one place
+
+        words = {}
+        for sentence in sentences:
+            for word in re.findall(r"[a-z]{4,}", sentence.lower()):
+                if word not in STOP:
+                    words[word] = words.get(word, 0) + 1
+        common = [w for w, _ in sorted(words.items(), key=lambda kv: -kv[1])[:300]]
+        queries = []
+        for i in range(count):
+            shape = i % 5
+            if shape == 0:
+                q = rng.choice(common)
+            elif shape == 1:
+                q = " ".join(rng.sample(common, 2))
+            elif shape == 2:
+                sentence = [w for w in re.findall(r"[A-Za-z]+", rng.choice(sentences)) if len(w) > 2]
+                start = rng.randrange(max(1, len(sentence) - 2))
+                q = '"' + " ".join(sentence[start:start + 2]) + '"'
+            elif shape == 3:
+                q = " ".join(rng.sample(common[:150], 3))
+            else:
+                q = rng.choice(common)
+            filters = {}
+            if i % 4 == 3:
+                filters = rng.choice([
+                    {"kind": ["recommendation"]},
+                    {"theme": [rng.choice(themes).slug]},
+                    {"year": [str(rng.randint(2010, 2024))]},
+                    {"status": ["outstanding"], "kind": ["recommendation"]},
+                    {"agency": ["wyp"]},
+                ])
+            queries.append((q, filters))
+        return queries
+
+    # The four ways of answering --------------------------------------------------------------
+
+    def _benchmark(self, options):
+        from learning.permissions import Visibility
+        from search import documents
+        from search.engines.database import DatabaseEngine, FullTextSQL
+        from search.query import FACETS, SearchRequest
+
+        rng = random.Random(options["seed"])
+        sentences = self._sentences()
+        themes = self._build(rng, sentences, options)
+
+        started = time.perf_counter()
+        written = documents.rebuild_table()
+        rebuild_seconds = time.perf_counter() - started
+        self.stdout.write(f"Full rebuild of the database index: {written} documents in {rebuild_seconds:.1f} s")
+
+        levels = [Visibility.PUBLIC, Visibility.PRACTITIONERS]
+        queries = self._queries(rng, sentences, themes, options["queries"])
+        engine = DatabaseEngine()
+        raw = RawFTS5(settings.DATABASES["default"]["NAME"], levels, FACETS)
+        timings = {"our database engine": [], "raw FTS5 (floor)": [], "Wagtail Page.objects.search()": [], "naive icontains": []}
+        mismatches = 0
+        for q, filters in queries:
+            request = SearchRequest(q=q, filters=filters)
+            t = time.perf_counter()
+            ours = engine.search(request, levels)
+            timings["our database engine"].append(time.perf_counter() - t)
+            t = time.perf_counter()
+            floor_count = raw.search(FullTextSQL(request.terms).match()[1], filters)
+            timings["raw FTS5 (floor)"].append(time.perf_counter() - t)
+            mismatches += floor_count != ours.count
+            t = time.perf_counter()
+            wagtail_search(q, levels)
+            timings["Wagtail Page.objects.search()"].append(time.perf_counter() - t)
+            t = time.perf_counter()
+            icontains_search(request, levels)
+            timings["naive icontains"].append(time.perf_counter() - t)
+
+        self.stdout.write(f"\n{len(queries)} queries, each: first page + total count + {len(FACETS)} facets' counts")
+        self.stdout.write(f"{'method':34} {'p50 ms':>9} {'p95 ms':>9}")
+        figures = {}
+        for name, values in timings.items():
+            p50, p95 = percentile(values, 0.5) * 1000, percentile(values, 0.95) * 1000
+            figures[name] = (p50, p95)
+            self.stdout.write(f"{name:34} {p50:9.1f} {p95:9.1f}")
+        ours, floor, naive = figures["our database engine"], figures["raw FTS5 (floor)"], figures["naive icontains"]
+        self.stdout.write("")
+        self._target("p95 within 1.5x of raw FTS5", ours[1] <= 1.5 * floor[1], f"{ours[1] / floor[1]:.2f}x")
+        self._target("p50 at least 20x faster than icontains", naive[0] >= 20 * ours[0], f"{naive[0] / ours[0]:.0f}x")
+        self._target("full rebuild under 60 s", rebuild_seconds < 60, f"{rebuild_seconds:.1f} s")
+        if mismatches:
+            self.stdout.write(f"Warning: {mismatches} queries counted differently by the floor.")
+
+    def _target(self, label, met, figure):
+        self.stdout.write(f"{'MET ' if met else 'MISSED'} {label}: {figure}")
+
+
+class RawFTS5:
+    """The floor: the same work in hand-written SQL on a bare sqlite3 connection."""
+
+    def __init__(self, path, levels, facets):
+        self.db = sqlite3.connect(path)
+        self.levels = [str(level) for level in levels]
+        self.facets = facets
+
+    def _where(self, match, filters):
+        clauses = [f"d.visibility IN ({','.join('?' * len(self.levels))})"]
+        params = list(self.levels)
+        if match:
+            clauses.insert(0, "learning_search_fts MATCH ?")
+            params.insert(0, match[0])
+        for name, values in filters.items():
+            if name in ("theme", "agency"):
+                clauses.append(
+                    "EXISTS (SELECT 1 FROM learning_search_searchdocumenttag t WHERE t.document_id = d.id "
+                    f"AND t.facet = ? AND t.value IN ({','.join('?' * len(values))}))"
+                )
+                params += [name, *values]
+            else:
+                clauses.append(f"d.{name} IN ({','.join('?' * len(values))})")
+                params += [int(v) for v in values] if name == "year" else list(values)
+        return " AND ".join(clauses), params
+
+    def search(self, match, filters):
+        source = (
+            "learning_search_fts JOIN learning_search_searchdocument d ON d.id = learning_search_fts.rowid"
+        )
+        where, params = self._where(match, filters)
+        count = self.db.execute(f"SELECT COUNT(*) FROM {source} WHERE {where}", params).fetchone()[0]
+        self.db.execute(
+            f"SELECT d.key, snippet(learning_search_fts, -1, '[', ']', '…', 24) FROM {source} "
+            f"WHERE {where} ORDER BY bm25(learning_search_fts, 10.0, 5.0, 1.0) LIMIT 20",
+            params,
+        ).fetchall()
+        for facet in self.facets:
+            others = {k: v for k, v in filters.items() if k != facet}
+            where, params = self._where(match, others)
+            if facet in ("theme", "agency"):
+                self.db.execute(
+                    f"SELECT f.value, COUNT(*) FROM {source} JOIN learning_search_searchdocumenttag f "
+                    f"ON f.document_id = d.id AND f.facet = ? WHERE {where} GROUP BY f.value",
+                    [facet, *params],
+                ).fetchall()
+            else:
+                self.db.execute(
+                    f"SELECT d.{facet}, COUNT(*) FROM {source} WHERE {where} GROUP BY d.{facet}", params
+                ).fetchall()
+        return count
+
+
+def wagtail_search(q, levels):
+    """Wagtail's stock database search over the review pages: first page, count, kind facet."""
+    from reviews.models import ReviewPage
+
+    results = ReviewPage.objects.live().filter(visibility__in=levels).search(q.replace('"', ""))
+    list(results[:20])
+    results.count()
+    results.facet("kind")
+
+
+def icontains_search(request, levels):
+    """A naive LIKE scan doing the same work: count, newest first page, every facet's counts."""
+    from django.db.models import Count, Q
+
+    from search.models import SearchDocument, SearchDocumentTag
+
+    def matching(filters):
+        query = Q(visibility__in=levels)
+        for term in request.terms:
+            query &= Q(text__icontains=term) | Q(title__icontains=term)
+        for name, values in filters.items():
+            if name in ("theme", "agency"):
+                query &= Q(tags__facet=name, tags__value__in=values)
+            else:
+                query &= Q(**{f"{name}__in": values})
+        return SearchDocument.objects.filter(query)
+
+    documents = matching(request.filters)
+    documents.count()
+    list(documents.order_by("-published_at")[:20])
+    for facet in ("kind", "review_kind", "year", "status"):
+        list(matching(request.filters_except(facet)).values(facet).annotate(n=Count("id")))
+    for facet in ("theme", "agency"):
+        ids = matching(request.filters_except(facet)).values("id")
+        list(
+            SearchDocumentTag.objects.filter(facet=facet, document_id__in=ids)
+            .values("value")
+            .annotate(n=Count("id"))
+        )

@@ -1,0 +1,209 @@
+"""Search as the page, the API and related learning all use it: one request in, one answer out."""
+
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Q
+
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+
+from learning.models import Agency, Theme
+from learning.permissions import visible_levels
+from reviews.models import ReviewPage
+
+from .documents import MARK_END, MARK_START
+from .engines import get_engine
+from .engines.database import DatabaseEngine
+from .models import SearchDocument
+from .query import FACETS, PAGE_SIZE, search_terms
+
+FACET_TITLES = {
+    "kind": "Type",
+    "theme": "Theme",
+    "review_kind": "Kind of review",
+    "agency": "Agency",
+    "year": "Year",
+    "status": "Recommendation status",
+}
+SNIPPET_LENGTH = 220
+
+
+@dataclass
+class FacetOption:
+    value: str
+    label: str
+    count: int
+    selected: bool
+
+
+@dataclass
+class Facet:
+    name: str
+    title: str
+    options: list = field(default_factory=list)
+
+
+@dataclass
+class SearchAnswer:
+    request: object
+    count: int
+    results: list
+    facets: list
+    engine: str
+
+    @property
+    def num_pages(self):
+        return max(1, -(-self.count // PAGE_SIZE))
+
+    @property
+    def page(self):
+        return self.request.page
+
+    @property
+    def has_previous(self):
+        return self.page > 1
+
+    @property
+    def has_next(self):
+        return self.page < self.num_pages
+
+    @property
+    def selected(self):
+        """The chosen filters, each with its facet's title and label, for display and removal."""
+        chosen = []
+        for facet in self.facets:
+            for option in facet.options:
+                if option.selected:
+                    chosen.append((facet, option))
+        return chosen
+
+
+def highlight(snippet):
+    """Escape a snippet, then turn the engine's marks into <mark> elements."""
+    escaped = escape(snippet)
+    return mark_safe(  # noqa: S308 - everything but our own <mark> tags is escaped just above
+        escaped.replace(MARK_START, "<mark>").replace(MARK_END, "</mark>")
+    )
+
+
+def _plain_snippet(text):
+    if len(text) <= SNIPPET_LENGTH:
+        return text
+    return text[:SNIPPET_LENGTH].rsplit(" ", 1)[0] + "…"
+
+
+def _label_lookup(facet, values):
+    if facet == "kind":
+        return dict(SearchDocument.Kind.choices)
+    if facet == "review_kind":
+        return dict(ReviewPage.Kind.choices)
+    if facet == "status":
+        return dict(SearchDocument.Status.choices)
+    if facet == "theme":
+        return dict(Theme.objects.filter(slug__in=values).values_list("slug", "name"))
+    if facet == "agency":
+        return dict(Agency.objects.filter(slug__in=values).values_list("slug", "name"))
+    return {}
+
+
+def build_facets(counts, filters):
+    facets = []
+    for name in FACETS:
+        found = counts.get(name, {})
+        selected = set(filters.get(name, []))
+        values = set(found) | selected
+        labels = _label_lookup(name, values)
+        options = [
+            FacetOption(value, labels.get(value, value), found.get(value, 0), value in selected)
+            for value in values
+        ]
+        if name == "year":
+            options.sort(key=lambda o: o.value, reverse=True)
+        else:
+            options.sort(key=lambda o: (-o.count, o.label.lower()))
+        facets.append(Facet(name, FACET_TITLES[name], options))
+    return facets
+
+
+def load_results(keys_and_snippets, levels):
+    """The table's rows for an engine's hits, in the engine's order; visibility checked again so a
+    stale index can never show what the table says is gone or restricted."""
+    keys = [key for key, _ in keys_and_snippets]
+    rows = {
+        doc.key: doc
+        for doc in SearchDocument.objects.filter(key__in=keys, visibility__in=levels)
+        .prefetch_related("tags")
+    }
+    results = []
+    for key, snippet in keys_and_snippets:
+        doc = rows.get(key)
+        if doc is None:
+            continue
+        doc.snippet = highlight(snippet) if snippet else _plain_snippet(doc.text)
+        results.append(doc)
+    return results
+
+
+def search(request, user):
+    """Run a SearchRequest for this user on the configured engine."""
+    levels = visible_levels(user)
+    answer = get_engine().search(request, levels)
+    return SearchAnswer(
+        request=request,
+        count=answer.count,
+        results=load_results(answer.hits, levels),
+        facets=build_facets(answer.facets, request.filters),
+        engine=answer.engine,
+    )
+
+
+def as_json(answer):
+    return {
+        "count": answer.count,
+        "results": [
+            {
+                "kind": doc.kind,
+                "title": doc.title,
+                "url": doc.url,
+                "review": doc.review or None,
+                "number": doc.number or None,
+                "themes": [tag.label for tag in doc.themes],
+                "snippet": str(doc.snippet),
+            }
+            for doc in answer.results
+        ],
+        "facets": {
+            facet.name: [
+                {
+                    "value": option.value,
+                    "label": option.label,
+                    "count": option.count,
+                    "selected": option.selected,
+                }
+                for option in facet.options
+            ]
+            for facet in answer.facets
+        },
+    }
+
+
+def related_learning(page, user, limit=5):
+    """Other learning that shares this page's themes or its words, that this user may open."""
+    levels = visible_levels(user)
+    slugs = list(page.themes.values_list("slug", flat=True))
+    keys = DatabaseEngine().related(page.pk, slugs, search_terms(page.title), levels, limit)
+    return load_results([(key, "") for key in keys], levels)
+
+
+def suggested_themes(search_request, limit=6):
+    """Themes to offer when nothing matched: ones named like the words searched for, else the
+    themes with most learning."""
+    words = [w for term in search_request.terms for w in term.split() if len(w) > 3]
+    query = Q()
+    for word in words:
+        query |= Q(name__icontains=word[:6]) | Q(description__icontains=word[:6])
+    themes = Theme.objects.filter(query) if words else Theme.objects.none()
+    found = list(themes.order_by("name")[:limit])
+    if found:
+        return found
+    return list(Theme.objects.annotate(used=Count("recommendations")).order_by("-used", "name")[:limit])

@@ -1,0 +1,34 @@
+"""Celery tasks that copy the search-document table to Elasticsearch. Idempotent; keys in, no objects."""
+
+import logging
+
+from celery import shared_task
+
+from .engines import elasticsearch as es_engine
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(ignore_result=True)
+def sync_documents(keys):
+    """Copy these documents to the index (or delete them there). If the cluster is down, log it:
+    the table keeps the change and reconciliation copies it across when the cluster returns."""
+    try:
+        return es_engine.write(es_engine.get_client(), keys)
+    except es_engine.UNAVAILABLE as error:
+        logger.warning("Elasticsearch unavailable; %d document(s) left for reconciliation: %s", len(keys), error)
+        return 0
+
+
+@shared_task(ignore_result=True)
+def reconcile_index():
+    """Bring the index in line with the table (run periodically by Celery beat)."""
+    from .sync import elasticsearch_enabled
+
+    if not elasticsearch_enabled():
+        return None
+    try:
+        return es_engine.reconcile(es_engine.get_client())
+    except es_engine.UNAVAILABLE as error:
+        logger.warning("Elasticsearch still unavailable; reconciliation will run again: %s", error)
+        return None

@@ -1,0 +1,182 @@
+"""In the admin the business unit uploads a review document, sees what was found, corrects it and
+confirms; only then is the draft review created."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from wagtail.documents import get_document_model
+from wagtail.models import PageLogEntry
+
+from learning.models import Recommendation
+from reviews.importer.create import IMPORT_LOG_ACTION
+from reviews.models import ReviewPage
+
+from .conftest import client_for
+from .factories import AgencyFactory, ThemeFactory
+
+pytestmark = pytest.mark.django_db
+
+REPORT = """\
+# Learning review: Child M
+
+## Findings
+
+Professionals did not ask about the men in the household.
+
+## Recommendations
+
+1. Police should share information about new partners with children's social care.
+2. Health visitors should ask who lives in the household at every contact.
+3. The Safeguarding Children Partnership should publish a 7-minute briefing on hidden men.
+"""
+
+
+@pytest.fixture
+def vocabulary():
+    return {
+        "sharing": ThemeFactory(name="Information sharing"),
+        "fathers": ThemeFactory(name="Involvement of fathers", description="hidden men"),
+        "police": AgencyFactory(name="West Yorkshire Police", short_name="Police", sector="police"),
+        "locala": AgencyFactory(
+            name="Locala Community Partnerships",
+            short_name="Locala",
+            sector="health",
+            aliases="health visitors\nhealth visiting",
+        ),
+    }
+
+
+def upload(client, content=REPORT, name="child-m.md", kind="learning_review", title=""):
+    return client.post(
+        "/admin/reviews/import/",
+        {"document": SimpleUploadedFile(name, content.encode()), "kind": kind, "title": title},
+    )
+
+
+def _confirm_post(page, **changes):
+    """The confirm form as the browser sends it when the editor accepts what is shown."""
+    formset = page.context["formset"]
+    review_form = page.context["review_form"]
+    data = {
+        "title": review_form.initial["title"],
+        "kind": review_form.initial["kind"],
+        "recommendations-TOTAL_FORMS": str(len(formset.forms)),
+        "recommendations-INITIAL_FORMS": str(len(formset.forms)),
+    }
+    for index, form in enumerate(formset.forms):
+        prefix = f"recommendations-{index}-"
+        data[prefix + "include"] = "on"
+        for name in ("number", "text", "section"):
+            data[prefix + name] = form.initial[name]
+        data[prefix + "themes"] = [str(pk) for pk in form.initial["themes"]]
+        data[prefix + "agencies"] = [str(pk) for pk in form.initial["agencies"]]
+    data.update(changes)
+    return data
+
+
+def test_business_unit_sees_what_was_found_before_anything_is_saved(business_unit, vocabulary):
+    client = client_for(business_unit)
+    assert "import-review" in client.get("/admin/").content.decode()  # the menu item
+    assert "Import a review" in client.get("/admin/reviews/import/").content.decode()
+
+    response = upload(client)
+    assert response.status_code == 302
+    assert ReviewPage.objects.count() == 0 and Recommendation.objects.count() == 0
+
+    page = client.get(response["Location"])
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "3 recommendations found" in html
+    assert "Police should share information about new partners" in html
+    assert "suggested" in html
+    # Suggestions arrive ticked for the editor to confirm.
+    form = page.context["formset"].forms[0]
+    assert set(form.initial["themes"]) == {vocabulary["sharing"].pk}
+    assert set(form.initial["agencies"]) == {vocabulary["police"].pk}
+
+
+def test_business_unit_corrects_and_confirms_and_gets_a_draft_review(business_unit, vocabulary):
+    client = client_for(business_unit)
+    confirm_url = upload(client)["Location"]
+    data = _confirm_post(
+        client.get(confirm_url),
+        **{
+            "title": "Learning review: Child M (2021)",
+            "kind": "learning_review",
+            "recommendations-0-include": "on",
+            "recommendations-0-themes": [str(vocabulary["sharing"].pk)],
+            "recommendations-0-agencies": [str(vocabulary["police"].pk)],
+            "recommendations-1-include": "on",
+            "recommendations-1-number": "2a",
+            "recommendations-1-text": "Health visitors should ask who lives in the household.",
+            "recommendations-1-themes": [str(vocabulary["fathers"].pk)],
+            "recommendations-1-agencies": [str(vocabulary["locala"].pk)],
+        },
+    )
+    del data["recommendations-2-include"]  # the editor unticks the third
+
+    response = client.post(confirm_url, data)
+
+    review = ReviewPage.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == f"/admin/pages/{review.pk}/edit/"
+    assert review.title == "Learning review: Child M (2021)"
+    assert not review.live and review.visibility == "partnership"
+    assert review.kind == "learning_review"
+    rows = list(review.recommendations.order_by("sort_order"))
+    assert [(r.number, r.text) for r in rows] == [
+        ("1", "Police should share information about new partners with children's social care."),
+        ("2a", "Health visitors should ask who lives in the household."),
+    ]
+    assert list(rows[1].themes.all()) == [vocabulary["fathers"]]
+    assert list(rows[1].agencies.all()) == [vocabulary["locala"]]
+    assert review.documents.get().document.title.endswith("(source document)")
+    entry = PageLogEntry.objects.get(page=review, action=IMPORT_LOG_ACTION)
+    assert entry.data["confirmed_by_editor"] is True
+    assert entry.user == business_unit
+    # The upload was used once: going back to it does not create a second review.
+    again = client.post(confirm_url, data)
+    assert again.status_code == 302 and again["Location"] == "/admin/reviews/import/"
+    assert ReviewPage.objects.count() == 1
+
+
+def test_confirming_nothing_is_refused_with_a_message(business_unit, vocabulary):
+    client = client_for(business_unit)
+    confirm_url = upload(client)["Location"]
+    data = _confirm_post(client.get(confirm_url))
+    for index in range(3):
+        data.pop(f"recommendations-{index}-include", None)
+
+    response = client.post(confirm_url, data)
+
+    assert response.status_code == 200
+    assert "Choose at least one recommendation to import." in response.content.decode()
+    assert ReviewPage.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("empty.md", "", "The submitted file is empty."),
+        ("notes.md", "# Notes\n\nNothing numbered here.\n", "no recommendations found"),
+        ("virus.exe", "MZ", "Unsupported file type"),
+    ],
+)
+def test_bad_upload_is_explained_and_creates_nothing(
+    business_unit, vocabulary, name, content, message
+):
+    client = client_for(business_unit)
+
+    response = upload(client, content=content, name=name)
+
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert ReviewPage.objects.count() == 0
+    assert get_document_model().objects.count() == 0
+
+
+def test_agency_lead_and_practitioner_cannot_import(police_lead, practitioner, vocabulary):
+    for user in (police_lead, practitioner):
+        client = client_for(user)
+        assert client.get("/admin/reviews/import/").status_code in (302, 403)
+        upload(client)
+    assert ReviewPage.objects.count() == 0

@@ -1,0 +1,257 @@
+"""Section 11: audit cycles, agencies' returns carried forward, locking, gaps becoming actions,
+the challenge panel and the heatmap."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+
+from learning import section11 as services
+from learning.models import (
+    SECTION11_STANDARDS,
+    AgencyAction,
+    AuditCycle,
+    ChallengeNote,
+    Section11Return,
+    StandardAnswer,
+)
+
+from .conftest import client_for
+
+pytestmark = pytest.mark.django_db
+
+MET, PARTLY_MET, NOT_MET = "met", "partly_met", "not_met"
+
+
+@pytest.fixture
+def cycle():
+    return services.open_cycle(
+        "Section 11 audit 2026", datetime.date(2026, 4, 1), datetime.date(2027, 3, 31)
+    )
+
+
+def _return_url(cycle, agency):
+    return reverse("learning:section11_return", args=[cycle.pk, agency.slug])
+
+
+def _post_answers(client, cycle, agency, ratings, action="save", version=None, narrative=""):
+    """Post the return form as a browser would, with one rating per standard in order."""
+    section11_return = Section11Return.objects.get(cycle=cycle, agency=agency)
+    answers = list(section11_return.answers.order_by("standard__sort_order"))
+    data = {
+        "action": action,
+        "version": section11_return.version if version is None else version,
+        "form-TOTAL_FORMS": len(answers),
+        "form-INITIAL_FORMS": len(answers),
+    }
+    for index, (answer, rating) in enumerate(zip(answers, ratings, strict=True)):
+        data[f"form-{index}-id"] = answer.pk
+        data[f"form-{index}-rating"] = rating
+        data[f"form-{index}-narrative"] = (
+            narrative or f"Narrative for standard {answer.standard.number}"
+        )
+        data[f"form-{index}-evidence"] = "Safeguarding policy 2026; training records"
+    return client.post(_return_url(cycle, agency), data, follow=True)
+
+
+def test_business_unit_opens_a_cycle_seeded_with_the_ten_standards(business_unit):
+    response = client_for(business_unit).post(
+        reverse("learning:section11_index"),
+        {"name": "Section 11 audit 2026", "opens_on": "2026-04-01", "closes_on": "2027-03-31"},
+        follow=True,
+    )
+    cycle = AuditCycle.objects.get()
+    assert [(s.number, s.title) for s in cycle.standards.all()] == SECTION11_STANDARDS
+    assert "Section 11 audit 2026 is open" in response.content.decode()
+
+
+def test_a_cycle_that_closes_before_it_opens_is_refused_and_nothing_is_created(business_unit):
+    response = client_for(business_unit).post(
+        reverse("learning:section11_index"),
+        {"name": "Backwards", "opens_on": "2026-04-01", "closes_on": "2026-03-01"},
+    )
+    assert "must close on or after the day it opens" in response.content.decode()
+    assert not AuditCycle.objects.exists()
+
+
+@pytest.mark.parametrize("role", ["police_lead", "scrutineer"])
+def test_only_the_business_unit_opens_cycles(request, role):
+    response = client_for(request.getfixturevalue(role)).post(
+        reverse("learning:section11_index"),
+        {"name": "Not mine", "opens_on": "2026-04-01", "closes_on": "2027-03-31"},
+    )
+    assert response.status_code == 403
+    assert not AuditCycle.objects.exists()
+
+
+def test_business_unit_edits_and_adds_standards(business_unit, cycle):
+    client = client_for(business_unit)
+    url = reverse("learning:section11_standards", args=[cycle.pk])
+    formset = client.get(url).context["formset"]
+    data = {"form-TOTAL_FORMS": 11, "form-INITIAL_FORMS": 10}
+    for index, form in enumerate(formset.forms[:10]):
+        standard = form.instance
+        data.update(
+            {
+                f"form-{index}-id": standard.pk,
+                f"form-{index}-number": standard.number,
+                f"form-{index}-title": standard.title,
+                f"form-{index}-description": "",
+                f"form-{index}-sort_order": standard.sort_order,
+            }
+        )
+    data["form-1-title"] = "A senior board-level lead for safeguarding"
+    data.update(
+        {
+            "form-10-number": "11",
+            "form-10-title": "Listening to young people on the challenge panel",
+            "form-10-description": "",
+            "form-10-sort_order": 11,
+        }
+    )
+    client.post(url, data)
+    titles = list(cycle.standards.values_list("title", flat=True))
+    assert titles[1] == "A senior board-level lead for safeguarding"
+    assert titles[-1] == "Listening to young people on the challenge panel"
+
+    data["form-10-number"] = "2"
+    response = client.post(url, data)
+    assert "used more than once: 2" in response.content.decode()
+    assert cycle.standards.count() == 11
+
+
+def test_agency_lead_starts_a_return_carried_forward_from_last_cycle(police_lead, police):
+    earlier = services.open_cycle(
+        "Section 11 audit 2024", datetime.date(2024, 4, 1), datetime.date(2025, 3, 31)
+    )
+    old = services.start_return(police, earlier)
+    old.answers.filter(standard__number="4").update(
+        rating=PARTLY_MET, narrative="Whistleblowing policy under review"
+    )
+    cycle = services.open_cycle(
+        "Section 11 audit 2026", datetime.date(2026, 4, 1), datetime.date(2027, 3, 31)
+    )
+
+    client = client_for(police_lead)
+    response = client.post(_return_url(cycle, police), {"action": "start"}, follow=True)
+    assert "Return started from last cycle" in response.content.decode()
+    answer = StandardAnswer.objects.get(section11_return__cycle=cycle, standard__number="4")
+    assert (answer.rating, answer.narrative) == (PARTLY_MET, "Whistleblowing policy under review")
+    assert StandardAnswer.objects.filter(section11_return__cycle=cycle).count() == 10
+
+
+def test_saving_moves_the_version_and_a_stale_save_is_refused(
+    police_lead, business_unit, police, cycle
+):
+    services.start_return(police, cycle)
+    lead, manager = client_for(police_lead), client_for(business_unit)
+    version = Section11Return.objects.get().version
+
+    _post_answers(manager, cycle, police, [MET] * 10, version=version, narrative="First editor")
+    response = _post_answers(
+        lead, cycle, police, [NOT_MET] * 10, version=version, narrative="Second"
+    )
+
+    assert "Someone else saved this return" in response.content.decode()
+    assert set(StandardAnswer.objects.values_list("rating", flat=True)) == {MET}
+    assert Section11Return.objects.get().version == version + 1
+
+
+def test_submitting_turns_gaps_into_tracked_actions_and_locks_the_return(
+    police_lead, police, cycle
+):
+    services.start_return(police, cycle)
+    client = client_for(police_lead)
+    ratings = [MET] * 8 + [PARTLY_MET, NOT_MET]
+    response = _post_answers(client, cycle, police, ratings, action="submit")
+    assert "2 gaps became tracked actions" in response.content.decode()
+
+    section11_return = Section11Return.objects.get()
+    assert section11_return.is_locked
+    assert section11_return.submitted_by == police_lead
+    gaps = AgencyAction.objects.filter(standard_answer__section11_return=section11_return)
+    assert sorted(gaps.values_list("standard_answer__standard__number", flat=True)) == ["10", "9"]
+    assert all(action.agency == police for action in gaps)
+    assert all(action.updates.count() == 1 for action in gaps)
+    # Tracked like review actions: in the lead's filtered list.
+    listed = client.get(reverse("learning:tracker_list"), {"source": "section11"}).context["items"]
+    assert {action.pk for action in listed} == set(gaps.values_list("pk", flat=True))
+
+    refused = _post_answers(client, cycle, police, [NOT_MET] * 10)
+    assert "is locked" in refused.content.decode()
+    assert StandardAnswer.objects.filter(rating=NOT_MET).count() == 1
+
+
+def test_a_return_with_unrated_standards_is_saved_but_not_submitted(police_lead, police, cycle):
+    services.start_return(police, cycle)
+    response = _post_answers(
+        client_for(police_lead), cycle, police, [MET] * 9 + [""], action="submit"
+    )
+    assert "not yet rated: 10" in response.content.decode()
+    assert not Section11Return.objects.get().is_locked
+    assert StandardAnswer.objects.filter(rating=MET).count() == 9
+
+
+def test_agency_lead_cannot_open_or_change_another_agencys_return(health_lead, police, cycle):
+    services.start_return(police, cycle)
+    client = client_for(health_lead)
+    assert client.get(_return_url(cycle, police)).status_code == 403
+    assert _post_answers(client, cycle, police, [NOT_MET] * 10).status_code == 403
+    assert not StandardAnswer.objects.exclude(rating="").exists()
+
+
+def test_scrutineer_records_challenge_notes_but_cannot_change_answers(scrutineer, police, cycle):
+    section11_return = services.start_return(police, cycle)
+    client = client_for(scrutineer)
+    standard = cycle.standards.get(number="3")
+    response = client.post(
+        _return_url(cycle, police),
+        {"action": "challenge", "standard": standard.pk, "note": "How do you hear from children?"},
+        follow=True,
+    )
+    assert "How do you hear from children?" in response.content.decode()
+    note = ChallengeNote.objects.get()
+    assert (note.section11_return, note.standard, note.author) == (
+        section11_return,
+        standard,
+        scrutineer,
+    )
+
+    assert _post_answers(client, cycle, police, [MET] * 10).status_code == 403
+    assert not StandardAnswer.objects.exclude(rating="").exists()
+
+
+def test_an_empty_challenge_note_is_refused(scrutineer, police, cycle):
+    services.start_return(police, cycle)
+    response = client_for(scrutineer).post(
+        _return_url(cycle, police), {"action": "challenge", "note": ""}
+    )
+    assert "This field is required" in response.content.decode()
+    assert not ChallengeNote.objects.exists()
+
+
+def test_heatmap_shows_each_rating_as_text_and_colour_with_counts(
+    scrutineer, police, health, cycle
+):
+    for agency, ratings in [(police, [MET] * 9 + [NOT_MET]), (health, [PARTLY_MET] + [MET] * 9)]:
+        section11_return = services.start_return(agency, cycle)
+        for answer, rating in zip(
+            section11_return.answers.order_by("standard__sort_order"), ratings, strict=True
+        ):
+            answer.rating = rating
+            answer.save()
+    response = client_for(scrutineer).get(reverse("learning:section11_heatmap", args=[cycle.pk]))
+    html = response.content.decode()
+    assert '<td class="rating-not_met">Not met</td>' in html
+    assert '<td class="rating-partly_met">Partly met</td>' in html
+    per_standard = {
+        item["standard"].number: item["counts"] for item in response.context["per_standard"]
+    }
+    assert per_standard["1"] == [1, 1, 0]
+    assert per_standard["10"] == [1, 0, 1]
+    assert dict(response.context["per_rating"]) == {"Met": 18, "Partly met": 1, "Not met": 1}
+
+
+def test_agency_lead_cannot_see_the_heatmap_of_every_agency(police_lead, cycle):
+    response = client_for(police_lead).get(reverse("learning:section11_heatmap", args=[cycle.pk]))
+    assert response.status_code == 403
