@@ -6,7 +6,7 @@ import contextvars
 import datetime
 import decimal
 
-from django.db.models.signals import post_delete, post_save, pre_save
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 
 # The request being served (or an explicit actor) so that model signals know who acted. The
 # request itself is kept, not its user, because the API authenticates inside the view.
@@ -21,6 +21,8 @@ AUDITED_MODELS = [
     "Section11Return",
     "StandardAnswer",
 ]
+# Many-to-many fields whose changes are logged too: who a recommendation is addressed to matters.
+AUDITED_RELATIONS = [("Recommendation", "agencies"), ("Recommendation", "themes")]
 # Bookkeeping fields that change on every save and say nothing about what was decided.
 IGNORED_FIELDS = {"updated_at", "version"}
 
@@ -129,6 +131,35 @@ def _log_delete(sender, instance, **kwargs):
     record(instance, ChangeLog.Operation.DELETE, {})
 
 
+def _related_names(field, instance):
+    through = field.remote_field.through
+    target = field.m2m_reverse_field_name()
+    linked = through.objects.filter(**{field.m2m_field_name(): instance.pk}).select_related(target)
+    return sorted(str(getattr(link, target)) for link in linked)
+
+
+def _log_relation(field):
+    def receiver(sender, instance, action, reverse=False, **kwargs):
+        from .models import ChangeLog
+
+        # Changes made from the other side (e.g. deleting an agency) are logged on that record.
+        if reverse or not isinstance(instance, field.model):
+            return
+        memo = instance.__dict__.setdefault("_audit_relations_before", {})
+        if action in ("pre_add", "pre_remove", "pre_clear"):
+            memo[field.name] = _related_names(field, instance)
+        elif action in ("post_add", "post_remove", "post_clear"):
+            before = memo.pop(field.name, None)
+            after = _related_names(field, instance)
+            if before is not None and before != after:
+                record(instance, ChangeLog.Operation.UPDATE, {field.name: [before, after]})
+
+    return receiver
+
+
+_relation_receivers = []
+
+
 def connect():
     from django.apps import apps
 
@@ -138,3 +169,12 @@ def connect():
         pre_save.connect(_remember_old_values, sender=model, dispatch_uid=f"{uid}-pre")
         post_save.connect(_log_save, sender=model, dispatch_uid=f"{uid}-post")
         post_delete.connect(_log_delete, sender=model, dispatch_uid=f"{uid}-delete")
+    for model_name, field_name in AUDITED_RELATIONS:
+        field = apps.get_model("learning", model_name)._meta.get_field(field_name)
+        receiver = _log_relation(field)
+        _relation_receivers.append(receiver)  # signals hold receivers weakly
+        m2m_changed.connect(
+            receiver,
+            sender=field.remote_field.through,
+            dispatch_uid=f"learning-audit-{model_name}-{field_name}",
+        )

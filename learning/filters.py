@@ -34,13 +34,25 @@ def _months_ago(today, months):
     return today - datetime.timedelta(days=round(months * 30.44))
 
 
-def age_band_q(key, today):
-    """The condition on `created_at` for an age band, usable in filter() and Count(filter=)."""
+def _start_of_day_after(day):
+    """Midnight (local time) at the end of `day`, as an aware datetime."""
+    return timezone.make_aware(
+        datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time.min)
+    )
+
+
+def age_band_q(key, today, prefix=""):
+    """The condition on `created_at` for an age band, usable in filter() and Count(filter=).
+
+    Compared with datetimes rather than `created_at__date`, which SQLite would compute row by row.
+    """
     for band, _label, start, end in AGE_BANDS:
         if band == key:
-            q = Q(created_at__date__lte=_months_ago(today, start))
+            q = Q(**{f"{prefix}created_at__lt": _start_of_day_after(_months_ago(today, start))})
             if end is not None:
-                q &= Q(created_at__date__gt=_months_ago(today, end))
+                q &= Q(
+                    **{f"{prefix}created_at__gte": _start_of_day_after(_months_ago(today, end))}
+                )
             return q
     raise ValueError(f"Unknown age band {key!r}")
 

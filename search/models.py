@@ -22,6 +22,7 @@ class SearchDocument(models.Model):
         ASSURED = "assured", "Assured"
         CLOSED = "closed", "Closed"
 
+    # Short columns first: SQLite reads a row's columns in order, and facet counts read only these.
     key = models.CharField(max_length=64, unique=True, help_text='e.g. "recommendation:42".')
     kind = models.CharField(max_length=20, choices=Kind.choices)
     object_id = models.PositiveBigIntegerField()
@@ -29,20 +30,20 @@ class SearchDocument(models.Model):
     page = models.ForeignKey(
         "wagtailcore.Page", on_delete=models.CASCADE, related_name="search_documents"
     )
-    title = models.CharField(max_length=500)
-    keywords = models.TextField(blank=True, help_text="Reference, child pseudonym, number.")
-    text = models.TextField(blank=True)
-    url = models.CharField(max_length=500)
-    review = models.CharField(max_length=500, blank=True, help_text="The review's title.")
-    number = models.CharField(max_length=12, blank=True)
+    visibility = models.CharField(max_length=20, choices=Visibility.choices)
     review_kind = models.CharField(max_length=30, blank=True)
     year = models.PositiveSmallIntegerField(null=True, blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, blank=True)
-    visibility = models.CharField(max_length=20, choices=Visibility.choices)
     published_at = models.DateTimeField(null=True, blank=True)
     # Elasticsearch stores the version it indexed, so reconciliation can spot stale copies.
     version = models.PositiveIntegerField(default=1)
     updated_at = models.DateTimeField(auto_now=True)
+    number = models.CharField(max_length=12, blank=True)
+    url = models.CharField(max_length=500)
+    review = models.CharField(max_length=500, blank=True, help_text="The review's title.")
+    title = models.CharField(max_length=500)
+    keywords = models.TextField(blank=True, help_text="Reference, child pseudonym, number.")
+    text = models.TextField(blank=True)
 
     class Meta:
         indexes = [
@@ -72,7 +73,10 @@ class SearchDocumentTag(models.Model):
         THEME = "theme", "Theme"
         AGENCY = "agency", "Agency"
 
-    document = models.ForeignKey(SearchDocument, on_delete=models.CASCADE, related_name="tags")
+    # No index of its own: the unique constraint below starts with the document.
+    document = models.ForeignKey(
+        SearchDocument, on_delete=models.CASCADE, related_name="tags", db_index=False
+    )
     facet = models.CharField(max_length=10, choices=Facet.choices)
     value = models.CharField(max_length=120)
     label = models.CharField(max_length=200)
@@ -80,7 +84,6 @@ class SearchDocumentTag(models.Model):
     class Meta:
         indexes = [
             models.Index(fields=["facet", "value", "document"]),
-            models.Index(fields=["document", "facet"]),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -29,7 +29,8 @@ class BadSearch(ValueError):
 def search_terms(text):
     """Split a query into terms: quoted phrases stay whole; other words are matched one by one.
 
-    Each term is searched as a phrase, so "RR-2020-03" matches that reference, not three words.
+    Each term is searched as a phrase, so "RR-2020-03" matches that reference, not three words;
+    terms keep their own spelling so each engine's parser splits them as it split the documents.
     Stop words on their own and possessive "'s" are dropped, as the English analyser does.
     """
     terms = []
@@ -37,10 +38,10 @@ def search_terms(text):
         raw = phrase if phrase else chunk
         raw = re.sub(r"['’]s\b", "", raw)
         words = [w.lower() for w in _WORD.findall(raw)]
-        if not words or (not phrase and all(w in STOP_WORDS for w in words)):
+        if all(w in STOP_WORDS for w in words):
             continue
         if phrase:
-            terms.append(" ".join(words))
+            terms.append(" ".join(raw.split()))
         else:
             terms.extend(_split_chunk(raw))
     return terms[:MAX_TERMS]
@@ -49,9 +50,8 @@ def search_terms(text):
 def _split_chunk(raw):
     """A chunk such as "neglect," or "RR-2020-03": its words stay together when joined by
     hyphens, slashes or dots; surrounding punctuation is dropped."""
-    pieces = [p for p in re.split(r"[^\w\-./’']+", raw) if _WORD.search(p)]
-    words = [[w.lower() for w in _WORD.findall(p)] for p in pieces]
-    return [" ".join(ws) for ws in words if not all(w in STOP_WORDS for w in ws)]
+    pieces = [p.strip("-./’'_") for p in re.split(r"[^\w\-./’']+", raw) if _WORD.search(p)]
+    return [p for p in pieces if not all(w.lower() in STOP_WORDS for w in _WORD.findall(p))]
 
 
 @dataclass

@@ -3,7 +3,6 @@
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Q
-
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
@@ -131,8 +130,9 @@ def load_results(keys_and_snippets, levels):
     keys = [key for key, _ in keys_and_snippets]
     rows = {
         doc.key: doc
-        for doc in SearchDocument.objects.filter(key__in=keys, visibility__in=levels)
-        .prefetch_related("tags")
+        for doc in SearchDocument.objects.filter(
+            key__in=keys, visibility__in=levels
+        ).prefetch_related("tags")
     }
     results = []
     for key, snippet in keys_and_snippets:
@@ -206,4 +206,6 @@ def suggested_themes(search_request, limit=6):
     found = list(themes.order_by("name")[:limit])
     if found:
         return found
-    return list(Theme.objects.annotate(used=Count("recommendations")).order_by("-used", "name")[:limit])
+    return list(
+        Theme.objects.annotate(used=Count("recommendations")).order_by("-used", "name")[:limit]
+    )

@@ -111,14 +111,18 @@ def connect():
             page_deleting, sender=model, dispatch_uid=f"search-delete-{model.__name__}"
         )
     m2m_changed.connect(
-        page_themes_changed, sender=BriefingPage.reviews.through, dispatch_uid="search-briefing-reviews"
+        page_themes_changed,
+        sender=BriefingPage.reviews.through,
+        dispatch_uid="search-briefing-reviews",
     )
     pre_delete.connect(page_deleting, sender=Page, dispatch_uid="search-delete-page")
     post_delete.connect(page_deleted, sender=Page, dispatch_uid="search-deleted-page")
     page_published.connect(page_changed, dispatch_uid="search-published")
     page_unpublished.connect(page_changed, dispatch_uid="search-unpublished")
     post_page_move.connect(page_moved, dispatch_uid="search-moved")
-    post_save.connect(restriction_changed, sender=PageViewRestriction, dispatch_uid="search-pvr-save")
+    post_save.connect(
+        restriction_changed, sender=PageViewRestriction, dispatch_uid="search-pvr-save"
+    )
     post_delete.connect(
         restriction_changed, sender=PageViewRestriction, dispatch_uid="search-pvr-delete"
     )

@@ -16,7 +16,11 @@ def sync_documents(keys):
     try:
         return es_engine.write(es_engine.get_client(), keys)
     except es_engine.UNAVAILABLE as error:
-        logger.warning("Elasticsearch unavailable; %d document(s) left for reconciliation: %s", len(keys), error)
+        logger.warning(
+            "Elasticsearch unavailable; %d document(s) left for reconciliation: %s",
+            len(keys),
+            error,
+        )
         return 0
 
 

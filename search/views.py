@@ -30,7 +30,11 @@ def search_page(request):
         search_request = SearchRequest(q=(request.GET.get("q") or "")[:200])
     answer = services.search(search_request, request.user)
     removable = [
-        {"facet": facet.title, "label": option.label, "url": _without(search_request, facet.name, option.value)}
+        {
+            "facet": facet.title,
+            "label": option.label,
+            "url": _without(search_request, facet.name, option.value),
+        }
         for facet, option in answer.selected
     ]
     pages = {
@@ -44,8 +48,12 @@ def search_page(request):
         "removable": removable,
         "clear_filters_url": _link(search_request, filters={}),
         "sort_links": [
-            {"value": value, "label": label, "url": _link(search_request, sort=value),
-             "current": value == search_request.sort}
+            {
+                "value": value,
+                "label": label,
+                "url": _link(search_request, sort=value),
+                "current": value == search_request.sort,
+            }
             for value, label in SORTS.items()
         ],
         "pages": pages,

@@ -132,7 +132,7 @@ def redis_server():
         stderr=subprocess.DEVNULL,
     )
     try:
-        _wait_for_port(port)
+        wait_for_port(port)
         yield f"redis://127.0.0.1:{port}/0"
     finally:
         process.terminate()
@@ -140,7 +140,7 @@ def redis_server():
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-def _wait_for_port(port, timeout=15):
+def wait_for_port(port, timeout=15):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         with (

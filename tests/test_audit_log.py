@@ -67,6 +67,26 @@ def test_recommendation_and_theme_changes_are_logged():
     assert change.actor is None  # made outside any request: shown as "System"
 
 
+def test_changing_who_a_recommendation_is_addressed_to_is_logged(business_unit, police, health):
+    recommendation = RecommendationFactory()
+    recommendation.agencies.set([police])
+    recommendation.save()
+    with acting_as(business_unit):
+        recommendation.agencies.set([police, health])
+        recommendation.save()
+    change = entries("Recommendation", "update").filter(changes__has_key="agencies").first()
+    assert change.actor == business_unit
+    assert change.changes["agencies"] == [
+        ["West Yorkshire Police"],
+        ["Calderdale and Huddersfield NHS Foundation Trust", "West Yorkshire Police"],
+    ]
+    html = client_for(business_unit).get("/tracker/changes/").content.decode()
+    assert (
+        "West Yorkshire Police → Calderdale and Huddersfield NHS Foundation Trust, "
+        "West Yorkshire Police" in html
+    )
+
+
 def test_business_unit_editing_an_agency_in_the_admin_is_logged_against_them(business_unit, police):
     response = client_for(business_unit).post(
         f"/admin/snippets/learning/agency/edit/{police.pk}/",

@@ -6,11 +6,12 @@ import os
 import re
 import subprocess
 import sys
+import urllib.error
 import urllib.request
 
 import pytest
 
-from .servers import _wait_for_port, free_port, postgres_cluster
+from .servers import free_port, postgres_cluster, wait_for_port
 
 pytestmark = pytest.mark.postgres
 
@@ -28,8 +29,6 @@ def production_env(**overrides):
         DJANGO_SETTINGS_MODULE="config.settings.production",
         SECRET_KEY="smoke-test-" + "x" * 50,
         ALLOWED_HOSTS="127.0.0.1,localhost",
-        # TLS ends at the proxy in front of gunicorn; the test talks to gunicorn directly.
-        SECURE_SSL_REDIRECT="0",
         DATABASE_URL="sqlite:///:memory:",
     )
     environ.update(overrides)
@@ -47,8 +46,20 @@ def manage(*args, env):
     )
 
 
-def fetch(url):
-    with urllib.request.urlopen(url, timeout=30) as response:
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def fetch(url, through_tls_proxy=True):
+    """GET a URL as the TLS-terminating proxy in front of gunicorn would pass it on."""
+    headers = {"X-Forwarded-Proto": "https"} if through_tls_proxy else {}
+    opener = urllib.request.build_opener(_NoRedirects)
+    try:
+        response = opener.open(urllib.request.Request(url, headers=headers), timeout=30)
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), error.read()
+    with response:
         return response.status, dict(response.headers), response.read()
 
 
@@ -82,7 +93,7 @@ def production_site(tmp_path_factory):
             text=True,
         )
         try:
-            _wait_for_port(port, timeout=60)
+            wait_for_port(port, timeout=60)
             yield f"http://127.0.0.1:{port}"
         finally:
             gunicorn.terminate()
@@ -96,9 +107,17 @@ def test_home_page_is_served_by_gunicorn_against_postgresql(production_site):
     assert status == 200
     assert "Safeguarding Children Partnership" in html
     assert "Worried about a child?" in html
-    # Production headers: the page may not be framed and content types are not sniffed.
+    # Production headers: HTTPS only, the page may not be framed, content types are not sniffed.
+    assert headers["Strict-Transport-Security"].startswith("max-age=31536000")
     assert headers["X-Frame-Options"] == "DENY"
     assert headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_plain_http_is_redirected_to_https(production_site):
+    status, headers, _ = fetch(production_site + "/reviews/", through_tls_proxy=False)
+    assert status == 301
+    assert headers["Location"].startswith("https://127.0.0.1:")
+    assert headers["Location"].endswith("/reviews/")
 
 
 def test_static_files_are_served_with_hashed_names(production_site):
@@ -113,9 +132,7 @@ def test_static_files_are_served_with_hashed_names(production_site):
 
 
 def test_deploy_checks_find_no_issues():
-    # As deployed: HTTPS redirects on, every other setting from the environment.
-    env = production_env(SECURE_SSL_REDIRECT="1")
-    result = manage("check", "--deploy", "--fail-level", "WARNING", env=env)
+    result = manage("check", "--deploy", "--fail-level", "WARNING", env=production_env())
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
 

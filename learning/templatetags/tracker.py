@@ -31,3 +31,13 @@ def briefing_cascades(context, page):
         .order_by("agency__name", "-cascaded_on"),
         "may_confirm": permissions.can_confirm_cascades(user),
     }
+
+
+@register.filter
+def change_value(value):
+    """One side of a change-log entry, as a person reads it."""
+    if value in (None, "", []):
+        return "–"
+    if isinstance(value, list | tuple):
+        return ", ".join(str(item) for item in value)
+    return value

@@ -33,13 +33,16 @@ def _query_without(params, names):
     return kept
 
 
-def list_url(params, **criteria):
-    """The filtered list's URL: the current filters plus the figure's own criteria."""
-    query = _query_without(params, ["page"])
-    for name, value in criteria.items():
-        query[name] = value
-    encoded = query.urlencode() if hasattr(query, "urlencode") else urlencode(query)
-    return f"{reverse('learning:tracker_list')}?{encoded}"
+class ListLinks:
+    """Links to the filtered list: the current filters plus a figure's own criteria."""
+
+    def __init__(self, params):
+        self.base = reverse("learning:tracker_list")
+        self.params = {name: values for name, values in params.lists() if name != "page"}
+
+    def __call__(self, **criteria):
+        query = {**self.params, **{name: [value] for name, value in criteria.items()}}
+        return f"{self.base}?{urlencode(query, doseq=True)}"
 
 
 def _bars(rows):
@@ -50,7 +53,7 @@ def _bars(rows):
     return rows
 
 
-def _status_table(rows, params, key_field, label_field, param_name):
+def _status_table(rows, link, key_field, label_field, param_name):
     statuses = AgencyAction.Status.choices
     table = []
     for row in rows:
@@ -58,18 +61,18 @@ def _status_table(rows, params, key_field, label_field, param_name):
         cells = [
             {
                 "count": row[f"status_{value}"],
-                "url": list_url(params, **{param_name: key, "status": value}),
+                "url": link(**{param_name: key, "status": value}),
             }
             for value, _label in statuses
         ]
         table.append(
             {
                 "label": row[label_field],
-                "url": list_url(params, **{param_name: key}),
+                "url": link(**{param_name: key}),
                 "cells": cells,
                 "overdue": {
                     "count": row["overdue"],
-                    "url": list_url(params, **{param_name: key, "category": "overdue"}),
+                    "url": link(**{param_name: key, "category": "overdue"}),
                 },
                 "total": row["total"],
             }
@@ -83,6 +86,7 @@ def dashboard(request):
         raise PermissionDenied("The dashboard is for the business unit and the scrutineer.")
     today = timezone.localdate()
     params = request.GET
+    link = ListLinks(params)
     form, actions = filtered_actions(request.user, params, today)
     counts = category_counts(actions, today)
     categories = _bars(
@@ -91,7 +95,7 @@ def dashboard(request):
                 "key": key,
                 "label": label,
                 "count": counts[key],
-                "url": list_url(params, category=key),
+                "url": link(category=key),
             }
             for key, label in CATEGORIES.items()
         ]
@@ -102,14 +106,14 @@ def dashboard(request):
                 "key": key,
                 "label": label,
                 "count": counts[f"age_{key}"],
-                "url": list_url(params, age=key),
+                "url": link(age=key),
             }
             for key, label, _start, _end in AGE_BANDS
         ]
     )
     by_agency = _status_table(
         status_counts_by(actions, ["agency__slug", "agency__name"], today),
-        params,
+        link,
         "agency__slug",
         "agency__name",
         "agency",
@@ -120,7 +124,7 @@ def dashboard(request):
             ["recommendation__themes__slug", "recommendation__themes__name"],
             today,
         ),
-        params,
+        link,
         "recommendation__themes__slug",
         "recommendation__themes__name",
         "theme",
@@ -142,7 +146,7 @@ def dashboard(request):
         {
             "form": form,
             "total": counts["total"],
-            "all_url": list_url(params),
+            "all_url": link(),
             "categories": categories,
             "ages": ages,
             "statuses": AgencyAction.Status.choices,

@@ -117,12 +117,18 @@ def rebuild(client, chunk_size=1000):
     alias = alias_name()
     name = f"{alias}-{timezone.now():%Y%m%d%H%M%S%f}"
     create_index(client, name)
-    documents = SearchDocument.objects.prefetch_related("tags").order_by("pk").iterator(
-        chunk_size=chunk_size
+    documents = (
+        SearchDocument.objects.prefetch_related("tags")
+        .order_by("pk")
+        .iterator(chunk_size=chunk_size)
     )
     indexed, _ = bulk(client, _actions(name, documents), chunk_size=chunk_size)
     client.indices.refresh(index=name)
-    old = list(client.indices.get_alias(name=alias)) if client.indices.exists_alias(name=alias) else []
+    old = (
+        list(client.indices.get_alias(name=alias))
+        if client.indices.exists_alias(name=alias)
+        else []
+    )
     actions = [{"remove": {"index": index, "alias": alias}} for index in old]
     actions.append({"add": {"index": name, "alias": alias}})
     client.indices.update_aliases(actions=actions)
@@ -136,7 +142,9 @@ def reconcile(client):
     alias = ensure_index(client)
     indexed = {
         hit["_id"]: hit["_source"].get("version")
-        for hit in scan(client, index=alias, query={"query": {"match_all": {}}}, _source=["version"])
+        for hit in scan(
+            client, index=alias, query={"query": {"match_all": {}}}, _source=["version"]
+        )
     }
     table = dict(SearchDocument.objects.values_list("key", "version"))
     stale = [key for key, version in table.items() if indexed.get(key) != version]

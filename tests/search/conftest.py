@@ -34,7 +34,8 @@ class OsmemNode(Urllib3HttpNode):
     def perform_request(self, method, target, body=None, headers=None, **kwargs):
         if headers:
             headers = {
-                name: VENDOR_MEDIA_TYPE.sub(r"application/\1", value) for name, value in headers.items()
+                name: VENDOR_MEDIA_TYPE.sub(r"application/\1", value)
+                for name, value in headers.items()
             }
         return super().perform_request(method, target, body=body, headers=headers, **kwargs)
 
@@ -89,7 +90,9 @@ def engine(request, settings):
 
 
 def make_review(title, *, year, month=6, themes=(), recommendations=(), **fields):
-    review = ReviewPageFactory(title=title, publication_date=datetime.date(year, month, 1), **fields)
+    review = ReviewPageFactory(
+        title=title, publication_date=datetime.date(year, month, 1), **fields
+    )
     review.themes.set(themes)
     review.save()
     for number, text, rec_themes, agencies, statuses in recommendations:
@@ -144,7 +147,9 @@ def library(db, police, health):
         ]
     }
     childrens = AgencyFactory(
-        name="Kirklees Children's Services", short_name="Children's Services", sector="local_authority"
+        name="Kirklees Children's Services",
+        short_name="Children's Services",
+        sector="local_authority",
     )
     agencies = {"police": police, "health": health, "childrens-services": childrens}
     status = AgencyAction.Status
@@ -300,6 +305,15 @@ def library(db, police, health):
         background="Serious youth violence and neglect near Holmfirth.",
     )
     return Library(
-        themes, agencies, family_s, child_j, child_p, sudi, escalation, draft,
-        briefing_s, briefing_j, briefing_p,
+        themes,
+        agencies,
+        family_s,
+        child_j,
+        child_p,
+        sudi,
+        escalation,
+        draft,
+        briefing_s,
+        briefing_j,
+        briefing_p,
     )

@@ -77,7 +77,9 @@ def test_restricted_rapid_review_never_appears_in_search(engine, library, visito
     assert api(visitors["partnership member"], q="Holmfirth")["count"] == 3
 
 
-def test_practitioner_sees_practitioner_learning_that_the_public_does_not(engine, library, visitors):
+def test_practitioner_sees_practitioner_learning_that_the_public_does_not(
+    engine, library, visitors
+):
     engine.catch_up()
     assert api(visitors["anonymous"], q="voice")["count"] == 0
     practitioner = api(visitors["practitioner"], q="voice")
@@ -149,7 +151,9 @@ def test_theme_filters_within_a_facet_widen_and_across_facets_narrow(engine, lib
         "Child J: information exchange",
         "National review: sudden unexpected death in infancy",
     }
-    by_year = api(client, theme=["voice-of-the-child", "safer-sleeping"], kind="review", year="2020")
+    by_year = api(
+        client, theme=["voice-of-the-child", "safer-sleeping"], kind="review", year="2020"
+    )
     assert titles(by_year) == {"National review: sudden unexpected death in infancy"}
 
 
@@ -164,9 +168,7 @@ def test_phrase_matches_words_together_only(engine, library, anonymous_client):
     assert api(anonymous_client, q='"compliance disguised"')["count"] == 0
 
 
-def test_reference_pseudonym_and_recommendation_number_are_findable(
-    engine, library, practitioner
-):
+def test_reference_pseudonym_and_recommendation_number_are_findable(engine, library, practitioner):
     engine.catch_up()
     client = client_for(practitioner)
     by_reference = api(client, q="SCR-2016-01 recommendation 2")
@@ -189,8 +191,8 @@ def test_snippets_highlight_matches_and_escape_everything_else(engine, library, 
     answer = api(anonymous_client, q="co-sleeping", kind="review")
     snippet = answer["results"][0]["snippet"]
     assert "<mark>" in snippet and "sleeping</mark>" in snippet
-    assert "<script>" not in snippet
-    assert "&lt;script&gt;" in snippet
+    assert "<" not in snippet.replace("<mark>", "").replace("</mark>", "")
+    assert "alert(&quot;x&quot;)" in snippet
 
 
 def test_newest_first_sort(engine, library, business_unit):
@@ -237,10 +239,12 @@ def test_results_come_in_pages_of_twenty(engine, library, anonymous_client):
         {"q": "review", "review_kind": "scr"},
     ],
 )
-def test_both_engines_give_the_same_answers(es_client, library, practitioner, business_unit, params):
+def test_both_engines_give_the_same_answers(
+    es_client, library, practitioner, business_unit, params
+):
+    from learning.permissions import visible_levels
     from search.engines import elasticsearch as es_engine
     from search.engines.elasticsearch import ElasticsearchEngine
-    from learning.permissions import visible_levels
 
     es_engine.rebuild(es_client)
     for user in (None, practitioner, business_unit):

@@ -100,7 +100,9 @@ def test_agency_progress_moves_the_recommendation_status(draft_review, scrutinee
     assert SearchDocument.objects.get(key=key).status == "outstanding"
     post_update(action, scrutineer, version=action.version, status=AgencyAction.Status.COMPLETE)
     assert SearchDocument.objects.get(key=key).status == "complete"
-    assert found("", scrutineer, status="complete") == {"Recommendation 1: Child K: missing from care"}
+    assert found("", scrutineer, status="complete") == {
+        "Recommendation 1: Child K: missing from care"
+    }
 
 
 def test_rebuild_command_rebuilds_the_database_index(library, business_unit):

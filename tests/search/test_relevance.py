@@ -163,7 +163,9 @@ def test_relevance_set_is_large_enough():
     assert len(RELEVANCE_SET) >= 20
 
 
-def test_expected_learning_is_in_the_top_three_for_every_query(engine, corpus_library, practitioner):
+def test_expected_learning_is_in_the_top_three_for_every_query(
+    engine, corpus_library, practitioner
+):
     engine.catch_up()
     client = client_for(practitioner)
     misses = []

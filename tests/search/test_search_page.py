@@ -41,7 +41,9 @@ def test_search_state_lives_in_the_url_and_filters_can_be_removed(library, anony
 def test_no_results_says_so_and_offers_to_drop_filters_and_related_themes(
     library, anonymous_client
 ):
-    response = anonymous_client.get("/search/", {"q": "neglect", "kind": "briefing", "year": "1999"})
+    response = anonymous_client.get(
+        "/search/", {"q": "neglect", "kind": "briefing", "year": "1999"}
+    )
     page = text_of(response)
     assert "Nothing found" in page
     assert "Search again without filters" in page
@@ -78,7 +80,9 @@ def test_api_gives_the_same_answer_as_the_page(library, practitioner):
         "themes": ["Voice of the child"],
         "snippet": result["snippet"],
     }
-    assert result["url"].endswith(f"#recommendation-{library.child_j.recommendations.get(number='2').pk}")
+    assert result["url"].endswith(
+        f"#recommendation-{library.child_j.recommendations.get(number='2').pk}"
+    )
     assert "<mark>voice</mark>" in result["snippet"]
     assert set(answer["facets"]) == {"kind", "theme", "review_kind", "agency", "year", "status"}
     page = text_of(client.get("/search/", {"q": "voice", "kind": "recommendation"}))
@@ -91,7 +95,9 @@ def test_anonymous_api_callers_get_public_learning_only(library, anonymous_clien
     assert kinds == {"scr": 4, "national_review": 2, "learning_review": 1}
 
 
-def test_review_page_shows_related_learning_the_visitor_may_open(library, anonymous_client, business_unit):
+def test_review_page_shows_related_learning_the_visitor_may_open(
+    library, anonymous_client, business_unit
+):
     page = text_of(anonymous_client.get(library.family_s.url))
     related = page.split('id="related-heading"')[1]
     assert "7-minute briefing: Family S" in related

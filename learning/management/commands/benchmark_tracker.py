@@ -51,8 +51,14 @@ class Command(BaseCommand):
         parser.add_argument("--runs", type=int, default=20, help="Timed requests per page.")
         parser.add_argument("--export-runs", type=int, default=3)
         parser.add_argument("--seed", type=int, default=2026)
+        parser.add_argument(
+            "--keep",
+            action="store_true",
+            help="Keep the benchmark database afterwards (SQLite: print its path) to inspect it.",
+        )
 
     def handle(self, *args, **options):
+        self.verbosity = options["verbosity"]
         # A test database beside the configured one (a temporary file for SQLite): the dev data
         # is never touched, and the file is removed at the end.
         workdir = tempfile.mkdtemp(prefix="tracker-benchmark-")
@@ -66,8 +72,13 @@ class Command(BaseCommand):
         try:
             self._run(options)
         finally:
-            connection.creation.destroy_test_db(old_name, verbosity=0)
-            shutil.rmtree(workdir, ignore_errors=True)
+            if options["keep"]:
+                self.stdout.write(
+                    f"Kept the benchmark database: {connection.settings_dict['NAME']}"
+                )
+            else:
+                connection.creation.destroy_test_db(old_name, verbosity=0)
+                shutil.rmtree(workdir, ignore_errors=True)
 
     def _run(self, options):
         rng = random.Random(options["seed"])
@@ -107,6 +118,12 @@ class Command(BaseCommand):
                 raise RuntimeError(f"{url} answered {response.status_code}")
             queries.add(len(captured))
         counts = "/".join(str(count) for count in sorted(queries))
+        if self.verbosity > 1:
+            total = sum(float(query["time"]) for query in captured.captured_queries) * 1000
+            self.stdout.write(f"    {total:.1f} ms in SQL on the last run; the slowest queries:")
+            slowest = sorted(captured.captured_queries, key=lambda q: -float(q["time"]))[:3]
+            for query in slowest:
+                self.stdout.write(f"    {float(query['time']) * 1000:.1f} ms  {query['sql'][:300]}")
         self.stdout.write(
             f"{label:<26}{runs:>6}{percentile(timings, 0.5):>10.1f}"
             f"{percentile(timings, 0.95):>10.1f}{counts:>9}"
