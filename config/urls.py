@@ -17,6 +17,19 @@ class PublicPagesAPIViewSet(PagesAPIViewSet):
     # Open to all; the viewset itself hides every page the requester may not open.
     permission_classes = [AllowAny]
 
+    def get_base_queryset(self):
+        from wagtail.models import Page, Site
+
+        from reviews.models import pages_the_request_may_open
+
+        if "site" in self.request.GET:
+            return super().get_base_queryset()
+        site = Site.find_for_request(self.request)
+        if site is None:
+            return Page.objects.none()
+        pages = Page.objects.live().descendant_of(site.root_page, inclusive=True)
+        return pages_the_request_may_open(pages, self.request)
+
 
 api_router = WagtailAPIRouter("wagtailapi")
 api_router.register_endpoint("pages", PublicPagesAPIViewSet)

@@ -6,6 +6,7 @@ from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.models import Page
 
 from learning.models import Theme
+from reviews.listing import newest_first
 from reviews.models import BriefingPage, ReviewPage, VisibilityControlledPrivacy, visible_to
 
 
@@ -66,7 +67,7 @@ class HomePage(VisibilityControlledPrivacy, Page):
         )
         context["latest_reviews"] = (
             visible_to(ReviewPage.objects.all(), user)
-            .order_by("-first_published_at")
+            .order_by(*newest_first(ReviewPage))
             .prefetch_related("themes")[:4]
         )
         context["all_themes"] = Theme.objects.filter(parent__isnull=True)

@@ -62,7 +62,8 @@ def current_actor():
     return None
 
 
-def _plain(value):
+def plain_value(value):
+    """A field value as JSON can store it."""
     if isinstance(value, datetime.datetime | datetime.date):
         return value.isoformat()
     if isinstance(value, decimal.Decimal):
@@ -72,7 +73,7 @@ def _plain(value):
 
 def _field_values(instance):
     return {
-        field.attname: _plain(getattr(instance, field.attname))
+        field.attname: plain_value(getattr(instance, field.attname))
         for field in instance._meta.concrete_fields
         if field.attname not in IGNORED_FIELDS
     }
@@ -99,6 +100,19 @@ def diff(before, after):
         for name, value in after.items()
         if before.get(name) != value
     }
+
+
+def record_update(instance, before, after, actor=None):
+    """Log a change made with a queryset update(), which model signals never see."""
+    from .models import ChangeLog
+
+    changes = diff(
+        {name: plain_value(value) for name, value in before.items()},
+        {name: plain_value(value) for name, value in after.items()},
+    )
+    if changes:
+        return record(instance, ChangeLog.Operation.UPDATE, changes, actor=actor)
+    return None
 
 
 def _remember_old_values(sender, instance, raw=False, **kwargs):
@@ -157,9 +171,6 @@ def _log_relation(field):
     return receiver
 
 
-_relation_receivers = []
-
-
 def connect():
     from django.apps import apps
 
@@ -171,10 +182,9 @@ def connect():
         post_delete.connect(_log_delete, sender=model, dispatch_uid=f"{uid}-delete")
     for model_name, field_name in AUDITED_RELATIONS:
         field = apps.get_model("learning", model_name)._meta.get_field(field_name)
-        receiver = _log_relation(field)
-        _relation_receivers.append(receiver)  # signals hold receivers weakly
         m2m_changed.connect(
-            receiver,
+            _log_relation(field),
             sender=field.remote_field.through,
+            weak=False,  # the receiver is a closure nothing else holds on to
             dispatch_uid=f"learning-audit-{model_name}-{field_name}",
         )

@@ -5,11 +5,12 @@ import datetime
 
 from django import forms
 from django.apps import apps
-from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.core.paginator import Paginator
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from . import permissions
-from .models import Agency, AgencyAction, ProgressUpdate, Theme
+from .models import Agency, AgencyAction, ProgressUpdate, Recommendation, Theme
 
 # The dashboard's categories: each is the name of an AgencyActionQuerySet method, so "overdue"
 # means the same thing on the dashboard, in the list, in the export and in the reminders.
@@ -50,9 +51,7 @@ def age_band_q(key, today, prefix=""):
         if band == key:
             q = Q(**{f"{prefix}created_at__lt": _start_of_day_after(_months_ago(today, start))})
             if end is not None:
-                q &= Q(
-                    **{f"{prefix}created_at__gte": _start_of_day_after(_months_ago(today, end))}
-                )
+                q &= Q(**{f"{prefix}created_at__gte": _start_of_day_after(_months_ago(today, end))})
             return q
     raise ValueError(f"Unknown age band {key!r}")
 
@@ -81,7 +80,10 @@ def review_kind_choices():
 
 def review_choices_queryset():
     review_model = apps.get_model("reviews", "ReviewPage")
-    return review_model.objects.filter(recommendations__actions__isnull=False).distinct()
+    # Reviews with recommendations: a cheap question, where "with actions" would read every action.
+    return review_model.objects.filter(
+        Exists(Recommendation.objects.filter(review=OuterRef("pk")))
+    ).order_by("title")
 
 
 class ActionFilterForm(forms.Form):
@@ -137,6 +139,25 @@ class ActionFilterForm(forms.Form):
         if due_from and due_to and due_from > due_to:
             raise forms.ValidationError("The “due from” date must not be after the “due to” date.")
         return cleaned
+
+    def controls(self):
+        """Each field with its options (value, label, selected), or None for a plain input.
+
+        Built here rather than by the select widget, whose template renders every option on its
+        own: slow when a partnership lists a few hundred agencies.
+        """
+        for field in self:
+            if not isinstance(field.field, forms.ChoiceField):
+                yield field, None
+                continue
+            current = "" if field.value() is None else str(field.value())
+            yield (
+                field,
+                [
+                    (str(value), label, str(value) == current)
+                    for value, label in field.field.choices
+                ],
+            )
 
     def apply(self, queryset, today=None):
         """Narrow `queryset` to the cleaned filters. Call after is_valid()."""
@@ -199,9 +220,7 @@ def with_list_columns(queryset, today=None):
     )
 
 
-def category_counts(queryset, today=None):
-    """One aggregate query: the count of each category and each age band of outstanding actions."""
-    today = today or timezone.localdate()
+def _category_expressions(today):
     outstanding = category_q("outstanding", today)
     counts = {key: Count("pk", filter=category_q(key, today)) for key in CATEGORIES}
     counts.update(
@@ -211,11 +230,21 @@ def category_counts(queryset, today=None):
         }
     )
     counts["total"] = Count("pk")
-    return queryset.order_by().aggregate(**counts)
+    return counts
 
 
-def status_counts_by(queryset, group_fields, today=None):
-    """Rows of `group_fields` with a count per status plus overdue and total: one grouped query."""
+def category_counts(queryset, today=None):
+    """One aggregate query: the count of each category and each age band of outstanding actions."""
+    today = today or timezone.localdate()
+    return queryset.order_by().aggregate(**_category_expressions(today))
+
+
+def status_counts_by(queryset, group_fields, today=None, with_categories=False):
+    """Rows of `group_fields` with a count per status plus overdue and total: one grouped query.
+
+    With `with_categories`, each row also carries the category and age-band counts, so that
+    totals over a grouping that splits the actions (such as agency) need no second query.
+    """
     today = today or timezone.localdate()
     counts = {
         f"status_{value}": Count("pk", filter=Q(status=value))
@@ -223,6 +252,30 @@ def status_counts_by(queryset, group_fields, today=None):
     }
     counts["overdue"] = Count("pk", filter=category_q("overdue", today))
     counts["total"] = Count("pk")
+    if with_categories:
+        counts.update(_category_expressions(today))
     return list(
         queryset.order_by().values(*group_fields).annotate(**counts).order_by(*group_fields)
     )
+
+
+def summed_counts(rows, today=None):
+    """category_counts() from rows of status_counts_by(..., with_categories=True) that partition
+    the actions (each action in exactly one row, as with agencies)."""
+    keys = _category_expressions(today or timezone.localdate())
+    return {key: sum(row[key] for row in rows) for key in keys}
+
+
+def page_of_actions(queryset, number, size, today=None):
+    """One page of the list, overdue first: three queries (count, the page's ids, its rows).
+
+    The ids are picked from the bare table so that the joins and the last-update subquery are
+    computed for the page's rows only, not for every action that matches.
+    """
+    today = today or timezone.localdate()
+    ordered_ids = queryset.overdue_first(today).values_list("pk", flat=True)
+    page = Paginator(ordered_ids, size).get_page(number)
+    ids = list(page.object_list)
+    rows = with_list_columns(AgencyAction.objects.filter(pk__in=ids), today).in_bulk()
+    page.object_list = [rows[pk] for pk in ids]
+    return page

@@ -134,12 +134,7 @@ def post_update(
         "current_due_date": current.current_due_date,
     }
     after = {"status": status, "rag": rag, "current_due_date": due_date}
-    changes = audit.diff(
-        {name: audit._plain(value) for name, value in before.items()},
-        {name: audit._plain(value) for name, value in after.items()},
-    )
-    if changes:
-        audit.record(current, "update", changes, actor=author)
+    audit.record_update(current, before, after, actor=author)
     action.refresh_from_db()
     return update
 

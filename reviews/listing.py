@@ -1,9 +1,17 @@
 """Filtering and pagination shared by the review and briefing listings and the theme pages."""
 
 from django.core.paginator import Paginator
-from django.db.models import Q
+from django.db.models import F, Q
 
 from learning.models import Theme
+
+
+def newest_first(model):
+    """Reviews by the date their report was published (reviews still under way first, as the
+    newest work), then by when they went on the site; briefings by when they went on the site."""
+    if hasattr(model, "publication_date"):
+        return [F("publication_date").desc(nulls_first=True), "-first_published_at", "-pk"]
+    return ["-first_published_at", "-pk"]
 
 
 def build_listing(queryset, request, page_size):
@@ -22,7 +30,7 @@ def build_listing(queryset, request, page_size):
                 Q(publication_date__isnull=True) & year_filter
             )
         queryset = queryset.filter(year_filter)
-    queryset = queryset.order_by("-first_published_at", "-pk").prefetch_related("themes")
+    queryset = queryset.order_by(*newest_first(queryset.model)).prefetch_related("themes")
     paginator = Paginator(queryset, page_size)
     page = paginator.get_page(request.GET.get("page"))
     return {

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django.utils import timezone
-from wagtail.admin.ui.tables import Column, DateColumn, TitleColumn
+from django.utils.formats import date_format
+from wagtail.admin.ui.tables import Column, TitleColumn
 from wagtail.admin.views.reports import ReportView
 
 from learning import permissions
@@ -48,6 +49,11 @@ class OpenReview:
     @property
     def due(self):
         return self.deadline.due
+
+    @property
+    def due_display(self):
+        # An exact date: the admin's relative dates ("just now") mislead about a future deadline.
+        return date_format(self.deadline.due, "j M Y")
 
     @property
     def state(self):
@@ -99,7 +105,7 @@ class OpenReviewsReportView(ReportView):
         Column("reference", label="Reference"),
         Column("kind", label="Kind"),
         Column("next_step", label="Next statutory step"),
-        DateColumn("due", label="Due"),
+        Column("due_display", label="Due"),
         Column("state", label="State"),
         Column("days_overdue", label="Days overdue"),
         Column("visibility", label="Visibility"),

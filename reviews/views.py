@@ -4,6 +4,7 @@ from django.shortcuts import get_object_or_404, render
 
 from learning.models import Theme
 
+from .listing import newest_first
 from .models import BriefingPage, ReviewPage, visible_to
 
 
@@ -16,7 +17,7 @@ def theme_detail(request, slug):
     user = request.user
     reviews = (
         visible_to(ReviewPage.objects.filter(themes=theme), user)
-        .order_by("-first_published_at")
+        .order_by(*newest_first(ReviewPage))
         .prefetch_related("themes")
     )
     briefings = (

@@ -187,12 +187,26 @@ def as_json(answer):
     }
 
 
-def related_learning(page, user, limit=5):
-    """Other learning that shares this page's themes or its words, that this user may open."""
+@dataclass
+class RelatedItem:
+    title: str
+    url: str
+    kind: str
+    year: int | None
+
+    @property
+    def kind_label(self):
+        return SearchDocument.Kind(self.kind).label
+
+
+def related_learning(page, user, limit=5, themes=None):
+    """Other learning that shares this page's themes or its words, that this user may open.
+    Pass the page's themes when the page has already loaded them."""
     levels = visible_levels(user)
-    slugs = list(page.themes.values_list("slug", flat=True))
-    keys = DatabaseEngine().related(page.pk, slugs, search_terms(page.title), levels, limit)
-    return load_results([(key, "") for key in keys], levels)
+    themes = page.themes.all() if themes is None else themes
+    slugs = [theme.slug for theme in themes]
+    rows = DatabaseEngine().related(page.pk, slugs, search_terms(page.title), levels, limit)
+    return [RelatedItem(title, url, kind, year) for _key, title, url, kind, year in rows]
 
 
 def suggested_themes(search_request, limit=6):

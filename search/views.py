@@ -59,6 +59,7 @@ def search_page(request):
         "pages": pages,
         "searched": bool(search_request.q or search_request.filters),
         "first_number": (answer.page - 1) * PAGE_SIZE + 1,
+        "first_page_url": _link(search_request, page=1),
         "suggested_themes": [] if answer.count else services.suggested_themes(search_request),
     }
     return render(request, "search/search_page.html", context, status=400 if error else 200)

@@ -216,7 +216,7 @@ def test_the_recording_server_does_record_an_ordinary_fetch(listening_server):
 
 def test_hostile_links_in_the_briefing_do_not_make_the_pdf_fetch(client, listening_server):
     briefing = BriefingPageFactory(
-        further_information=f'![tracker]({listening_server}/pixel.png) '
+        further_information=f"![tracker]({listening_server}/pixel.png) "
         f'<img src="{listening_server}/raw.png"> '
         f"[procedures]({listening_server}/procedures)",
     )

@@ -101,6 +101,8 @@ def test_business_unit_sees_the_report_in_deadline_order(open_reviews, business_
     assert "Rapid review: Child A" not in html
     assert "Multi-agency audit" not in html
     assert reverse("wagtailadmin_pages:edit", args=[open_reviews[0].pk]) in html
+    due = open_reviews_by_next_deadline()[2].due
+    assert due.strftime("%-d %b %Y") in html  # an exact date, not "just now"
 
 
 def test_draft_reviews_are_in_the_report_marked_as_drafts(open_reviews, business_unit):

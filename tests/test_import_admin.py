@@ -87,7 +87,9 @@ def test_business_unit_sees_what_was_found_before_anything_is_saved(business_uni
     assert page.status_code == 200
     assert "3 recommendations found" in html
     assert "Police should share information about new partners" in html
-    assert "suggested" in html
+    assert (
+        "Suggested themes: Information sharing. Suggested agencies: West Yorkshire Police." in html
+    )
     # Suggestions arrive ticked for the editor to confirm.
     form = page.context["formset"].forms[0]
     assert set(form.initial["themes"]) == {vocabulary["sharing"].pk}

@@ -173,9 +173,10 @@ def test_kirklees_report_gives_the_ofsted_and_commissioners_recommendations_only
 
 
 def test_kirklees_report_becomes_a_partnership_only_draft_with_the_report_attached(partnership):
-    result = import_json(KIRKLEES_2017)
+    result = import_json(KIRKLEES_2017, "--title", "Ways Forward for Children's Services")
 
     page = ReviewPage.objects.get(pk=result["page_id"])
+    assert page.title == result["title"] == "Ways Forward for Children's Services"
     assert not page.live
     assert page.visibility == "partnership"
     assert page.kind == "lcspr"
@@ -340,7 +341,7 @@ def test_pdf_text_layer_recommendations_under_a_heading(tmp_path, partnership):
         "</ol><h2>Next steps</h2><p>The partnership will publish a briefing.</p>"
         "</body></html>"
     )
-    result = import_json(write(tmp_path, "child-k.pdf", pdf), "--title", "Rapid review: Child K")
+    result = import_json(write(tmp_path, "child-k.pdf", pdf))
 
     assert result["title"] == "Rapid review: Child K"
     assert [(r["number"], r["section"]) for r in result["recommendations"]] == [
@@ -442,6 +443,7 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
         ("scan.pdf", PNG, "this is not a PDF (it looks like a PNG image)"),
         ("report.exe", b"MZ\x90\x00", "unsupported file type (.exe)"),
         ("report.txt", b"MZ\x90\x00\x03\x00\x00\x00", "this is not a text file"),
+        ("report.md", b"%PDF-1.7\n%binary\n", "this is not a text file (it looks like a PDF)"),
         ("report.docx", b"just some text", "this is not a Word .docx file"),
         ("locked.pdf", _encrypted_pdf(), "the PDF is encrypted"),
         ("scanned.pdf", _blank_pdf(), "no text layer; OCR is not supported"),

@@ -120,9 +120,7 @@ def test_briefing_page_renders_no_script_handler_or_javascript_link(hostile_brie
         assert f"Part {name}:" in html
 
 
-def test_briefing_print_view_renders_no_script_handler_or_javascript_link(
-    hostile_briefing, client
-):
+def test_briefing_print_view_renders_no_script_handler_or_javascript_link(hostile_briefing, client):
     response = client.get(hostile_briefing.url + "print/")
     assert response.status_code == 200
     html = response.content.decode()

@@ -273,3 +273,39 @@ def test_theme_page_shows_everything_published_on_the_theme_the_visitor_may_open
     assert "Rapid review about fathers" not in html
     assert "Neglect review" not in html
     assert client_for(None).get("/themes/no-such-theme/").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("model", "url"),
+    [
+        ("home.HomePage", "/"),
+        ("reviews.ReviewIndexPage", "/reviews/"),
+        ("reviews.BriefingIndexPage", "/briefings/"),
+    ],
+)
+def test_home_and_index_pages_are_created_live_and_republish_their_intro(model, url, client):
+    from django.apps import apps
+
+    page = apps.get_model(model).objects.get()
+    assert page.live
+    draft = page.get_latest_revision_as_object() if page.latest_revision else page
+    draft.intro = "Learning from case reviews in Kirklees."
+    draft.save_revision().publish()
+    response = client.get(url)
+    assert response.status_code == 200
+    assert "Learning from case reviews in Kirklees." in response.content.decode()
+
+
+def test_reviews_are_listed_by_report_publication_date_with_reviews_under_way_first(client):
+    ReviewPageFactory(title="SCR Family S", publication_date=datetime.date(2016, 10, 5))
+    ReviewPageFactory(title="Learning review Child Y", kind="learning_review")
+    ReviewPageFactory(title="LCSPR Child J", publication_date=datetime.date(2020, 4, 20))
+
+    for url in ("/reviews/", "/"):
+        html = client.get(url).content.decode()
+        positions = [
+            html.index(title)
+            for title in ("Learning review Child Y", "LCSPR Child J", "SCR Family S")
+        ]
+        assert positions == sorted(positions), url
+        assert 'published <time datetime="2020-04-20">20 April 2020</time>' in html

@@ -48,9 +48,7 @@ def published(theme):
     """One review and one briefing at each visibility, all on the same theme."""
     pages = {}
     for level, title in TITLES.items():
-        review = ReviewPageFactory(
-            title=f"Review: {title}", visibility=level, kind="rapid_review"
-        )
+        review = ReviewPageFactory(title=f"Review: {title}", visibility=level, kind="rapid_review")
         review.themes = [theme]
         review.save_revision().publish()
         Recommendation.objects.create(
@@ -342,3 +340,26 @@ def test_feed_items_link_only_to_pages_the_reader_may_open(published):
 def test_api_json_is_valid_for_anonymous_visitors(client, published):
     data = json.loads(client.get("/api/v2/pages/").content)
     assert data["meta"]["total_count"] >= 2
+
+
+def test_wagtail_api_hides_pages_below_a_restricted_ancestor(client, practitioner):
+    review = ReviewPageFactory(title="Public review under a locked listing", visibility="public")
+    index = review.get_parent()
+    restriction = PageViewRestriction.objects.create(
+        page=index, restriction_type=PageViewRestriction.LOGIN
+    )
+    assert "locked listing" not in client.get("/api/v2/pages/").content.decode()
+    signed_in = client_for(practitioner).get("/api/v2/pages/").content.decode()
+    assert "locked listing" in signed_in
+    restriction.delete()
+    assert "locked listing" in client.get("/api/v2/pages/").content.decode()
+
+
+def test_wagtail_api_shows_partnership_pages_to_a_superuser():
+    from .factories import UserFactory
+
+    admin = UserFactory(username="root")
+    admin.is_superuser = True
+    admin.save()
+    ReviewPageFactory(title="Rapid review: Child S", visibility="partnership")
+    assert "Child S" in client_for(admin).get("/api/v2/pages/").content.decode()

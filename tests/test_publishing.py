@@ -42,9 +42,7 @@ def _edit_url(page):
 def _approve(client, page):
     state = WorkflowState.objects.get(base_content_type__isnull=False, object_id=str(page.pk))
     task_state = state.current_task_state
-    url = reverse(
-        "wagtailadmin_pages:workflow_action", args=[page.pk, "approve", task_state.pk]
-    )
+    url = reverse("wagtailadmin_pages:workflow_action", args=[page.pk, "approve", task_state.pk])
     return client.post(url, {"comment": "Approved for publication."})
 
 

@@ -148,3 +148,16 @@ def test_feed_costs_the_same_with_many_pages(client):
     few = _count_queries(client, "/feeds/latest/")
     _publish_many(25, theme)
     assert _count_queries(client, "/feeds/latest/") == few
+
+
+def test_wagtail_api_costs_the_same_with_many_restricted_pages(police_lead):
+    clients = {"anonymous": client_for(None), "agency lead": client_for(police_lead)}
+    for _ in range(3):
+        ReviewPageFactory(visibility="partnership")
+        ReviewPageFactory(visibility="practitioners")
+    few = {who: _count_queries(client, "/api/v2/pages/") for who, client in clients.items()}
+    for _ in range(30):
+        ReviewPageFactory(visibility="partnership")
+        ReviewPageFactory(visibility="practitioners")
+    many = {who: _count_queries(client, "/api/v2/pages/") for who, client in clients.items()}
+    assert many == few

@@ -4,6 +4,7 @@ import datetime
 
 import pytest
 from django.conf import settings
+from django.utils import timezone
 
 from config.celery import app
 from learning import reminders, tasks
@@ -127,8 +128,8 @@ def test_a_failed_send_records_nothing_so_the_next_run_sends_it(
 def test_tasks_run_eagerly_and_twice_send_nothing_twice(
     police, police_lead, scrutineer, mailoutbox
 ):
-    _action(police, datetime.date.today() + 2 * DAY)
-    _action(police, datetime.date.today() - 2 * DAY)
+    _action(police, timezone.localdate() + 2 * DAY)
+    _action(police, timezone.localdate() - 2 * DAY)
     for _ in range(2):
         tasks.remind_due_soon.delay()
         tasks.remind_overdue.delay()

@@ -208,6 +208,32 @@ def test_action_page_shows_recommendation_review_dates_rag_and_history(police, p
     assert "<strong>booked</strong>" in html
 
 
+def test_action_page_runs_a_fixed_number_of_queries_however_long_its_history(
+    police, police_lead, django_assert_max_num_queries
+):
+    client = client_for(police_lead)
+    client.get("/")
+    action = action_for(police)
+    url = f"/tracker/actions/{action.pk}/"
+
+    def post(times):
+        for number in range(times):
+            services.post_update(
+                action,
+                police_lead,
+                version=action.version,
+                note=f"Update {number}",
+                evidence=[upload(f"minutes-{number}.pdf", PDF)],
+            )
+
+    post(2)
+    with django_assert_max_num_queries(20) as few:
+        client.get(url)
+    post(15)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert "minutes-14.pdf" in client.get(url).content.decode()
+
+
 def test_agency_lead_posts_a_progress_update_with_evidence(police, police_lead):
     action = action_for(police)
     response = client_for(police_lead).post(

@@ -126,6 +126,22 @@ class AgencyAction(models.Model):
         indexes = [
             models.Index(fields=["agency", "status"]),
             models.Index(fields=["status", "current_due_date"]),
+            # Covering indexes for the dashboard's counts by agency and by theme (through the
+            # recommendation): the aggregates read these instead of the table (benchmark_tracker).
+            models.Index(
+                fields=[
+                    "agency",
+                    "status",
+                    "current_due_date",
+                    "original_due_date",
+                    "created_at",
+                ],
+                name="action_dashboard_by_agency",
+            ),
+            models.Index(
+                fields=["recommendation", "status", "current_due_date"],
+                name="action_dashboard_by_rec",
+            ),
         ]
 
     def __str__(self):

@@ -67,7 +67,7 @@ def _wrong_type(name, expected, data):
 
 def read_text(name, data, markdown=False):
     found = _looks_like(data)
-    if b"\x00" in data[:4096] or (found and found != "a PDF"):
+    if b"\x00" in data[:4096] or found:
         raise _wrong_type(name, "a text file", data)
     try:
         text = data.decode("utf-8-sig")
@@ -118,7 +118,10 @@ def read_pdf(name, data):
     lines = [line for page in pages for line in page if line["text"].strip()]
     if not lines:
         raise ReviewImportError(f"{name}: {NO_TEXT_LAYER}.")
-    return SourceText(text=_pdf_text(pages), title=str(title).strip(), explicit_headings=True)
+    text = _pdf_text(pages)
+    return SourceText(
+        text=text, title=str(title).strip() or _first_heading(text), explicit_headings=True
+    )
 
 
 def _line_size(line):
@@ -173,8 +176,16 @@ def read_docx(name, data):
     lines = list(_docx_lines(document))
     if not any(line.strip() for line in lines):
         raise ReviewImportError(f"{name}: the file is empty.")
-    title = (document.core_properties.title or "").strip()
-    return SourceText(text="\n".join(lines), title=title, explicit_headings=True)
+    text = "\n".join(lines)
+    title = (document.core_properties.title or "").strip() or _first_heading(text)
+    return SourceText(text=text, title=title, explicit_headings=True)
+
+
+def _first_heading(text):
+    for line in text.split("\n"):
+        if line.startswith("#"):
+            return line.lstrip("#").strip()[:255]
+    return ""
 
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"

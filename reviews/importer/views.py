@@ -52,7 +52,7 @@ class ReviewForm(forms.Form):
 
 
 class RecommendationForm(forms.Form):
-    include = forms.BooleanField(required=False, initial=True, label="Import")
+    include = forms.BooleanField(required=False, initial=True, label="Import this recommendation")
     number = forms.CharField(max_length=12)
     text = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}))
     section = forms.CharField(max_length=255, required=False)

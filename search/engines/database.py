@@ -158,21 +158,24 @@ class DatabaseEngine:
         return {str(value): total for value, total in cursor.fetchall()}
 
     def related(self, page_id, theme_slugs, title_terms, levels, limit=5):
-        """Documents of other pages that share themes with this one, then ones with similar words."""
+        """Documents of other pages that share this page's themes (most shared first), topped up
+        with ones that share words of its title. One query when the themes find enough."""
+        columns = "d.key, d.title, d.url, d.kind, d.year"
         found = []
         with connection.cursor() as cursor:
             if theme_slugs:
                 clauses, params = filter_sql({}, levels)
                 cursor.execute(
-                    f"SELECT d.key FROM {DOCUMENTS} d JOIN {TAGS} t ON t.document_id = d.id "
+                    f"SELECT {columns} FROM {DOCUMENTS} d JOIN {TAGS} t ON t.document_id = d.id "
                     f"AND t.facet = 'theme' AND t.value IN ({_placeholders(theme_slugs)}) "
                     f"WHERE {' AND '.join(clauses)} AND d.page_id <> %s "
-                    f"GROUP BY d.id, d.key, d.kind, d.published_at "
-                    f"ORDER BY COUNT(*) DESC, CASE WHEN d.kind = 'recommendation' THEN 1 ELSE 0 END, "
+                    f"GROUP BY {columns}, d.id, d.published_at "
+                    f"ORDER BY COUNT(*) DESC, "
+                    f"CASE WHEN d.kind = 'recommendation' THEN 1 ELSE 0 END, "
                     f"d.published_at DESC LIMIT %s",
                     [*theme_slugs, *params, page_id, limit],
                 )
-                found = [key for (key,) in cursor.fetchall()]
+                found = cursor.fetchall()
             if len(found) < limit and title_terms:
                 full_text = FullTextSQL(title_terms, any_term=True)
                 source, source_params = full_text.source()
@@ -180,9 +183,10 @@ class DatabaseEngine:
                 clauses, params = filter_sql({}, levels)
                 rank, rank_params = full_text.rank()
                 cursor.execute(
-                    f"SELECT d.key FROM {source} WHERE {match} AND {' AND '.join(clauses)} "
+                    f"SELECT {columns} FROM {source} WHERE {match} AND {' AND '.join(clauses)} "
                     f"AND d.page_id <> %s ORDER BY {rank} LIMIT %s",
                     source_params + match_params + params + [page_id] + rank_params + [limit * 2],
                 )
-                found += [key for (key,) in cursor.fetchall() if key not in found]
+                seen = {row[0] for row in found}
+                found += [row for row in cursor.fetchall() if row[0] not in seen]
         return found[:limit]

@@ -8,6 +8,7 @@ import logging
 
 from django.conf import settings
 from django.utils import timezone
+from elastic_transport import ConnectionError as TransportConnectionError
 from elastic_transport import TransportError
 from elasticsearch import ApiError, Elasticsearch
 from elasticsearch.dsl import Date, Document, FacetedSearch, Integer, Keyword, Q, TermsFacet, Text
@@ -31,6 +32,11 @@ FIELD_OF_FACET = {"theme": "themes", "agency": "agencies"}
 def get_client():
     if client_factory is not None:
         return client_factory()
+    if not settings.ELASTICSEARCH_URL:
+        # Treated like an unreachable cluster: searches fall back to the database engine.
+        raise TransportConnectionError(
+            "SEARCH_ENGINE is elasticsearch but ELASTICSEARCH_URL is empty"
+        )
     return Elasticsearch(settings.ELASTICSEARCH_URL, request_timeout=10)
 
 

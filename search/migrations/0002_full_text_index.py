@@ -2,14 +2,15 @@
 
 from django.db import migrations
 
-SQLITE_FORWARD = [
-    """
+SQLITE_TABLE = """
     CREATE VIRTUAL TABLE learning_search_fts USING fts5(
         title, keywords, text,
         content='learning_search_searchdocument', content_rowid='id',
         tokenize='porter unicode61'
     )
-    """,
+"""
+# Also used by search.documents.rebuild_table, which drops and recreates them around a rebuild.
+SQLITE_TRIGGERS = [
     """
     CREATE TRIGGER learning_search_fts_insert AFTER INSERT ON learning_search_searchdocument BEGIN
         INSERT INTO learning_search_fts(rowid, title, keywords, text)
@@ -32,6 +33,7 @@ SQLITE_FORWARD = [
     END
     """,
 ]
+SQLITE_FORWARD = [SQLITE_TABLE, *SQLITE_TRIGGERS]
 SQLITE_BACKWARD = [
     "DROP TRIGGER IF EXISTS learning_search_fts_update",
     "DROP TRIGGER IF EXISTS learning_search_fts_delete",

@@ -110,6 +110,10 @@ def test_rebuild_command_rebuilds_the_database_index(library, business_unit):
     assert found("neglect", business_unit) == set()
     call_command("rebuild_search_index", "--engine", "database", stdout=None)
     assert "Rapid review: Child P" in found("neglect", business_unit)
+    library.sudi.summary = "Advice on co-sleeping with a newborn."
+    library.sudi.save_revision().publish()
+    assert found("newborn") == {"National review: sudden unexpected death in infancy"}
+    assert found("neglect") == found("neglected")
 
 
 @pytest.mark.elasticsearch
@@ -170,3 +174,24 @@ def test_searches_fall_back_to_the_database_while_elasticsearch_is_down_and_the_
         assert found("return home interviews") == {"Recommendation 1: Child K: missing from care"}
         assert "answering from the database engine" not in caplog.text
         assert tasks.reconcile_index() == {"updated": 0, "removed": 0}
+
+
+def test_elasticsearch_chosen_without_an_address_answers_from_the_database(settings, library, caplog):
+    settings.SEARCH_ENGINE = "elasticsearch"
+    settings.ELASTICSEARCH_URL = ""
+    caplog.set_level(logging.WARNING)
+    assert "Serious case review: Family S" in found("neglect")
+    assert "answering from the database engine" in caplog.text
+
+
+def test_a_public_briefing_stops_naming_a_review_made_partnership_only(library, anonymous_client):
+    def briefing_result():
+        answer = anonymous_client.get("/api/learning/search/", {"q": "Family S", "kind": "briefing"})
+        return answer.json()["results"]
+
+    assert briefing_result()[0]["review"] == "Serious case review: Family S"
+    library.family_s.visibility = Visibility.PARTNERSHIP
+    library.family_s.save_revision().publish()
+    (result,) = briefing_result()
+    assert result["title"] == "7-minute briefing: Family S"
+    assert result["review"] is None

@@ -111,3 +111,9 @@ def test_briefing_page_shows_related_learning(library, practitioner):
     related = page.split('id="related-heading"')[1]
     assert "Child J: information exchange" in related
     assert "Child P" not in related
+
+
+def test_a_page_past_the_last_says_how_many_pages_there_are(library, anonymous_client):
+    page = text_of(anonymous_client.get("/search/", {"q": "neglect", "page": "9"}))
+    assert "There is only 1 page of results." in page
+    assert 'href="?q=neglect">Go to the first page' in page
