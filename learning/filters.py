@@ -61,7 +61,7 @@ def category_q(key, today, prefix=""):
 
     `prefix` reaches actions through a relation, e.g. "actions__" when counting per agency.
     """
-    outstanding = ~Q(**{f"{prefix}status__in": AgencyAction.Status.finished()})
+    outstanding = Q(**{f"{prefix}status__in": AgencyAction.Status.in_hand()})
     conditions = {
         "outstanding": lambda: outstanding,
         "overdue": lambda: outstanding & Q(**{f"{prefix}current_due_date__lt": today}),

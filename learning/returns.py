@@ -90,7 +90,7 @@ def may_submit_returns(user):
 
 def template_actions(user, agency=None):
     """The open actions this person may update: the rows of their template."""
-    actions = permissions.visible_actions(user, AgencyAction.objects.outstanding())
+    actions = permissions.visible_actions(user, AgencyAction.objects.open())
     if not permissions.is_business_unit(user):
         actions = actions.filter(agency_id__in=permissions.led_agency_ids(user))
     if agency is not None:

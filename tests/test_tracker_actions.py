@@ -712,3 +712,22 @@ def test_create_api_token_prints_the_same_token_until_renewed(police_lead, capsy
     assert capsys.readouterr().out.strip() == first
     call_command("create_api_token", "police-lead", "--renew")
     assert capsys.readouterr().out.strip() != first
+
+
+def test_complete_action_past_its_date_is_not_overdue_but_waits_for_assurance(db):
+    import datetime
+
+    from django.utils import timezone
+
+    from learning.models import AgencyAction
+
+    from .factories import AgencyActionFactory
+
+    past = timezone.localdate() - datetime.timedelta(days=10)
+    done = AgencyActionFactory(
+        status=AgencyAction.Status.COMPLETE, original_due_date=past, current_due_date=past
+    )
+    late = AgencyActionFactory(original_due_date=past, current_due_date=past)
+    assert not done.is_overdue and late.is_overdue
+    assert list(AgencyAction.objects.overdue()) == [late]
+    assert list(AgencyAction.objects.complete_unassured()) == [done]

@@ -83,8 +83,9 @@ def test_scrutineer_sees_each_category_counted_with_a_link_to_its_list(scrutinee
     client = client_for(scrutineer)
     html = client.get(reverse("learning:dashboard")).content.decode()
 
+    # Outstanding is the agencies' own work still to do; the complete action waits for assurance.
     expected = {
-        "Outstanding": 4,
+        "Outstanding": 3,
         "Overdue": 1,
         "Slipped (revised date later than the original)": 1,
         "Complete but not assured": 1,

@@ -11,6 +11,12 @@ from django.utils.deconstruct import deconstructible
 
 class AgencyActionQuerySet(models.QuerySet):
     def outstanding(self):
+        """Work the agency still has to do: not started or in progress. A "complete" action is
+        not outstanding (nor overdue): it waits for assurance, counted apart."""
+        return self.filter(status__in=AgencyAction.Status.in_hand())
+
+    def open(self):
+        """Everything not yet assured or closed, complete-but-unassured included."""
         return self.exclude(status__in=AgencyAction.Status.finished())
 
     def overdue(self, today=None):
@@ -39,8 +45,8 @@ class AgencyActionQuerySet(models.QuerySet):
     def overdue_first(self, today=None):
         """Overdue actions first, then by due date: the order an agency lead works through."""
         today = today or timezone.localdate()
-        overdue = models.Q(current_due_date__lt=today) & ~models.Q(
-            status__in=AgencyAction.Status.finished()
+        overdue = models.Q(current_due_date__lt=today) & models.Q(
+            status__in=AgencyAction.Status.in_hand()
         )
         return self.annotate(
             overdue_rank=models.Case(
@@ -70,6 +76,10 @@ class AgencyAction(models.Model):
         @classmethod
         def finished(cls):
             return [cls.ASSURED, cls.CLOSED]
+
+        @classmethod
+        def in_hand(cls):
+            return [cls.NOT_STARTED, cls.IN_PROGRESS]
 
         @classmethod
         def agency_may_set(cls):
@@ -155,8 +165,7 @@ class AgencyAction(models.Model):
     @property
     def is_overdue(self):
         return (
-            self.status not in self.Status.finished()
-            and self.current_due_date < timezone.localdate()
+            self.status in self.Status.in_hand() and self.current_due_date < timezone.localdate()
         )
 
     @property
