@@ -88,6 +88,23 @@ def _ensure_admin_access(groups):
     officers.remove(*snippets.filter(codename__startswith="delete_"))
     for name in (permissions.BUSINESS_MANAGERS, permissions.ADMINISTRATORS):
         groups[name].permissions.add(*snippets)
+    # The business unit sets the default time agencies get for an action; the business manager
+    # also edits the partnership's name and contact numbers.
+    tracker_settings = Permission.objects.get(
+        content_type__app_label="learning", codename="change_trackersettings"
+    )
+    for name in (
+        permissions.BUSINESS_UNIT,
+        permissions.BUSINESS_MANAGERS,
+        permissions.ADMINISTRATORS,
+    ):
+        groups[name].permissions.add(tracker_settings)
+    create_permissions(apps.get_app_config("home"), verbosity=0)
+    partnership_settings = Permission.objects.get(
+        content_type__app_label="home", codename="change_partnershipsettings"
+    )
+    for name in (permissions.BUSINESS_MANAGERS, permissions.ADMINISTRATORS):
+        groups[name].permissions.add(partnership_settings)
 
 
 def _ensure_page_permissions(groups, home):

@@ -41,10 +41,14 @@ def default_due_date(today=None, days=DEFAULT_ACTION_DAYS):
 
 
 @transaction.atomic
-def create_actions_for_review(review, by=None, default_days=DEFAULT_ACTION_DAYS, today=None):
+def create_actions_for_review(review, by=None, default_days=None, today=None):
     """One action per agency named on each of the review's recommendations; never duplicates."""
     from .models import Recommendation
 
+    if default_days is None:
+        from .models import TrackerSettings
+
+        default_days = TrackerSettings.load().default_action_days
     created = []
     recommendations = Recommendation.objects.filter(review=review).prefetch_related("agencies")
     for recommendation in recommendations:

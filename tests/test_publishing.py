@@ -212,6 +212,7 @@ def test_setup_gives_officers_documents_and_theme_and_agency_snippets_only():
         for action in ("add", "change", "view")
         for model in ("theme", "agency")
     }
+    expected.add(("learning", "change_trackersettings"))
     assert _model_permissions(permissions.BUSINESS_UNIT) == expected
 
 

@@ -731,3 +731,14 @@ def test_complete_action_past_its_date_is_not_overdue_but_waits_for_assurance(db
     assert not done.is_overdue and late.is_overdue
     assert list(AgencyAction.objects.overdue()) == [late]
     assert list(AgencyAction.objects.complete_unassured()) == [done]
+
+
+def test_actions_without_a_recommendation_date_take_the_default_the_business_unit_set(police):
+    from learning.models import TrackerSettings
+
+    setting = TrackerSettings.load()
+    setting.default_action_days = 30
+    setting.save()
+    review = publish_review(([police], None))
+    action = AgencyAction.objects.get(recommendation__review=review)
+    assert action.original_due_date == TODAY + datetime.timedelta(days=30)

@@ -19,9 +19,11 @@ from .section11 import (
     Standard,
     StandardAnswer,
 )
+from .settings import TrackerSettings
 from .taxonomy import Agency, Theme
 
 __all__ = [
+    "TrackerSettings",
     "SECTION11_STANDARDS",
     "AuditCycle",
     "BriefingCascade",

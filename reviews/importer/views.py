@@ -7,12 +7,12 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from learning import permissions
 from learning.models import Agency, Theme
+from learning.models.actions import EvidenceStorage
 
 from ..models import ReviewPage
 from . import SUPPORTED_EXTENSIONS, ReviewImportError
@@ -21,6 +21,8 @@ from .recommendations import FoundRecommendation
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 PENDING_DIR = "review-imports/pending"
+# Uploads wait outside MEDIA_ROOT: an unpublished report must never be reachable by URL.
+pending_storage = EvidenceStorage()
 SESSION_KEY = "review_imports"
 
 
@@ -91,7 +93,7 @@ def upload(request):
         else:
             token = str(uuid.uuid4())
             name = Path(document.name).name
-            stored = default_storage.save(f"{PENDING_DIR}/{token}/{name}", ContentFile(data))
+            stored = pending_storage.save(f"{PENDING_DIR}/{token}/{name}", ContentFile(data))
             pending = request.session.get(SESSION_KEY, {})
             pending[token] = {
                 "path": stored,
@@ -106,7 +108,7 @@ def upload(request):
 
 def _pending(request, token):
     pending = request.session.get(SESSION_KEY, {}).get(str(token))
-    if pending is None or not default_storage.exists(pending["path"]):
+    if pending is None or not pending_storage.exists(pending["path"]):
         return None
     return pending
 
@@ -117,7 +119,7 @@ def confirm(request, token):
     if pending is None:
         messages.error(request, "That upload has expired or was already imported. Upload it again.")
         return redirect("review_import")
-    with default_storage.open(pending["path"], "rb") as stored:
+    with pending_storage.open(pending["path"], "rb") as stored:
         data = stored.read()
     try:
         analysed = analyse(pending["name"], data, title=pending["title"] or None)
@@ -168,7 +170,7 @@ def confirm(request, token):
                 user=request.user,
                 confirmed_by_editor=True,
             )
-            default_storage.delete(pending["path"])
+            pending_storage.delete(pending["path"])
             remaining = request.session.get(SESSION_KEY, {})
             remaining.pop(str(token), None)
             request.session[SESSION_KEY] = remaining
