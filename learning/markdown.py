@@ -1,6 +1,7 @@
 """Markdown to safe HTML: rendered with `markdown`, then sanitised with nh3 before it is marked safe."""
 
 import html as html_lib
+import re
 
 import markdown as markdown_lib
 import nh3
@@ -43,13 +44,21 @@ ALLOWED_TAGS = {
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}, "th": {"scope"}, "td": set()}
 
 
+# User-written headings sit inside a page section that already has an h2: start them at h3.
+_HEADING = re.compile(r"<(/?)h([1-6])\b")
+
+
+def _demote_headings(html):
+    return _HEADING.sub(lambda m: f"<{m.group(1)}h{min(6, max(3, int(m.group(2)) + 1))}", html)
+
+
 def render_markdown(text):
     """Render user-written Markdown as HTML that is safe to put in a page."""
     if not text:
         return mark_safe("")  # noqa: S308
     html = markdown_lib.markdown(text, extensions=["extra", "sane_lists"], output_format="html")
     clean = nh3.clean(
-        html,
+        _demote_headings(html),
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes={"http", "https", "mailto", "tel"},

@@ -183,3 +183,13 @@ def test_markdown_keeps_ordinary_formatting(client):
     assert "<strong>Judge progress</strong>" in html
     assert "<li>first</li>" in html
     assert 'href="https://www.kirkleessafeguardingchildren.co.uk/"' in html
+
+
+def test_headings_written_in_markdown_sit_below_the_sections_own_heading():
+    from learning.markdown import render_markdown
+
+    html = str(render_markdown("# Background\n\n## Information exchange\n\n#### Detail"))
+    assert "<h3>Background</h3>" in html
+    assert "<h3>Information exchange</h3>" in html
+    assert "<h5>Detail</h5>" in html
+    assert "<h1" not in html and "<h2" not in html
