@@ -6,15 +6,13 @@ from django.utils import timezone
 
 from .models import (
     SECTION11_STANDARDS,
-    AgencyAction,
     AuditCycle,
     ChallengeNote,
-    ProgressUpdate,
     Section11Return,
     Standard,
     StandardAnswer,
 )
-from .services import default_due_date
+from .services import default_due_date, open_action
 
 
 class ReturnLocked(Exception):
@@ -142,27 +140,17 @@ def submit_return(section11_return, by, version, today=None):
     ).select_related("standard")
     created = []
     for answer in gaps:
-        action, was_created = AgencyAction.objects.get_or_create(
+        action, was_created = open_action(
+            by=by,
+            due=due,
+            description=(
+                f"Section 11 standard {answer.standard.number} "
+                f"({answer.get_rating_display().lower()}): {answer.standard.title}."
+            ),
             standard_answer=answer,
             agency_id=current.agency_id,
-            defaults={
-                "description": (
-                    f"Section 11 standard {answer.standard.number} "
-                    f"({answer.get_rating_display().lower()}): {answer.standard.title}."
-                ),
-                "original_due_date": due,
-                "current_due_date": due,
-            },
         )
         if was_created:
-            ProgressUpdate.objects.create(
-                action=action,
-                kind=ProgressUpdate.Kind.CREATED,
-                author=by,
-                status=action.status,
-                rag=action.rag,
-                due_date=action.current_due_date,
-            )
             created.append(action)
     current.status = Section11Return.Status.SUBMITTED
     current.submitted_at = now

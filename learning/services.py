@@ -40,6 +40,26 @@ def default_due_date(today=None, days=DEFAULT_ACTION_DAYS):
     return (today or timezone.localdate()) + datetime.timedelta(days=days)
 
 
+def open_action(*, by, due, description, **source):
+    """Get or create an agency's one action for a recommendation or a Section 11 gap (`source`
+    names the agency and what the action answers). A new action's history starts with "created"."""
+    action, created = AgencyAction.objects.get_or_create(
+        **source,
+        defaults={"description": description, "original_due_date": due, "current_due_date": due},
+    )
+    if created:
+        ProgressUpdate.objects.create(
+            action=action,
+            kind=ProgressUpdate.Kind.CREATED,
+            author=by,
+            status=action.status,
+            rag=action.rag,
+            due_date=action.current_due_date,
+            action_version=action.version,
+        )
+    return action, created
+
+
 @transaction.atomic
 def create_actions_for_review(review, by=None, default_days=None, today=None):
     """One action per agency named on each of the review's recommendations; never duplicates."""
@@ -54,25 +74,14 @@ def create_actions_for_review(review, by=None, default_days=None, today=None):
     for recommendation in recommendations:
         due = recommendation.due_date or default_due_date(today, default_days)
         for agency in recommendation.agencies.all():
-            action, was_created = AgencyAction.objects.get_or_create(
+            action, was_created = open_action(
+                by=by,
+                due=due,
+                description=f"Respond to recommendation {recommendation.number}.",
                 recommendation=recommendation,
                 agency=agency,
-                defaults={
-                    "description": f"Respond to recommendation {recommendation.number}.",
-                    "original_due_date": due,
-                    "current_due_date": due,
-                },
             )
             if was_created:
-                ProgressUpdate.objects.create(
-                    action=action,
-                    kind=ProgressUpdate.Kind.CREATED,
-                    author=by,
-                    status=action.status,
-                    rag=action.rag,
-                    due_date=action.current_due_date,
-                    action_version=action.version,
-                )
                 created.append(action)
     return created
 
@@ -200,44 +209,49 @@ def _check_assurable(action, note):
         )
 
 
-@transaction.atomic
 def assure_action(action, by, *, note, version=None):
     """The scrutineer signs off a complete action after checking evidence of impact."""
-    action = AgencyAction.objects.select_for_update().get(pk=action.pk)
-    _check_assurable(action, note)
-    assurance = Assurance.objects.create(
-        action=action, decision=Assurance.Decision.ASSURED, by=by, note=note.strip()
-    )
-    post_update(
+    return _decide_assurance(
         action,
         by,
-        version=action.version if version is None else version,
-        status=AgencyAction.Status.ASSURED,
-        note=note.strip(),
-        kind=ProgressUpdate.Kind.ASSURANCE,
+        note,
+        version,
+        Assurance.Decision.ASSURED,
+        AgencyAction.Status.ASSURED,
+        ProgressUpdate.Kind.ASSURANCE,
     )
-    return assurance
 
 
-@transaction.atomic
 def challenge_action(action, by, *, note, version=None):
     """The scrutineer sends a complete action back to "in progress"; the agency's leads are told."""
     from .tasks import notify_challenge
 
+    assurance = _decide_assurance(
+        action,
+        by,
+        note,
+        version,
+        Assurance.Decision.CHALLENGED,
+        AgencyAction.Status.IN_PROGRESS,
+        ProgressUpdate.Kind.CHALLENGE,
+    )
+    transaction.on_commit(lambda: notify_challenge.delay(assurance.pk))
+    return assurance
+
+
+@transaction.atomic
+def _decide_assurance(action, by, note, version, decision, status, kind):
     action = AgencyAction.objects.select_for_update().get(pk=action.pk)
     _check_assurable(action, note)
-    assurance = Assurance.objects.create(
-        action=action, decision=Assurance.Decision.CHALLENGED, by=by, note=note.strip()
-    )
+    assurance = Assurance.objects.create(action=action, decision=decision, by=by, note=note.strip())
     post_update(
         action,
         by,
         version=action.version if version is None else version,
-        status=AgencyAction.Status.IN_PROGRESS,
+        status=status,
         note=note.strip(),
-        kind=ProgressUpdate.Kind.CHALLENGE,
+        kind=kind,
     )
-    transaction.on_commit(lambda: notify_challenge.delay(assurance.pk))
     return assurance
 
 
