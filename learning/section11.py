@@ -26,6 +26,18 @@ class ReturnLocked(Exception):
         )
 
 
+class CycleClosed(ReturnLocked):
+    """The business unit closed the cycle: its returns can no longer be changed."""
+
+    def __init__(self, section11_return):
+        self.section11_return = section11_return
+        Exception.__init__(
+            self,
+            f"The {section11_return.cycle.name} cycle is closed: its returns can no longer be "
+            "changed. Ask the business unit if it must be reopened.",
+        )
+
+
 class StaleReturn(Exception):
     """Someone else saved the return since this person loaded it."""
 
@@ -47,6 +59,13 @@ def open_cycle(name, opens_on, closes_on, standards=SECTION11_STANDARDS):
         Standard(cycle=cycle, number=number, title=title, sort_order=position)
         for position, (number, title) in enumerate(standards, start=1)
     )
+    return cycle
+
+
+def set_cycle_open(cycle, is_open):
+    """Close a cycle (no return in it can change any more) or reopen it."""
+    cycle.is_open = is_open
+    cycle.save(update_fields=["is_open"])
     return cycle
 
 
@@ -96,9 +115,15 @@ def start_return(agency, cycle):
 
 
 def _lock(section11_return, version):
-    current = Section11Return.objects.select_for_update().get(pk=section11_return.pk)
+    current = (
+        Section11Return.objects.select_for_update()
+        .select_related("cycle")
+        .get(pk=section11_return.pk)
+    )
     if current.is_locked:
         raise ReturnLocked(current)
+    if not current.cycle.is_open:
+        raise CycleClosed(current)
     if current.version != version:
         raise StaleReturn(current, version)
     return current

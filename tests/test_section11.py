@@ -255,3 +255,22 @@ def test_heatmap_shows_each_rating_as_text_and_colour_with_counts(
 def test_agency_lead_cannot_see_the_heatmap_of_every_agency(police_lead, cycle):
     response = client_for(police_lead).get(reverse("learning:section11_heatmap", args=[cycle.pk]))
     assert response.status_code == 403
+
+
+def test_business_unit_closes_a_cycle_and_its_returns_can_no_longer_change(
+    police_lead, business_unit, police, cycle
+):
+    services.start_return(police, cycle)
+    cycle_url = reverse("learning:section11_cycle", args=[cycle.pk])
+    assert client_for(police_lead).post(cycle_url, {"open": "0"}).status_code == 403
+    page = client_for(business_unit).post(cycle_url, {"open": "0"}, follow=True)
+    assert "The cycle is now closed." in page.content.decode()
+
+    response = _post_answers(client_for(police_lead), cycle, police, [MET] * 10)
+
+    assert "cycle is closed" in response.content.decode()
+    assert set(StandardAnswer.objects.values_list("rating", flat=True)) == {""}
+
+    client_for(business_unit).post(cycle_url, {"open": "1"})
+    _post_answers(client_for(police_lead), cycle, police, [MET] * 10)
+    assert set(StandardAnswer.objects.values_list("rating", flat=True)) == {MET}

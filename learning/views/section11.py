@@ -128,6 +128,12 @@ def section11_index(request):
 def section11_cycle(request, cycle_id):
     _require_tracker(request.user)
     cycle = get_object_or_404(AuditCycle, pk=cycle_id)
+    if request.method == "POST":
+        if not permissions.can_manage_section11(request.user):
+            raise PermissionDenied("Only the business unit closes or reopens a cycle.")
+        services.set_cycle_open(cycle, request.POST.get("open") == "1")
+        messages.success(request, f"The cycle is now {'open' if cycle.is_open else 'closed'}.")
+        return redirect("learning:section11_cycle", cycle.pk)
     returns = {
         section11_return.agency_id: section11_return
         for section11_return in Section11Return.objects.filter(cycle=cycle)
