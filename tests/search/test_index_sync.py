@@ -176,7 +176,9 @@ def test_searches_fall_back_to_the_database_while_elasticsearch_is_down_and_the_
         assert tasks.reconcile_index() == {"updated": 0, "removed": 0}
 
 
-def test_elasticsearch_chosen_without_an_address_answers_from_the_database(settings, library, caplog):
+def test_elasticsearch_chosen_without_an_address_answers_from_the_database(
+    settings, library, caplog
+):
     settings.SEARCH_ENGINE = "elasticsearch"
     settings.ELASTICSEARCH_URL = ""
     caplog.set_level(logging.WARNING)
@@ -186,7 +188,9 @@ def test_elasticsearch_chosen_without_an_address_answers_from_the_database(setti
 
 def test_a_public_briefing_stops_naming_a_review_made_partnership_only(library, anonymous_client):
     def briefing_result():
-        answer = anonymous_client.get("/api/learning/search/", {"q": "Family S", "kind": "briefing"})
+        answer = anonymous_client.get(
+            "/api/learning/search/", {"q": "Family S", "kind": "briefing"}
+        )
         return answer.json()["results"]
 
     assert briefing_result()[0]["review"] == "Serious case review: Family S"
