@@ -6,6 +6,8 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from config.celery import enqueue_on_commit
+
 from . import audit
 from .models import AgencyAction, Assurance, BriefingCascade, ExtensionRequest, ProgressUpdate
 
@@ -235,7 +237,7 @@ def challenge_action(action, by, *, note, version=None):
         AgencyAction.Status.IN_PROGRESS,
         ProgressUpdate.Kind.CHALLENGE,
     )
-    transaction.on_commit(lambda: notify_challenge.delay(assurance.pk))
+    enqueue_on_commit(notify_challenge, assurance.pk)
     return assurance
 
 
@@ -261,7 +263,7 @@ def notify_new_actions(actions):
 
     action_ids = [action.pk for action in actions]
     if action_ids:
-        transaction.on_commit(lambda: task.delay(action_ids))
+        enqueue_on_commit(task, action_ids)
 
 
 @transaction.atomic

@@ -3,6 +3,8 @@
 from django.conf import settings
 from django.db import transaction
 
+from config.celery import enqueue_on_commit
+
 from . import documents
 
 
@@ -16,7 +18,7 @@ def enqueue_elasticsearch(keys):
         return
     from .tasks import sync_documents
 
-    transaction.on_commit(lambda: sync_documents.delay(keys))
+    enqueue_on_commit(sync_documents, keys)
 
 
 def reindex_page(page):
