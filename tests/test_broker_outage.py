@@ -12,10 +12,10 @@ from .factories import AgencyActionFactory
 
 
 def _reset_connection_pool():
-    # The pool keeps the broker URL it was made with: drop it so the next publish uses the new one.
-    if app._pool is not None:
-        app._pool.force_close_all()
-        app._pool = None
+    # The pools keep the broker URL they were made with: drop them so the next publish uses the
+    # URL now configured.
+    app._pool = None
+    app.amqp._producer_pool = None
 
 
 @pytest.fixture
