@@ -183,3 +183,53 @@ def test_sign_in_themes_and_briefings_pages_are_accessible(browser_page, partner
         assert response.status == 200, url
         assert page.get_by_role("heading", name=heading, level=1).is_visible()
         assert_accessible(page)
+
+
+def test_practitioner_searches_and_narrows_by_theme_on_an_accessible_page(
+    browser_page, partnership
+):
+    page = browser_page
+    page.goto("/search/?q=neglected")
+    assert page.get_by_role("heading", name="Search past learning", level=1).is_visible()
+    results = page.locator("main").inner_text()
+    assert "Child J: 7-minute briefing" in results
+    assert "Child K" not in results  # partnership-only, never shown to an anonymous visitor
+    assert_accessible(page)
+    page.get_by_label("Neglect", exact=False).first.check()
+    page.get_by_role("button", name="Apply filters").click()
+    page.wait_for_load_state()
+    assert "theme=neglect" in page.url
+    assert_accessible(page)
+
+
+def test_tracker_pages_are_accessible_to_the_scrutineer_and_an_agency_lead(
+    browser_page, partnership
+):
+    from learning.models import AgencyAction
+
+    from ..factories import AgencyActionFactory
+
+    recommendation = Recommendation.objects.get(review=partnership["rapid"], number="1")
+    action = AgencyActionFactory(
+        recommendation=recommendation,
+        agency=partnership["police"],
+        description="Audit referrals for information about risk.",
+        status=AgencyAction.Status.COMPLETE,
+    )
+    UserFactory(username="scrutineer", role=permissions.SCRUTINEERS)
+    agency_lead(partnership["police"], "police-lead")
+    page = browser_page
+
+    sign_in(page, "scrutineer")
+    for url in (reverse("learning:dashboard"), reverse("learning:tracker_list")):
+        assert page.goto(url).status == 200, url
+        assert_accessible(page)
+    assert page.goto(action.get_absolute_url()).status == 200
+    assert page.get_by_text("Audit referrals for information about risk.").first.is_visible()
+    assert_accessible(page)
+
+    page.context.clear_cookies()
+    sign_in(page, "police-lead")
+    assert page.goto(reverse("learning:my_actions")).status == 200
+    assert page.get_by_text("Audit referrals for information about risk.").first.is_visible()
+    assert_accessible(page)
