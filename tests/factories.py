@@ -6,6 +6,7 @@ import factory
 import wagtail_factories
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from learning import permissions
@@ -14,12 +15,27 @@ from learning.models import (
     AgencyAction,
     AgencyMembership,
     Assurance,
+    AuditCycle,
+    BriefingCascade,
+    ChallengeNote,
+    ChangeLog,
+    EvidenceFile,
     ExtensionRequest,
     ProgressUpdate,
     Recommendation,
+    ReminderLog,
+    Section11Return,
+    Standard,
+    StandardAnswer,
     Theme,
 )
-from reviews.models import BriefingIndexPage, BriefingPage, ReviewIndexPage, ReviewPage
+from reviews.models import (
+    BriefingIndexPage,
+    BriefingPage,
+    ReviewDocument,
+    ReviewIndexPage,
+    ReviewPage,
+)
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -163,3 +179,114 @@ class AssuranceFactory(factory.django.DjangoModelFactory):
     decision = Assurance.Decision.ASSURED
     by = factory.SubFactory(UserFactory)
     note = "Evidence of impact seen in audit."
+
+
+class AgencyMembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AgencyMembership
+
+    user = factory.SubFactory(UserFactory, role=permissions.AGENCY_LEADS)
+    agency = factory.SubFactory(AgencyFactory)
+
+
+class EvidenceFileFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = EvidenceFile
+
+    update = factory.SubFactory(ProgressUpdateFactory)
+    file = factory.LazyFunction(lambda: ContentFile(b"%PDF-1.4 evidence", name="audit.pdf"))
+    original_name = "audit.pdf"
+    content_type = "application/pdf"
+    size = 17
+
+
+class ReviewDocumentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ReviewDocument
+
+    page = factory.SubFactory(ReviewPageFactory)
+    document = factory.SubFactory(wagtail_factories.DocumentFactory)
+    title = "Overview report"
+
+
+class AuditCycleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AuditCycle
+
+    name = factory.Sequence(lambda n: f"Section 11 audit {2026 + n}")
+    opens_on = datetime.date(2026, 4, 1)
+    closes_on = datetime.date(2027, 3, 31)
+
+
+class StandardFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Standard
+
+    cycle = factory.SubFactory(AuditCycleFactory)
+    number = factory.Sequence(lambda n: str(n + 1))
+    title = "A clear line of accountability for safeguarding"
+    sort_order = factory.Sequence(lambda n: n)
+
+
+class Section11ReturnFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Section11Return
+
+    agency = factory.SubFactory(AgencyFactory)
+    cycle = factory.SubFactory(AuditCycleFactory)
+
+
+class StandardAnswerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = StandardAnswer
+
+    section11_return = factory.SubFactory(Section11ReturnFactory)
+    standard = factory.SubFactory(
+        StandardFactory, cycle=factory.SelfAttribute("..section11_return.cycle")
+    )
+    rating = StandardAnswer.Rating.PARTLY_MET
+    narrative = "Escalation policy in place; not yet audited."
+    evidence = "Escalation policy 2026"
+
+
+class ChallengeNoteFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ChallengeNote
+
+    section11_return = factory.SubFactory(Section11ReturnFactory)
+    author = factory.SubFactory(UserFactory, role=permissions.SCRUTINEERS)
+    note = "What shows staff know the escalation policy?"
+
+
+class ChangeLogFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ChangeLog
+
+    actor = factory.SubFactory(UserFactory)
+    operation = ChangeLog.Operation.UPDATE
+    object_type = "agencyaction"
+    object_id = "1"
+    object_repr = "Police: review the referral procedure"
+    changes = factory.LazyFunction(lambda: {"status": ["not_started", "in_progress"]})
+
+
+class BriefingCascadeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = BriefingCascade
+
+    briefing = factory.SubFactory(BriefingPageFactory)
+    agency = factory.SubFactory(AgencyFactory)
+    confirmed_by = factory.SubFactory(UserFactory)
+    cascaded_on = factory.LazyFunction(timezone.localdate)
+    teams_reached = 4
+    staff_reached = 38
+
+
+class ReminderLogFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ReminderLog
+
+    kind = "overdue"
+    action = factory.SubFactory(AgencyActionFactory)
+    period = "2026-W48"
+    recipient = "police-lead@example.org"
