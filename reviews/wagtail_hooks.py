@@ -1,11 +1,15 @@
 """Admin and serving hooks for reviews and briefings."""
 
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.urls import path, reverse
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
 from learning import permissions
+from learning.permissions import Visibility
+
+from .models import ReviewDocument
 
 
 @hooks.register("before_serve_page", order=-1)
@@ -19,6 +23,21 @@ def refuse_signed_in_visitors_without_access(page, request, serve_args, serve_kw
         and not permissions.can_view_level(request.user, level)
     ):
         raise PermissionDenied
+
+
+@hooks.register("before_serve_document")
+def documents_follow_their_reviews_privacy(document, request):
+    """A report attached to a review is served only to those who may open the review; a draft
+    review's report is the partnership's alone until it is published."""
+    links = ReviewDocument.objects.filter(document=document).values_list(
+        "page__visibility", "page__live"
+    )
+    needed = [level if live else Visibility.PARTNERSHIP for level, live in links]
+    if all(permissions.can_view_level(request.user, level) for level in needed):
+        return None
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    raise PermissionDenied
 
 
 class OpenReviewsReportMenuItem(MenuItem):

@@ -205,7 +205,11 @@ class ReviewDocumentFactory(factory.django.DjangoModelFactory):
         model = ReviewDocument
 
     page = factory.SubFactory(ReviewPageFactory)
-    document = factory.SubFactory(wagtail_factories.DocumentFactory)
+    document = factory.SubFactory(
+        wagtail_factories.DocumentFactory,
+        file__data=b"%PDF-1.4 overview report",
+        file__filename="overview-report.pdf",
+    )
     title = "Overview report"
 
 

@@ -363,3 +363,27 @@ def test_wagtail_api_shows_partnership_pages_to_a_superuser():
     admin.save()
     ReviewPageFactory(title="Rapid review: Child S", visibility="partnership")
     assert "Child S" in client_for(admin).get("/api/v2/pages/").content.decode()
+
+
+@pytest.mark.parametrize(
+    ("visibility", "live", "anonymous", "practitioner_status", "lead_status"),
+    [
+        ("public", True, 200, 200, 200),
+        ("practitioners", True, 302, 200, 200),
+        ("partnership", True, 302, 403, 200),
+        ("public", False, 302, 403, 200),  # a draft's report is the partnership's until published
+    ],
+)
+def test_a_review_document_is_served_only_to_those_who_may_open_the_review(
+    visibility, live, anonymous, practitioner_status, lead_status, practitioner, police_lead
+):
+    from .factories import ReviewDocumentFactory
+
+    link = ReviewDocumentFactory(page=ReviewPageFactory(visibility=visibility, live=live))
+    url = link.document.url
+    assert client_for(None).get(url).status_code == anonymous
+    assert client_for(practitioner).get(url).status_code == practitioner_status
+    response = client_for(police_lead).get(url)
+    assert response.status_code == lead_status
+    if lead_status == 200:
+        assert b"".join(response.streaming_content) == b"%PDF-1.4 overview report"
