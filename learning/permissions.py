@@ -106,10 +106,17 @@ def visible_actions(user, queryset=None):
 
 
 def can_update_action(user, action):
-    """Agency leads post progress on their own agencies' actions; the business unit on any."""
+    """Agency leads post progress on their own agencies' open actions; the business unit on any
+    (it alone may reopen an assured or closed action, so a sign-off is never undone by accident)."""
     if is_business_unit(user):
         return True
-    return has_role(user, AGENCY_LEADS) and action.agency_id in led_agency_ids(user)
+    from .models import AgencyAction
+
+    return (
+        has_role(user, AGENCY_LEADS)
+        and action.agency_id in led_agency_ids(user)
+        and action.status not in AgencyAction.Status.finished()
+    )
 
 
 def can_assure(user):

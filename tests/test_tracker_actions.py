@@ -742,3 +742,18 @@ def test_actions_without_a_recommendation_date_take_the_default_the_business_uni
     review = publish_review(([police], None))
     action = AgencyAction.objects.get(recommendation__review=review)
     assert action.original_due_date == TODAY + datetime.timedelta(days=30)
+
+
+def test_agency_lead_cannot_undo_an_assured_action_with_a_progress_update(police, police_lead):
+    action = action_for(police, status=AgencyAction.Status.ASSURED)
+    page = client_for(police_lead).get(f"/tracker/actions/{action.pk}/")
+    assert "Post a progress update" not in page.content.decode()
+
+    response = client_for(police_lead).post(
+        f"/tracker/actions/{action.pk}/",
+        {"note": "Reopening", "status": "in_progress", "rag": "amber", "version": action.version},
+    )
+
+    assert response.status_code == 403
+    action.refresh_from_db()
+    assert action.status == AgencyAction.Status.ASSURED
