@@ -523,16 +523,17 @@ def test_extension_to_an_earlier_date_is_refused_with_a_reason(police, police_le
 # --- Assurance --------------------------------------------------------------------------------
 
 
+def decide(user, action, decision, note):
+    """The scrutineer's assurance form, posted as the action page would."""
+    return client_for(user).post(
+        f"/tracker/actions/{action.pk}/assurance/",
+        {"decision": decision, "note": note, "version": action.version},
+    )
+
+
 def test_scrutineer_assures_a_complete_action(police, scrutineer):
     action = action_for(police, status=AgencyAction.Status.COMPLETE)
-    response = client_for(scrutineer).post(
-        f"/tracker/actions/{action.pk}/assurance/",
-        {
-            "decision": "assure",
-            "note": "Re-audit shows referrals now record risk.",
-            "version": action.version,
-        },
-    )
+    response = decide(scrutineer, action, "assure", "Re-audit shows referrals now record risk.")
     assert response.status_code == 302
     action.refresh_from_db()
     assert action.status == AgencyAction.Status.ASSURED
@@ -546,13 +547,8 @@ def test_scrutineers_challenge_returns_the_action_to_in_progress_and_tells_its_l
 ):
     action = action_for(police, status=AgencyAction.Status.COMPLETE)
     with django_capture_on_commit_callbacks(execute=True):
-        response = client_for(scrutineer).post(
-            f"/tracker/actions/{action.pk}/assurance/",
-            {
-                "decision": "challenge",
-                "note": "Where is the evidence staff were trained?",
-                "version": action.version,
-            },
+        response = decide(
+            scrutineer, action, "challenge", "Where is the evidence staff were trained?"
         )
     assert response.status_code == 302
     action.refresh_from_db()
@@ -569,10 +565,7 @@ def test_scrutineers_challenge_returns_the_action_to_in_progress_and_tells_its_l
 
 def test_only_complete_actions_can_be_assured(police, scrutineer):
     action = action_for(police, status=AgencyAction.Status.IN_PROGRESS)
-    response = client_for(scrutineer).post(
-        f"/tracker/actions/{action.pk}/assurance/",
-        {"decision": "assure", "note": "Looks fine.", "version": action.version},
-    )
+    response = decide(scrutineer, action, "assure", "Looks fine.")
     assert response.status_code == 400
     assert "Only complete actions can be assured" in response.content.decode()
     assert not Assurance.objects.exists()
@@ -580,10 +573,7 @@ def test_only_complete_actions_can_be_assured(police, scrutineer):
 
 def test_assurance_needs_a_note(police, scrutineer):
     action = action_for(police, status=AgencyAction.Status.COMPLETE)
-    response = client_for(scrutineer).post(
-        f"/tracker/actions/{action.pk}/assurance/",
-        {"decision": "assure", "note": "", "version": action.version},
-    )
+    response = decide(scrutineer, action, "assure", "")
     assert response.status_code == 400
     action.refresh_from_db()
     assert action.status == AgencyAction.Status.COMPLETE
@@ -591,10 +581,7 @@ def test_assurance_needs_a_note(police, scrutineer):
 
 def test_agency_lead_cannot_assure_their_own_action(police, police_lead):
     action = action_for(police, status=AgencyAction.Status.COMPLETE)
-    response = client_for(police_lead).post(
-        f"/tracker/actions/{action.pk}/assurance/",
-        {"decision": "assure", "note": "We did it.", "version": action.version},
-    )
+    response = decide(police_lead, action, "assure", "We did it.")
     assert response.status_code == 403
     action.refresh_from_db()
     assert action.status == AgencyAction.Status.COMPLETE

@@ -196,6 +196,7 @@ def _numbering_formats(document):
     try:
         numbering = document.part.numbering_part.element
     except (KeyError, NotImplementedError, AttributeError):
+        # python-docx signals a document without a numbering part (no lists at all) this way.
         return {}
     abstract = {}
     for node in numbering.iter(f"{W}abstractNum"):
