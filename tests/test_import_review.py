@@ -24,7 +24,7 @@ from .factories import AgencyFactory, ThemeFactory
 
 pytestmark = pytest.mark.django_db
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+CORPUS = Path(__file__).resolve().parent / "fixtures" / "corpus"
 KIRKLEES_2017 = CORPUS / "kirklees-commissioner-report-2017.txt"
 
 CHILD_T_MARKDOWN = """\

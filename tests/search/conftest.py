@@ -1,5 +1,5 @@
 """Search fixtures: both engines (osmem-server, or a real Elasticsearch at ELASTICSEARCH_URL) and a
-small library of learning quoting the partnership's documents in /work/shared/corpus/."""
+small library of learning quoting the partnership's documents in tests/fixtures/corpus/."""
 
 import datetime
 import os

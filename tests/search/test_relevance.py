@@ -1,5 +1,5 @@
 """Relevance set: practitioners' queries in the partnership's own words, each with the learning that
-must come in the top three, on both engines. Wording quoted from /work/shared/corpus/:
+must come in the top three, on both engines. Wording quoted from tests/fixtures/corpus/:
 kirklees-kscp-annual-assurance-statement-2019-20.txt (KSCP), kirklees-childrens-scrutiny-panel-
 2018-11.txt (Scrutiny) and kirklees-commissioner-report-2017.txt (Commissioner)."""
 

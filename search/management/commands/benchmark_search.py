@@ -18,10 +18,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 CHILD_FLAG = "BENCHMARK_SEARCH_THROWAWAY_DB"
-CORPUS_DIRS = [
-    Path(settings.BASE_DIR).parent / "shared" / "corpus",
-    Path(settings.BASE_DIR) / "corpus",
-]
+CORPUS_DIRS = [Path(settings.BASE_DIR) / "tests" / "fixtures" / "corpus"]
 THEMES = [
     "Managing risk and effective decision making",
     "Information sharing",
