@@ -7,6 +7,9 @@ import pytest
 from reviews.deadlines import add_working_days, is_working_day
 from reviews.models import ReviewPage
 
+# Building a page (even unsaved) looks up its content type, so these tests need the database.
+pytestmark = pytest.mark.django_db
+
 
 def test_notification_due_over_christmas_and_new_year_skips_bank_holidays():
     # Learned of the incident on Monday 22 December 2025. 25 and 26 December and 1 January are
