@@ -21,7 +21,7 @@ from learning import permissions
 from learning.markdown import markdown_to_text
 from learning.permissions import Visibility
 
-from .deadlines import Deadline, add_months, add_working_days
+from ..deadlines import Deadline, add_months, add_working_days
 
 NOTIFICATION_WORKING_DAYS = 5
 RAPID_REVIEW_WORKING_DAYS = 15
@@ -410,7 +410,7 @@ class BriefingPage(VisibilityMixin, RoutablePageMixin, Page):
 
     @path("pdf/")
     def pdf(self, request):
-        from .pdf import briefing_pdf
+        from ..pdf import briefing_pdf
 
         response = HttpResponse(briefing_pdf(self, request), content_type="application/pdf")
         response["Content-Disposition"] = f'attachment; filename="{self.slug}.pdf"'
@@ -423,7 +423,7 @@ class ListingMixin:
     page_size = 12
 
     def get_context(self, request, *args, **kwargs):
-        from .listing import build_listing
+        from ..listing import build_listing
 
         context = super().get_context(request, *args, **kwargs)
         context.update(build_listing(self.listing_queryset(request), request, self.page_size))
