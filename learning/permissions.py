@@ -201,3 +201,35 @@ def can_confirm_cascades(user):
 
 def can_see_change_log(user):
     return is_business_unit(user)
+
+
+# --- The case log (kept in reviews; the checks live here with every other) -------------------
+
+
+def can_see_case_log(user):
+    """Serious incidents, rapid reviews and the yearly report are for the partnership's centre:
+    the business unit and manager, the scrutineer and administrators. Agency leads see only
+    their own agencies' information requests; practitioners nothing."""
+    return has_role(user, BUSINESS_UNIT, BUSINESS_MANAGERS, SCRUTINEERS, ADMINISTRATORS)
+
+
+def can_edit_case_log(user):
+    """Recording a case, its stages and importing the old log is the business unit's job."""
+    return is_business_unit(user)
+
+
+def visible_information_requests(user, queryset):
+    """The rapid reviews' information requests this user may see: the case log's readers see
+    all; an agency lead those addressed to the agencies they lead; anyone else none."""
+    if can_see_case_log(user):
+        return queryset
+    if has_role(user, AGENCY_LEADS):
+        return queryset.filter(agency_id__in=led_agency_ids(user))
+    return queryset.none()
+
+
+def can_return_information_request(user, information_request):
+    """The agency's leads return its chronology; the business unit may record it for them."""
+    if is_business_unit(user):
+        return True
+    return has_role(user, AGENCY_LEADS) and information_request.agency_id in led_agency_ids(user)

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class ReviewsConfig(AppConfig):
@@ -8,3 +9,6 @@ class ReviewsConfig(AppConfig):
 
     def ready(self):
         from . import signals  # noqa: F401
+        from .setup import ensure_case_log_permissions
+
+        post_migrate.connect(ensure_case_log_permissions, sender=self)

@@ -79,3 +79,16 @@ class Deadline:
     @property
     def is_open(self):
         return self.due is not None and self.done is None
+
+
+def working_days_between(start, end):
+    """How many working days after `start` `end` falls (0 on the same day; negative if before)."""
+    if end < start:
+        return -working_days_between(end, start)
+    count = 0
+    day = start
+    while day < end:
+        day += datetime.timedelta(days=1)
+        if is_working_day(day):
+            count += 1
+    return count

@@ -5,11 +5,13 @@ from django.core.exceptions import PermissionDenied
 from django.urls import path, reverse
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
+from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from learning import permissions
 from learning.permissions import Visibility
 
-from .models import ReviewDocument
+from .models import Case, ReferralReason, ReviewDocument
 
 
 @hooks.register("before_serve_page", order=-1)
@@ -118,3 +120,56 @@ def register_import_log_action(actions):
                 f"Imported from {source}; themes and agencies are suggestions, not yet confirmed "
                 "by an editor."
             )
+
+
+# --- The case log ---------------------------------------------------------------------------
+
+
+class ReferralReasonViewSet(SnippetViewSet):
+    model = ReferralReason
+    icon = "list-ul"
+    menu_label = "Referral reasons"
+    list_display = ["name", "sort_order", "active"]
+
+
+class CaseViewSet(SnippetViewSet):
+    model = Case
+    icon = "warning"
+    menu_label = "Case log"
+    list_display = ["reference", "child_pseudonym", "referred_on", "referral_reason", "decision"]
+    list_filter = ["decision", "referral_reason"]
+    search_fields = ["reference", "child_pseudonym"]
+
+
+class CaseLogViewSetGroup(SnippetViewSetGroup):
+    items = (CaseViewSet, ReferralReasonViewSet)
+    menu_icon = "warning"
+    menu_label = "Case log"
+    menu_name = "case-log"
+    menu_order = 240
+
+
+register_snippet(CaseLogViewSetGroup)
+
+
+class ImportCaseLogMenuItem(MenuItem):
+    def is_shown(self, request):
+        return permissions.can_edit_case_log(request.user)
+
+
+@hooks.register("register_admin_menu_item")
+def register_import_case_log_menu_item():
+    return ImportCaseLogMenuItem(
+        "Import a case log",
+        reverse("case_log_import"),
+        name="import-case-log",
+        icon_name="upload",
+        order=245,
+    )
+
+
+@hooks.register("register_admin_urls")
+def register_import_case_log_urls():
+    from .case_import_views import import_case_log_view
+
+    return [path("case-log/import/", import_case_log_view, name="case_log_import")]

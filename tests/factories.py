@@ -32,6 +32,11 @@ from learning.models import (
 from reviews.models import (
     BriefingIndexPage,
     BriefingPage,
+    Case,
+    InformationRequest,
+    InformationRequestReminder,
+    PartnerSignOff,
+    ReferralReason,
     ReviewDocument,
     ReviewIndexPage,
     ReviewPage,
@@ -292,5 +297,56 @@ class ReminderLogFactory(factory.django.DjangoModelFactory):
 
     kind = "overdue"
     action = factory.SubFactory(AgencyActionFactory)
+    period = "2026-W48"
+    recipient = "police-lead@example.org"
+
+
+class ReferralReasonFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ReferralReason
+        django_get_or_create = ("name",)
+
+    name = "Neglect"
+
+
+class CaseFactory(factory.django.DjangoModelFactory):
+    """A serious incident referred to the partnership; stages are added by passing their dates."""
+
+    class Meta:
+        model = Case
+        django_get_or_create = ("reference",)
+
+    reference = factory.Sequence(lambda n: f"SI-{n:04d}")
+    child_pseudonym = factory.Sequence(lambda n: f"Child {chr(65 + n % 26)}")
+    referred_on = datetime.date(2019, 6, 3)
+    referral_reason = factory.SubFactory(ReferralReasonFactory)
+
+
+class PartnerSignOffFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PartnerSignOff
+
+    case = factory.SubFactory(CaseFactory, notified_on=datetime.date(2019, 6, 5))
+    partner = PartnerSignOff.Partner.POLICE
+    signed_by = "Detective Superintendent"
+    signed_on = datetime.date(2019, 6, 20)
+
+
+class InformationRequestFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = InformationRequest
+
+    case = factory.SubFactory(CaseFactory, notified_on=datetime.date(2019, 6, 5))
+    agency = factory.SubFactory(AgencyFactory)
+    asked = "A chronology of contact with the family since 2018 and a summary."
+    requested_on = datetime.date(2019, 6, 6)
+
+
+class InformationRequestReminderFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = InformationRequestReminder
+
+    request = factory.SubFactory(InformationRequestFactory)
+    kind = "overdue"
     period = "2026-W48"
     recipient = "police-lead@example.org"

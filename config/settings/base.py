@@ -170,6 +170,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "learning.tasks.send_weekly_digest",
         "schedule": crontab(day_of_week="mon", hour=7, minute=0),
     },
+    # Chronologies a rapid review is waiting for: chased daily while due soon or overdue.
+    "remind-information-requests": {
+        "task": "reviews.tasks.remind_information_requests",
+        "schedule": crontab(hour=7, minute=50),
+    },
     # The search-document table is the truth; this copies anything Elasticsearch missed.
     "reconcile-search-index": {
         "task": "search.tasks.reconcile_index",

@@ -1,6 +1,15 @@
-"""Review pages, briefings and their index pages (`pages`); everything importable from
+"""Review pages, briefings and their index pages (`pages`), the case log (`cases`); everything importable from
 `reviews.models` before it became a package still is."""
 
+from .cases import (
+    Case,
+    CaseQuerySet,
+    Decision,
+    InformationRequest,
+    InformationRequestReminder,
+    PartnerSignOff,
+    ReferralReason,
+)
 from .pages import (
     BRIEFING_PARTS,
     NOTIFICATION_WORKING_DAYS,
@@ -27,6 +36,13 @@ from .pages import (
 )
 
 __all__ = [
+    "Case",
+    "CaseQuerySet",
+    "Decision",
+    "InformationRequest",
+    "InformationRequestReminder",
+    "PartnerSignOff",
+    "ReferralReason",
     "BRIEFING_PARTS",
     "NOTIFICATION_WORKING_DAYS",
     "PUBLICATION_MONTHS",

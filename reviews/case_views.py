@@ -1,0 +1,328 @@
+"""The case log's pages under /tracker/: the log and each case's timeline (partnership only),
+an agency lead's information requests, and the yearly report with the records behind it."""
+
+import datetime
+import json
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from learning import permissions
+from learning.models import AgencyAction, BriefingCascade, Recommendation, Section11Return
+
+from .cases import case_log, information_requests_for, return_information_request
+from .forms import PeriodForm, ReturnForm
+from .models import BriefingPage, Case
+from .report_exports import report_docx, report_sentences, report_xlsx
+from .yearly_report import (
+    ACTION_CATEGORIES,
+    CASE_FIGURES,
+    FIGURE_LABELS,
+    HEADLINE_FIGURES,
+    LEARNING_FIGURES,
+    YearlyReport,
+    yearly_report,
+)
+
+CASES_PER_PAGE = 50
+RECORDS_PER_PAGE = 100
+
+
+def _require(check, user):
+    if not check(user):
+        raise PermissionDenied
+
+
+@login_required
+def case_list(request):
+    _require(permissions.can_see_case_log, request.user)
+    cases = case_log(request.user).order_by("-referred_on", "reference")
+    page = Paginator(cases, CASES_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "reviews/case_list.html", {"page_obj": page, "cases": page.object_list})
+
+
+@login_required
+def case_detail(request, pk):
+    _require(permissions.can_see_case_log, request.user)
+    case = get_object_or_404(case_log(request.user), pk=pk)
+    requests = case.information_requests.select_related("agency").order_by("due_on", "pk")
+    return render(
+        request,
+        "reviews/case_detail.html",
+        {
+            "case": case,
+            "timeline": case.timeline(),
+            "sign_offs": case.sign_offs.all(),
+            "information_requests": requests,
+            "may_edit": permissions.can_edit_case_log(request.user),
+        },
+    )
+
+
+@login_required
+@require_POST
+def create_review_draft(request, pk):
+    _require(permissions.can_edit_case_log, request.user)
+    case = get_object_or_404(Case, pk=pk)
+    page = case.create_review_draft(user=request.user)
+    messages.success(request, f"Draft review “{page.title}” created with the case's dates.")
+    return redirect("case_detail", pk=case.pk)
+
+
+@login_required
+def information_requests(request):
+    """An agency lead's outstanding information requests (everyone's, for the case log's readers)."""
+    user = request.user
+    if not (permissions.can_see_case_log(user) or permissions.led_agency_ids(user)):
+        raise PermissionDenied
+    requests = information_requests_for(user)
+    return render(
+        request,
+        "reviews/information_requests.html",
+        {"requests": requests, "form": ReturnForm(), "today": datetime.date.today()},
+    )
+
+
+@login_required
+@require_POST
+def return_request(request, pk):
+    visible = information_requests_for(request.user, outstanding_only=False)
+    information_request = get_object_or_404(visible, pk=pk)
+    form = ReturnForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, "Choose the file to return.")
+        return redirect("information_requests")
+    try:
+        return_information_request(request.user, information_request, form.cleaned_data["file"])
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("information_requests")
+    messages.success(request, f"Chronology for {information_request.case} returned. Thank you.")
+    return redirect("information_requests")
+
+
+@login_required
+def information_request_file(request, pk):
+    visible = information_requests_for(request.user, outstanding_only=False)
+    information_request = get_object_or_404(visible, pk=pk)
+    if not information_request.returned_file:
+        raise Http404("Nothing has been returned yet.")
+    try:
+        handle = information_request.returned_file.open("rb")
+    except FileNotFoundError as missing:
+        raise Http404("The file is missing from storage.") from missing
+    return FileResponse(
+        handle,
+        as_attachment=True,
+        filename=information_request.returned_file.name.rsplit("/", 1)[-1],
+    )
+
+
+# --- The yearly report -------------------------------------------------------------------------
+
+
+def _period_from(request):
+    data = {"start": request.GET.get("from", ""), "end": request.GET.get("to", "")}
+    form = PeriodForm(data if any(data.values()) else None)
+    return form, form.period()
+
+
+def _report_rows(report, links, previous_links):
+    previous = report["previous_period"]
+    return [
+        {
+            "label": FIGURE_LABELS[key],
+            "value": report[key],
+            "previous": previous[key],
+            "url": links.link(key),
+            "previous_url": previous_links.link(key),
+        }
+        for key in HEADLINE_FIGURES
+    ]
+
+
+def _breakdown(report, key, links, previous_links):
+    previous = report["previous_period"][key]
+    return [
+        {
+            "label": label,
+            "value": count,
+            "previous": previous.get(label, 0),
+            "url": links.link(key, value=label),
+            "previous_url": previous_links.link(key, value=label),
+        }
+        for label, count in report[key].items()
+    ]
+
+
+@login_required
+def yearly_report_page(request):
+    _require(permissions.can_see_case_log, request.user)
+    form, period = _period_from(request)
+    report = yearly_report(period)
+    links, previous_links = YearlyReport(period), YearlyReport(period.before())
+    theme_years = list(next(iter(report["recommendations_by_theme"].values()), {}).keys())[::-1]
+    theme_periods = links._theme_periods()
+    context = {
+        "form": form,
+        "period": period,
+        "report": report,
+        "sentences": report_sentences(report),
+        "rows": _report_rows(report, links, previous_links),
+        "reasons": _breakdown(report, "referrals_by_reason", links, previous_links),
+        "decisions": _breakdown(report, "decisions", links, previous_links),
+        "theme_years": theme_years,
+        "themes": [
+            {
+                "label": theme,
+                "cells": [
+                    {
+                        "value": counts.get(year, 0),
+                        "url": YearlyReport(theme_periods[year]).link(
+                            "recommendations_by_theme", value=theme
+                        ),
+                    }
+                    for year in theme_years
+                ],
+            }
+            for theme, counts in report["recommendations_by_theme"].items()
+        ],
+        "categories": ACTION_CATEGORIES,
+        "agencies": [
+            {
+                "label": agency,
+                "cells": [
+                    {"value": counts[key], "url": links.link("actions_by_agency", agency, key)}
+                    for key in ACTION_CATEGORIES
+                ],
+            }
+            for agency, counts in report["actions_by_agency"].items()
+        ],
+        "cascades": [
+            {**reach, "label": agency, "url": links.link("cascade_reach", value=agency)}
+            for agency, reach in report["cascade_reach"].items()
+        ],
+        "query": f"from={period.start.isoformat()}&to={period.end.isoformat()}",
+    }
+    return render(request, "reviews/yearly_report.html", context)
+
+
+@login_required
+def yearly_report_export(request, format):
+    _require(permissions.can_see_case_log, request.user)
+    _form, period = _period_from(request)
+    report = yearly_report(period)
+    stem = f"yearly-report-{period.start.isoformat()}-to-{period.end.isoformat()}"
+    if format == "json":
+        response = HttpResponse(
+            json.dumps(report, indent=2, ensure_ascii=False), content_type="application/json"
+        )
+    elif format == "docx":
+        response = HttpResponse(
+            report_docx(report),
+            content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        )
+    elif format == "xlsx":
+        response = HttpResponse(
+            report_xlsx(report),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    else:
+        raise Http404
+    response["Content-Disposition"] = f'attachment; filename="{stem}.{format}"'
+    return response
+
+
+def _record_rows(records):
+    """Each record behind a figure as (what it is, detail, link)."""
+    rows = []
+    for record in records:
+        if isinstance(record, Case):
+            detail = f"Referred {record.referred_on:%d/%m/%Y}, {record.referral_reason}"
+            if record.decision:
+                detail += f"; {record.get_decision_display()} {record.decision_on:%d/%m/%Y}"
+            rows.append((record.reference, detail, record.get_absolute_url()))
+        elif isinstance(record, Recommendation):
+            rows.append(
+                (
+                    f"{record.review.title}, recommendation {record.number}",
+                    record.text[:160],
+                    record.review.url,
+                )
+            )
+        elif isinstance(record, AgencyAction):
+            rows.append(
+                (
+                    record.description[:120],
+                    f"{record.agency.short_name}, {record.get_status_display()}, "
+                    f"due {record.current_due_date:%d/%m/%Y}",
+                    record.get_absolute_url(),
+                )
+            )
+        elif isinstance(record, BriefingPage):
+            rows.append(
+                (record.title, f"Published {record.first_published_at:%d/%m/%Y}", record.url)
+            )
+        elif isinstance(record, BriefingCascade):
+            rows.append(
+                (
+                    f"{record.agency.name}: {record.briefing.title}",
+                    f"{record.cascaded_on:%d/%m/%Y}, {record.teams_reached} teams, "
+                    f"{record.staff_reached} staff",
+                    "",
+                )
+            )
+        elif isinstance(record, Section11Return):
+            rows.append(
+                (
+                    f"{record.agency.name}: {record.cycle.name}",
+                    f"Submitted {record.submitted_at:%d/%m/%Y}",
+                    "",
+                )
+            )
+    return rows
+
+
+def _without_page(request):
+    params = request.GET.copy()
+    params.pop("page", None)
+    return params.urlencode()
+
+
+@login_required
+def yearly_report_records(request):
+    """The records behind one figure of the report: the same queryset the figure counts."""
+    _require(permissions.can_see_case_log, request.user)
+    figure = request.GET.get("figure", "")
+    if figure not in CASE_FIGURES + LEARNING_FIGURES:
+        raise Http404("No such figure.")
+    _form, period = _period_from(request)
+    report = YearlyReport(period)
+    value, part = request.GET.get("value") or None, request.GET.get("part") or None
+    if figure == "actions_by_agency" and part not in (None, *ACTION_CATEGORIES):
+        raise Http404("No such category.")
+    records = report.records(figure, value=value, part=part)
+    page = Paginator(records, RECORDS_PER_PAGE).get_page(request.GET.get("page"))
+    heading = FIGURE_LABELS[figure]
+    if value:
+        heading += f": {value}"
+    if part:
+        heading += f" ({ACTION_CATEGORIES.get(part, part)})"
+    return render(
+        request,
+        "reviews/yearly_report_records.html",
+        {
+            "heading": heading,
+            "period": period,
+            "page_obj": page,
+            "rows": _record_rows(page.object_list),
+            "count": page.paginator.count,
+            "query": f"from={period.start.isoformat()}&to={period.end.isoformat()}",
+            "querystring_without_page": _without_page(request),
+        },
+    )

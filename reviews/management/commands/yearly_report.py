@@ -1,0 +1,58 @@
+"""Print or export the yearly report for a period (default: the last financial year)."""
+
+import datetime
+import json
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from reviews.report_exports import report_docx, report_sentences, report_tables, report_xlsx
+from reviews.yearly_report import Period, yearly_report
+
+
+def _date(text):
+    for date_format in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return datetime.datetime.strptime(text, date_format).date()
+        except ValueError:
+            continue
+    raise CommandError(f'"{text}" is not a date: write it as 2020-03-31 or 31/03/2020.')
+
+
+class Command(BaseCommand):
+    help = (
+        "The yearly report's figures from the case log and the tracker, with the previous period "
+        "beside them. Prints a summary, or JSON with --json; writes Word and Excel files."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--from", dest="start", help="First day, e.g. 2019-04-01.")
+        parser.add_argument("--to", dest="end", help="Last day, e.g. 2020-03-31.")
+        parser.add_argument("--json", action="store_true", help="Print the figures as JSON.")
+        parser.add_argument("--docx", metavar="FILE", help="Write the report as a Word document.")
+        parser.add_argument("--xlsx", metavar="FILE", help="Write every table to a workbook.")
+
+    def handle(self, *args, start=None, end=None, **options):
+        if bool(start) != bool(end):
+            raise CommandError("Give both --from and --to, or neither for the last financial year.")
+        period = Period(_date(start), _date(end)) if start else Period.last_financial_year()
+        if period.end < period.start:
+            raise CommandError("--to is before --from.")
+        if (period.end - period.start).days > 366 * 5:
+            raise CommandError("The period is longer than five years.")
+        report = yearly_report(period)
+        if options["docx"]:
+            Path(options["docx"]).write_bytes(report_docx(report))
+        if options["xlsx"]:
+            Path(options["xlsx"]).write_bytes(report_xlsx(report))
+        if options["json"]:
+            self.stdout.write(json.dumps(report, indent=2, ensure_ascii=False))
+            return
+        for sentence in report_sentences(report):
+            self.stdout.write(sentence)
+        for title, headings, rows in report_tables(report):
+            self.stdout.write("")
+            self.stdout.write(title)
+            self.stdout.write("\t".join(str(heading) for heading in headings))
+            for row in rows:
+                self.stdout.write("\t".join(str(value) for value in row))

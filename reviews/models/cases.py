@@ -1,0 +1,548 @@
+"""The case log: every serious incident referred to the partnership, from referral to the
+published review, with each statutory clock computed in working days (never typed in)."""
+
+import datetime
+
+from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Coalesce
+from django.urls import reverse
+from django.utils import timezone
+from modelcluster.fields import ParentalKey
+from modelcluster.models import ClusterableModel
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
+
+from learning.models.actions import EvidenceStorage
+
+from ..deadlines import Deadline, add_months, add_working_days, subtract_working_days
+from .pages import (
+    NOTIFICATION_WORKING_DAYS,
+    PUBLICATION_MONTHS,
+    RAPID_REVIEW_WORKING_DAYS,
+    ReviewPage,
+)
+
+# The report goes to the Panel and the Secretary of State at least 7 working days before it is
+# published, and stays on the website for at least a year.
+REPORT_NOTICE_WORKING_DAYS = 7
+KEPT_ONLINE_MONTHS = 12
+# Agencies usually return chronologies between days 2 and 10 after the notification.
+INFORMATION_REQUEST_WORKING_DAYS = 10
+
+# The statement's own referral-reason table, as the business unit first finds the list.
+REFERRAL_REASONS = [
+    "Neglect",
+    "Physical abuse",
+    "Sexual abuse",
+    "Fabricated or induced illness",
+    "Murder or attempted murder",
+    "Trafficking",
+    "Honour-based violence / forced marriage",
+    "Suicide",
+    "Serious youth violence",
+    "Other",
+]
+
+
+class ReferralReason(models.Model):
+    """Why a serious incident was referred: a controlled list the business unit edits."""
+
+    name = models.CharField(max_length=120, unique=True)
+    sort_order = models.PositiveIntegerField(default=0)
+    active = models.BooleanField(default=True)
+
+    panels = [FieldPanel("name"), FieldPanel("sort_order"), FieldPanel("active")]
+
+    class Meta:
+        ordering = ["sort_order", "name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Decision(models.TextChoices):
+    """What the rapid review (or the partnership, for a case not notified) decided.
+    The labels are the partnership's own words, used in the import and the yearly report."""
+
+    LCSPR = "lcspr", "LCSPR"
+    NATIONAL = "national_review", "National review"
+    LEARNING = "learning_review", "Local learning review"
+    NONE = "no_further_review", "No further review"
+
+
+# The review page's own wording of each decision.
+DECISION_ON_PAGE = {
+    Decision.LCSPR: ReviewPage.Decision.LCSPR,
+    Decision.NATIONAL: ReviewPage.Decision.NATIONAL,
+    Decision.LEARNING: ReviewPage.Decision.LEARNING,
+    Decision.NONE: ReviewPage.Decision.NONE,
+}
+
+
+def between(field, start, end):
+    """The condition "`field` falls in the period", inclusive at both ends."""
+    return Q(**{f"{field}__gte": start, f"{field}__lte": end})
+
+
+class CaseQuerySet(models.QuerySet):
+    """The figures of the yearly report are these methods: a case counts in the period of its
+    referral; a stage in the period in which it happened."""
+
+    def with_rapid_review_on(self):
+        # A rapid review happened when it was sent to the Panel (or met, if never sent).
+        return self.annotate(
+            rapid_review_held_on=Coalesce("rapid_review_sent_on", "rapid_review_meeting_on")
+        )
+
+    def referred_between(self, start, end):
+        return self.filter(between("referred_on", start, end))
+
+    def notified_between(self, start, end):
+        return self.filter(between("notified_on", start, end))
+
+    def notified_in_time(self):
+        return self.filter(notified_on__lte=F("notification_due"))
+
+    def rapid_reviews_between(self, start, end):
+        return self.with_rapid_review_on().filter(between("rapid_review_held_on", start, end))
+
+    def rapid_reviews_in_time(self):
+        return self.filter(
+            rapid_review_sent_on__isnull=False, rapid_review_sent_on__lte=F("rapid_review_due")
+        )
+
+    def decided_between(self, start, end):
+        return self.exclude(decision="").filter(between("decision_on", start, end))
+
+    def lcsprs_commissioned_between(self, start, end):
+        return self.decided_between(start, end).filter(decision=Decision.LCSPR)
+
+    def published_between(self, start, end):
+        return self.filter(between("published_on", start, end))
+
+    def published_in_time(self):
+        """Published within six months of the decision (only LCSPRs run to that clock)."""
+        return self.filter(
+            decision=Decision.LCSPR,
+            publication_due__isnull=False,
+            published_on__lte=F("publication_due"),
+        )
+
+
+class Case(ClusterableModel):
+    """One serious incident referred to the partnership, whether or not it was notified."""
+
+    reference = models.CharField(max_length=50, unique=True, help_text='e.g. "SI-2020-03".')
+    child_pseudonym = models.CharField(max_length=100, blank=True, help_text='e.g. "Child J".')
+    age_band = models.CharField(max_length=10, choices=ReviewPage.AgeBand.choices, blank=True)
+    incident_on = models.DateField("incident date", null=True, blank=True)
+    referred_on = models.DateField(
+        "referred on",
+        help_text="The day the local authority learned of the incident: the 5 working days to "
+        "notify start here.",
+    )
+    referring_agency = models.ForeignKey(
+        "learning.Agency", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    referral_reason = models.ForeignKey(
+        ReferralReason, on_delete=models.PROTECT, related_name="cases"
+    )
+    # Notification, or the decision not to notify with its reason.
+    notified_on = models.DateField("notified to the Panel on", null=True, blank=True)
+    not_notified_reason = models.TextField(
+        "reason for not notifying",
+        blank=True,
+        help_text="Fill in only when the partnership decided not to notify the Panel.",
+    )
+    # The rapid review.
+    rapid_review_meeting_on = models.DateField(null=True, blank=True)
+    rapid_review_sent_on = models.DateField(
+        "rapid review sent to the Panel on", null=True, blank=True
+    )
+    panel_response_on = models.DateField("Panel responded on", null=True, blank=True)
+    panel_agreed = models.BooleanField("Panel agreed", null=True, blank=True)
+    # The decision.
+    decision = models.CharField(max_length=30, choices=Decision.choices, blank=True)
+    decision_on = models.DateField(null=True, blank=True)
+    # The LCSPR.
+    lead_reviewer = models.CharField(max_length=200, blank=True)
+    cost = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    terms_of_reference = models.TextField(blank=True)
+    first_draft_on = models.DateField("first draft received on", null=True, blank=True)
+    final_draft_on = models.DateField("final draft received on", null=True, blank=True)
+    report_sent_on = models.DateField(
+        "report sent to the Panel and the Secretary of State on", null=True, blank=True
+    )
+    published_on = models.DateField(null=True, blank=True)
+    unpublished_on = models.DateField("taken off the website on", null=True, blank=True)
+    review = models.OneToOneField(
+        ReviewPage,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="case",
+        help_text="The review page of this case; its dates come from here.",
+    )
+    # Statutory due dates, derived on save so the report can count them in the database.
+    notification_due = models.DateField(editable=False, null=True)
+    rapid_review_due = models.DateField(editable=False, null=True)
+    publication_due = models.DateField(editable=False, null=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    objects = CaseQuerySet.as_manager()
+
+    panels = [
+        MultiFieldPanel(
+            [
+                FieldRowPanel([FieldPanel("reference"), FieldPanel("child_pseudonym")]),
+                FieldRowPanel([FieldPanel("age_band"), FieldPanel("incident_on")]),
+                FieldRowPanel([FieldPanel("referred_on"), FieldPanel("referring_agency")]),
+                FieldPanel("referral_reason"),
+            ],
+            heading="The referral",
+        ),
+        MultiFieldPanel(
+            [FieldPanel("notified_on"), FieldPanel("not_notified_reason")],
+            heading="Notification to the national Panel",
+        ),
+        MultiFieldPanel(
+            [
+                FieldRowPanel(
+                    [FieldPanel("rapid_review_meeting_on"), FieldPanel("rapid_review_sent_on")]
+                ),
+                FieldRowPanel([FieldPanel("panel_response_on"), FieldPanel("panel_agreed")]),
+                InlinePanel(
+                    "sign_offs", heading="Safeguarding partners' sign-off", label="Sign-off"
+                ),
+                InlinePanel(
+                    "information_requests", heading="Information requests", label="Request"
+                ),
+            ],
+            heading="Rapid review",
+        ),
+        FieldRowPanel([FieldPanel("decision"), FieldPanel("decision_on")], heading="Decision"),
+        MultiFieldPanel(
+            [
+                FieldRowPanel([FieldPanel("lead_reviewer"), FieldPanel("cost")]),
+                FieldPanel("terms_of_reference"),
+                FieldRowPanel([FieldPanel("first_draft_on"), FieldPanel("final_draft_on")]),
+                FieldRowPanel(
+                    [
+                        FieldPanel("report_sent_on"),
+                        FieldPanel("published_on"),
+                        FieldPanel("unpublished_on"),
+                    ]
+                ),
+                FieldPanel("review"),
+            ],
+            heading="The review and its publication",
+        ),
+    ]
+
+    class Meta:
+        ordering = ["-referred_on", "reference"]
+
+    def __str__(self):
+        return self.reference
+
+    def get_absolute_url(self):
+        return reverse("case_detail", args=[self.pk])
+
+    def save(self, *args, **kwargs):
+        self.notification_due = self.computed_notification_due
+        self.rapid_review_due = self.computed_rapid_review_due
+        self.publication_due = self.computed_publication_due
+        self.updated_at = timezone.now()
+        super().save(*args, **kwargs)
+        if self.review_id:
+            self.copy_dates_to_review()
+
+    # --- Statutory clocks, from the dates entered once -----------------------------------
+    @property
+    def computed_notification_due(self):
+        if not self.referred_on:
+            return None
+        return add_working_days(self.referred_on, NOTIFICATION_WORKING_DAYS)
+
+    @property
+    def computed_rapid_review_due(self):
+        if not self.notified_on:
+            return None
+        return add_working_days(self.notified_on, RAPID_REVIEW_WORKING_DAYS)
+
+    @property
+    def computed_publication_due(self):
+        if self.decision != Decision.LCSPR or not self.decision_on:
+            return None
+        return add_months(self.decision_on, PUBLICATION_MONTHS)
+
+    @property
+    def report_notice_due(self):
+        """The last day to send the report to the Panel and the Secretary of State."""
+        publication = self.published_on or self.computed_publication_due
+        if not publication:
+            return None
+        return subtract_working_days(publication, REPORT_NOTICE_WORKING_DAYS)
+
+    @property
+    def kept_online_until(self):
+        """The earliest day the published report may come off the website."""
+        return add_months(self.published_on, KEPT_ONLINE_MONTHS) if self.published_on else None
+
+    @property
+    def unpublished_too_early(self):
+        return bool(
+            self.unpublished_on
+            and self.kept_online_until
+            and self.unpublished_on < self.kept_online_until
+        )
+
+    @property
+    def is_notified(self):
+        return self.notified_on is not None
+
+    @property
+    def decided_not_to_notify(self):
+        return not self.notified_on and bool(self.not_notified_reason.strip())
+
+    @property
+    def rapid_review_on(self):
+        return self.rapid_review_sent_on or self.rapid_review_meeting_on
+
+    def timeline(self):
+        """Each statutory step with its clock: met, due, due soon or missed."""
+        if self.decided_not_to_notify:
+            notification = Deadline(
+                "Notification to the national Panel: decided not to notify",
+                None,
+                None,
+                self.not_notified_reason,
+            )
+        else:
+            notification = Deadline(
+                "Notification to the national Panel",
+                self.computed_notification_due,
+                self.notified_on,
+                f"{NOTIFICATION_WORKING_DAYS} working days from learning of the incident",
+            )
+        steps = [
+            notification,
+            Deadline(
+                "Rapid review sent to the Panel",
+                self.computed_rapid_review_due,
+                self.rapid_review_sent_on,
+                f"{RAPID_REVIEW_WORKING_DAYS} working days from the notification",
+            ),
+        ]
+        if self.decision == Decision.LCSPR:
+            steps += [
+                Deadline(
+                    "Report sent to the Panel and the Secretary of State",
+                    self.report_notice_due,
+                    self.report_sent_on,
+                    f"at least {REPORT_NOTICE_WORKING_DAYS} working days before publication",
+                ),
+                Deadline(
+                    "LCSPR published",
+                    self.computed_publication_due,
+                    self.published_on,
+                    f"{PUBLICATION_MONTHS} months from the decision",
+                ),
+            ]
+        return steps
+
+    # --- The review page: its dates come from here -------------------------------------
+    def review_dates(self):
+        return {
+            "reference": self.reference,
+            "child_pseudonym": self.child_pseudonym,
+            "age_band": self.age_band,
+            "incident_date": self.incident_on,
+            "aware_date": self.referred_on,
+            "notification_date": self.notified_on,
+            "rapid_review_meeting_date": self.rapid_review_meeting_on,
+            "rapid_review_submitted_date": self.rapid_review_sent_on,
+            "decision": DECISION_ON_PAGE.get(self.decision, ""),
+            "decision_date": self.decision_on,
+            "lead_reviewer": self.lead_reviewer,
+            "publication_date": self.published_on,
+        }
+
+    def copy_dates_to_review(self):
+        """Write the case's dates onto its review page and the page's latest and live revisions,
+        so neither the page nor a later publish of a draft can disagree with the case."""
+        page = ReviewPage.objects.filter(pk=self.review_id).first()
+        if page is None:
+            return
+        dates = self.review_dates()
+        ReviewPage.objects.filter(pk=page.pk).update(**dates)
+        as_json = {
+            name: value.isoformat() if isinstance(value, datetime.date) else value
+            for name, value in dates.items()
+        }
+        revision_ids = {page.latest_revision_id, page.live_revision_id} - {None}
+        for revision in page.revisions.filter(pk__in=revision_ids):
+            revision.content = {**revision.content, **as_json}
+            revision.save(update_fields=["content"])
+
+    def create_review_draft(self, parent=None, user=None):
+        """A partnership-only draft review page for this case, its dates taken from the case."""
+        from .pages import ReviewIndexPage
+
+        if self.review_id:
+            return self.review
+        parent = parent or ReviewIndexPage.objects.first()
+        kind = {
+            Decision.LCSPR: ReviewPage.Kind.LCSPR,
+            Decision.NATIONAL: ReviewPage.Kind.NATIONAL,
+            Decision.LEARNING: ReviewPage.Kind.LEARNING,
+        }.get(self.decision, ReviewPage.Kind.RAPID_REVIEW)
+        title = f"{self.child_pseudonym or 'Case'} ({self.reference})"
+        page = ReviewPage(title=title, kind=kind, visibility="partnership", live=False)
+        for name, value in self.review_dates().items():
+            setattr(page, name, value)
+        parent.add_child(instance=page)
+        page.save_revision(user=user)
+        self.review = page
+        self.save(update_fields=["review", "updated_at"])
+        return page
+
+
+class PartnerSignOff(models.Model):
+    """One of the three safeguarding partners signing off the rapid review."""
+
+    class Partner(models.TextChoices):
+        LOCAL_AUTHORITY = "local_authority", "Local authority"
+        ICB = "icb", "Integrated care board"
+        POLICE = "police", "Police"
+
+    case = ParentalKey(Case, on_delete=models.CASCADE, related_name="sign_offs")
+    partner = models.CharField(max_length=20, choices=Partner.choices)
+    signed_by = models.CharField("name", max_length=200)
+    signed_on = models.DateField()
+
+    panels = [FieldPanel("partner"), FieldPanel("signed_by"), FieldPanel("signed_on")]
+
+    class Meta:
+        ordering = ["signed_on", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "partner"], name="one_sign_off_per_partner")
+        ]
+
+    def __str__(self):
+        return f"{self.get_partner_display()} signed off {self.case} on {self.signed_on}"
+
+
+class InformationRequestQuerySet(models.QuerySet):
+    def outstanding(self):
+        """Asked and not yet returned."""
+        return self.filter(returned_on__isnull=True)
+
+    def overdue(self, today=None):
+        today = today or timezone.localdate()
+        return self.outstanding().filter(due_on__lt=today)
+
+    def due_within(self, days, today=None):
+        today = today or timezone.localdate()
+        return self.outstanding().filter(
+            due_on__gte=today, due_on__lte=today + datetime.timedelta(days=days)
+        )
+
+    def with_context(self):
+        return self.select_related("case", "agency")
+
+
+class InformationRequest(models.Model):
+    """What the rapid review asks one agency for (a chronology or summary), and its return."""
+
+    case = ParentalKey(Case, on_delete=models.CASCADE, related_name="information_requests")
+    agency = models.ForeignKey(
+        "learning.Agency", on_delete=models.PROTECT, related_name="information_requests"
+    )
+    asked = models.TextField(
+        "what is asked", default="A chronology of your agency's involvement and a summary."
+    )
+    requested_on = models.DateField(default=timezone.localdate)
+    due_on = models.DateField(
+        blank=True, help_text="Empty: 10 working days from the notification (or the request)."
+    )
+    returned_on = models.DateField(null=True, blank=True)
+    returned_file = models.FileField(
+        "returned chronology or summary",
+        upload_to="chronologies/%Y/%m/",
+        storage=EvidenceStorage(),
+        blank=True,
+    )
+
+    objects = InformationRequestQuerySet.as_manager()
+
+    panels = [
+        FieldPanel("agency"),
+        FieldPanel("asked"),
+        FieldRowPanel([FieldPanel("requested_on"), FieldPanel("due_on")]),
+        FieldRowPanel([FieldPanel("returned_on"), FieldPanel("returned_file")]),
+    ]
+
+    class Meta:
+        ordering = ["due_on", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "agency"], name="one_request_per_agency")
+        ]
+
+    def __str__(self):
+        return f"{self.case}: {self.agency}"
+
+    def save(self, *args, **kwargs):
+        if not self.due_on:
+            start = self.case.notified_on or self.requested_on
+            self.due_on = add_working_days(start, INFORMATION_REQUEST_WORKING_DAYS)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("information_requests") + f"#request-{self.pk}"
+
+    @property
+    def deadline(self):
+        return Deadline("Chronology returned", self.due_on, self.returned_on, "as asked")
+
+
+class InformationRequestReminder(models.Model):
+    """One reminder sent about an information request: at most once per request, period and
+    recipient (the unique key makes a repeated run harmless)."""
+
+    request = models.ForeignKey(
+        InformationRequest, on_delete=models.CASCADE, related_name="reminders"
+    )
+    kind = models.CharField(max_length=20)
+    period = models.CharField(max_length=20)
+    recipient = models.EmailField()
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["request", "kind", "period", "recipient"],
+                name="one_request_reminder_per_period",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.kind} {self.period} to {self.recipient}"
+
+
+def seed_referral_reasons():
+    for position, name in enumerate(REFERRAL_REASONS):
+        ReferralReason.objects.get_or_create(name=name, defaults={"sort_order": position})
+
+
+__all__ = [
+    "Case",
+    "CaseQuerySet",
+    "Decision",
+    "InformationRequest",
+    "InformationRequestReminder",
+    "PartnerSignOff",
+    "ReferralReason",
+    "seed_referral_reasons",
+]

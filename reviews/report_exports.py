@@ -1,0 +1,311 @@
+"""The yearly report as the partnership publishes it: short sentences, tables, a Word document
+(with charts that carry alt text and their data beside them) and a workbook of every table.
+Everything is drawn here, on this machine: nothing is fetched from anywhere."""
+
+import io
+
+from django.utils.text import slugify
+
+from .yearly_report import (
+    ACTION_CATEGORIES,
+    FIGURE_LABELS,
+    HEADLINE_FIGURES,
+)
+
+
+def _plural(count, one, many=None):
+    return f"{count} {one if count == 1 else (many or one + 's')}"
+
+
+def _money(value):
+    return f"£{value:,.2f}".replace(".00", "")
+
+
+def report_sentences(report):
+    """Sentences ready to paste into the published report, from the figures alone."""
+    label = report["period"]["label"]
+    previous = report["previous_period"]
+    before = previous["period"]["label"]
+    referrals = report["referrals"]
+    sentences = [
+        f"In {label} the partnership received "
+        f"{_plural(referrals, 'serious incident referral')} "
+        f"({previous['referrals']} in {before})."
+    ]
+    reasons = sorted(
+        ((count, reason) for reason, count in report["referrals_by_reason"].items() if count),
+        key=lambda item: (-item[0], item[1]),
+    )
+    if reasons:
+        listed = ", ".join(f"{reason.lower()} ({count})" for count, reason in reasons[:3])
+        sentences.append(f"The most frequent referral reasons were {listed}.")
+    sentences.append(
+        f"The national Panel was notified of {report['notifications']} "
+        f"({report['notified_within_5_working_days']} within 5 working days); "
+        f"{_plural(report['rapid_reviews'], 'rapid review')} "
+        f"{'was' if report['rapid_reviews'] == 1 else 'were'} completed, "
+        f"{report['rapid_reviews_within_15_working_days']} of them sent to the Panel within "
+        f"15 working days ({previous['rapid_reviews']} rapid reviews in {before})."
+    )
+    decisions = [f"{label_} {count}" for label_, count in report["decisions"].items() if count]
+    if decisions:
+        sentences.append("Decisions made: " + ", ".join(decisions) + ".")
+    sentences.append(
+        f"{_plural(report['lcsprs_commissioned'], 'local child safeguarding practice review')} "
+        f"{'was' if report['lcsprs_commissioned'] == 1 else 'were'} commissioned and "
+        f"{_plural(report['reviews_published'], 'review')} published"
+        + (
+            f", {report['published_within_6_months']} of them within six months of the decision"
+            if report["reviews_published"]
+            else ""
+        )
+        + "."
+    )
+    if report["median_working_days_to_publish"] is not None:
+        sentences.append(
+            f"From decision to publication took a median of "
+            f"{report['median_working_days_to_publish']} working days."
+        )
+    if report["total_cost"]:
+        sentences.append(
+            f"The reviews published cost {_money(report['total_cost'])} in total "
+            f"({_money(previous['total_cost'])} in {before})."
+        )
+    staff = sum(reach["staff"] for reach in report["cascade_reach"].values())
+    teams = sum(reach["teams"] for reach in report["cascade_reach"].values())
+    sentences.append(
+        f"{_plural(report['briefings_published'], '7-minute briefing')} "
+        f"{'was' if report['briefings_published'] == 1 else 'were'} published; agencies "
+        f"recorded cascading briefings to {_plural(teams, 'team')} and "
+        f"{_plural(staff, 'member')} of staff."
+    )
+    return sentences
+
+
+def report_tables(report):
+    """Every table of the report as (title, headings, rows), this period beside the last."""
+    label = report["period"]["label"]
+    previous = report["previous_period"]
+    before = previous["period"]["label"]
+    tables = [
+        (
+            "The year in figures",
+            ["Figure", before, label],
+            [
+                [FIGURE_LABELS[key], _cell(previous[key]), _cell(report[key])]
+                for key in HEADLINE_FIGURES
+            ],
+        ),
+        (
+            "Referrals by reason",
+            ["Referral reason", before, label],
+            [
+                [reason, previous["referrals_by_reason"].get(reason, 0), count]
+                for reason, count in report["referrals_by_reason"].items()
+            ]
+            + [["Total", previous["referrals"], report["referrals"]]],
+        ),
+        (
+            "Decisions",
+            ["Decision", before, label],
+            [
+                [decision, previous["decisions"].get(decision, 0), count]
+                for decision, count in report["decisions"].items()
+            ],
+        ),
+    ]
+    years = list(next(iter(report["recommendations_by_theme"].values()), {}).keys())[::-1]
+    tables.append(
+        (
+            "Recommendations by theme",
+            ["Theme", *years],
+            [
+                [theme, *[counts.get(year, 0) for year in years]]
+                for theme, counts in report["recommendations_by_theme"].items()
+            ],
+        )
+    )
+    tables.append(
+        (
+            f"Agency actions at the end of {label}",
+            ["Agency", *ACTION_CATEGORIES.values()],
+            [
+                [agency, *[counts[key] for key in ACTION_CATEGORIES]]
+                for agency, counts in report["actions_by_agency"].items()
+            ],
+        )
+    )
+    tables.append(
+        (
+            "7-minute briefing cascades",
+            ["Agency", "Teams reached", "Staff reached"],
+            [
+                [agency, reach["teams"], reach["staff"]]
+                for agency, reach in report["cascade_reach"].items()
+            ],
+        )
+    )
+    return tables
+
+
+def _cell(value):
+    return "–" if value is None else value
+
+
+# --- Charts ---------------------------------------------------------------------------------
+
+
+def bar_chart_png(title, categories, series):
+    """A horizontal bar chart as PNG bytes. `series` is [(name, [values]), …], two at most.
+    Drawn with Pillow, with its bundled font: no system fonts, no network."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    font = ImageFont.load_default(size=16)
+    bold = ImageFont.load_default(size=18)
+    colours = [(29, 112, 184), (244, 119, 56)]  # distinct in greyscale too, with a legend
+    row_height, bar_height = 34, 12
+    label_width, chart_width = 330, 420
+    width = label_width + chart_width + 80
+    height = 80 + row_height * len(categories) + 40
+    image = Image.new("RGB", (width, height), "white")
+    draw = ImageDraw.Draw(image)
+    draw.text((10, 10), title, fill="black", font=bold)
+    largest = max((value for _, values in series for value in values), default=0) or 1
+    for position, (name, _values) in enumerate(series):
+        x = 10 + position * 200
+        draw.rectangle([x, 44, x + 14, 58], fill=colours[position])
+        draw.text((x + 20, 42), name, fill="black", font=font)
+    for row, category in enumerate(categories):
+        top = 80 + row * row_height
+        draw.text((10, top + 4), category[:38], fill="black", font=font)
+        for position, (_name, values) in enumerate(series):
+            value = values[row]
+            y = top + position * (bar_height + 2)
+            length = round(chart_width * value / largest)
+            draw.rectangle(
+                [label_width, y, label_width + max(length, 1), y + bar_height],
+                fill=colours[position],
+            )
+            draw.text((label_width + length + 6, y - 3), str(value), fill="black", font=font)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def chart_alt_text(title, categories, series):
+    parts = [
+        f"{category}: " + ", ".join(f"{name} {values[row]}" for name, values in series)
+        for row, category in enumerate(categories)
+    ]
+    return f"Bar chart, {title}. " + "; ".join(parts) + ". The data are in the table below."
+
+
+def report_charts(report):
+    """The report's charts: (title, categories, series), each drawn from a table's figures."""
+    label = report["period"]["label"]
+    previous = report["previous_period"]
+    before = previous["period"]["label"]
+    reasons = list(report["referrals_by_reason"])
+    decisions = list(report["decisions"])
+    return [
+        (
+            "Referrals by reason",
+            reasons,
+            [
+                (before, [previous["referrals_by_reason"].get(r, 0) for r in reasons]),
+                (label, [report["referrals_by_reason"][r] for r in reasons]),
+            ],
+        ),
+        (
+            "Decisions",
+            decisions,
+            [
+                (before, [previous["decisions"].get(d, 0) for d in decisions]),
+                (label, [report["decisions"][d] for d in decisions]),
+            ],
+        ),
+    ]
+
+
+# --- Word and Excel -------------------------------------------------------------------------
+
+
+def _add_table(document, headings, rows):
+    table = document.add_table(rows=1, cols=len(headings))
+    table.style = "Table Grid"
+    for cell, heading in zip(table.rows[0].cells, headings, strict=True):
+        cell.text = str(heading)
+        for run in cell.paragraphs[0].runs:
+            run.bold = True
+    # Header rows repeat on each page and screen readers announce them as headings.
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    header = table.rows[0]._tr.get_or_add_trPr()
+    repeat = OxmlElement("w:tblHeader")
+    repeat.set(qn("w:val"), "true")
+    header.append(repeat)
+    for row in rows:
+        cells = table.add_row().cells
+        for cell, value in zip(cells, row, strict=True):
+            cell.text = str(value)
+    return table
+
+
+def _add_chart(document, title, categories, series):
+    from docx.shared import Inches
+
+    document.add_picture(io.BytesIO(bar_chart_png(title, categories, series)), width=Inches(6))
+    picture = document.inline_shapes[-1]._inline
+    picture.docPr.set("descr", chart_alt_text(title, categories, series))
+    picture.docPr.set("title", title)
+
+
+def report_docx(report, partnership_name="The partnership"):
+    """The report as a Word document: sentences, then each table (charts beside their data)."""
+    from docx import Document
+
+    document = Document()
+    document.core_properties.title = f"{partnership_name}: case reviews {report['period']['label']}"
+    document.add_heading(f"Case reviews and learning, {report['period']['label']}", level=1)
+    for sentence in report_sentences(report):
+        document.add_paragraph(sentence)
+    charts = {title: (categories, series) for title, categories, series in report_charts(report)}
+    for title, headings, rows in report_tables(report):
+        document.add_heading(title, level=2)
+        if title in charts:
+            _add_chart(document, title, *charts[title])
+        if rows:
+            _add_table(document, headings, rows)
+        else:
+            document.add_paragraph("None in this period.")
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def report_xlsx(report):
+    """Every table of the report, one worksheet each."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    used = set()
+    for title, headings, rows in report_tables(report):
+        name = slugify(title)[:28] or "table"
+        while name in used:
+            name += "-"
+        used.add(name)
+        sheet = workbook.create_sheet(title=name)
+        sheet.append([title])
+        sheet["A1"].font = Font(bold=True)
+        sheet.append(headings)
+        for cell in sheet[2]:
+            cell.font = Font(bold=True)
+        for row in rows:
+            sheet.append(row)
+        sheet.column_dimensions["A"].width = 50
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

@@ -1,0 +1,432 @@
+"""The yearly report's figures, computed from the records: the case log (reviews) and the
+tracker (learning). Every figure comes from one queryset, and the same queryset lists the
+records behind it, so a figure and its list can never disagree."""
+
+import datetime
+import statistics
+from dataclasses import dataclass
+from decimal import Decimal
+from urllib.parse import urlencode
+
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import Coalesce, TruncDate
+from django.urls import reverse
+from django.utils import timezone
+
+from learning.models import (
+    Agency,
+    AgencyAction,
+    BriefingCascade,
+    Recommendation,
+    Section11Return,
+    Theme,
+)
+
+from .deadlines import working_days_between
+from .models import BriefingPage, Case, Decision, ReferralReason
+
+# The JSON keys of the report, in the order the report reads.
+CASE_FIGURES = [
+    "referrals",
+    "referrals_by_reason",
+    "notifications",
+    "notified_within_5_working_days",
+    "rapid_reviews",
+    "rapid_reviews_within_15_working_days",
+    "decisions",
+    "lcsprs_commissioned",
+    "reviews_published",
+    "published_within_6_months",
+    "median_working_days_to_publish",
+    "total_cost",
+]
+LEARNING_FIGURES = [
+    "recommendations_by_theme",
+    "actions_by_agency",
+    "briefings_published",
+    "cascade_reach",
+    "section11_returns_submitted",
+    "section11_gaps_opened",
+    "section11_gaps_closed",
+]
+FIGURE_LABELS = {
+    "referrals": "Serious incident referrals",
+    "referrals_by_reason": "Referrals by reason",
+    "notifications": "Notifications to the national Panel",
+    "notified_within_5_working_days": "Notified within 5 working days",
+    "rapid_reviews": "Rapid reviews",
+    "rapid_reviews_within_15_working_days": "Rapid reviews sent within 15 working days",
+    "decisions": "Decisions",
+    "lcsprs_commissioned": "LCSPRs commissioned",
+    "reviews_published": "Reviews published",
+    "published_within_6_months": "LCSPRs published within 6 months of the decision",
+    "median_working_days_to_publish": "Median working days from decision to publication",
+    "total_cost": "Total cost of reviews published (£)",
+    "recommendations_by_theme": "Recommendations by theme",
+    "actions_by_agency": "Agency actions by agency",
+    "briefings_published": "7-minute briefings published",
+    "cascade_reach": "Briefing cascades: teams and staff reached",
+    "section11_returns_submitted": "Section 11 returns submitted",
+    "section11_gaps_opened": "Section 11 gaps opened",
+    "section11_gaps_closed": "Section 11 gaps closed",
+}
+ACTION_CATEGORIES = {
+    "outstanding": "Outstanding",
+    "overdue": "Overdue",
+    "complete_unassured": "Complete but not assured",
+    "assured": "Assured",
+}
+# The single figures of the headline table, in the statement's order.
+HEADLINE_FIGURES = [
+    "referrals",
+    "notifications",
+    "notified_within_5_working_days",
+    "rapid_reviews",
+    "rapid_reviews_within_15_working_days",
+    "lcsprs_commissioned",
+    "reviews_published",
+    "published_within_6_months",
+    "median_working_days_to_publish",
+    "total_cost",
+    "briefings_published",
+    "section11_returns_submitted",
+    "section11_gaps_opened",
+    "section11_gaps_closed",
+]
+
+
+def financial_year_start(day):
+    return datetime.date(day.year if day.month >= 4 else day.year - 1, 4, 1)
+
+
+def financial_year_label(start_year):
+    return f"{start_year}/{(start_year + 1) % 100:02d}"
+
+
+@dataclass(frozen=True)
+class Period:
+    start: datetime.date
+    end: datetime.date
+
+    @classmethod
+    def financial_year(cls, start_year):
+        return cls(datetime.date(start_year, 4, 1), datetime.date(start_year + 1, 3, 31))
+
+    @classmethod
+    def last_financial_year(cls, today=None):
+        today = today or timezone.localdate()
+        return cls.financial_year(financial_year_start(today).year - 1)
+
+    @property
+    def is_financial_year(self):
+        return (
+            self.start.month == 4
+            and self.start.day == 1
+            and self.end == datetime.date(self.start.year + 1, 3, 31)
+        )
+
+    @property
+    def label(self):
+        if self.is_financial_year:
+            return financial_year_label(self.start.year)
+        return f"{self.start:%d/%m/%Y} to {self.end:%d/%m/%Y}"
+
+    def before(self):
+        """The period of the same length just before this one (the previous financial year)."""
+        if self.is_financial_year:
+            return Period.financial_year(self.start.year - 1)
+        length = self.end - self.start
+        end = self.start - datetime.timedelta(days=1)
+        return Period(end - length, end)
+
+    def as_json(self):
+        return {"from": self.start.isoformat(), "to": self.end.isoformat(), "label": self.label}
+
+
+def _day_after(day):
+    """Midnight at the start of the next day, for comparing datetimes with a period's end."""
+    return timezone.make_aware(
+        datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time.min)
+    )
+
+
+def _whole(value):
+    """A sum of money as JSON shows it: whole pounds as an integer, pence kept otherwise."""
+    if value is None:
+        return 0
+    value = Decimal(value).quantize(Decimal("0.01"))
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+class YearlyReport:
+    """The figures of one period. `records(figure, value, part)` is the list behind a figure."""
+
+    def __init__(self, period, today=None):
+        self.period = period
+        self.today = today or timezone.localdate()
+
+    # --- The records behind each figure --------------------------------------------------
+    def cases(self, figure, value=None):
+        start, end = self.period.start, self.period.end
+        cases = Case.objects.select_related("referral_reason")
+        by_figure = {
+            "referrals": lambda: cases.referred_between(start, end),
+            "referrals_by_reason": lambda: cases.referred_between(start, end),
+            "notifications": lambda: cases.notified_between(start, end),
+            "notified_within_5_working_days": lambda: cases.notified_between(
+                start, end
+            ).notified_in_time(),
+            "rapid_reviews": lambda: cases.rapid_reviews_between(start, end),
+            "rapid_reviews_within_15_working_days": lambda: cases.rapid_reviews_between(
+                start, end
+            ).rapid_reviews_in_time(),
+            "decisions": lambda: cases.decided_between(start, end),
+            "lcsprs_commissioned": lambda: cases.lcsprs_commissioned_between(start, end),
+            "reviews_published": lambda: cases.published_between(start, end),
+            "published_within_6_months": lambda: cases.published_between(
+                start, end
+            ).published_in_time(),
+            "median_working_days_to_publish": lambda: cases.published_between(start, end).filter(
+                decision_on__isnull=False
+            ),
+            "total_cost": lambda: cases.published_between(start, end),
+        }
+        queryset = by_figure[figure]()
+        if figure == "referrals_by_reason" and value:
+            queryset = queryset.filter(referral_reason__name=value)
+        if figure == "decisions" and value:
+            queryset = queryset.filter(decision=_decision_value(value))
+        return queryset.order_by("referred_on", "reference")
+
+    def recommendations(self, theme=None, period=None):
+        period = period or self.period
+        published = Coalesce("review__publication_date", TruncDate("review__first_published_at"))
+        recommendations = Recommendation.objects.filter(review__live=True).alias(
+            published_on=published
+        )
+        recommendations = recommendations.filter(
+            published_on__gte=period.start, published_on__lte=period.end
+        )
+        if theme:
+            recommendations = recommendations.filter(themes__name=theme)
+        return recommendations.select_related("review").order_by("review__title", "sort_order")
+
+    @property
+    def as_at(self):
+        """Actions are counted as at the end of the period (or today, for a period not over)."""
+        return min(self.period.end + datetime.timedelta(days=1), self.today)
+
+    def actions(self, category=None, agency=None):
+        actions = AgencyAction.objects.filter(created_at__lt=_day_after(self.period.end))
+        if agency:
+            actions = actions.filter(agency__name=agency)
+        if category == "overdue":
+            actions = actions.overdue(today=self.as_at)
+        elif category:
+            actions = getattr(actions, category)()
+        return actions.with_context().order_by("agency__name", "current_due_date", "pk")
+
+    def briefings(self):
+        return (
+            BriefingPage.objects.live()
+            .filter(
+                first_published_at__gte=_day_after(self.period.start - datetime.timedelta(days=1)),
+                first_published_at__lt=_day_after(self.period.end),
+            )
+            .order_by("first_published_at")
+        )
+
+    def cascades(self, agency=None):
+        cascades = BriefingCascade.objects.filter(
+            cascaded_on__gte=self.period.start, cascaded_on__lte=self.period.end
+        )
+        if agency:
+            cascades = cascades.filter(agency__name=agency)
+        return cascades.select_related("agency", "briefing").order_by("cascaded_on", "pk")
+
+    def section11_returns(self):
+        return (
+            Section11Return.objects.filter(
+                status=Section11Return.Status.SUBMITTED,
+                submitted_at__gte=_day_after(self.period.start - datetime.timedelta(days=1)),
+                submitted_at__lt=_day_after(self.period.end),
+            )
+            .select_related("agency", "cycle")
+            .order_by("submitted_at")
+        )
+
+    def section11_gaps(self, figure):
+        gaps = AgencyAction.objects.filter(standard_answer__isnull=False)
+        period = Q(created_at__gte=_day_after(self.period.start - datetime.timedelta(days=1)))
+        period &= Q(created_at__lt=_day_after(self.period.end))
+        if figure == "section11_gaps_opened":
+            gaps = gaps.filter(period)
+        else:
+            finished = gaps.filter(status__in=AgencyAction.Status.finished())
+            gaps = finished.filter(
+                updated_at__gte=_day_after(self.period.start - datetime.timedelta(days=1)),
+                updated_at__lt=_day_after(self.period.end),
+            )
+        return gaps.with_context().order_by("agency__name", "pk")
+
+    def records(self, figure, value=None, part=None):
+        """The records behind one figure (and one of its rows or cells), as a queryset."""
+        if figure in CASE_FIGURES:
+            return self.cases(figure, value)
+        if figure == "recommendations_by_theme":
+            period = self._theme_periods().get(part, self.period)
+            return self.recommendations(theme=value, period=period)
+        if figure == "actions_by_agency":
+            return self.actions(category=part, agency=value)
+        if figure == "briefings_published":
+            return self.briefings()
+        if figure == "cascade_reach":
+            return self.cascades(agency=value)
+        if figure == "section11_returns_submitted":
+            return self.section11_returns()
+        if figure in ("section11_gaps_opened", "section11_gaps_closed"):
+            return self.section11_gaps(figure)
+        raise KeyError(figure)
+
+    def link(self, figure, value=None, part=None):
+        query = {
+            "figure": figure,
+            "from": self.period.start.isoformat(),
+            "to": self.period.end.isoformat(),
+        }
+        if value is not None:
+            query["value"] = value
+        if part is not None:
+            query["part"] = part
+        return f"{reverse('yearly_report_records')}?{urlencode(query)}"
+
+    # --- The figures ---------------------------------------------------------------------
+    def _theme_periods(self):
+        periods, period = {}, self.period
+        for _ in range(3):
+            periods[period.label] = period
+            period = period.before()
+        return periods
+
+    def figures(self):
+        """Every figure of the period: labels as a person reads them, counts as integers."""
+        start, end = self.period.start, self.period.end
+        figures = {}
+        figures["referrals"] = self.cases("referrals").count()
+        by_reason = dict(
+            self.cases("referrals")
+            .order_by()
+            .values_list("referral_reason__name")
+            .annotate(count=Count("pk"))
+            .values_list("referral_reason__name", "count")
+        )
+        figures["referrals_by_reason"] = {
+            reason.name: by_reason.get(reason.name, 0)
+            for reason in ReferralReason.objects.filter(Q(active=True) | Q(name__in=by_reason))
+        }
+        figures["notifications"] = self.cases("notifications").count()
+        figures["notified_within_5_working_days"] = self.cases(
+            "notified_within_5_working_days"
+        ).count()
+        figures["rapid_reviews"] = self.cases("rapid_reviews").count()
+        figures["rapid_reviews_within_15_working_days"] = self.cases(
+            "rapid_reviews_within_15_working_days"
+        ).count()
+        decided = dict(
+            Case.objects.decided_between(start, end)
+            .order_by()
+            .values_list("decision")
+            .annotate(count=Count("pk"))
+            .values_list("decision", "count")
+        )
+        figures["decisions"] = {label: decided.get(value, 0) for value, label in Decision.choices}
+        figures["lcsprs_commissioned"] = self.cases("lcsprs_commissioned").count()
+        figures["reviews_published"] = self.cases("reviews_published").count()
+        figures["published_within_6_months"] = self.cases("published_within_6_months").count()
+        spans = [
+            working_days_between(decided_on, published_on)
+            for decided_on, published_on in self.cases(
+                "median_working_days_to_publish"
+            ).values_list("decision_on", "published_on")
+        ]
+        median = statistics.median(spans) if spans else None
+        figures["median_working_days_to_publish"] = (
+            int(median) if median is not None and median == int(median) else median
+        )
+        figures["total_cost"] = _whole(
+            self.cases("total_cost").aggregate(total=Sum("cost"))["total"]
+        )
+        figures.update(self._learning_figures())
+        return figures
+
+    def _learning_figures(self):
+        figures = {}
+        themes = {}
+        for label, period in self._theme_periods().items():
+            counts = (
+                self.recommendations(period=period)
+                .filter(themes__isnull=False)
+                .order_by()
+                .values_list("themes__name")
+                .annotate(count=Count("pk", distinct=True))
+                .values_list("themes__name", "count")
+            )
+            for theme, count in counts:
+                themes.setdefault(theme, {})[label] = count
+        labels = list(self._theme_periods())
+        figures["recommendations_by_theme"] = {
+            theme: {label: themes[theme].get(label, 0) for label in labels}
+            for theme in Theme.objects.filter(name__in=themes).values_list("name", flat=True)
+        }
+        by_agency = {}
+        for category in ACTION_CATEGORIES:
+            counts = (
+                self.actions(category)
+                .order_by()
+                .values_list("agency__name")
+                .annotate(count=Count("pk"))
+                .values_list("agency__name", "count")
+            )
+            for agency, count in counts:
+                by_agency.setdefault(agency, dict.fromkeys(ACTION_CATEGORIES, 0))[category] = count
+        figures["actions_by_agency"] = {
+            name: by_agency[name]
+            for name in Agency.objects.filter(name__in=by_agency).values_list("name", flat=True)
+        }
+        figures["briefings_published"] = self.briefings().count()
+        reach = (
+            self.cascades()
+            .order_by()
+            .values_list("agency__name")
+            .annotate(teams=Sum("teams_reached"), staff=Sum("staff_reached"))
+            .values_list("agency__name", "teams", "staff")
+        )
+        figures["cascade_reach"] = {
+            agency: {"teams": teams or 0, "staff": staff or 0}
+            for agency, teams, staff in sorted(reach)
+        }
+        figures["section11_returns_submitted"] = self.section11_returns().count()
+        figures["section11_gaps_opened"] = self.section11_gaps("section11_gaps_opened").count()
+        figures["section11_gaps_closed"] = self.section11_gaps("section11_gaps_closed").count()
+        return figures
+
+
+def _decision_value(label):
+    for value, choice_label in Decision.choices:
+        if label in (value, choice_label):
+            return value
+    return label
+
+
+def yearly_report(period, today=None):
+    """The report as JSON: the period's figures, and the previous period's beside them."""
+    today = today or timezone.localdate()
+    previous = period.before()
+    return {
+        "period": period.as_json(),
+        **YearlyReport(period, today).figures(),
+        "previous_period": {
+            "period": previous.as_json(),
+            **YearlyReport(previous, today).figures(),
+        },
+    }

@@ -1,0 +1,488 @@
+"""The yearly report: every figure falls out of the case log and the tracker, reconciles with
+the rows behind it, and reproduces the figures the partnership once typed by hand."""
+
+import datetime
+import io
+import json
+import re
+import statistics
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+from docx import Document
+from openpyxl import load_workbook
+
+from reviews.case_import import import_case_log
+from reviews.deadlines import add_months, add_working_days, working_days_between
+from reviews.models import Case, Decision, ReferralReason
+from reviews.report_exports import report_docx, report_xlsx
+from reviews.yearly_report import Period, YearlyReport, yearly_report
+
+from .conftest import client_for
+from .factories import (
+    AgencyActionFactory,
+    AgencyFactory,
+    BriefingCascadeFactory,
+    CaseFactory,
+    RecommendationFactory,
+    ReviewPageFactory,
+    ThemeFactory,
+)
+
+FIXTURES = Path(__file__).parent / "fixtures"
+STATEMENT = FIXTURES / "corpus" / "kirklees-kscp-annual-assurance-statement-2019-20.txt"
+STATEMENT_LOG = FIXTURES / "case_logs" / "kirklees-2018-2020.csv"
+YEAR = Period.financial_year(2021)
+JSON_KEYS = {
+    "period",
+    "previous_period",
+    "referrals",
+    "referrals_by_reason",
+    "notifications",
+    "notified_within_5_working_days",
+    "rapid_reviews",
+    "rapid_reviews_within_15_working_days",
+    "decisions",
+    "lcsprs_commissioned",
+    "reviews_published",
+    "published_within_6_months",
+    "median_working_days_to_publish",
+    "total_cost",
+    "recommendations_by_theme",
+    "actions_by_agency",
+    "briefings_published",
+    "cascade_reach",
+    "section11_returns_submitted",
+    "section11_gaps_opened",
+    "section11_gaps_closed",
+}
+
+
+def reason(name):
+    return ReferralReason.objects.get(name=name)
+
+
+def d(text):
+    return datetime.date.fromisoformat(text)
+
+
+@pytest.fixture
+def year_of_cases(db):
+    """2021/22: twelve referrals through every path, and two outside the year on either side."""
+    rows = [
+        # reference, referred, reason, notified, sent, decision, decided, published, cost
+        (
+            "A1",
+            "2021-04-06",
+            "Neglect",
+            "2021-04-09",
+            "2021-04-28",
+            "lcspr",
+            "2021-04-28",
+            "2021-10-20",
+            "9000",
+        ),
+        (
+            "A2",
+            "2021-05-04",
+            "Physical abuse",
+            "2021-05-14",
+            "2021-06-30",
+            "lcspr",
+            "2021-06-30",
+            "2022-03-01",
+            "11250.50",
+        ),
+        (
+            "A3",
+            "2021-06-01",
+            "Physical abuse",
+            "2021-06-03",
+            "2021-06-22",
+            "no_further_review",
+            "2021-06-22",
+            None,
+            None,
+        ),
+        (
+            "A4",
+            "2021-07-12",
+            "Sexual abuse",
+            "2021-07-14",
+            "2021-08-02",
+            "learning_review",
+            "2021-08-02",
+            "2021-12-01",
+            "1500",
+        ),
+        (
+            "A5",
+            "2021-09-06",
+            "Suicide",
+            "2021-09-08",
+            "2021-09-27",
+            "national_review",
+            "2021-09-27",
+            None,
+            None,
+        ),
+        ("A6", "2021-10-04", "Neglect", None, None, "", None, None, None),
+        ("A7", "2021-11-01", "Other", None, None, "", None, None, None),
+        (
+            "A8",
+            "2021-12-20",
+            "Serious youth violence",
+            "2021-12-22",
+            "2022-01-20",
+            "no_further_review",
+            "2022-01-20",
+            None,
+            None,
+        ),
+        ("A9", "2022-01-10", "Neglect", "2022-01-12", None, "", None, None, None),
+        ("A10", "2022-02-07", "Trafficking", None, None, "", None, None, None),
+        (
+            "A11",
+            "2022-03-07",
+            "Murder or attempted murder",
+            "2022-03-09",
+            "2022-03-25",
+            "lcspr",
+            "2022-03-25",
+            None,
+            None,
+        ),
+        # Referred in the year; its rapid review went in the next year, so it counts there.
+        (
+            "A12",
+            "2022-03-21",
+            "Physical abuse",
+            "2022-03-23",
+            "2022-04-12",
+            "no_further_review",
+            "2022-04-12",
+            None,
+            None,
+        ),
+        # Referred the year before; its LCSPR was published in this year (a stage counts in
+        # the period in which it happened).
+        (
+            "P1",
+            "2020-11-02",
+            "Neglect",
+            "2020-11-04",
+            "2020-11-24",
+            "lcspr",
+            "2020-11-24",
+            "2021-07-05",
+            "7000",
+        ),
+        ("N1", "2022-04-04", "Neglect", "2022-04-06", None, "", None, None, None),
+    ]
+    cases = []
+    for ref, referred, why, notified, sent, decision, decided, published, cost in rows:
+        cases.append(
+            CaseFactory(
+                reference=ref,
+                referred_on=d(referred),
+                referral_reason=reason(why),
+                notified_on=notified and d(notified),
+                not_notified_reason="" if notified else "Threshold not met",
+                rapid_review_sent_on=sent and d(sent),
+                decision=decision,
+                decision_on=decided and d(decided),
+                published_on=published and d(published),
+                cost=cost and Decimal(cost),
+            )
+        )
+    return cases
+
+
+def _in(day, period=YEAR):
+    return day is not None and period.start <= day <= period.end
+
+
+def test_every_total_of_the_year_reconciles_with_the_rows_behind_it(year_of_cases):
+    figures = YearlyReport(YEAR).figures()
+    rows = year_of_cases
+
+    referred = [c for c in rows if _in(c.referred_on)]
+    assert figures["referrals"] == len(referred) == 12
+    assert sum(figures["referrals_by_reason"].values()) == figures["referrals"]
+    for name, count in figures["referrals_by_reason"].items():
+        assert count == sum(1 for c in referred if c.referral_reason.name == name)
+
+    notified = [c for c in rows if _in(c.notified_on)]
+    assert figures["notifications"] == len(notified)
+    in_time = [c for c in notified if c.notified_on <= add_working_days(c.referred_on, 5)]
+    assert figures["notified_within_5_working_days"] == len(in_time)
+    assert len(in_time) == len(notified) - 1  # A2 was notified late
+
+    reviewed = [c for c in rows if _in(c.rapid_review_sent_on)]
+    assert figures["rapid_reviews"] == len(reviewed) == 7
+    assert figures["rapid_reviews_within_15_working_days"] == sum(
+        1 for c in reviewed if c.rapid_review_sent_on <= add_working_days(c.notified_on, 15)
+    )
+
+    # Every decision of this year followed a rapid review, so the decisions add up to them.
+    assert sum(figures["decisions"].values()) == figures["rapid_reviews"]
+    assert figures["decisions"] == {
+        label: sum(1 for c in rows if c.decision == value and _in(c.decision_on))
+        for value, label in Decision.choices
+    }
+    assert figures["lcsprs_commissioned"] == figures["decisions"]["LCSPR"] == 3
+
+    published = [c for c in rows if _in(c.published_on)]
+    assert figures["reviews_published"] == len(published) == 4
+    assert figures["published_within_6_months"] == sum(
+        1
+        for c in published
+        if c.decision == Decision.LCSPR and c.published_on <= add_months(c.decision_on, 6)
+    )
+    assert figures["median_working_days_to_publish"] == statistics.median(
+        working_days_between(c.decision_on, c.published_on) for c in published
+    )
+    assert figures["total_cost"] == float(sum(c.cost for c in published))
+
+
+def test_each_figure_links_to_exactly_the_records_it_counts(year_of_cases, business_unit):
+    report = YearlyReport(YEAR)
+    figures = report.figures()
+    client = client_for(business_unit)
+    for key in ("referrals", "notifications", "rapid_reviews", "reviews_published"):
+        response = client.get(report.link(key))
+        assert response.status_code == 200
+        assert f"The {figures[key]} record" in response.content.decode()
+    response = client.get(report.link("referrals_by_reason", value="Neglect"))
+    page = response.content.decode()
+    assert f"The {figures['referrals_by_reason']['Neglect']} records" in page
+    assert "A1" in page and "A6" in page and "A3" not in page
+
+
+def test_the_previous_period_sits_beside_the_chosen_one(year_of_cases):
+    report = yearly_report(YEAR)
+    assert set(report) == JSON_KEYS
+    assert report["period"] == {"from": "2021-04-01", "to": "2022-03-31", "label": "2021/22"}
+    previous = report["previous_period"]
+    assert previous["period"]["label"] == "2020/21"
+    assert previous["referrals"] == 1
+    assert previous["decisions"]["LCSPR"] == 1
+    assert set(previous) == JSON_KEYS - {"previous_period"}
+
+
+def test_learning_figures_come_from_the_tracker_as_at_the_end_of_the_year(db):
+    police = AgencyFactory(name="West Yorkshire Police", short_name="Police")
+    neglect = ThemeFactory(name="Neglect")
+    review = ReviewPageFactory(publication_date=d("2021-09-01"))
+    recommendation = RecommendationFactory(review=review)
+    recommendation.themes.add(neglect)
+    recommendation.save()  # themes are parental: stored when the recommendation is saved
+    older = RecommendationFactory(review=ReviewPageFactory(publication_date=d("2019-06-01")))
+    older.themes.add(neglect)
+    older.save()
+    during = timezone.make_aware(datetime.datetime(2021, 10, 1))
+    AgencyActionFactory(
+        recommendation=recommendation,
+        agency=police,
+        original_due_date=d("2022-01-31"),
+        created_at=during,
+    )
+    AgencyActionFactory(
+        recommendation=older,
+        agency=police,
+        original_due_date=d("2022-06-30"),
+        status="complete",
+        created_at=during,
+    )
+    # Agreed after the year ended: not in that year's figures.
+    AgencyActionFactory(
+        agency=police, created_at=timezone.make_aware(datetime.datetime(2023, 1, 5))
+    )
+    BriefingCascadeFactory(
+        agency=police, cascaded_on=d("2021-11-15"), teams_reached=3, staff_reached=40
+    )
+    BriefingCascadeFactory(
+        agency=police, cascaded_on=d("2022-02-01"), teams_reached=2, staff_reached=12
+    )
+
+    figures = YearlyReport(YEAR, today=d("2026-01-01")).figures()
+
+    assert figures["recommendations_by_theme"] == {
+        "Neglect": {"2021/22": 1, "2020/21": 0, "2019/20": 1}
+    }
+    assert figures["actions_by_agency"] == {
+        "West Yorkshire Police": {
+            "outstanding": 1,
+            "overdue": 1,
+            "complete_unassured": 1,
+            "assured": 0,
+        }
+    }
+    assert figures["cascade_reach"] == {"West Yorkshire Police": {"teams": 5, "staff": 52}}
+
+
+def _statement_table():
+    """The statement's own "Number 2018-19 2019-20" table and its 2019-20 reasons, as printed."""
+    text = STATEMENT.read_text()
+    numbers = dict(
+        (label.strip(), (int(before), int(after)))
+        for label, before, after in re.findall(r"^([^\t\n]+)\t(\d+)\t(\d+)$", text, re.M)
+    )
+    table_start = text.index("Referral reason\t2019 -20")
+    reasons_block = text[table_start : text.index("Number\t2018-19", table_start)]
+    reasons = {
+        label.strip(): int(count)
+        for label, count in re.findall(r"^([^\t\n]+)\t(\d+)$", reasons_block, re.M)
+    }
+    return numbers, reasons
+
+
+# The statement's wording beside the report's figures.
+STATEMENT_REASONS = {
+    "Neglect": "Neglect",
+    "Physical abuse": "Physical abuse",
+    "Sexual abuse": "Sexual abuse",
+    "Fabricated illness": "Fabricated or induced illness",
+    "Murder/attempt (CSPR)": "Murder or attempted murder",
+    "Trafficking": "Trafficking",
+    "HBV/FM (CSPR)": "Honour-based violence / forced marriage",
+    "Suicide (Local Review)": "Suicide",
+    "Serious Youth Violence (Local Review)": "Serious youth violence",
+}
+
+
+def test_the_2019_20_statement_table_falls_out_of_a_case_log_written_to_match_it(db):
+    result = import_case_log(STATEMENT_LOG.name, STATEMENT_LOG.read_bytes())
+    assert result.ok, result.problems
+    numbers, reasons = _statement_table()
+    report = yearly_report(Period.financial_year(2019))
+    previous = report["previous_period"]
+
+    def both(key, label=None):
+        if label:
+            return previous[key][label], report[key][label]
+        return previous[key], report[key]
+
+    assert both("referrals") == numbers["Serious incident referrals to KSCP"] == (9, 9)
+    assert both("rapid_reviews") == numbers["Rapid Reviews"] == (3, 4)
+    assert (
+        both("decisions", "Local learning review")
+        == numbers["Local Case Reviews (not referred to the Panel)"]
+    )
+    assert both("lcsprs_commissioned") == numbers["SCRs / CSPR"] == (2, 2)
+    assert {
+        printed: report["referrals_by_reason"][ours] for printed, ours in STATEMENT_REASONS.items()
+    } == reasons
+    # The statement's reasons add up to 5 beside 9 referrals; the log holds the other four.
+    assert sum(reasons.values()) == 5
+    assert report["referrals_by_reason"]["Other"] == 4
+    assert sum(report["referrals_by_reason"].values()) == report["referrals"]
+    # "In the financial year 2019/2020 KSCP carried out 4 Rapid Reviews, and 2 CSPR."
+    assert "carried out 4 Rapid Reviews, and 2 CSPR" in STATEMENT.read_text()
+
+
+def test_the_command_prints_the_json_keys_named_in_the_issue(db, capsys):
+    import_case_log(STATEMENT_LOG.name, STATEMENT_LOG.read_bytes())
+    call_command("yearly_report", "--from", "2019-04-01", "--to", "2020-03-31", "--json")
+    report = json.loads(capsys.readouterr().out)
+    assert set(report) == JSON_KEYS
+    assert report["referrals"] == 9
+    assert report["decisions"] == {
+        "LCSPR": 2,
+        "National review": 0,
+        "Local learning review": 3,
+        "No further review": 2,
+    }
+    assert report["referrals_by_reason"]["Physical abuse"] == 1
+    assert report["total_cost"] == 9500 + 12000 + 8000  # the three published in 2019/20
+    assert report["previous_period"]["referrals"] == 9
+
+
+def test_the_word_report_opens_and_holds_the_figures_charts_and_sentences(db, tmp_path):
+    import_case_log(STATEMENT_LOG.name, STATEMENT_LOG.read_bytes())
+    target = tmp_path / "report.docx"
+    call_command(
+        "yearly_report", "--from", "2019-04-01", "--to", "2020-03-31", "--docx", str(target)
+    )
+    document = Document(str(target))
+    text = "\n".join(paragraph.text for paragraph in document.paragraphs)
+    assert (
+        "In 2019/20 the partnership received 9 serious incident referrals (9 in 2018/19)." in text
+    )
+    tables = {table.rows[0].cells[0].text: table for table in document.tables}
+    headline = [[cell.text for cell in row.cells] for row in tables["Figure"].rows]
+    assert ["Figure", "2018/19", "2019/20"] == headline[0]
+    assert ["Rapid reviews", "3", "4"] in headline
+    assert ["LCSPRs commissioned", "2", "2"] in headline
+    reasons = [[cell.text for cell in row.cells] for row in tables["Referral reason"].rows]
+    assert ["Murder or attempted murder", "0", "1"] in reasons
+    assert ["Total", "9", "9"] in reasons
+    # Each chart carries its data as alt text, and its table follows it.
+    shapes = document.inline_shapes
+    assert len(shapes) == 2
+    alt_texts = [shape._inline.docPr.get("descr") for shape in shapes]
+    assert "Murder or attempted murder: 2018/19 0, 2019/20 1" in alt_texts[0]
+
+
+def test_the_workbook_holds_every_table(db):
+    import_case_log(STATEMENT_LOG.name, STATEMENT_LOG.read_bytes())
+    report = yearly_report(Period.financial_year(2019))
+    workbook = load_workbook(io.BytesIO(report_xlsx(report)))
+    assert workbook.sheetnames[:3] == ["the-year-in-figures", "referrals-by-reason", "decisions"]
+    sheet = workbook["referrals-by-reason"]
+    values = [[cell.value for cell in row] for row in sheet.iter_rows(min_row=2)]
+    assert values[0] == ["Referral reason", "2018/19", "2019/20"]
+    assert ["Total", 9, 9] in values
+    assert len(report_docx(report)) > 0
+
+
+def test_the_report_page_shows_figures_for_the_chosen_period(
+    db, scrutineer, django_assert_max_num_queries
+):
+    import_case_log(STATEMENT_LOG.name, STATEMENT_LOG.read_bytes())
+    client = client_for(scrutineer)
+    with django_assert_max_num_queries(70):
+        response = client.get("/tracker/yearly-report/?from=2019-04-01&to=2020-03-31")
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Yearly report 2019/20" in page
+    assert "In 2019/20 the partnership received 9 serious incident referrals" in page
+    link = YearlyReport(Period.financial_year(2019)).link("rapid_reviews").replace("&", "&amp;")
+    assert link in page
+    docx = client.get("/tracker/yearly-report/report.docx?from=2019-04-01&to=2020-03-31")
+    assert docx.status_code == 200
+    assert Document(io.BytesIO(docx.content)).paragraphs
+
+
+def test_the_report_page_defaults_to_the_last_financial_year(db, business_unit, monkeypatch):
+    monkeypatch.setattr(timezone, "localdate", lambda: datetime.date(2020, 5, 10))
+    response = client_for(business_unit).get("/tracker/yearly-report/")
+    assert "Yearly report 2019/20" in response.content.decode()
+
+
+def test_a_reversed_period_is_refused_with_a_message(db, business_unit):
+    response = client_for(business_unit).get(
+        "/tracker/yearly-report/?from=2020-03-31&to=2019-04-01"
+    )
+    assert "The end date is before the start date." in response.content.decode()
+
+
+def test_cases_count_in_the_year_of_their_referral_and_stages_in_their_own(db):
+    CaseFactory(
+        reference="X1",
+        referred_on=d("2020-03-30"),
+        notified_on=d("2020-04-02"),
+        rapid_review_sent_on=d("2020-04-21"),
+        decision="lcspr",
+        decision_on=d("2020-04-21"),
+    )
+    before = YearlyReport(Period.financial_year(2019)).figures()
+    after = YearlyReport(Period.financial_year(2020)).figures()
+    assert (before["referrals"], after["referrals"]) == (1, 0)
+    assert (before["notifications"], after["notifications"]) == (0, 1)
+    assert (before["rapid_reviews"], after["rapid_reviews"]) == (0, 1)
+    assert after["lcsprs_commissioned"] == 1
+    assert Case.objects.get().publication_due == d("2020-10-21")
