@@ -284,7 +284,7 @@ def check_case_log(name, data):
                 problem(DECISION, str(error))
         if values.get("decision") and DECISION_ON in positions and not dates.get(DECISION_ON):
             problem(DECISION_ON, "A decision needs the date it was made.")
-        if dates.get(DECISION_ON) and DECISION in positions and not values.get("decision"):
+        if dates.get(DECISION_ON) and DECISION in positions and not _text(cell(DECISION)):
             problem(DECISION, "A decision date needs the decision.")
         if COST in positions:
             try:
