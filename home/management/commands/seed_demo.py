@@ -15,6 +15,7 @@ from home.models import PartnershipSettings
 from learning import permissions
 from learning.models import Agency, AgencyMembership, Theme
 from reviews.deadlines import add_working_days, subtract_working_days
+from reviews.demo_cases import build_case_log
 from reviews.models import BriefingIndexPage, BriefingPage, ReviewIndexPage, ReviewPage
 
 DEMO_USERS = [
@@ -52,6 +53,7 @@ def seed(password="demo-password", today=None):
     from learning.demo import seed_tracker
 
     seed_tracker(today=today, users=users)
+    build_case_log(today=today)
     return {"agencies": agencies, "themes": themes, "users": users, "reviews": reviews}
 
 
