@@ -173,3 +173,30 @@ def register_import_case_log_urls():
     from .case_import_views import import_case_log_view
 
     return [path("case-log/import/", import_case_log_view, name="case_log_import")]
+
+
+class YearlyReportMenuItem(MenuItem):
+    def is_shown(self, request):
+        return permissions.can_see_case_log(request.user)
+
+
+@hooks.register("register_reports_menu_item")
+def register_yearly_report_menu_item():
+    return YearlyReportMenuItem(
+        "Yearly report",
+        reverse("yearly_report"),
+        name="yearly-report",
+        icon_name="table",
+        order=660,
+    )
+
+
+@hooks.register("register_reports_menu_item")
+def register_case_timeline_menu_item():
+    return YearlyReportMenuItem(
+        "Case log timelines",
+        reverse("case_list"),
+        name="case-log-timelines",
+        icon_name="time",
+        order=655,
+    )

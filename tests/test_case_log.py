@@ -258,3 +258,16 @@ def test_a_linked_published_review_takes_the_case_dates(db):
     assert page.aware_date == d("2021-06-01")
     assert page.notification_date == d("2021-06-03")
     assert Case.objects.get().review == page
+
+
+def test_the_review_editor_shows_the_case_dates_but_does_not_take_edits(db, business_manager):
+    page = ReviewPageFactory(kind="lcspr")
+    CaseFactory(reference="SI-2021-09", review=page, notified_on=d("2021-06-03"))
+    response = client_for(business_manager).get(f"/admin/pages/{page.pk}/edit/")
+    html = response.content.decode()
+    assert "From the case log (SI-2021-09): edit it there." in html
+    assert 'name="notification_date"' in html
+    field = html[
+        html.index('name="notification_date"') - 300 : html.index('name="notification_date"') + 300
+    ]
+    assert "disabled" in field

@@ -120,7 +120,22 @@ def pages_the_request_may_open(queryset, request):
 
 
 class ReviewPageForm(WagtailAdminPageForm):
-    """Refuses to remove a recommendation that agencies have already acted on."""
+    """Refuses to remove a recommendation that agencies have already acted on. A review that has
+    a case in the case log takes its dates from there: they are shown but not edited here."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from .cases import Case
+
+        case = Case.objects.filter(review_id=self.instance.pk).first() if self.instance.pk else None
+        if case is None:
+            return
+        for name in case.review_dates():
+            if name in self.fields:
+                self.fields[name].disabled = True
+                self.fields[
+                    name
+                ].help_text = f"From the case log ({case.reference}): edit it there."
 
     def is_valid(self):
         valid = super().is_valid()

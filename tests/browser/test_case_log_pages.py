@@ -1,0 +1,71 @@
+"""The scrutineer reads the case log and the yearly report, and an agency lead their information
+requests, in Chromium: axe-core finds nothing serious, and no page scrolls sideways at 390 px."""
+
+import datetime
+from pathlib import Path
+
+import pytest
+from django.urls import reverse
+
+from learning import permissions
+from reviews.case_import import import_case_log
+from reviews.models import Case
+
+from ..factories import AgencyFactory, InformationRequestFactory, UserFactory, agency_lead
+from .conftest import assert_accessible, sign_in
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+STATEMENT_LOG = Path(__file__).parent.parent / "fixtures" / "case_logs" / "kirklees-2018-2020.csv"
+
+
+def assert_no_sideways_scroll(page):
+    page.set_viewport_size({"width": 390, "height": 844})
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"{page.url} is {width}px wide at 390px"
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+
+def test_the_scrutineer_reads_the_yearly_report_and_the_records_behind_a_figure(browser_page):
+    assert import_case_log(STATEMENT_LOG.name, STATEMENT_LOG.read_bytes()).ok
+    UserFactory(username="scrutineer", role=permissions.SCRUTINEERS)
+    page = browser_page
+    sign_in(page, "scrutineer")
+
+    assert page.goto(f"{reverse('yearly_report')}?from=2019-04-01&to=2020-03-31").status == 200
+    assert page.get_by_text("received 9 serious incident referrals").is_visible()
+    assert_accessible(page)
+    assert_no_sideways_scroll(page)
+
+    page.get_by_role("row", name="Rapid reviews 3 4").get_by_role("link", name="4").click()
+    page.wait_for_load_state()
+    assert page.get_by_text("The 4 records behind this figure.").is_visible()
+    assert_accessible(page)
+
+    assert page.goto(reverse("case_list")).status == 200
+    assert_accessible(page)
+    assert_no_sideways_scroll(page)
+    case = Case.objects.get(reference="K19-02")
+    assert page.goto(case.get_absolute_url()).status == 200
+    assert_accessible(page)
+    assert_no_sideways_scroll(page)
+
+
+def test_an_agency_lead_sees_their_information_requests_on_an_accessible_page(browser_page):
+    police = AgencyFactory(name="West Yorkshire Police", short_name="Police")
+    agency_lead(police, "police-lead")
+    InformationRequestFactory(
+        agency=police,
+        case__reference="SI-2026-05",
+        case__notified_on=datetime.date(2026, 11, 2),
+        asked="A chronology of police contact with the household.",
+    )
+    page = browser_page
+    sign_in(page, "police-lead")
+    assert page.goto(reverse("information_requests")).status == 200
+    assert page.get_by_text("A chronology of police contact with the household.").is_visible()
+    assert_accessible(page)
+    assert_no_sideways_scroll(page)
