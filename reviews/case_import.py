@@ -51,14 +51,8 @@ DATE_FIELDS = {
     DECISION_ON: "decision_on",
     PUBLISHED_ON: "published_on",
 }
-# A stage cannot come before the one it follows.
-DATE_ORDER = [
-    (NOTIFIED_ON, REFERRED_ON),
-    (MEETING_ON, REFERRED_ON),
-    (SENT_ON, REFERRED_ON),
-    (DECISION_ON, REFERRED_ON),
-    (PUBLISHED_ON, DECISION_ON),
-]
+COLUMN_OF_FIELD = {field: column for column, field in DATE_FIELDS.items()} | {"decision": DECISION}
+RULE_FIELDS = set(DATE_FIELDS.values()) | {"decision"}
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y")
 
 
@@ -259,12 +253,6 @@ def check_case_log(name, data):
                 problem(column, str(error))
         if REFERRED_ON in dates and dates[REFERRED_ON] is None:
             problem(REFERRED_ON, "Every case needs the date it was referred.")
-        for later, earlier in DATE_ORDER:
-            if dates.get(later) and dates.get(earlier) and dates[later] < dates[earlier]:
-                problem(
-                    later,
-                    f"{dates[later]:%d/%m/%Y} is before {earlier} ({dates[earlier]:%d/%m/%Y}).",
-                )
 
         reason_text = _text(cell(REASON))
         reason = reasons.get(reason_text.lower())
@@ -282,10 +270,13 @@ def check_case_log(name, data):
                 values["decision"] = _decision(cell(DECISION))
             except ValueError as error:
                 problem(DECISION, str(error))
-        if values.get("decision") and DECISION_ON in positions and not dates.get(DECISION_ON):
-            problem(DECISION_ON, "A decision needs the date it was made.")
-        if dates.get(DECISION_ON) and DECISION in positions and not _text(cell(DECISION)):
-            problem(DECISION, "A decision date needs the decision.")
+        # The case's own rules on its dates, as the editor applies them.
+        rules = Case(**{name: value for name, value in values.items() if name in RULE_FIELDS})
+        for field_name, reason in rules.date_problems().items():
+            column = COLUMN_OF_FIELD.get(field_name)
+            already = any(p.row == row_number and p.column == column for p in problems)
+            if column in positions and not already:
+                problem(column, reason)
         if COST in positions:
             try:
                 values["cost"] = _cost(cell(COST))

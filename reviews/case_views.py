@@ -238,7 +238,7 @@ def yearly_report_export(request, format):
     return response
 
 
-def _record_rows(records):
+def _record_rows(records, request):
     """Each record behind a figure as (what it is, detail, link)."""
     rows = []
     for record in records:
@@ -252,7 +252,7 @@ def _record_rows(records):
                 (
                     f"{record.review.title}, recommendation {record.number}",
                     record.text[:160],
-                    record.review.url,
+                    record.review.get_url(request),
                 )
             )
         elif isinstance(record, AgencyAction):
@@ -266,7 +266,11 @@ def _record_rows(records):
             )
         elif isinstance(record, BriefingPage):
             rows.append(
-                (record.title, f"Published {record.first_published_at:%d/%m/%Y}", record.url)
+                (
+                    record.title,
+                    f"Published {record.first_published_at:%d/%m/%Y}",
+                    record.get_url(request),
+                )
             )
         elif isinstance(record, BriefingCascade):
             rows.append(
@@ -320,7 +324,7 @@ def yearly_report_records(request):
             "heading": heading,
             "period": period,
             "page_obj": page,
-            "rows": _record_rows(page.object_list),
+            "rows": _record_rows(page.object_list, request),
             "count": page.paginator.count,
             "query": f"from={period.start.isoformat()}&to={period.end.isoformat()}",
             "querystring_without_page": _without_page(request),

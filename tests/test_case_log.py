@@ -271,3 +271,29 @@ def test_the_review_editor_shows_the_case_dates_but_does_not_take_edits(db, busi
         html.index('name="notification_date"') - 300 : html.index('name="notification_date"') + 300
     ]
     assert "disabled" in field
+
+
+def test_the_editor_refuses_a_notification_before_the_referral(db):
+    from django.core.exceptions import ValidationError
+
+    case = CaseFactory.build(
+        referred_on=d("2021-06-10"), notified_on=d("2021-06-01"), referral_reason=None
+    )
+    with pytest.raises(ValidationError) as refused:
+        case.clean()
+    assert "is before the referral" in str(refused.value.message_dict["notified_on"])
+
+
+@pytest.mark.parametrize("rows", [2, 12])
+def test_the_case_log_and_requests_pages_run_a_fixed_number_of_queries(
+    db, rows, business_unit, police, police_lead, django_assert_max_num_queries
+):
+    for n in range(rows):
+        InformationRequestFactory(case__reference=f"SI-Q{n}", agency=police)
+    office, lead = client_for(business_unit), client_for(police_lead)
+    office.get("/tracker/cases/")  # the first request of a session sets up the site's settings
+    lead.get("/tracker/information-requests/")
+    with django_assert_max_num_queries(12):
+        assert office.get("/tracker/cases/").status_code == 200
+    with django_assert_max_num_queries(12):
+        assert lead.get("/tracker/information-requests/").status_code == 200

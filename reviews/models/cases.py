@@ -3,6 +3,7 @@ published review, with each statutory clock computed in working days (never type
 
 import datetime
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce
@@ -77,6 +78,17 @@ DECISION_ON_PAGE = {
     Decision.LEARNING: ReviewPage.Decision.LEARNING,
     Decision.NONE: ReviewPage.Decision.NONE,
 }
+
+
+# A stage cannot come before the one it follows: (later field, earlier field, the earlier's name).
+DATE_ORDER = [
+    ("notified_on", "referred_on", "the referral"),
+    ("rapid_review_meeting_on", "referred_on", "the referral"),
+    ("rapid_review_sent_on", "referred_on", "the referral"),
+    ("decision_on", "referred_on", "the referral"),
+    ("published_on", "decision_on", "the decision"),
+    ("unpublished_on", "published_on", "publication"),
+]
 
 
 def between(field, start, end):
@@ -248,6 +260,28 @@ class Case(ClusterableModel):
 
     def get_absolute_url(self):
         return reverse("case_detail", args=[self.pk])
+
+    def clean(self):
+        problems = self.date_problems()
+        if problems:
+            raise ValidationError(problems)
+
+    def date_problems(self):
+        """{field: reason} for dates that cannot be so: the editor and the importer both ask."""
+        problems = {}
+        for later, earlier, earlier_name in DATE_ORDER:
+            later_day, earlier_day = getattr(self, later), getattr(self, earlier)
+            if later_day and earlier_day and later_day < earlier_day:
+                problems[later] = (
+                    f"{later_day:%d/%m/%Y} is before {earlier_name} ({earlier_day:%d/%m/%Y})."
+                )
+        if self.decision and not self.decision_on:
+            problems["decision_on"] = "A decision needs the date it was made."
+        if self.decision_on and not self.decision:
+            problems["decision"] = "A decision date needs the decision."
+        if self.notified_on and self.not_notified_reason.strip():
+            problems["not_notified_reason"] = "The Panel was notified: leave this empty."
+        return problems
 
     def save(self, *args, **kwargs):
         self.notification_due = self.computed_notification_due
