@@ -297,3 +297,46 @@ def test_the_case_log_and_requests_pages_run_a_fixed_number_of_queries(
         assert office.get("/tracker/cases/").status_code == 200
     with django_assert_max_num_queries(12):
         assert lead.get("/tracker/information-requests/").status_code == 200
+
+
+def test_the_business_unit_keeps_the_case_log_in_the_editor(db, business_unit, police_lead):
+    case = CaseFactory(reference="SI-2022-01")
+    office = client_for(business_unit)
+    assert office.get("/admin/snippets/reviews/case/add/").status_code == 200
+    edit = office.get(f"/admin/snippets/reviews/case/edit/{case.pk}/")
+    assert edit.status_code == 200 and "SI-2022-01" in edit.content.decode()
+    assert client_for(police_lead).get("/admin/snippets/reviews/case/").status_code in (302, 403)
+
+
+def test_a_case_recorded_in_the_editor_gets_its_clocks_and_request_due_dates(
+    db, business_unit, police
+):
+    from wagtail.test.utils.form_data import inline_formset, nested_form_data
+
+    from reviews.models import ReferralReason
+
+    data = nested_form_data(
+        {
+            "reference": "SI-2019-12",
+            "referred_on": "2019-12-18",
+            "referral_reason": ReferralReason.objects.get(name="Neglect").pk,
+            "notified_on": "2019-12-20",
+            "not_notified_reason": "",
+            "sign_offs": inline_formset([]),
+            "information_requests": inline_formset(
+                [
+                    {
+                        "agency": police.pk,
+                        "asked": "Chronology of police contact",
+                        "requested_on": "2019-12-20",
+                        "due_on": "",
+                    }
+                ]
+            ),
+        }
+    )
+    response = client_for(business_unit).post("/admin/snippets/reviews/case/add/", data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    case = Case.objects.get(reference="SI-2019-12")
+    assert case.rapid_review_due == d("2020-01-15")
+    assert case.information_requests.get().due_on == d("2020-01-08")
