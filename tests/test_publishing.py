@@ -201,7 +201,7 @@ def test_setup_gives_managers_publish_as_well():
     }
 
 
-def test_setup_gives_officers_documents_and_theme_and_agency_snippets_only():
+def test_setup_gives_officers_documents_theme_and_agency_snippets_and_the_case_log_only():
     expected = {("wagtailadmin", "access_admin")}
     expected |= {
         ("wagtaildocs", codename)
@@ -213,6 +213,11 @@ def test_setup_gives_officers_documents_and_theme_and_agency_snippets_only():
         for model in ("theme", "agency")
     }
     expected.add(("learning", "change_trackersettings"))
+    expected |= {
+        ("reviews", f"{action}_{model}")
+        for action in ("add", "change", "view")
+        for model in ("case", "referralreason", "partnersignoff", "informationrequest")
+    }
     assert _model_permissions(permissions.BUSINESS_UNIT) == expected
 
 
