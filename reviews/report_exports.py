@@ -32,15 +32,19 @@ def report_sentences(report):
         f"{_plural(referrals, 'serious incident referral')} "
         f"({previous['referrals']} in {before})."
     ]
-    reasons = sorted(
-        ((count, reason) for reason, count in report["referrals_by_reason"].items() if count),
-        key=lambda item: (-item[0], item[1]),
-    )
-    if reasons:
-        listed = ", ".join(f"{reason.lower()} ({count})" for count, reason in reasons[:3])
-        sentences.append(f"The most frequent referral reasons were {listed}.")
+    counts = [count for count in report["referrals_by_reason"].values() if count]
+    top = max(counts, default=0)
+    if top > 1:
+        commonest = [
+            r.lower() for r, count in report["referrals_by_reason"].items() if count == top
+        ]
+        if len(commonest) == 1:
+            sentences.append(f"The most frequent referral reason was {commonest[0]} ({top}).")
+        else:
+            listed = ", ".join(commonest[:-1]) + f" and {commonest[-1]}"
+            sentences.append(f"The most frequent referral reasons were {listed} ({top} each).")
     sentences.append(
-        f"The national Panel was notified of {report['notifications']} "
+        f"The national Panel was notified of {_plural(report['notifications'], 'incident')} "
         f"({report['notified_within_5_working_days']} within 5 working days); "
         f"{_plural(report['rapid_reviews'], 'rapid review')} "
         f"{'was' if report['rapid_reviews'] == 1 else 'were'} completed, "
@@ -73,12 +77,18 @@ def report_sentences(report):
         )
     staff = sum(reach["staff"] for reach in report["cascade_reach"].values())
     teams = sum(reach["teams"] for reach in report["cascade_reach"].values())
-    sentences.append(
-        f"{_plural(report['briefings_published'], '7-minute briefing')} "
-        f"{'was' if report['briefings_published'] == 1 else 'were'} published; agencies "
-        f"recorded cascading briefings to {_plural(teams, 'team')} and "
-        f"{_plural(staff, 'member')} of staff."
+    briefings = report["briefings_published"]
+    sentence = (
+        f"{_plural(briefings, '7-minute briefing')} {'was' if briefings == 1 else 'were'} published"
+        if briefings
+        else "No 7-minute briefings were published"
     )
+    if teams or staff:
+        sentence += (
+            f"; agencies recorded cascading briefings to {_plural(teams, 'team')} and "
+            f"{_plural(staff, 'member')} of staff"
+        )
+    sentences.append(sentence + ".")
     return sentences
 
 
