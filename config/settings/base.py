@@ -96,6 +96,8 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 LOGIN_URL = "/login/"
 LOGIN_REDIRECT_URL = "/"
+# Signing out lands on the home page (the admin's logged_out.html needs the admin's URLs).
+LOGOUT_REDIRECT_URL = "/"
 WAGTAIL_FRONTEND_LOGIN_URL = LOGIN_URL
 
 # Lock an account after five failed attempts for an hour (django-axes).
