@@ -138,7 +138,9 @@ def post_update(
     }
     if rag != current.rag:
         fields.update(rag_set_by=author, rag_set_at=now)
-    AgencyAction.objects.filter(pk=current.pk, version=version).update(**fields)
+    if not AgencyAction.objects.filter(pk=current.pk, version=version).update(**fields):
+        # Another writer got in first (a database without row locks): refuse, never append.
+        raise StaleVersion(AgencyAction.objects.get(pk=current.pk), version)
     update = ProgressUpdate.objects.create(
         action=current,
         kind=kind,
