@@ -114,7 +114,12 @@ WAGTAIL_FRONTEND_LOGIN_URL = LOGIN_URL
 # Lock an account after five failed attempts for an hour (django-axes).
 AXES_FAILURE_LIMIT = int(env.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = 1
+# Locked per person and address, so a stranger's guesses never lock the person out elsewhere.
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# How many proxies of our own stand in front of the site (0: clients connect directly). The
+# client address is then read from X-Forwarded-For as those proxies wrote it (config/proxy.py).
+TRUSTED_PROXY_COUNT = int(env.get("TRUSTED_PROXY_COUNT", "0"))
+AXES_CLIENT_IP_CALLABLE = "config.proxy.client_address"
 AXES_RESET_ON_SUCCESS = True
 # A locked-out person sees the sign-in page with the reason, not a bare error page.
 AXES_LOCKOUT_TEMPLATE = "registration/login.html"
