@@ -294,3 +294,11 @@ class ReminderLogFactory(factory.django.DjangoModelFactory):
     action = factory.SubFactory(AgencyActionFactory)
     period = "2026-W48"
     recipient = "police-lead@example.org"
+
+
+class IndexBacklogFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "learning_search.IndexBacklog"
+        django_get_or_create = ("key",)
+
+    key = factory.Sequence(lambda n: f"recommendation:{n + 1}")

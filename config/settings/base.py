@@ -55,6 +55,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
     "learning.audit.ActingUserMiddleware",
+    "config.catch_up.CatchUpMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -174,6 +175,16 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = None
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
+# Queueing never holds a request for more than a second or two, even on a broker that accepts
+# connections and never answers: no retries, short connection and socket timeouts. What could not
+# be queued is caught up (send_owed_notifications, reconcile_index, config/catch_up.py).
+CELERY_TASK_PUBLISH_RETRY = False
+CELERY_BROKER_CONNECTION_TIMEOUT = 1
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_timeout": 2,
+    "socket_connect_timeout": 1,
+    "max_retries": 0,
+}
 # Reminders: each task sends at most once per period, so a missed or repeated run is harmless.
 CELERY_BEAT_SCHEDULE = {
     "remind-due-soon": {
@@ -188,6 +199,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "learning.tasks.send_weekly_digest",
         "schedule": crontab(day_of_week="mon", hour=7, minute=0),
     },
+    # Assignment and challenge emails that a mail server or broker outage held back.
+    "send-owed-notifications": {
+        "task": "learning.tasks.send_owed_notifications",
+        "schedule": crontab(minute="*/15"),
+    },
     # The search-document table is the truth; this copies anything Elasticsearch missed.
     "reconcile-search-index": {
         "task": "search.tasks.reconcile_index",
@@ -199,6 +215,10 @@ CELERY_BEAT_SCHEDULE = {
 SEARCH_ENGINE = env.get("SEARCH_ENGINE", "database")
 ELASTICSEARCH_URL = env.get("ELASTICSEARCH_URL", "")
 ELASTICSEARCH_INDEX = env.get("ELASTICSEARCH_INDEX", "learning")
+# A search waits at most this long for the cluster before answering from the database, and then
+# leaves the cluster alone for ELASTICSEARCH_RETRY_SECONDS (or until a copy to it succeeds).
+ELASTICSEARCH_TIMEOUT = float(env.get("ELASTICSEARCH_TIMEOUT", "2"))
+ELASTICSEARCH_RETRY_SECONDS = 30
 
 EMAIL_BACKEND = env.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env.get("EMAIL_HOST", "localhost")
@@ -207,6 +227,11 @@ EMAIL_HOST_USER = env.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env.get("EMAIL_USE_TLS", "") == "1"
 DEFAULT_FROM_EMAIL = env.get("DEFAULT_FROM_EMAIL", "learning-hub@localhost")
+# A mail server that is down or silent costs a request at most this long; the email is owed.
+EMAIL_TIMEOUT = float(env.get("EMAIL_TIMEOUT", "2"))
+# With no broker (or one that cannot be reached) the web process runs the periodic catch-up
+# itself, in a background thread, at most this often (seconds; 0 switches it off).
+CATCH_UP_IN_PROCESS_SECONDS = int(env.get("CATCH_UP_IN_PROCESS_SECONDS", "600"))
 
 LOGGING = {
     "version": 1,
