@@ -46,6 +46,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "config.security_headers.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -155,6 +156,12 @@ WAGTAIL_WORKFLOW_ENABLED = True
 WAGTAIL_MODERATION_ENABLED = True
 WAGTAILAPI_LIMIT_MAX = 100
 WAGTAILDOCS_SERVE_METHOD = "serve_view"
+# The admin contacts no other host: no gravatar avatars (an email hash over plain http), no
+# release check against wagtail.org, no "what's new" banner.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
+WAGTAIL_ADMIN_PREFIX = "/admin/"  # where the admin's own Content-Security-Policy applies
+WAGTAIL_ENABLE_UPDATE_CHECK = False
+WAGTAIL_ENABLE_WHATS_NEW_BANNER = False
 
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
