@@ -17,20 +17,47 @@ logger = logging.getLogger(__name__)
 def enqueue_on_commit(task, *args):
     """Queue `task` once the current transaction commits.
 
-    The change itself is already stored when this runs, so a broker outage must not turn it into
-    an error page: the failure is logged and the periodic tasks (index reconciliation, reminders)
-    catch up when the broker is back.
+    The change itself is already stored when this runs, so neither a broker outage nor a failing
+    task run in process (a mail server that is down) may turn it into an error page: the failure
+    is logged and the periodic catch-up (index reconciliation, owed notifications) makes it good.
     """
     from django.db import transaction
-    from kombu.exceptions import OperationalError
 
     def send():
         if app.conf.task_always_eager:
-            task.delay(*args)
+            try:
+                task.delay(*args)
+            except Exception:  # noqa: BLE001 - whatever failed, the person's change is stored
+                logger.exception("%s%r failed in process; it will be caught up", task.name, args)
             return
         try:
             task.delay(*args)
-        except (OperationalError, OSError):
-            logger.warning("Could not queue %s%r: the broker is unreachable", task.name, args)
+        except Exception as error:  # noqa: BLE001 - refused, reset or silent: all the same here
+            logger.warning(
+                "Could not queue %s%r: the broker is unreachable (%s); it will be caught up",
+                task.name,
+                args,
+                error,
+            )
+            broker_trouble.note()
+        else:
+            broker_trouble.clear()
 
     transaction.on_commit(send)
+
+
+class BrokerTrouble:
+    """When queueing last failed in this process, so the catch-up can run here meanwhile."""
+
+    since = None
+
+    def note(self):
+        import time
+
+        self.since = self.since or time.monotonic()
+
+    def clear(self):
+        self.since = None
+
+
+broker_trouble = BrokerTrouble()

@@ -56,8 +56,15 @@ urlpatterns = [
 ]
 
 if settings.DEBUG:
-    from django.conf.urls.static import static
+    from django.urls import re_path
+    from django.views.static import serve
 
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+    # Development only: images straight from MEDIA_ROOT, but never review documents, which go
+    # through /documents/ and its privacy check in every setting.
+    urlpatterns += [
+        re_path(
+            r"^media/(?!documents/)(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}
+        )
+    ]
 
 urlpatterns += [path("", include(wagtail_urls))]

@@ -134,7 +134,7 @@ class ActionList(TrackerAPIView, ListAPIView):
 
 
 class ProgressUpdateInput(serializers.Serializer):
-    note = serializers.CharField(max_length=20000)
+    note = serializers.CharField(max_length=services.NOTE_MAX_LENGTH)
     status = serializers.ChoiceField(choices=AgencyAction.Status.choices)
     rag = serializers.ChoiceField(choices=AgencyAction.RAG.choices)
     version = serializers.IntegerField(min_value=1)

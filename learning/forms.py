@@ -6,6 +6,7 @@ from django.utils import timezone
 from . import permissions
 from .evidence import ACCEPTED_DESCRIPTION, check_evidence
 from .models import AgencyAction, Theme
+from .services import NOTE_MAX_LENGTH
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -38,6 +39,7 @@ class ProgressUpdateForm(forms.Form):
     """A progress update as an agency lead (or the business unit) posts it."""
 
     note = forms.CharField(
+        max_length=NOTE_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 6}),
         help_text="What has been done since the last update. You can use Markdown.",
     )
@@ -74,7 +76,9 @@ class ExtensionRequestForm(forms.Form):
         label="New due date", widget=forms.DateInput(attrs={"type": "date"})
     )
     reason = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 3}), help_text="Why more time is needed."
+        max_length=NOTE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Why more time is needed.",
     )
 
 
@@ -83,7 +87,10 @@ class ExtensionDecisionForm(forms.Form):
         choices=[("accept", "Accept"), ("decline", "Decline")], widget=forms.RadioSelect
     )
     note = forms.CharField(
-        required=False, widget=forms.Textarea(attrs={"rows": 2}), label="Note to the agency"
+        required=False,
+        max_length=NOTE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="Note to the agency",
     )
 
     def __init__(self, *args, **kwargs):
@@ -101,6 +108,7 @@ class AssuranceForm(forms.Form):
         widget=forms.RadioSelect,
     )
     note = forms.CharField(
+        max_length=NOTE_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="What evidence you checked, or what the agency still needs to show.",
     )
@@ -118,7 +126,9 @@ class CascadeForm(forms.Form):
     )
     teams_reached = forms.IntegerField(label="Number of teams", min_value=0, initial=0)
     staff_reached = forms.IntegerField(label="Number of staff reached", min_value=0, initial=0)
-    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(
+        required=False, max_length=NOTE_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)

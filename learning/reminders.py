@@ -67,7 +67,7 @@ def _claim(kind, action, period, recipient):
     return True
 
 
-def _send_recorded(kind, recipient, claims, subject, template, context):
+def send_recorded(kind, recipient, claims, subject, template, context):
     """Record every (action, period) in `claims`, then send one email, in one transaction.
 
     If sending fails the records roll back with it, so the next run tries again; if another run
@@ -107,7 +107,7 @@ def _remind_leads(kind, actions, period_of, subject, template, today):
                 if (action.pk, period_of(action), email) not in sent_before
             ]
             if claims:
-                sent += _send_recorded(
+                sent += send_recorded(
                     kind,
                     email,
                     claims,

@@ -12,6 +12,9 @@ from . import audit
 from .models import AgencyAction, Assurance, BriefingCascade, ExtensionRequest, ProgressUpdate
 
 DEFAULT_ACTION_DAYS = 90
+# The longest note, reason or comment the tracker stores, whichever way it comes in (page, API,
+# spreadsheet return): far beyond any real update, and short enough to render at once.
+NOTE_MAX_LENGTH = 10_000
 
 
 class ActionRuleError(ValueError):
@@ -35,6 +38,14 @@ class StaleVersion(Exception):
             self.action.updates.filter(action_version__gt=self.since_version)
             .select_related("author")
             .order_by("created_at", "pk")
+        )
+
+
+def check_note_length(text, what="The note"):
+    if text and len(text) > NOTE_MAX_LENGTH:
+        raise ActionRuleError(
+            f"{what} is {len(text):,} characters long; the most the tracker keeps is "
+            f"{NOTE_MAX_LENGTH:,}. Shorten it, or attach the detail as evidence."
         )
 
 
@@ -106,6 +117,7 @@ def post_update(
     `version` is the action version the author last saw: if the action has moved on since, nothing
     is written and StaleVersion is raised, so the second of two editors never overwrites the first.
     """
+    check_note_length(note)
     current = AgencyAction.objects.select_for_update().get(pk=action.pk)
     if current.version != version:
         raise StaleVersion(current, version)
@@ -126,7 +138,9 @@ def post_update(
     }
     if rag != current.rag:
         fields.update(rag_set_by=author, rag_set_at=now)
-    AgencyAction.objects.filter(pk=current.pk, version=version).update(**fields)
+    if not AgencyAction.objects.filter(pk=current.pk, version=version).update(**fields):
+        # Another writer got in first (a database without row locks): refuse, never append.
+        raise StaleVersion(AgencyAction.objects.get(pk=current.pk), version)
     update = ProgressUpdate.objects.create(
         action=current,
         kind=kind,
@@ -159,6 +173,7 @@ def request_extension(action, by, *, new_due_date, reason):
     """An agency asks for more time; the business unit decides. Nothing moves until it does."""
     if not reason or not reason.strip():
         raise ActionRuleError("Give a reason for the extension.")
+    check_note_length(reason, "The reason")
     if new_due_date <= action.current_due_date:
         raise ActionRuleError(
             f"The new date must be later than the current due date "
@@ -176,6 +191,7 @@ def request_extension(action, by, *, new_due_date, reason):
 @transaction.atomic
 def decide_extension(extension, by, *, accept, note=""):
     """Accepting moves the current due date through a progress update; the original stays put."""
+    check_note_length(note)
     extension = ExtensionRequest.objects.select_for_update().get(pk=extension.pk)
     if extension.decision != ExtensionRequest.Decision.PENDING:
         raise ActionRuleError("This extension request has already been decided.")
@@ -204,6 +220,7 @@ def decide_extension(extension, by, *, accept, note=""):
 def _check_assurable(action, note):
     if not note or not note.strip():
         raise ActionRuleError("Write a note saying what evidence you checked.")
+    check_note_length(note)
     if action.status != AgencyAction.Status.COMPLETE:
         raise ActionRuleError(
             f"Only complete actions can be assured or challenged; this one is "
@@ -269,6 +286,7 @@ def notify_new_actions(actions):
 @transaction.atomic
 def confirm_cascade(briefing, agency, by, *, cascaded_on, teams_reached, staff_reached, note=""):
     """An agency records that a 7-minute briefing reached its teams."""
+    check_note_length(note)
     if cascaded_on > timezone.localdate():
         raise ActionRuleError("The briefing date cannot be in the future.")
     if teams_reached == 0 and staff_reached == 0:

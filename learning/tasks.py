@@ -1,11 +1,12 @@
 """Background work of the tracker (Celery). Each task takes primary keys and is idempotent: the
-ReminderLog's unique key means running a task twice never sends the same email twice."""
+ReminderLog's unique key means running a task twice never sends the same email twice, and an
+email is recorded only once it has left."""
+
+import datetime
 
 from celery import shared_task
 from django.conf import settings
-from django.core.mail import send_mail
-from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
+from django.utils import timezone
 
 # --- Notifications: new actions, challenges ---------------------------------------------------
 
@@ -24,26 +25,19 @@ def _leads_by_agency(agency_ids):
     return leads
 
 
-def _claim(kind, action, period, recipient):
-    """Record that this email is going; False if it already went (so it is not sent again)."""
-    from .models import ReminderLog
-
-    try:
-        with transaction.atomic():
-            ReminderLog.objects.create(kind=kind, action=action, period=period, recipient=recipient)
-    except IntegrityError:
-        return False
-    return True
-
-
 def _site_url(path):
     return f"{settings.WAGTAILADMIN_BASE_URL.rstrip('/')}{path}"
 
 
 @shared_task
 def notify_new_actions(action_ids):
-    """Email each agency's leads the actions newly assigned to their agency."""
+    """Email each agency's leads the actions newly assigned to their agency.
+
+    Each email is recorded in the same transaction that sends it (learning.reminders): a failed
+    send records nothing, so `send_owed_notifications` sends it later.
+    """
     from .models import AgencyAction
+    from .reminders import send_recorded
 
     actions = list(
         AgencyAction.objects.filter(pk__in=action_ids)
@@ -54,23 +48,18 @@ def notify_new_actions(action_ids):
     sent = 0
     for agency_id, users in leads.items():
         agency_actions = [action for action in actions if action.agency_id == agency_id]
+        agency = agency_actions[0].agency
         for user in users:
-            fresh = [a for a in agency_actions if _claim(NEW_ACTION, a, "assigned", user.email)]
-            if not fresh:
-                continue
-            context = {
-                "user": user,
-                "agency": fresh[0].agency,
-                "actions": [(a, _site_url(a.get_absolute_url())) for a in fresh],
-                "tracker_url": _site_url("/tracker/actions/"),
-            }
-            send_mail(
-                subject=f"New actions for {fresh[0].agency.name}: {len(fresh)} to respond to",
-                message=render_to_string("learning/action_email_new.txt", context),
-                from_email=None,
-                recipient_list=[user.email],
+            sent += send_recorded(
+                NEW_ACTION,
+                user.email,
+                [(action, "assigned") for action in agency_actions],
+                lambda count, agency=agency: (
+                    f"New actions for {agency.name}: {count} to respond to"
+                ),
+                "learning/action_email_new.txt",
+                {"user": user, "agency": agency, "tracker_url": _site_url("/tracker/actions/")},
             )
-            sent += 1
     return sent
 
 
@@ -78,6 +67,7 @@ def notify_new_actions(action_ids):
 def notify_challenge(assurance_id):
     """Tell the agency's leads that the scrutineer has challenged one of their actions."""
     from .models import Assurance
+    from .reminders import send_recorded
 
     assurance = (
         Assurance.objects.select_related("action__agency", "action__recommendation", "by")
@@ -89,21 +79,42 @@ def notify_challenge(assurance_id):
     action = assurance.action
     sent = 0
     for user in _leads_by_agency([action.agency_id]).get(action.agency_id, []):
-        if not _claim(CHALLENGE, action, f"assurance-{assurance.pk}", user.email):
-            continue
-        context = {
-            "user": user,
-            "action": action,
-            "assurance": assurance,
-            "action_url": _site_url(action.get_absolute_url()),
-        }
-        send_mail(
-            subject=f"Action challenged by the scrutineer: {action.agency.short_name}",
-            message=render_to_string("learning/action_email_challenge.txt", context),
-            from_email=None,
-            recipient_list=[user.email],
+        sent += send_recorded(
+            CHALLENGE,
+            user.email,
+            [(action, f"assurance-{assurance.pk}")],
+            lambda count: f"Action challenged by the scrutineer: {action.agency.short_name}",
+            "learning/action_email_challenge.txt",
+            {
+                "user": user,
+                "action": action,
+                "assurance": assurance,
+                "action_url": _site_url(action.get_absolute_url()),
+            },
         )
-        sent += 1
+    return sent
+
+
+OWED_WITHIN_DAYS = 14
+
+
+@shared_task
+def send_owed_notifications():
+    """Send the assignment and challenge emails that never left (a mail server or broker was
+    down): every task above records only what it sent, so running them again sends only what is
+    owed. Looks back two weeks; older news is better read on the tracker itself."""
+    from .models import AgencyAction, Assurance
+
+    since = timezone.now() - datetime.timedelta(days=OWED_WITHIN_DAYS)
+    new_actions = list(
+        AgencyAction.objects.filter(created_at__gte=since).values_list("pk", flat=True)
+    )
+    sent = notify_new_actions(new_actions) if new_actions else 0
+    challenges = Assurance.objects.filter(
+        decision=Assurance.Decision.CHALLENGED, at__gte=since
+    ).values_list("pk", flat=True)
+    for assurance_id in challenges:
+        sent += notify_challenge(assurance_id)
     return sent
 
 

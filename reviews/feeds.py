@@ -25,12 +25,12 @@ class LatestLearningFeed(Feed):
     link = "/"
     description = "New 7-minute briefings and published reviews from the partnership."
 
+    # One Feed instance serves every request (it is the URL's view), so nothing about a request is
+    # kept on it: the requester travels as the feed's "object" to `items`.
     def get_object(self, request, *args, **kwargs):
-        self.request = request
-        return None
+        return request.user
 
-    def items(self):
-        user = self.request.user
+    def items(self, user):
         briefings = visible_to(BriefingPage.objects.all(), user).order_by("-first_published_at")
         reviews = visible_to(ReviewPage.objects.all(), user).order_by("-first_published_at")
         pages = list(briefings[:FEED_LENGTH]) + list(reviews[:FEED_LENGTH])

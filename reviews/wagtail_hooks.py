@@ -9,7 +9,6 @@ from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from learning import permissions
-from learning.permissions import Visibility
 
 from .models import Case, ReferralReason, ReviewDocument
 
@@ -29,17 +28,25 @@ def refuse_signed_in_visitors_without_access(page, request, serve_args, serve_kw
 
 @hooks.register("before_serve_document")
 def documents_follow_their_reviews_privacy(document, request):
-    """A report attached to a review is served only to those who may open the review; a draft
-    review's report is the partnership's alone until it is published."""
-    links = ReviewDocument.objects.filter(document=document).values_list(
-        "page__visibility", "page__live"
-    )
-    needed = [level if live else Visibility.PARTNERSHIP for level, live in links]
-    if all(permissions.can_view_level(request.user, level) for level in needed):
+    """Documents are private by default: one is served to those who may open a live review that
+    lists it. Anything else (a draft's report, one a later revision dropped, one attached to
+    nothing) is the partnership's alone."""
+    if may_download(request.user, document):
         return None
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
     raise PermissionDenied
+
+
+def may_download(user, document):
+    if permissions.is_partnership_member(user):
+        return True
+    # The rows of a live page are its published content (drafts live in revisions), so a
+    # document added in an unpublished edit has no row on a live page yet.
+    live_levels = ReviewDocument.objects.filter(document=document, page__live=True).values_list(
+        "page__visibility", flat=True
+    )
+    return any(permissions.can_view_level(user, level) for level in live_levels)
 
 
 class OpenReviewsReportMenuItem(MenuItem):

@@ -1,6 +1,7 @@
 """The search-document table: the source of truth both search engines index and answer from."""
 
 from django.db import models
+from django.utils import timezone
 
 from learning.permissions import Visibility
 
@@ -93,3 +94,33 @@ class SearchDocumentTag(models.Model):
 
     def __str__(self):
         return f"{self.facet}: {self.label}"
+
+
+class IndexBacklog(models.Model):
+    """A search document changed in the table and not yet copied to Elasticsearch. While any
+    is waiting, the index's answers and counts may be stale (a review made partnership-only
+    during an outage), so searches are answered from the table until it has caught up."""
+
+    key = models.CharField(max_length=64, unique=True)
+    since = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return f"{self.key} waiting since {self.since:%Y-%m-%d %H:%M}"
+
+    @classmethod
+    def note(cls, keys):
+        now = timezone.now()
+        cls.objects.bulk_create(
+            [cls(key=key, since=now) for key in keys],
+            update_conflicts=True,
+            unique_fields=["key"],
+            update_fields=["since"],
+        )
+
+    @classmethod
+    def cleared(cls, started, keys=None):
+        """Forget what was waiting before `started`, now copied (all of it, or these keys)."""
+        waiting = cls.objects.filter(since__lte=started)
+        if keys is not None:
+            waiting = waiting.filter(key__in=keys)
+        waiting.delete()

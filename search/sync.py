@@ -16,8 +16,12 @@ def enqueue_elasticsearch(keys):
     keys = sorted(set(keys))
     if not keys or not elasticsearch_enabled():
         return
+    from .models import IndexBacklog
     from .tasks import sync_documents
 
+    # Noted with the change itself, so nothing the index misses is forgotten, whatever the
+    # broker or the cluster does; the copy clears it.
+    IndexBacklog.note(keys)
     enqueue_on_commit(sync_documents, keys)
 
 

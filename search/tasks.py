@@ -7,6 +7,7 @@ from celery import shared_task
 from .engines import elasticsearch as es_engine
 
 logger = logging.getLogger(__name__)
+BULK_TIMEOUT = 30  # seconds: reconciliation runs in a worker (or a background thread), not a page
 
 
 @shared_task(ignore_result=True)
@@ -16,6 +17,7 @@ def sync_documents(keys):
     try:
         return es_engine.write(es_engine.get_client(), keys)
     except es_engine.UNAVAILABLE as error:
+        es_engine.outage.begin()
         logger.warning(
             "Elasticsearch unavailable; %d document(s) left for reconciliation: %s",
             len(keys),
@@ -32,7 +34,7 @@ def reconcile_index():
     if not elasticsearch_enabled():
         return None
     try:
-        return es_engine.reconcile(es_engine.get_client())
+        return es_engine.reconcile(es_engine.get_client(timeout=BULK_TIMEOUT))
     except es_engine.UNAVAILABLE as error:
         logger.warning("Elasticsearch still unavailable; reconciliation will run again: %s", error)
         return None

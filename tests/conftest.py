@@ -15,6 +15,14 @@ def _media_root(settings, tmp_path):
     settings.EVIDENCE_ROOT = tmp_path / "evidence"
 
 
+@pytest.fixture(autouse=True)
+def _no_search_outage_carried_over():
+    # An Elasticsearch outage is remembered per process; each test starts without one.
+    from search.engines.elasticsearch import outage
+
+    outage.end()
+
+
 @pytest.fixture
 def practitioner(db):
     return UserFactory(username="practitioner", role=permissions.PRACTITIONERS)

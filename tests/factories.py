@@ -350,3 +350,11 @@ class InformationRequestReminderFactory(factory.django.DjangoModelFactory):
     kind = "overdue"
     period = "2026-W48"
     recipient = "police-lead@example.org"
+
+
+class IndexBacklogFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "learning_search.IndexBacklog"
+        django_get_or_create = ("key",)
+
+    key = factory.Sequence(lambda n: f"recommendation:{n + 1}")

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "config.security_headers.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -55,6 +56,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
     "learning.audit.ActingUserMiddleware",
+    "config.catch_up.CatchUpMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -83,6 +85,17 @@ DATABASES = {
         env.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"), conn_max_age=60
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The embedded default takes several writers: readers never wait (WAL), a write transaction
+    # takes the lock when it starts, so two writers queue instead of one failing half-way with
+    # "database is locked", and a waiting writer gives up only after 5 seconds.
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 5,
+        "init_command": (
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;"
+        ),
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
@@ -96,12 +109,19 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 LOGIN_URL = "/login/"
 LOGIN_REDIRECT_URL = "/"
+# Signing out lands on the home page (the admin's logged_out.html needs the admin's URLs).
+LOGOUT_REDIRECT_URL = "/"
 WAGTAIL_FRONTEND_LOGIN_URL = LOGIN_URL
 
 # Lock an account after five failed attempts for an hour (django-axes).
 AXES_FAILURE_LIMIT = int(env.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = 1
+# Locked per person and address, so a stranger's guesses never lock the person out elsewhere.
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# How many proxies of our own stand in front of the site (0: clients connect directly). The
+# client address is then read from X-Forwarded-For as those proxies wrote it (config/proxy.py).
+TRUSTED_PROXY_COUNT = int(env.get("TRUSTED_PROXY_COUNT", "0"))
+AXES_CLIENT_IP_CALLABLE = "config.proxy.client_address"
 AXES_RESET_ON_SUCCESS = True
 # A locked-out person sees the sign-in page with the reason, not a bare error page.
 AXES_LOCKOUT_TEMPLATE = "registration/login.html"
@@ -136,6 +156,12 @@ WAGTAIL_WORKFLOW_ENABLED = True
 WAGTAIL_MODERATION_ENABLED = True
 WAGTAILAPI_LIMIT_MAX = 100
 WAGTAILDOCS_SERVE_METHOD = "serve_view"
+# The admin contacts no other host: no gravatar avatars (an email hash over plain http), no
+# release check against wagtail.org, no "what's new" banner.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
+WAGTAIL_ADMIN_PREFIX = "/admin/"  # where the admin's own Content-Security-Policy applies
+WAGTAIL_ENABLE_UPDATE_CHECK = False
+WAGTAIL_ENABLE_WHATS_NEW_BANNER = False
 
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
@@ -156,6 +182,16 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = None
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
+# Queueing never holds a request for more than a second or two, even on a broker that accepts
+# connections and never answers: no retries, short connection and socket timeouts. What could not
+# be queued is caught up (send_owed_notifications, reconcile_index, config/catch_up.py).
+CELERY_TASK_PUBLISH_RETRY = False
+CELERY_BROKER_CONNECTION_TIMEOUT = 1
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_timeout": 2,
+    "socket_connect_timeout": 1,
+    "max_retries": 0,
+}
 # Reminders: each task sends at most once per period, so a missed or repeated run is harmless.
 CELERY_BEAT_SCHEDULE = {
     "remind-due-soon": {
@@ -175,6 +211,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reviews.tasks.remind_information_requests",
         "schedule": crontab(hour=7, minute=50),
     },
+    # Assignment and challenge emails that a mail server or broker outage held back.
+    "send-owed-notifications": {
+        "task": "learning.tasks.send_owed_notifications",
+        "schedule": crontab(minute="*/15"),
+    },
     # The search-document table is the truth; this copies anything Elasticsearch missed.
     "reconcile-search-index": {
         "task": "search.tasks.reconcile_index",
@@ -186,6 +227,10 @@ CELERY_BEAT_SCHEDULE = {
 SEARCH_ENGINE = env.get("SEARCH_ENGINE", "database")
 ELASTICSEARCH_URL = env.get("ELASTICSEARCH_URL", "")
 ELASTICSEARCH_INDEX = env.get("ELASTICSEARCH_INDEX", "learning")
+# A search waits at most this long for the cluster before answering from the database, and then
+# leaves the cluster alone for ELASTICSEARCH_RETRY_SECONDS (or until a copy to it succeeds).
+ELASTICSEARCH_TIMEOUT = float(env.get("ELASTICSEARCH_TIMEOUT", "2"))
+ELASTICSEARCH_RETRY_SECONDS = 30
 
 EMAIL_BACKEND = env.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env.get("EMAIL_HOST", "localhost")
@@ -194,6 +239,11 @@ EMAIL_HOST_USER = env.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env.get("EMAIL_USE_TLS", "") == "1"
 DEFAULT_FROM_EMAIL = env.get("DEFAULT_FROM_EMAIL", "learning-hub@localhost")
+# A mail server that is down or silent costs a request at most this long; the email is owed.
+EMAIL_TIMEOUT = float(env.get("EMAIL_TIMEOUT", "2"))
+# With no broker (or one that cannot be reached) the web process runs the periodic catch-up
+# itself, in a background thread, at most this often (seconds; 0 switches it off).
+CATCH_UP_IN_PROCESS_SECONDS = int(env.get("CATCH_UP_IN_PROCESS_SECONDS", "600"))
 
 LOGGING = {
     "version": 1,

@@ -16,3 +16,5 @@ STORAGES = {
 CELERY_BROKER_URL = env.get("CELERY_BROKER_URL", "")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 WAGTAILADMIN_BASE_URL = "http://testserver"
+# Tests run the in-process catch-up themselves, never in a stray background thread.
+CATCH_UP_IN_PROCESS_SECONDS = 0

@@ -5,6 +5,7 @@ cluster cannot be reached, searches are answered by the database engine and a wa
 """
 
 import logging
+import time
 
 from django.conf import settings
 from django.utils import timezone
@@ -15,7 +16,7 @@ from elasticsearch.dsl import Date, Document, FacetedSearch, Integer, Keyword, Q
 from elasticsearch.helpers import bulk, scan
 
 from ..documents import MARK_END, MARK_START
-from ..models import SearchDocument
+from ..models import IndexBacklog, SearchDocument
 from ..query import FACETS, PAGE_SIZE
 from . import EngineAnswer
 
@@ -29,7 +30,9 @@ FACET_SIZE = 500
 FIELD_OF_FACET = {"theme": "themes", "agency": "agencies"}
 
 
-def get_client():
+def get_client(timeout=None):
+    """A client that gives up after ELASTICSEARCH_TIMEOUT seconds (a page waits on it) without
+    retrying; the periodic tasks pass a longer `timeout` for their bulk work."""
     if client_factory is not None:
         return client_factory()
     if not settings.ELASTICSEARCH_URL:
@@ -37,7 +40,32 @@ def get_client():
         raise TransportConnectionError(
             "SEARCH_ENGINE is elasticsearch but ELASTICSEARCH_URL is empty"
         )
-    return Elasticsearch(settings.ELASTICSEARCH_URL, request_timeout=10)
+    return Elasticsearch(
+        settings.ELASTICSEARCH_URL,
+        request_timeout=timeout or settings.ELASTICSEARCH_TIMEOUT,
+        max_retries=0,
+        retry_on_timeout=False,
+    )
+
+
+class Outage:
+    """After the cluster fails to answer, searches skip it for a while instead of each waiting
+    for the timeout again; a successful copy or reconciliation ends the outage at once."""
+
+    until = 0.0
+
+    def begin(self):
+        self.until = time.monotonic() + settings.ELASTICSEARCH_RETRY_SECONDS
+
+    def end(self):
+        self.until = 0.0
+
+    @property
+    def ongoing(self):
+        return time.monotonic() < self.until
+
+
+outage = Outage()
 
 
 def alias_name():
@@ -103,6 +131,7 @@ def _actions(index, documents):
 
 def write(client, keys, refresh=True):
     """Copy these documents from the table to the index; delete the ones the table no longer has."""
+    started = timezone.now()
     alias = ensure_index(client)
     documents = list(SearchDocument.objects.filter(key__in=keys).prefetch_related("tags"))
     present = {d.key for d in documents}
@@ -115,13 +144,16 @@ def write(client, keys, refresh=True):
         bulk(client, deletions, raise_on_error=False, refresh=False)
     if refresh:
         client.indices.refresh(index=alias)
+    IndexBacklog.cleared(started, keys)
+    outage.end()
     return indexed
 
 
 def rebuild(client, chunk_size=1000):
     """Fill a new index from the table, point the alias at it, then drop the old indices."""
+    started = timezone.now()
     alias = alias_name()
-    name = f"{alias}-{timezone.now():%Y%m%d%H%M%S%f}"
+    name = f"{alias}-{started:%Y%m%d%H%M%S%f}"
     create_index(client, name)
     documents = (
         SearchDocument.objects.prefetch_related("tags")
@@ -140,11 +172,14 @@ def rebuild(client, chunk_size=1000):
     client.indices.update_aliases(actions=actions)
     for index in old:
         client.indices.delete(index=index)
+    IndexBacklog.cleared(started)
+    outage.end()
     return indexed
 
 
 def reconcile(client):
     """Bring the index in line with the table by comparing document versions; returns the counts."""
+    started = timezone.now()
     alias = ensure_index(client)
     indexed = {
         hit["_id"]: hit["_source"].get("version")
@@ -160,6 +195,8 @@ def reconcile(client):
     if extra:
         write(client, extra, refresh=False)
     client.indices.refresh(index=alias)
+    IndexBacklog.cleared(started)
+    outage.end()
     return {"updated": len(stale), "removed": len(extra)}
 
 
@@ -210,14 +247,22 @@ class ElasticsearchEngine:
     name = "elasticsearch"
 
     def search(self, request, levels, page_size=PAGE_SIZE):
+        from .database import DatabaseEngine
+
+        if outage.ongoing:
+            logger.warning("Elasticsearch is unavailable; answering from the database engine.")
+            return DatabaseEngine().search(request, levels, page_size)
+        if IndexBacklog.objects.exists():
+            # Counts and facets from a stale index could count what is now restricted.
+            logger.info("The index is catching up; answering from the database engine.")
+            return DatabaseEngine().search(request, levels, page_size)
         try:
             return self._search(request, levels, page_size)
         except UNAVAILABLE as error:
+            outage.begin()
             logger.warning(
                 "Elasticsearch is unavailable (%s); answering from the database engine.", error
             )
-            from .database import DatabaseEngine
-
             return DatabaseEngine().search(request, levels, page_size)
 
     def _search(self, request, levels, page_size):

@@ -36,7 +36,7 @@ class Command(BaseCommand):
 
         started = time.perf_counter()
         try:
-            indexed = es_engine.rebuild(es_engine.get_client())
+            indexed = es_engine.rebuild(es_engine.get_client(timeout=120))
         except es_engine.UNAVAILABLE as error:
             raise CommandError(
                 f"Elasticsearch could not be reached ({error}); the search documents are rebuilt "

@@ -1,0 +1,71 @@
+"""The periodic catch-up, run inside the web process when no worker will run it.
+
+Celery beat normally reconciles the search index and sends owed notifications. With no broker
+(the embedded default), or while the broker cannot be reached, nothing would: so after a
+response, at most every CATCH_UP_IN_PROCESS_SECONDS, the web process runs them itself in a
+background thread, never making a visitor wait.
+"""
+
+import logging
+import threading
+import time
+
+from django.conf import settings
+from django.db import connections
+
+logger = logging.getLogger(__name__)
+_running = threading.Lock()
+_last_started = None
+
+
+def catch_up():
+    """Run each periodic catch-up task here and now; one failing does not stop the others."""
+    from learning.tasks import send_owed_notifications
+    from search.tasks import reconcile_index
+
+    for task in (reconcile_index, send_owed_notifications):
+        try:
+            task()
+        except Exception:  # noqa: BLE001 - logged; the next run tries again
+            logger.exception("In-process catch-up %s failed; it will run again", task.name)
+
+
+def is_due(now):
+    from .celery import app, broker_trouble
+
+    interval = settings.CATCH_UP_IN_PROCESS_SECONDS
+    if not interval:
+        return False
+    if not app.conf.task_always_eager and broker_trouble.since is None:
+        return False  # beat and a worker are doing it
+    return _last_started is None or now - _last_started >= interval
+
+
+def _run_in_background():
+    try:
+        catch_up()
+    finally:
+        connections.close_all()
+        _running.release()
+
+
+def start_if_due():
+    """Start the catch-up in a background thread if it is due; the thread, or None."""
+    global _last_started
+    now = time.monotonic()
+    if not is_due(now) or not _running.acquire(blocking=False):
+        return None
+    _last_started = now
+    thread = threading.Thread(target=_run_in_background, name="catch-up", daemon=True)
+    thread.start()
+    return thread
+
+
+class CatchUpMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        start_if_due()
+        return response
