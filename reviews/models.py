@@ -281,9 +281,7 @@ class ReviewPage(VisibilityMixin, Page):
         page = super().with_content_json(content)
         from learning.models import Recommendation
 
-        rows = dict(
-            Recommendation.objects.filter(review_id=self.pk).values_list("key", "pk")
-        )
+        rows = dict(Recommendation.objects.filter(review_id=self.pk).values_list("key", "pk"))
         kept = set()
         for recommendation in page.recommendations.all():
             row = rows.get(recommendation.key)

@@ -66,8 +66,7 @@ def form_for(page, *, extra=(), delete=(), **changes):
             item["DELETE"] = "1"
     initial = sum(1 for item in existing if item["id"])
     data = {
-        field: getattr(page, field)
-        for field in ("title", "slug", "kind", "visibility", "summary")
+        field: getattr(page, field) for field in ("title", "slug", "kind", "visibility", "summary")
     } | {
         "recommendations": inline_formset(existing + list(extra), initial=initial),
         "documents": inline_formset([]),
@@ -159,11 +158,14 @@ def test_editing_and_republishing_updates_the_same_recommendations(
     after = rows(review)
     assert {number: after[number] for number in ("1", "2")} == first
     assert set(after) == {"1", "2", "3"}
-    assert set(
-        AgencyAction.objects.filter(recommendation_id__in=first.values()).values_list(
-            "pk", flat=True
+    assert (
+        set(
+            AgencyAction.objects.filter(recommendation_id__in=first.values()).values_list(
+                "pk", flat=True
+            )
         )
-    ) == actions
+        == actions
+    )
     assert AgencyAction.objects.count() == 3
 
 
