@@ -1,6 +1,7 @@
 """Publish reviews of 10, 54 and 150 recommendations, each addressed to three agencies, in a
 throwaway database and print the wall time and the search-index writes of each publication."""
 
+import contextlib
 import os
 import re
 import shutil
@@ -16,6 +17,7 @@ from django.test.utils import override_settings
 from learning import permissions
 from learning.models import Agency, AgencyAction, Recommendation
 from reviews.models import ReviewIndexPage, ReviewPage
+from search import documents
 from search.models import SearchDocument, SearchDocumentTag
 
 SIZES = (10, 54, 150)
@@ -28,15 +30,32 @@ INDEX_WRITE = re.compile(
 
 
 class IndexWriteCounter:
-    """Counts the statements that write the search-document table (or its tags)."""
+    """Counts index writes (each time a set of search documents is written) and the SQL
+    statements that write the search-document table or its tags."""
 
     def __init__(self):
         self.writes = 0
+        self.statements = 0
 
     def __call__(self, execute, sql, params, many, context):
         if INDEX_WRITE.match(sql):
-            self.writes += 1
+            self.statements += 1
         return execute(sql, params, many, context)
+
+    @contextlib.contextmanager
+    def counting(self):
+        write_documents = documents.write_documents
+
+        def counted(shapes):
+            self.writes += 1
+            return write_documents(shapes)
+
+        documents.write_documents = counted
+        try:
+            with connection.execute_wrapper(self):
+                yield self
+        finally:
+            documents.write_documents = write_documents
 
 
 class Command(BaseCommand):
@@ -76,12 +95,13 @@ class Command(BaseCommand):
         agencies = self._agencies()
         self.stdout.write(
             f"{'Recommendations':>16}{'actions':>9}{'seconds':>10}{'index writes':>14}"
+            f"{'index SQL statements':>22}"
         )
         for size in sizes:
             revision = self._draft(size, agencies)
             counter = IndexWriteCounter()
             started = time.perf_counter()
-            with connection.execute_wrapper(counter), transaction.atomic():
+            with counter.counting(), transaction.atomic():
                 # Everything the approval does, including the work queued for after the commit.
                 revision.publish(user=approver)
             elapsed = time.perf_counter() - started
