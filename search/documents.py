@@ -170,7 +170,7 @@ def recommendation_document(
             )
         ),
         text=_clean(recommendation.text),
-        url=f"{review_url or _page_url(review)}#recommendation-{recommendation.pk}",
+        url=f"{review_url or _page_url(review)}#{recommendation.anchor}",
         review=_clean(review.title),
         number=recommendation.number,
         review_kind=review.kind,

@@ -1,5 +1,6 @@
 """Recommendations: authored in a review's editor, stored as rows with stable ids."""
 
+import re
 import uuid
 
 from django import forms
@@ -83,3 +84,9 @@ class Recommendation(Orderable, ClusterableModel):
 
     def __str__(self):
         return f"Recommendation {self.number}: {self.text[:60]}"
+
+    @property
+    def anchor(self):
+        """The recommendation's place on its review's page, by its number as the report gives it
+        (`recommendation-3a`), so a link reads like the report and survives re-publishing."""
+        return "recommendation-" + re.sub(r"[^A-Za-z0-9.]+", "-", self.number).strip("-")
