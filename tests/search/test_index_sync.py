@@ -220,3 +220,33 @@ def test_a_public_briefing_stops_naming_a_review_made_partnership_only(
     (result,) = briefing_result()
     assert result["title"] == "7-minute briefing: Family S"
     assert result["review"] is None
+
+
+def test_publishing_a_long_review_indexes_it_once_whatever_its_length(
+    police, health, committed, monkeypatch
+):
+    from search import documents
+
+    writes = []
+    write_documents = documents.write_documents
+    monkeypatch.setattr(
+        documents,
+        "write_documents",
+        lambda shapes: writes.append(shapes) or write_documents(shapes),
+    )
+    review = ReviewPageFactory(title="Child L: twelve recommendations", live=False)
+    for number in range(1, 13):
+        recommendation = RecommendationFactory(
+            review=review, number=str(number), text=f"Recommendation {number} of twelve."
+        )
+        recommendation.agencies.set([police, health])
+        recommendation.save()
+    writes.clear()
+
+    with committed():
+        review.save_revision().publish()
+
+    assert AgencyAction.objects.filter(recommendation__review=review).count() == 24
+    assert len(writes) == 1, "one write for the review and its twelve recommendations"
+    assert len(writes[0]) == 13
+    assert found("twelve") >= {"Child L: twelve recommendations"}
