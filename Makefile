@@ -65,4 +65,4 @@ benchmarks: install ## Print the tracker and search benchmarks' figures
 	$(BIN)/python manage.py benchmark_search --recommendations 100000
 
 clean: ## Remove the virtualenv, the dev database and uploaded files
-	rm -rf $(VENV) db.sqlite3 media .test-media .pytest_cache
+	rm -rf $(VENV) db.sqlite3 media .test-media .pytest_cache sent-email

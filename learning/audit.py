@@ -5,6 +5,7 @@ import contextlib
 import contextvars
 import datetime
 import decimal
+import uuid
 
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 
@@ -66,7 +67,7 @@ def plain_value(value):
     """A field value as JSON can store it."""
     if isinstance(value, datetime.datetime | datetime.date):
         return value.isoformat()
-    if isinstance(value, decimal.Decimal):
+    if isinstance(value, decimal.Decimal | uuid.UUID):
         return str(value)
     return value
 

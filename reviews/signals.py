@@ -1,16 +1,35 @@
-"""Signal receivers of the reviews app."""
+"""Signal receivers of the reviews app: a published review opens its agencies' actions."""
 
 from django.dispatch import receiver
+from wagtail.log_actions import get_active_log_context
+from wagtail.models import PageLogEntry
 from wagtail.signals import page_published
+
+from learning.services import create_actions_for_review, notify_new_actions
 
 from .models import ReviewPage
 
 
-@receiver(page_published, sender=ReviewPage)
-def keep_recommendation_ids_in_the_revision(sender, instance, revision, **kwargs):
-    """Publishing gives new recommendations their row ids; write those ids back into the revision
-    so the next edit updates the same rows instead of deleting and re-creating them."""
-    if revision is None:
-        return
-    revision.content = instance.serializable_data()
-    revision.save(update_fields=["content"])
+def publisher_of(revision):
+    """Who made this revision live: the approver or manager who published it (recorded by
+    `ReviewPage.publish`, or the signed-in user of the admin view that published it), for a
+    scheduled publication the person who scheduled it, and only failing all of those the
+    revision's author."""
+    by = getattr(revision, "published_by", None) or get_active_log_context().user
+    if by is not None:
+        return by
+    scheduled = (
+        PageLogEntry.objects.filter(revision=revision, action="wagtail.publish.schedule")
+        .exclude(user=None)
+        .select_related("user")
+        .order_by("-timestamp")
+        .first()
+    )
+    return scheduled.user if scheduled else revision.user
+
+
+@receiver(page_published, sender=ReviewPage, dispatch_uid="reviews-actions-on-publish")
+def open_actions_on_publish(sender, instance, revision=None, **kwargs):
+    """A published review's recommendations become one action per agency they are addressed to."""
+    by = publisher_of(revision) if revision is not None else None
+    notify_new_actions(create_actions_for_review(instance, by=by))

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from django.db import connection, transaction
 from django.db.models import F, Prefetch
 from django.utils import timezone
+from wagtail.models import Page
 
 from learning.markdown import markdown_to_text
 from learning.models import AgencyAction, Recommendation
@@ -169,7 +170,7 @@ def recommendation_document(
             )
         ),
         text=_clean(recommendation.text),
-        url=f"{review_url or _page_url(review)}#recommendation-{recommendation.pk}",
+        url=f"{review_url or _page_url(review)}#{recommendation.anchor}",
         review=_clean(review.title),
         number=recommendation.number,
         review_kind=review.kind,
@@ -299,18 +300,20 @@ def index_briefing(briefing):
     return write_documents([briefing_document(briefing)])
 
 
-def index_recommendation(recommendation_id):
-    """A recommendation changed on its own (text, themes, actions): refresh it and its review."""
-    review_id = (
-        Recommendation.objects.filter(pk=recommendation_id)
-        .values_list("review_id", flat=True)
-        .first()
+def index_pages_and_recommendations(page_ids, recommendation_ids):
+    """Bring these pages' documents in line, each once; a changed recommendation is indexed with
+    its review, and one that no longer exists loses its document."""
+    reviews = dict(
+        Recommendation.objects.filter(pk__in=recommendation_ids).values_list("pk", "review_id")
     )
-    if review_id is None:
-        return remove_documents(
-            [document_key(SearchDocument.Kind.RECOMMENDATION, recommendation_id)]
-        )
-    return index_review(ReviewPage.objects.get(pk=review_id))
+    keys = remove_documents(
+        document_key(SearchDocument.Kind.RECOMMENDATION, pk)
+        for pk in set(recommendation_ids) - set(reviews)
+    )
+    page_ids = set(page_ids) | set(reviews.values())
+    for page in Page.objects.filter(pk__in=page_ids).order_by("pk").specific():
+        keys += index_page(page)
+    return keys
 
 
 def rebuild_table(batch_size=5000):

@@ -24,7 +24,11 @@ def _pages_being_deleted():
 
 
 def _searchable_pages_under(page):
-    return Page.objects.descendant_of(page, inclusive=True).type(*SEARCHABLE_PAGES).specific()
+    return (
+        Page.objects.descendant_of(page, inclusive=True)
+        .type(*SEARCHABLE_PAGES)
+        .values_list("pk", flat=True)
+    )
 
 
 def page_changed(sender, instance, **kwargs):
@@ -40,13 +44,11 @@ def page_themes_changed(sender, instance, action, reverse, pk_set, **kwargs):
     if not reverse:
         sync.reindex_page(instance)
         return
-    for page in Page.objects.filter(pk__in=pk_set or []).specific():
-        sync.reindex_page(page)
+    sync.reindex_pages(pk_set or [])
 
 
 def page_moved(sender, instance, **kwargs):
-    for page in _searchable_pages_under(instance):
-        sync.reindex_page(page)
+    sync.reindex_pages(_searchable_pages_under(instance))
 
 
 def page_deleting(sender, instance, **kwargs):
@@ -63,8 +65,7 @@ def restriction_changed(sender, instance, **kwargs):
     # from Wagtail's privacy dialog rather than the visibility field.
     page = Page.objects.filter(pk=instance.page_id).first()
     if page is not None:
-        for searchable in _searchable_pages_under(page):
-            sync.reindex_page(searchable)
+        sync.reindex_pages(_searchable_pages_under(page))
 
 
 def recommendation_changed(sender, instance, **kwargs):
@@ -76,19 +77,14 @@ def recommendation_changed(sender, instance, **kwargs):
 def recommendation_deleted(sender, instance, **kwargs):
     if instance.review_id in _pages_being_deleted():
         return
-    review = ReviewPage.objects.filter(pk=instance.review_id).first()
-    if review is not None:
-        sync.reindex_page(review)
-    else:
-        sync.enqueue_elasticsearch([f"recommendation:{instance.pk}"])
+    sync.reindex_pages([instance.review_id])
+    sync.reindex_recommendation(instance.pk)
 
 
 def recommendation_tags_changed(sender, instance, action, reverse, pk_set, **kwargs):
     if not action.startswith("post_"):
         return
-    ids = (pk_set or []) if reverse else [instance.pk]
-    for recommendation_id in ids:
-        sync.reindex_recommendation(recommendation_id)
+    sync.reindex_recommendations((pk_set or []) if reverse else [instance.pk])
 
 
 def action_changed(sender, instance, **kwargs):

@@ -1,4 +1,12 @@
-"""Index sync: write the search-document table now, copy to Elasticsearch once the change commits."""
+"""Index sync: note what changed during a transaction, index each changed page once when it
+commits, and copy the written documents to Elasticsearch after that.
+
+Publishing a review saves each recommendation, opens actions and writes their first updates: each
+of those used to re-index the whole review, so a long review was indexed hundreds of times in one
+request. Now the signal receivers only note the page (or recommendation) that changed, and one
+callback per transaction indexes each noted page once, reading it as it was committed."""
+
+import threading
 
 from django.conf import settings
 from django.db import transaction
@@ -6,6 +14,8 @@ from django.db import transaction
 from config.celery import enqueue_on_commit
 
 from . import documents
+
+_pending = threading.local()
 
 
 def elasticsearch_enabled():
@@ -25,14 +35,63 @@ def enqueue_elasticsearch(keys):
     enqueue_on_commit(sync_documents, keys)
 
 
+class PendingChanges:
+    """The pages and recommendations changed in this thread that are not yet indexed."""
+
+    def __init__(self):
+        self.page_ids = set()
+        self.recommendation_ids = set()
+
+    def __bool__(self):
+        return bool(self.page_ids or self.recommendation_ids)
+
+    def take(self):
+        page_ids, recommendation_ids = self.page_ids, self.recommendation_ids
+        self.page_ids, self.recommendation_ids = set(), set()
+        return page_ids, recommendation_ids
+
+
+def pending():
+    if not hasattr(_pending, "changes"):
+        _pending.changes = PendingChanges()
+    return _pending.changes
+
+
+def _note(page_ids=(), recommendation_ids=()):
+    changes = pending()
+    changes.page_ids.update(page_ids)
+    changes.recommendation_ids.update(recommendation_ids)
+    # Every note queues a flush, so a flush always follows the change however the transaction
+    # nests; the first flush takes everything noted and the rest find nothing to do.
+    transaction.on_commit(flush)
+
+
 def reindex_page(page):
-    with transaction.atomic():
-        enqueue_elasticsearch(documents.index_page(page))
+    _note(page_ids=[page.pk])
+
+
+def reindex_pages(page_ids):
+    _note(page_ids=page_ids)
 
 
 def reindex_recommendation(recommendation_id):
+    _note(recommendation_ids=[recommendation_id])
+
+
+def reindex_recommendations(recommendation_ids):
+    _note(recommendation_ids=recommendation_ids)
+
+
+def flush():
+    """Index each noted page once (a recommendation through its review), as committed."""
+    changes = pending()
+    if not changes:
+        return []
+    page_ids, recommendation_ids = changes.take()
     with transaction.atomic():
-        enqueue_elasticsearch(documents.index_recommendation(recommendation_id))
+        keys = documents.index_pages_and_recommendations(page_ids, recommendation_ids)
+        enqueue_elasticsearch(keys)
+    return keys
 
 
 def forget_page(page_id):
@@ -41,4 +100,5 @@ def forget_page(page_id):
     keys = list(
         documents.SearchDocument.objects.filter(page_id=page_id).values_list("key", flat=True)
     )
+    pending().page_ids.discard(page_id)
     enqueue_elasticsearch(documents.remove_documents(keys))

@@ -1,5 +1,7 @@
 """Fixtures shared by the whole suite: people in each role and a small published partnership."""
 
+import functools
+
 import pytest
 from django.contrib.auth.models import Group
 from django.test import Client
@@ -21,6 +23,13 @@ def _no_search_outage_carried_over():
     from search.engines.elasticsearch import outage
 
     outage.end()
+
+
+@pytest.fixture
+def committed(django_capture_on_commit_callbacks):
+    """`with committed():` runs what a commit runs afterwards (search indexing, emails, queued
+    tasks) for the changes made inside it: a test's own transaction never commits."""
+    return functools.partial(django_capture_on_commit_callbacks, execute=True)
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from reviews.importer.create import IMPORT_LOG_ACTION
 from reviews.models import ReviewPage
 
 from .conftest import client_for
-from .factories import AgencyFactory, ThemeFactory
+from .factories import AgencyFactory, ThemeFactory, agency_lead
 
 pytestmark = pytest.mark.django_db
 
@@ -404,6 +404,28 @@ def test_publish_makes_the_review_live_and_creates_actions_for_the_suggested_age
     assert page.live
     assert AgencyAction.objects.filter(recommendation__review=page).count() == 4
     assert any("Published with the suggested" in warning for warning in result["warnings"])
+
+
+def test_json_output_parses_while_agencies_leads_are_emailed(
+    tmp_path, partnership, settings, capsys, committed
+):
+    """With the development email settings, the leads' emails go to files, not into the JSON."""
+    from config.settings import base
+
+    settings.EMAIL_BACKEND = base.EMAIL_BACKEND
+    settings.EMAIL_FILE_PATH = tmp_path / "sent-email"
+    agency_lead(partnership["agencies"]["Police"], "police-lead")
+    path = write(tmp_path, "child-t.md", CHILD_T_MARKDOWN)
+    capsys.readouterr()
+
+    with committed():
+        call_command("import_review", str(path), "--json", "--publish")
+
+    printed = capsys.readouterr().out
+    result = json.loads(printed)
+    assert ReviewPage.objects.get(pk=result["page_id"]).live
+    sent = "".join(p.read_text() for p in (tmp_path / "sent-email").iterdir())
+    assert "police-lead" in sent
 
 
 def test_plain_output_lists_what_was_found_and_the_warnings(partnership):

@@ -232,7 +232,10 @@ ELASTICSEARCH_INDEX = env.get("ELASTICSEARCH_INDEX", "learning")
 ELASTICSEARCH_TIMEOUT = float(env.get("ELASTICSEARCH_TIMEOUT", "2"))
 ELASTICSEARCH_RETRY_SECONDS = 30
 
-EMAIL_BACKEND = env.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# Development email goes to files in EMAIL_FILE_PATH, never to standard output, where it would mix
+# with what commands print (`import_review --json`, `seed_demo`).
+EMAIL_BACKEND = env.get("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
+EMAIL_FILE_PATH = env.get("EMAIL_FILE_PATH", str(BASE_DIR / "sent-email"))
 EMAIL_HOST = env.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(env.get("EMAIL_PORT", "25"))
 EMAIL_HOST_USER = env.get("EMAIL_HOST_USER", "")

@@ -1,4 +1,4 @@
-"""Local development: the embedded default (SQLite, database search, eager Celery, console email)."""
+"""Local development: the embedded default (SQLite, database search, eager Celery, email to files)."""
 
 from .base import *  # noqa: F403
 from .base import env

@@ -1,10 +1,33 @@
 """Recommendations: authored in a review's editor, stored as rows with stable ids."""
 
+import re
+import uuid
+
+from django import forms
 from django.db import models
+from django.utils.html import format_html
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from modelcluster.models import ClusterableModel
-from wagtail.admin.panels import FieldPanel
+from wagtail.admin.panels import FieldPanel, Panel
 from wagtail.models import Orderable
+
+
+class HiddenFieldPanel(Panel):
+    """Carries a field the editor never sees through the form, so it survives every save."""
+
+    def __init__(self, field_name, **kwargs):
+        super().__init__(**kwargs)
+        self.field_name = field_name
+
+    def clone_kwargs(self):
+        return super().clone_kwargs() | {"field_name": self.field_name}
+
+    def get_form_options(self):
+        return {"fields": [self.field_name], "widgets": {self.field_name: forms.HiddenInput()}}
+
+    class BoundPanel(Panel.BoundPanel):
+        def render_html(self, parent_context=None):
+            return format_html("{}", self.form[self.panel.field_name])
 
 
 class Recommendation(Orderable, ClusterableModel):
@@ -18,6 +41,9 @@ class Recommendation(Orderable, ClusterableModel):
     review = ParentalKey(
         "reviews.ReviewPage", on_delete=models.CASCADE, related_name="recommendations"
     )
+    # The recommendation's identity in every revision of its review: a revision keeps the key, and
+    # the review's `with_content_json` finds the row by it, whatever row ids the revision holds.
+    key = models.UUIDField(default=uuid.uuid4, blank=True)
     number = models.CharField(
         max_length=12, help_text='As numbered in the report, e.g. "3" or "3a".'
     )
@@ -40,6 +66,7 @@ class Recommendation(Orderable, ClusterableModel):
     )
 
     panels = [
+        HiddenFieldPanel("key"),
         FieldPanel("number"),
         FieldPanel("text"),
         FieldPanel("section"),
@@ -51,6 +78,15 @@ class Recommendation(Orderable, ClusterableModel):
 
     class Meta(Orderable.Meta):
         ordering = ["sort_order"]
+        constraints = [
+            models.UniqueConstraint(fields=["review", "key"], name="one_key_per_recommendation")
+        ]
 
     def __str__(self):
         return f"Recommendation {self.number}: {self.text[:60]}"
+
+    @property
+    def anchor(self):
+        """The recommendation's place on its review's page, by its number as the report gives it
+        (`recommendation-3a`), so a link reads like the report and survives re-publishing."""
+        return "recommendation-" + re.sub(r"[^A-Za-z0-9.]+", "-", self.number).strip("-")

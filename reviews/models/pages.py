@@ -1,6 +1,7 @@
 """Review pages of every kind, 7-minute briefings, and the index pages that list them."""
 
 import datetime
+import uuid
 
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
@@ -120,8 +121,9 @@ def pages_the_request_may_open(queryset, request):
 
 
 class ReviewPageForm(WagtailAdminPageForm):
-    """Refuses to remove a recommendation that agencies have already acted on. A review that has
-    a case in the case log takes its dates from there: they are shown but not edited here."""
+    """Gives every recommendation its own key, and refuses to remove one that agencies have
+    already acted on, whether by its delete button or by restoring a revision without it. A
+    review that has a case in the case log takes its dates from there: shown, not edited here."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -142,13 +144,19 @@ class ReviewPageForm(WagtailAdminPageForm):
         formset = self.formsets.get("recommendations")
         if formset is None or not hasattr(formset, "cleaned_data"):
             return valid
-        from learning.models import AgencyAction
+        self._give_each_recommendation_its_own_key(formset)
+        if self.instance.pk is None:
+            return valid
+        from learning.models import Recommendation
 
-        removed = [f.instance for f in formset.deleted_forms if f.instance.pk]
-        acted_on = AgencyAction.objects.filter(recommendation__in=removed).values_list(
-            "recommendation__number", flat=True
+        deleted = set(formset.deleted_forms)
+        kept = {f.instance.pk for f in formset.forms if f not in deleted and f.instance.pk}
+        acted_on = (
+            Recommendation.objects.filter(review_id=self.instance.pk, actions__isnull=False)
+            .exclude(pk__in=kept)
+            .distinct()
         )
-        numbers = sorted(set(acted_on))
+        numbers = [recommendation.number for recommendation in acted_on]
         if numbers:
             self.add_error(
                 None,
@@ -160,6 +168,24 @@ class ReviewPageForm(WagtailAdminPageForm):
             )
             return False
         return valid
+
+    @staticmethod
+    def _give_each_recommendation_its_own_key(formset):
+        """A new recommendation's form is copied in the browser from one template, key and all:
+        each copy after the first gets a key of its own (as does a form that lost its key)."""
+        from learning.models import Recommendation
+
+        stored = dict(
+            Recommendation.objects.filter(
+                pk__in=[f.instance.pk for f in formset.forms if f.instance.pk]
+            ).values_list("pk", "key")
+        )
+        seen = set()
+        for form in formset.forms:
+            form.instance.key = form.instance.key or stored.get(form.instance.pk)
+            if form.instance.key is None or form.instance.key in seen:
+                form.instance.key = uuid.uuid4()
+            seen.add(form.instance.key)
 
 
 class ReviewPage(VisibilityMixin, Page):
@@ -260,6 +286,37 @@ class ReviewPage(VisibilityMixin, Page):
 
     class Meta:
         verbose_name = "review"
+
+    def with_content_json(self, content):
+        """Wagtail's override point for building the page from a revision (the editor, preview,
+        publishing, scheduled publishing, reverting). Each recommendation is matched to its row by
+        its key, so every revision updates the same rows; a recommendation that agencies have acted
+        on is kept even if the revision predates it or removed it, so its actions keep their
+        recommendation."""
+        page = super().with_content_json(content)
+        from learning.models import Recommendation
+
+        rows = dict(Recommendation.objects.filter(review_id=self.pk).values_list("key", "pk"))
+        kept = set()
+        for recommendation in page.recommendations.all():
+            row = rows.get(recommendation.key)
+            row = None if row in kept else row
+            recommendation.pk = recommendation.id = row
+            kept.add(row)
+        missing_with_actions = (
+            Recommendation.objects.filter(review_id=self.pk, actions__isnull=False)
+            .exclude(pk__in=kept - {None})
+            .distinct()
+        )
+        if missing_with_actions:
+            page.recommendations.add(*missing_with_actions)
+        return page
+
+    def publish(self, revision, user=None, **kwargs):
+        # Wagtail's page_published signal does not say who published: keep it on the revision
+        # so the actions this publication opens are attributed to the approver.
+        revision.published_by = user
+        return super().publish(revision, user=user, **kwargs)
 
     # Statutory deadlines, computed from the recorded dates (never typed in).
     @property

@@ -14,6 +14,7 @@ from osmem_server import OsmemServer
 
 from learning.models import AgencyAction
 from learning.permissions import Visibility
+from search import sync
 from search.engines import elasticsearch as es_engine
 from tests.factories import (
     AgencyActionFactory,
@@ -76,7 +77,9 @@ class Engine:
     client: object = None
 
     def catch_up(self):
-        """Copy the table to the index, as the on-commit task does after each change."""
+        """Do what a commit does after the changes so far: index the changed pages in the table,
+        then copy the table to the index, as the on-commit task does."""
+        sync.flush()
         if self.client is not None:
             es_engine.rebuild(self.client)
 
@@ -129,7 +132,13 @@ class Library:
 
 
 @pytest.fixture
-def library(db, police, health):
+def library(db, police, health, committed):
+    """The library, stored and committed (so search has indexed it)."""
+    with committed():
+        return build_library(police, health)
+
+
+def build_library(police, health):
     """Reviews, briefings and recommendations of every visibility. Wording from
     corpus/kirklees-kscp-annual-assurance-statement-2019-20.txt and
     corpus/kirklees-childrens-scrutiny-panel-2018-11.txt."""

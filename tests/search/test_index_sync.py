@@ -33,17 +33,19 @@ def found(q, user=None, **filters):
 
 
 @pytest.fixture
-def draft_review(db):
+def draft_review(db, committed):
     review = ReviewPageFactory(
         title="Child K: missing from care", live=False, findings="Children who go missing."
     )
-    RecommendationFactory(review=review, number="1", text="Return home interviews every time.")
+    with committed():
+        RecommendationFactory(review=review, number="1", text="Return home interviews every time.")
     return review
 
 
-def test_publishing_a_review_makes_it_and_its_recommendations_findable(draft_review):
+def test_publishing_a_review_makes_it_and_its_recommendations_findable(draft_review, committed):
     assert found("missing") == set()
-    draft_review.save_revision().publish()
+    with committed():
+        draft_review.save_revision().publish()
     assert keys_of(draft_review) == {
         f"review:{draft_review.pk}",
         f"recommendation:{draft_review.recommendations.get().pk}",
@@ -51,67 +53,83 @@ def test_publishing_a_review_makes_it_and_its_recommendations_findable(draft_rev
     assert found("return home interviews") == {"Recommendation 1: Child K: missing from care"}
 
 
-def test_unpublishing_a_review_removes_it_and_its_recommendations(draft_review):
-    draft_review.save_revision().publish()
+def test_unpublishing_a_review_removes_it_and_its_recommendations(draft_review, committed):
+    with committed():
+        draft_review.save_revision().publish()
     draft_review.refresh_from_db()
-    draft_review.unpublish()
+    with committed():
+        draft_review.unpublish()
     assert keys_of(draft_review) == set()
     assert found("missing") == set()
 
 
-def test_deleting_a_review_removes_its_documents(draft_review):
-    draft_review.save_revision().publish()
+def test_deleting_a_review_removes_its_documents(draft_review, committed):
+    with committed():
+        draft_review.save_revision().publish()
+    assert SearchDocument.objects.filter(page_id=draft_review.pk).exists()
     page_id = draft_review.pk
     draft_review.delete()
     assert not SearchDocument.objects.filter(page_id=page_id).exists()
 
 
-def test_moving_a_review_updates_the_links_in_search(draft_review):
-    draft_review.save_revision().publish()
+def test_moving_a_review_updates_the_links_in_search(draft_review, committed):
+    with committed():
+        draft_review.save_revision().publish()
     from home.models import HomePage
 
     archive = HomePage.objects.get().add_child(
         instance=ReviewIndexPage(title="Archive", slug="archive")
     )
     draft_review.refresh_from_db()
-    draft_review.move(archive, pos="last-child")
+    with committed():
+        draft_review.move(archive, pos="last-child")
     document = SearchDocument.objects.get(key=f"review:{draft_review.pk}")
     assert document.url.startswith("/archive/")
 
 
-def test_making_a_review_partnership_only_hides_it_from_practitioners(draft_review, practitioner):
-    draft_review.save_revision().publish()
+def test_making_a_review_partnership_only_hides_it_from_practitioners(
+    draft_review, practitioner, committed
+):
+    with committed():
+        draft_review.save_revision().publish()
     assert found("missing", practitioner, kind="review") == {"Child K: missing from care"}
     draft_review.refresh_from_db()
     draft_review.visibility = Visibility.PARTNERSHIP
-    draft_review.save_revision().publish()
+    with committed():
+        draft_review.save_revision().publish()
     documents = SearchDocument.objects.filter(page_id=draft_review.pk)
     assert set(documents.values_list("visibility", flat=True)) == {Visibility.PARTNERSHIP}
     assert found("missing", practitioner) == set()
     assert found("interviews", practitioner) == set()
 
 
-def test_agency_progress_moves_the_recommendation_status(draft_review, scrutineer, police):
-    draft_review.save_revision().publish()
+def test_agency_progress_moves_the_recommendation_status(
+    draft_review, scrutineer, police, committed
+):
+    with committed():
+        draft_review.save_revision().publish()
     recommendation = draft_review.recommendations.get()
     key = f"recommendation:{recommendation.pk}"
     assert SearchDocument.objects.get(key=key).status == "no_actions"
-    action = AgencyActionFactory(recommendation=recommendation, agency=police)
+    with committed():
+        action = AgencyActionFactory(recommendation=recommendation, agency=police)
     assert SearchDocument.objects.get(key=key).status == "outstanding"
-    post_update(action, scrutineer, version=action.version, status=AgencyAction.Status.COMPLETE)
+    with committed():
+        post_update(action, scrutineer, version=action.version, status=AgencyAction.Status.COMPLETE)
     assert SearchDocument.objects.get(key=key).status == "complete"
     assert found("", scrutineer, status="complete") == {
         "Recommendation 1: Child K: missing from care"
     }
 
 
-def test_rebuild_command_rebuilds_the_database_index(library, business_unit):
+def test_rebuild_command_rebuilds_the_database_index(library, business_unit, committed):
     SearchDocument.objects.all().delete()
     assert found("neglect", business_unit) == set()
     call_command("rebuild_search_index", "--engine", "database", stdout=None)
     assert "Rapid review: Child P" in found("neglect", business_unit)
     library.sudi.summary = "Advice on co-sleeping with a newborn."
-    library.sudi.save_revision().publish()
+    with committed():
+        library.sudi.save_revision().publish()
     assert found("newborn") == {"National review: sudden unexpected death in infancy"}
     assert found("neglect") == found("neglected")
 
@@ -186,7 +204,9 @@ def test_elasticsearch_chosen_without_an_address_answers_from_the_database(
     assert "answering from the database engine" in caplog.text
 
 
-def test_a_public_briefing_stops_naming_a_review_made_partnership_only(library, anonymous_client):
+def test_a_public_briefing_stops_naming_a_review_made_partnership_only(
+    library, anonymous_client, committed
+):
     def briefing_result():
         answer = anonymous_client.get(
             "/api/learning/search/", {"q": "Family S", "kind": "briefing"}
@@ -195,7 +215,38 @@ def test_a_public_briefing_stops_naming_a_review_made_partnership_only(library, 
 
     assert briefing_result()[0]["review"] == "Serious case review: Family S"
     library.family_s.visibility = Visibility.PARTNERSHIP
-    library.family_s.save_revision().publish()
+    with committed():
+        library.family_s.save_revision().publish()
     (result,) = briefing_result()
     assert result["title"] == "7-minute briefing: Family S"
     assert result["review"] is None
+
+
+def test_publishing_a_long_review_indexes_it_once_whatever_its_length(
+    police, health, committed, monkeypatch
+):
+    from search import documents
+
+    writes = []
+    write_documents = documents.write_documents
+    monkeypatch.setattr(
+        documents,
+        "write_documents",
+        lambda shapes: writes.append(shapes) or write_documents(shapes),
+    )
+    review = ReviewPageFactory(title="Child L: twelve recommendations", live=False)
+    for number in range(1, 13):
+        recommendation = RecommendationFactory(
+            review=review, number=str(number), text=f"Recommendation {number} of twelve."
+        )
+        recommendation.agencies.set([police, health])
+        recommendation.save()
+    writes.clear()
+
+    with committed():
+        review.save_revision().publish()
+
+    assert AgencyAction.objects.filter(recommendation__review=review).count() == 24
+    assert len(writes) == 1, "one write for the review and its twelve recommendations"
+    assert len(writes[0]) == 13
+    assert found("twelve") >= {"Child L: twelve recommendations"}

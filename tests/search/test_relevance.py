@@ -97,7 +97,12 @@ RELEVANCE_SET = [
 
 
 @pytest.fixture
-def corpus_library(db):
+def corpus_library(db, committed):
+    with committed():
+        build_corpus_library()
+
+
+def build_corpus_library():
     for title, year, kind in [
         (ASSURANCE, 2020, "learning_review"),
         (SCRUTINY, 2018, "learning_review"),

@@ -1,0 +1,140 @@
+"""Publish reviews of 10, 54 and 150 recommendations, each addressed to three agencies, in a
+throwaway database and print the wall time and the search-index writes of each publication."""
+
+import contextlib
+import os
+import re
+import shutil
+import tempfile
+import time
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand
+from django.db import connection, transaction
+from django.test.utils import override_settings
+
+from learning import permissions
+from learning.models import Agency, AgencyAction, Recommendation
+from reviews.models import ReviewIndexPage, ReviewPage
+from search import documents
+from search.models import SearchDocument, SearchDocumentTag
+
+SIZES = (10, 54, 150)
+AGENCIES = 3
+INDEX_TABLES = (SearchDocument._meta.db_table, SearchDocumentTag._meta.db_table)
+INDEX_WRITE = re.compile(
+    r"^\s*(INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+[\"`]?(" + "|".join(INDEX_TABLES) + r")\b",
+    re.IGNORECASE,
+)
+
+
+class IndexWriteCounter:
+    """Counts index writes (each time a set of search documents is written) and the SQL
+    statements that write the search-document table or its tags."""
+
+    def __init__(self):
+        self.writes = 0
+        self.statements = 0
+
+    def __call__(self, execute, sql, params, many, context):
+        if INDEX_WRITE.match(sql):
+            self.statements += 1
+        return execute(sql, params, many, context)
+
+    @contextlib.contextmanager
+    def counting(self):
+        write_documents = documents.write_documents
+
+        def counted(shapes):
+            self.writes += 1
+            return write_documents(shapes)
+
+        documents.write_documents = counted
+        try:
+            with connection.execute_wrapper(self):
+                yield self
+        finally:
+            documents.write_documents = write_documents
+
+
+class Command(BaseCommand):
+    help = (
+        "Publish reviews of 10, 54 and 150 recommendations addressed to three agencies in a "
+        "temporary database (never the configured one); print wall time and index writes."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--sizes",
+            type=int,
+            nargs="+",
+            default=list(SIZES),
+            help="Numbers of recommendations, one review each.",
+        )
+
+    def handle(self, *args, **options):
+        workdir = tempfile.mkdtemp(prefix="publish-benchmark-")
+        test_settings = connection.settings_dict.setdefault("TEST", {})
+        if connection.vendor == "sqlite":
+            test_settings["NAME"] = os.path.join(workdir, "benchmark.sqlite3")
+        self.stdout.write("Creating a throwaway database and running migrations…")
+        old_name = connection.creation.create_test_db(
+            verbosity=0, autoclobber=True, serialize=False
+        )
+        try:
+            # The agencies' leads are emailed about their new actions: keep those in memory.
+            with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+                self._run(options["sizes"])
+        finally:
+            connection.creation.destroy_test_db(old_name, verbosity=0)
+            shutil.rmtree(workdir, ignore_errors=True)
+
+    def _run(self, sizes):
+        approver = self._approver()
+        agencies = self._agencies()
+        self.stdout.write(
+            f"{'Recommendations':>16}{'actions':>9}{'seconds':>10}{'index writes':>14}"
+            f"{'index SQL statements':>22}"
+        )
+        for size in sizes:
+            revision = self._draft(size, agencies)
+            counter = IndexWriteCounter()
+            started = time.perf_counter()
+            with counter.counting(), transaction.atomic():
+                # Everything the approval does, including the work queued for after the commit.
+                revision.publish(user=approver)
+            elapsed = time.perf_counter() - started
+            actions = AgencyAction.objects.filter(recommendation__review=revision.object_id)
+            self.stdout.write(f"{size:>16}{actions.count():>9}{elapsed:>10.2f}{counter.writes:>14}")
+
+    def _approver(self):
+        user = get_user_model().objects.create_user("benchmark-manager", password=None)
+        user.groups.add(Group.objects.get(name=permissions.BUSINESS_MANAGERS))
+        return user
+
+    def _agencies(self):
+        return [
+            Agency.objects.create(name=f"Benchmark agency {n}", short_name=f"BA{n}", sector="other")
+            for n in range(1, AGENCIES + 1)
+        ]
+
+    def _draft(self, size, agencies):
+        index = ReviewIndexPage.objects.get()
+        review = ReviewPage(
+            title=f"Benchmark review of {size} recommendations",
+            slug=f"benchmark-review-{size}",
+            summary="A review of multi-agency practice.",
+            live=False,
+        )
+        index.add_child(instance=review)
+        for number in range(1, size + 1):
+            recommendation = Recommendation(
+                review=review,
+                number=str(number),
+                sort_order=number,
+                text=f"Agencies should review how they share information (point {number}).",
+            )
+            recommendation.agencies = agencies
+            review.recommendations.add(recommendation)
+        return review.save_revision()
