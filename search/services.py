@@ -144,10 +144,10 @@ def load_results(keys_and_snippets, levels):
     return results
 
 
-def search(request, user):
-    """Run a SearchRequest for this user on the configured engine."""
+def search(request, user, engine_name=None):
+    """Run a SearchRequest for this user on the configured engine (or the one named)."""
     levels = visible_levels(user)
-    answer = get_engine().search(request, levels)
+    answer = get_engine(engine_name).search(request, levels)
     return SearchAnswer(
         request=request,
         count=answer.count,
