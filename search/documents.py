@@ -64,6 +64,12 @@ def _tags(items):
     return sorted({(item.slug, item.name) for item in items})
 
 
+def _keywords(*values, themes=()):
+    """Reference, pseudonym, number and the theme names: short, weighted above the body text, so
+    a search for a theme ("information sharing") finds what is tagged with it."""
+    return _clean(" ".join(filter(None, [*values, *(name for _slug, name in themes)])))
+
+
 def recommendation_status(action_statuses):
     """A recommendation's state for the status facet, from its agencies' action statuses."""
     statuses = set(action_statuses)
@@ -88,13 +94,14 @@ def review_document(review, recommendations=None):
         list(review.recommendations.all()) if recommendations is None else recommendations
     )
     agencies = {agency for rec in recommendations for agency in rec.agencies.all()}
+    themes = _tags(review.themes.all())
     return DocumentShape(
         key=document_key(SearchDocument.Kind.REVIEW, review.pk),
         kind=SearchDocument.Kind.REVIEW,
         object_id=review.pk,
         page_id=review.pk,
         title=_clean(review.title),
-        keywords=_clean(" ".join(filter(None, [review.reference, review.child_pseudonym]))),
+        keywords=_keywords(review.reference, review.child_pseudonym, themes=themes),
         text=_clean(" ".join(filter(None, [review.summary, markdown_to_text(review.findings)]))),
         url=_page_url(review),
         review=_clean(review.title),
@@ -102,7 +109,7 @@ def review_document(review, recommendations=None):
         year=review.year,
         visibility=review.visibility,
         published_at=_published_at(review),
-        themes=_tags(review.themes.all()),
+        themes=themes,
         agencies=_tags(agencies),
     )
 
@@ -124,16 +131,15 @@ def briefing_document(briefing):
         if review.live and VISIBILITY_RANK[review.visibility] <= limit
     ]
     parts = [markdown_to_text(getattr(briefing, name)) for name, _ in BRIEFING_PARTS]
+    themes = _tags(briefing.themes.all())
     return DocumentShape(
         key=document_key(SearchDocument.Kind.BRIEFING, briefing.pk),
         kind=SearchDocument.Kind.BRIEFING,
         object_id=briefing.pk,
         page_id=briefing.pk,
         title=_clean(briefing.title),
-        keywords=_clean(
-            " ".join(
-                filter(None, [r.reference for r in reviews] + [r.child_pseudonym for r in reviews])
-            )
+        keywords=_keywords(
+            *[r.reference for r in reviews], *[r.child_pseudonym for r in reviews], themes=themes
         ),
         text=_clean(" ".join(filter(None, [briefing.summary, *parts]))),
         url=_page_url(briefing),
@@ -141,7 +147,7 @@ def briefing_document(briefing):
         year=briefing.year,
         visibility=briefing.visibility,
         published_at=_published_at(briefing),
-        themes=_tags(briefing.themes.all()),
+        themes=themes,
     )
 
 
@@ -163,10 +169,8 @@ def recommendation_document(
         object_id=recommendation.pk,
         page_id=review.pk,
         title=_clean(f"Recommendation {recommendation.number}: {review.title}"),
-        keywords=_clean(
-            " ".join(
-                filter(None, [review.reference, review.child_pseudonym, recommendation.section])
-            )
+        keywords=_keywords(
+            review.reference, review.child_pseudonym, recommendation.section, themes=themes
         ),
         text=_clean(recommendation.text),
         url=f"{review_url or _page_url(review)}#recommendation-{recommendation.pk}",

@@ -93,3 +93,32 @@ class SearchDocumentTag(models.Model):
 
     def __str__(self):
         return f"{self.facet}: {self.label}"
+
+
+class VocabularyGroup(models.Model):
+    """Terms the business unit says mean the same thing (an abbreviation and its meaning, an old
+    and a new name), added to the thesaurus that ships in search/data/thesaurus.txt."""
+
+    terms = models.TextField(
+        help_text="Comma-separated, the name to show first, e.g. "
+        '"child in need, cin, section 17". Case does not matter.'
+    )
+    note = models.CharField(max_length=200, blank=True, help_text="Why, or where it comes from.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["terms"]
+        verbose_name = "search vocabulary group"
+
+    def __str__(self):
+        return self.terms
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        from .vocabulary import parse_groups
+
+        if not parse_groups(self.terms.replace("\n", " ")):
+            raise ValidationError(
+                {"terms": "Give at least two different terms, separated by commas."}
+            )

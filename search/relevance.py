@@ -56,13 +56,14 @@ def build_library(data):
                 )
             )
             page.themes.set(chosen)
+            page.save()
             for number, rec in enumerate(item.get("recommendations", []), 1):
                 recommendation = Recommendation.objects.create(
                     review=page, number=str(number), text=rec["text"], sort_order=number
                 )
                 recommendation.themes.set([themes[slug] for slug in rec.get("themes", [])])
+                recommendation.save()
                 keys[rec["id"]] = f"recommendation:{recommendation.pk}"
-            page.save_revision().publish()
         else:
             page = _briefing(
                 briefings_index, item, n, chosen, [pages[r] for r in item.get("reviews", [])]
@@ -88,7 +89,7 @@ def _briefing(parent, item, n, themes, reviews):
     )
     page.themes.set(themes)
     page.reviews.set(reviews)
-    page.save_revision().publish()
+    page.save()
     return page
 
 

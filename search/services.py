@@ -1,6 +1,7 @@
 """Search as the page, the API and related learning all use it: one request in, one answer out."""
 
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
 
 from django.db.models import Count, Q
 from django.utils.html import escape
@@ -10,11 +11,12 @@ from learning.models import Agency, Theme
 from learning.permissions import visible_levels
 from reviews.models import ReviewPage
 
+from . import spelling
 from .documents import MARK_END, MARK_START
 from .engines import get_engine
 from .engines.database import DatabaseEngine
 from .models import SearchDocument
-from .query import FACETS, PAGE_SIZE, search_terms
+from .query import FACETS, MAX_VOCABULARY_WORDS, PAGE_SIZE, parse_clauses, search_terms
 
 FACET_TITLES = {
     "kind": "Type",
@@ -43,12 +45,24 @@ class Facet:
 
 
 @dataclass
+class Relaxation:
+    """How a search that found nothing as typed was answered instead, to tell the searcher."""
+
+    searched_for: str  # the words the results are for
+    corrected: str = ""  # "Did you mean …?": the query respelled from the library's vocabulary
+    not_found: list = field(default_factory=list)  # words no result contained
+    set_aside: list = field(default_factory=list)  # question words left out
+    partial: bool = False  # results match most of the words, not all
+
+
+@dataclass
 class SearchAnswer:
     request: object
     count: int
     results: list
     facets: list
     engine: str
+    relaxation: Relaxation | None = None
 
     @property
     def num_pages(self):
@@ -87,8 +101,8 @@ def highlight(snippet):
 
 def _plain_snippet(text):
     if len(text) <= SNIPPET_LENGTH:
-        return text
-    return text[:SNIPPET_LENGTH].rsplit(" ", 1)[0] + "…"
+        return escape(text)
+    return escape(text[:SNIPPET_LENGTH].rsplit(" ", 1)[0] + "…")
 
 
 def _label_lookup(facet, values):
@@ -139,22 +153,81 @@ def load_results(keys_and_snippets, levels):
         doc = rows.get(key)
         if doc is None:
             continue
-        doc.snippet = highlight(snippet) if snippet else _plain_snippet(doc.text)
+        # One contract for every caller: the snippet is always safe HTML (text escaped, matches
+        # in <mark>), with or without a query.
+        doc.snippet = highlight(snippet) if snippet else mark_safe(_plain_snippet(doc.text))  # noqa: S308
         results.append(doc)
     return results
 
 
 def search(request, user, engine_name=None):
-    """Run a SearchRequest for this user on the configured engine (or the one named)."""
+    """Run a SearchRequest for this user on the configured engine (or the one named). When every
+    word together finds nothing, the search is relaxed (see `relax`) rather than left empty."""
     levels = visible_levels(user)
-    answer = get_engine(engine_name).search(request, levels)
+    engine = get_engine(engine_name)
+    answer = engine.search(request, levels)
+    relaxation = None
+    if answer.count == 0 and request.query_clauses:
+        relaxed = relax(request, engine, levels)
+        if relaxed is not None:
+            relaxed_request, relaxation = relaxed
+            answer = engine.search(relaxed_request, levels)
     return SearchAnswer(
         request=request,
         count=answer.count,
         results=load_results(answer.hits, levels),
         facets=build_facets(answer.facets, request.filters),
         engine=answer.engine,
+        relaxation=relaxation,
     )
+
+
+def _with_clauses(request, clauses, minimum=None):
+    return replace(request, clauses=list(clauses), minimum_match=minimum)
+
+
+def relax(request, engine, levels):
+    """A search whose words together found nothing: respell words the library does not know,
+    set aside question words and words nothing contains, then ask for as many of the remaining
+    words as some result has (Elasticsearch's minimum_should_match). Returns the request to run
+    and what to tell the searcher, or None when no word finds anything."""
+    clauses = request.query_clauses
+    counts = [engine.count(_with_clauses(request, [c]), levels) for c in clauses]
+    corrected_q = ""
+    corrections = {}
+    for clause, count in zip(clauses, counts, strict=True):
+        if count == 0 and not clause.quoted and len(clause.label.split()) == 1:
+            suggestion = spelling.suggest(clause.label, levels)
+            if suggestion:
+                corrections[clause.label] = suggestion
+    if corrections:
+        corrected_q = request.q
+        for wrong, right in corrections.items():
+            corrected_q = re.sub(rf"(?<!\w){re.escape(wrong)}(?!\w)", right, corrected_q)
+        clauses = parse_clauses(corrected_q)
+        counts = [engine.count(_with_clauses(request, [c]), levels) for c in clauses]
+        if clauses and all(counts):
+            together = _with_clauses(request, clauses)
+            if engine.count(together, levels):
+                return together, Relaxation(corrected_q, corrected=corrected_q)
+    found = [c for c, count in zip(clauses, counts, strict=True) if count]
+    not_found = [c.label for c, count in zip(clauses, counts, strict=True) if not count]
+    if not found:
+        return None
+    content = [c for c in found if not c.is_question_word] or found
+    set_aside = [c.label for c in found if c not in content]
+    content = content[:MAX_VOCABULARY_WORDS]
+    for minimum in range(len(content), 0, -1):
+        relaxed = _with_clauses(request, content, minimum)
+        if engine.count(relaxed, levels):
+            return relaxed, Relaxation(
+                " ".join(c.label for c in content),
+                corrected=corrected_q,
+                not_found=not_found,
+                set_aside=set_aside,
+                partial=minimum < len(content),
+            )
+    return None
 
 
 def as_json(answer):

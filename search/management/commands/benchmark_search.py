@@ -327,7 +327,7 @@ class Command(BaseCommand):
             ours = engine.search(request, levels)
             timings["our database engine"].append(time.perf_counter() - t)
             t = time.perf_counter()
-            floor_count = raw.search(FullTextSQL(request.terms).match()[1], filters)
+            floor_count = raw.search(FullTextSQL.for_request(request).match()[1], filters)
             timings["raw FTS5 (floor)"].append(time.perf_counter() - t)
             mismatches += floor_count != ours.count
             t = time.perf_counter()
