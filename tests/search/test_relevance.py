@@ -49,4 +49,6 @@ def test_practitioners_find_what_they_ask_for_on_both_engines(engine, relevance_
     engine.catch_up()
     figures = relevance.evaluate(relevance_set, keys, engine.name)
     assert figures.zero_results == []
-    assert figures.mrr >= TARGET_MRR, [(q.q, q.top) for q in figures.queries if q.reciprocal_rank < 1]
+    assert figures.mrr >= TARGET_MRR, [
+        (q.q, q.top) for q in figures.queries if q.reciprocal_rank < 1
+    ]
