@@ -24,7 +24,8 @@ STOP_WORDS = frozenset(
 QUESTION_WORDS = frozenset(
     "what whats when where which who whom whose why how should would could can do does did done "
     "we us our you your i me my about any anything something need needs happen happens happened "
-    "say says said tell know find look looking keep get make there's review reviews learning "
+    "say says said tell know find look looking keep get make there's am been being has have had "
+    "having were doing review reviews learning "
     "lessons recommendation recommendations briefing briefings".split()
 )
 MAX_VOCABULARY_WORDS = 8

@@ -148,6 +148,14 @@ def load_results(keys_and_snippets, levels):
             key__in=keys, visibility__in=levels
         ).prefetch_related("tags")
     }
+    pseudonyms = dict(
+        ReviewPage.objects.filter(
+            pk__in=[
+                doc.object_id for doc in rows.values() if doc.kind == SearchDocument.Kind.REVIEW
+            ]
+        ).values_list("pk", "child_pseudonym")
+    )
+    review_kinds = dict(ReviewPage.Kind.choices)
     results = []
     for key, snippet in keys_and_snippets:
         doc = rows.get(key)
@@ -156,6 +164,8 @@ def load_results(keys_and_snippets, levels):
         # One contract for every caller: the snippet is always safe HTML (text escaped, matches
         # in <mark>), with or without a query.
         doc.snippet = highlight(snippet) if snippet else mark_safe(_plain_snippet(doc.text))  # noqa: S308
+        doc.pseudonym = pseudonyms.get(doc.object_id, "") if doc.kind == "review" else ""
+        doc.review_kind_label = review_kinds.get(doc.review_kind, "")
         results.append(doc)
     return results
 
@@ -186,46 +196,44 @@ def _with_clauses(request, clauses, minimum=None):
     return replace(request, clauses=list(clauses), minimum_match=minimum)
 
 
+def _content(clauses):
+    """The clauses that say what the search is about, and the question words set aside."""
+    content = [c for c in clauses if not c.is_question_word] or list(clauses)
+    return content, [c.label for c in clauses if c not in content]
+
+
 def relax(request, engine, levels):
-    """A search whose words together found nothing: respell words the library does not know,
-    set aside question words and words nothing contains, then ask for as many of the remaining
-    words as some result has (Elasticsearch's minimum_should_match). Returns the request to run
-    and what to tell the searcher, or None when no word finds anything."""
-    clauses = request.query_clauses
-    counts = [engine.count(_with_clauses(request, [c]), levels) for c in clauses]
-    corrected_q = ""
+    """A search whose words together found nothing: set aside question words, respell words the
+    library does not know, leave out words nothing contains, then ask for as many of the
+    remaining words as some result has (Elasticsearch's minimum_should_match). Returns the
+    request to run and what to tell the searcher, or None when no word finds anything."""
+    content, set_aside = _content(request.query_clauses)
+    counts = [engine.count(_with_clauses(request, [c]), levels) for c in content]
     corrections = {}
-    for clause, count in zip(clauses, counts, strict=True):
+    for clause, count in zip(content, counts, strict=True):
         if count == 0 and not clause.quoted and len(clause.label.split()) == 1:
             suggestion = spelling.suggest(clause.label, levels)
             if suggestion:
                 corrections[clause.label] = suggestion
+    corrected_q = ""
     if corrections:
         corrected_q = request.q
         for wrong, right in corrections.items():
             corrected_q = re.sub(rf"(?<!\w){re.escape(wrong)}(?!\w)", right, corrected_q)
-        clauses = parse_clauses(corrected_q)
-        counts = [engine.count(_with_clauses(request, [c]), levels) for c in clauses]
-        if clauses and all(counts):
-            together = _with_clauses(request, clauses)
-            if engine.count(together, levels):
-                return together, Relaxation(corrected_q, corrected=corrected_q)
-    found = [c for c, count in zip(clauses, counts, strict=True) if count]
-    not_found = [c.label for c, count in zip(clauses, counts, strict=True) if not count]
-    if not found:
-        return None
-    content = [c for c in found if not c.is_question_word] or found
-    set_aside = [c.label for c in found if c not in content]
-    content = content[:MAX_VOCABULARY_WORDS]
-    for minimum in range(len(content), 0, -1):
-        relaxed = _with_clauses(request, content, minimum)
+        content, set_aside = _content(parse_clauses(corrected_q))
+        counts = [engine.count(_with_clauses(request, [c]), levels) for c in content]
+    found = [c for c, count in zip(content, counts, strict=True) if count]
+    not_found = [c.label for c, count in zip(content, counts, strict=True) if not count]
+    found = found[:MAX_VOCABULARY_WORDS]
+    for minimum in range(len(found), 0, -1):
+        relaxed = _with_clauses(request, found, minimum)
         if engine.count(relaxed, levels):
             return relaxed, Relaxation(
-                " ".join(c.label for c in content),
+                " ".join(c.label for c in found),
                 corrected=corrected_q,
                 not_found=not_found,
                 set_aside=set_aside,
-                partial=minimum < len(content),
+                partial=minimum < len(found),
             )
     return None
 

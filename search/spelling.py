@@ -17,7 +17,8 @@ from .models import SearchDocument
 from .vocabulary import synonym_groups
 
 _WORD = re.compile(r"[^\W\d_]{3,}")
-MIN_SIMILARITY = 0.8
+# Below this, common words ("being") would be "corrected" to unrelated ones ("bring").
+MIN_SIMILARITY = 0.85
 
 
 def _words(text):

@@ -36,6 +36,7 @@ from reviews.models import (
     ReviewIndexPage,
     ReviewPage,
 )
+from search.models import VocabularyGroup
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -294,3 +295,11 @@ class ReminderLogFactory(factory.django.DjangoModelFactory):
     action = factory.SubFactory(AgencyActionFactory)
     period = "2026-W48"
     recipient = "police-lead@example.org"
+
+
+class VocabularyGroupFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = VocabularyGroup
+
+    terms = "child in need, cin, section 17"
+    note = "Children Act 1989, section 17."
