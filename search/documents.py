@@ -16,12 +16,13 @@ from django.db import connection, transaction
 from django.db.models import F, Prefetch
 from django.utils import timezone
 
+from config.celery import enqueue_on_commit
 from learning.markdown import markdown_to_text
 from learning.models import AgencyAction, Recommendation
 from learning.permissions import Visibility
-from reviews.models import BRIEFING_PARTS, BriefingPage, ReviewPage
+from reviews.models import BRIEFING_PARTS, BriefingPage, ReviewDocument, ReviewPage
 
-from .models import SearchDocument, SearchDocumentTag
+from .models import ReportPassage, ReportText, SearchDocument, SearchDocumentTag
 
 # Private-use characters mark highlighted words until the snippet is escaped; no document keeps any.
 MARK_START = "\ue000"
@@ -42,6 +43,7 @@ class DocumentShape:
     url: str
     visibility: str
     keywords: str = ""
+    reports: str = ""  # a review's attached reports, as read by search.reports
     review: str = ""
     number: str = ""
     review_kind: str = ""
@@ -89,7 +91,46 @@ def _page_url(page):
     return page.get_url() or page.url_path
 
 
-def review_document(review, recommendations=None):
+def report_texts(document_ids_by_review):
+    """{review id: the text of its attached reports that could be read}, in one query."""
+    review_of = {
+        document_id: review_id
+        for review_id, document_ids in document_ids_by_review.items()
+        for document_id in document_ids
+    }
+    texts = {}
+    rows = (
+        ReportPassage.objects.filter(
+            report__document_id__in=review_of, report__status=ReportText.Status.EXTRACTED
+        )
+        .order_by("report__document_id", "page_number", "pk")
+        .values_list("report__document_id", "text")
+    )
+    for document_id, text in rows.iterator(chunk_size=2000):
+        texts.setdefault(review_of[document_id], []).append(text)
+    return {review_id: _clean(" ".join(parts)) for review_id, parts in texts.items()}
+
+
+def request_report_text(document_ids):
+    """Queue the reading of attached reports that have not been read (or whose file changed)."""
+    from wagtail.documents import get_document_model
+
+    from .tasks import extract_report_text
+
+    current = {
+        (document_id, source_hash)
+        for document_id, source_hash in ReportText.objects.filter(
+            document_id__in=document_ids
+        ).values_list("document_id", "source_hash")
+    }
+    for document_id, file_hash in (
+        get_document_model().objects.filter(pk__in=document_ids).values_list("pk", "file_hash")
+    ):
+        if (document_id, file_hash or "") not in current:
+            enqueue_on_commit(extract_report_text, document_id)
+
+
+def review_document(review, recommendations=None, reports=None):
     recommendations = (
         list(review.recommendations.all()) if recommendations is None else recommendations
     )
@@ -103,6 +144,7 @@ def review_document(review, recommendations=None):
         title=_clean(review.title),
         keywords=_keywords(review.reference, review.child_pseudonym, themes=themes),
         text=_clean(" ".join(filter(None, [review.summary, markdown_to_text(review.findings)]))),
+        reports=reports or "",
         url=_page_url(review),
         review=_clean(review.title),
         review_kind=review.kind,
@@ -193,6 +235,7 @@ DOCUMENT_FIELDS = [
     "title",
     "keywords",
     "text",
+    "reports",
     "url",
     "review",
     "number",
@@ -279,7 +322,10 @@ def index_review(review):
     review = ReviewPage.objects.prefetch_related("themes").get(pk=review.pk)
     recommendations = list(_recommendations_of([review.pk]))
     url = _page_url(review)
-    shapes = [review_document(review, recommendations)]
+    document_ids = list(review.documents.values_list("document_id", flat=True))
+    request_report_text(document_ids)
+    reports = report_texts({review.pk: document_ids}).get(review.pk, "")
+    shapes = [review_document(review, recommendations, reports)]
     shapes += [recommendation_document(rec, review, url) for rec in recommendations]
     keys = write_documents(shapes)
     gone = remove_documents(stale - set(keys))
@@ -366,8 +412,14 @@ def rebuild_table(batch_size=5000):
                 )
             )
             by_review.setdefault(rec.review_id, set()).update(agencies.get(rec.pk, []))
+        attached = {}
+        for review_id, document_id in ReviewDocument.objects.filter(
+            page_id__in=reviews
+        ).values_list("page_id", "document_id"):
+            attached.setdefault(review_id, []).append(document_id)
+        reports = report_texts(attached)
         for pk, review in reviews.items():
-            shape = review_document(review, recommendations=[])
+            shape = review_document(review, recommendations=[], reports=reports.get(pk, ""))
             shape.agencies = sorted(by_review.get(pk, set()))
             shapes.append(shape)
         briefings = BriefingPage.objects.live().prefetch_related("themes", "reviews")
@@ -384,7 +436,7 @@ def _full_text_index_rebuilt_at_the_end():
     if connection.vendor != "sqlite":
         yield
         return
-    migration = importlib.import_module("search.migrations.0002_full_text_index")
+    migration = importlib.import_module("search.migrations.0003_vocabulary_and_report_text")
     with connection.cursor() as cursor:
         for name in ("insert", "delete", "update"):
             cursor.execute(f"DROP TRIGGER IF EXISTS learning_search_fts_{name}")

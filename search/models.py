@@ -44,6 +44,7 @@ class SearchDocument(models.Model):
     title = models.CharField(max_length=500)
     keywords = models.TextField(blank=True, help_text="Reference, child pseudonym, number.")
     text = models.TextField(blank=True)
+    reports = models.TextField(blank=True, help_text="Text of a review's attached reports.")
 
     class Meta:
         indexes = [
@@ -122,3 +123,43 @@ class VocabularyGroup(models.Model):
             raise ValidationError(
                 {"terms": "Give at least two different terms, separated by commas."}
             )
+
+
+class ReportText(models.Model):
+    """The text read out of one report document (a review's full SCR or LCSPR report), page by
+    page, so search can find and quote it. Failures are kept for the business unit to see."""
+
+    class Status(models.TextChoices):
+        EXTRACTED = "extracted", "Text extracted"
+        FAILED = "failed", "Could not be read"
+
+    document = models.OneToOneField(
+        "wagtaildocs.Document", on_delete=models.CASCADE, related_name="search_text"
+    )
+    # The file's hash when it was read: a replaced file is read again.
+    source_hash = models.CharField(max_length=40, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices)
+    error = models.TextField(blank=True, help_text="Why the text could not be read.")
+    pages = models.PositiveIntegerField(default=0)
+    extracted_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "report text"
+        ordering = ["-extracted_at"]
+
+    def __str__(self):
+        return f"{self.document.title}: {self.get_status_display()}"
+
+
+class ReportPassage(models.Model):
+    """One page of a report (a PDF page; a stretch of about 300 words of other documents)."""
+
+    report = models.ForeignKey(ReportText, on_delete=models.CASCADE, related_name="passages")
+    page_number = models.PositiveIntegerField(null=True, blank=True)
+    text = models.TextField()
+
+    class Meta:
+        ordering = ["report", "page_number", "pk"]
+
+    def __str__(self):
+        return f"{self.report.document.title}, page {self.page_number}"

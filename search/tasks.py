@@ -36,3 +36,23 @@ def reconcile_index():
     except es_engine.UNAVAILABLE as error:
         logger.warning("Elasticsearch still unavailable; reconciliation will run again: %s", error)
         return None
+
+
+@shared_task(ignore_result=True)
+def extract_report_text(document_id):
+    """Read an attached report's text (once per version of its file) and re-index the reviews it
+    is attached to. A report that cannot be read is recorded for the business unit; searchers
+    never see the failure."""
+    from wagtail.documents import get_document_model
+
+    from reviews.models import ReviewPage
+
+    from . import reports, sync
+
+    document = get_document_model().objects.filter(pk=document_id).first()
+    if document is None:
+        return None
+    report = reports.extract(document)
+    for review in ReviewPage.objects.filter(documents__document_id=document_id).distinct():
+        sync.reindex_page(review)
+    return report.status

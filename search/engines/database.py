@@ -23,8 +23,9 @@ from . import EngineAnswer
 DOCUMENTS = "learning_search_searchdocument"
 TAGS = "learning_search_searchdocumenttag"
 FTS = "learning_search_fts"
-# bm25 weights of the FTS5 columns: title, keywords (reference, pseudonym, number), body text.
-BM25_WEIGHTS = "10.0, 5.0, 1.0"
+# bm25 weights of the FTS5 columns: title, keywords (reference, pseudonym, number, theme names),
+# body text, and the text of a review's attached reports.
+BM25_WEIGHTS = "10.0, 5.0, 1.0, 0.5"
 
 
 def _placeholders(values):

@@ -52,6 +52,7 @@ class LearningDocument(Document):
     title = Text(analyzer="english")
     keywords = Text(analyzer="english")
     text = Text(analyzer="english")
+    reports = Text(analyzer="english")
     review_kind = Keyword()
     year = Keyword()
     status = Keyword()
@@ -71,6 +72,7 @@ def as_source(document):
         "title": document.title,
         "keywords": document.keywords,
         "text": document.text,
+        "reports": document.reports,
         "review_kind": document.review_kind or None,
         "year": str(document.year) if document.year else None,
         "status": document.status or None,
@@ -167,7 +169,7 @@ class LearningSearch(FacetedSearch):
     """Search with facet counts; visibility is a filter in the query, so it bounds every count."""
 
     doc_types = [LearningDocument]
-    fields = ["title^10", "keywords^5", "text"]
+    fields = ["title^10", "keywords^5", "text", "reports^0.5"]
     facets = {
         "kind": TermsFacet(field="kind", size=FACET_SIZE),
         "theme": TermsFacet(field="themes", size=FACET_SIZE),
