@@ -14,7 +14,7 @@ from reviews.models import ReviewPage
 from . import spelling
 from .documents import MARK_END, MARK_START
 from .engines import get_engine
-from .engines.database import DatabaseEngine
+from .engines.database import DatabaseEngine, best_passages
 from .models import SearchDocument
 from .query import FACETS, MAX_VOCABULARY_WORDS, PAGE_SIZE, parse_clauses, search_terms
 
@@ -138,10 +138,12 @@ def build_facets(counts, filters):
     return facets
 
 
-def load_results(keys_and_snippets, levels):
+def load_results(keys_and_snippets, levels, request=None):
     """The table's rows for an engine's hits, in the engine's order; visibility checked again so a
-    stale index can never show what the table says is gone or restricted."""
+    stale index can never show what the table says is gone or restricted. A review whose own
+    words did not match shows the best passage of its attached reports instead."""
     keys = [key for key, _ in keys_and_snippets]
+    snippets = dict(keys_and_snippets)
     rows = {
         doc.key: doc
         for doc in SearchDocument.objects.filter(
@@ -166,7 +168,19 @@ def load_results(keys_and_snippets, levels):
         doc.snippet = highlight(snippet) if snippet else mark_safe(_plain_snippet(doc.text))  # noqa: S308
         doc.pseudonym = pseudonyms.get(doc.object_id, "") if doc.kind == "review" else ""
         doc.review_kind_label = review_kinds.get(doc.review_kind, "")
+        doc.report_page = doc.report_title = None
         results.append(doc)
+    unmatched = {
+        doc.object_id: doc
+        for doc in results
+        if doc.kind == SearchDocument.Kind.REVIEW
+        and MARK_START not in (snippets.get(doc.key) or "")
+    }
+    clauses = request.query_clauses if request is not None else []
+    minimum = request.minimum_match if request is not None else None
+    for review_id, (page, report, passage) in best_passages(unmatched, clauses, minimum).items():
+        doc = unmatched[review_id]
+        doc.snippet, doc.report_page, doc.report_title = highlight(passage), page, report
     return results
 
 
@@ -176,16 +190,17 @@ def search(request, user, engine_name=None):
     levels = visible_levels(user)
     engine = get_engine(engine_name)
     answer = engine.search(request, levels)
+    request_asked = request
     relaxation = None
     if answer.count == 0 and request.query_clauses:
         relaxed = relax(request, engine, levels)
         if relaxed is not None:
-            relaxed_request, relaxation = relaxed
-            answer = engine.search(relaxed_request, levels)
+            request_asked, relaxation = relaxed
+            answer = engine.search(request_asked, levels)
     return SearchAnswer(
         request=request,
         count=answer.count,
-        results=load_results(answer.hits, levels),
+        results=load_results(answer.hits, levels, request_asked),
         facets=build_facets(answer.facets, request.filters),
         engine=answer.engine,
         relaxation=relaxation,

@@ -36,7 +36,7 @@ from reviews.models import (
     ReviewIndexPage,
     ReviewPage,
 )
-from search.models import VocabularyGroup
+from search.models import ReportPassage, ReportText, VocabularyGroup
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -303,3 +303,25 @@ class VocabularyGroupFactory(factory.django.DjangoModelFactory):
 
     terms = "child in need, cin, section 17"
     note = "Children Act 1989, section 17."
+
+
+class ReportTextFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ReportText
+
+    document = factory.SubFactory(
+        wagtail_factories.DocumentFactory,
+        file__data=b"The overview report.",
+        file__filename="overview-report.txt",
+    )
+    status = ReportText.Status.EXTRACTED
+    pages = 1
+
+
+class ReportPassageFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ReportPassage
+
+    report = factory.SubFactory(ReportTextFactory)
+    page_number = 1
+    text = "The overview report."

@@ -23,6 +23,11 @@ from . import EngineAnswer
 DOCUMENTS = "learning_search_searchdocument"
 TAGS = "learning_search_searchdocumenttag"
 FTS = "learning_search_fts"
+PASSAGES = "learning_search_reportpassage"
+PASSAGE_FTS = "learning_search_passage_fts"
+REPORTS = "learning_search_reporttext"
+ATTACHED = "reviews_reviewdocument"
+WAGTAIL_DOCUMENTS = "wagtaildocs_document"
 # bm25 weights of the FTS5 columns: title, keywords (reference, pseudonym, number, theme names),
 # body text, and the text of a review's attached reports.
 BM25_WEIGHTS = "10.0, 5.0, 1.0, 0.5"
@@ -241,3 +246,45 @@ class DatabaseEngine:
                 seen = {row[0] for row in found}
                 found += [row for row in cursor.fetchall() if row[0] not in seen]
         return found[:limit]
+
+
+def best_passages(review_ids, clauses, minimum=None):
+    """{review id: (page number or None, report title, marked passage)}: the passage of each
+    review's attached reports that best matches the clauses. Reports are as visible as the review
+    they are attached to, and only reviews already found for this visitor are asked about."""
+    review_ids = list(review_ids)
+    if not review_ids or not clauses:
+        return {}
+    full_text = FullTextSQL(clauses, minimum)
+    title = "COALESCE(NULLIF(a.title, ''), w.title)"
+    joins = (
+        f"JOIN {REPORTS} r ON r.id = p.report_id AND r.status = 'extracted' "
+        f"JOIN {ATTACHED} a ON a.document_id = r.document_id "
+        f"JOIN {WAGTAIL_DOCUMENTS} w ON w.id = r.document_id"
+    )
+    where = f"a.page_id IN ({_placeholders(review_ids)})"
+    if connection.vendor == "sqlite":
+        sql = (
+            f"SELECT a.page_id, p.page_number, {title}, "
+            f"snippet({PASSAGE_FTS}, 0, %s, %s, '…', 32) "
+            f"FROM {PASSAGE_FTS} CROSS JOIN {PASSAGES} p ON p.id = {PASSAGE_FTS}.rowid {joins} "
+            f"WHERE {PASSAGE_FTS} MATCH %s AND {where} ORDER BY bm25({PASSAGE_FTS})"
+        )
+        params = [MARK_START, MARK_END, full_text.fts5_query(), *review_ids]
+    else:
+        tsquery, query_params = full_text._tsquery()
+        options = f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=35, MinWords=15"
+        vector = "to_tsvector('english', p.text)"
+        sql = (
+            f"SELECT a.page_id, p.page_number, {title}, "
+            f"ts_headline('english', p.text, ({tsquery}), %s) FROM {PASSAGES} p {joins} "
+            f"WHERE {vector} @@ ({tsquery}) AND {where} "
+            f"ORDER BY ts_rank({vector}, ({tsquery})) DESC"
+        )
+        params = [*query_params, options, *query_params, *review_ids, *query_params]
+    found = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for review_id, page_number, report, passage in cursor.fetchall():
+            found.setdefault(review_id, (page_number, report, passage))
+    return found
