@@ -51,6 +51,7 @@ urlpatterns = [
     path("feeds/latest/atom/", LatestLearningAtomFeed(), name="feed_atom"),
     path("tracker/", include("learning.urls")),
     path("search/", include("search.urls")),
+    path("alerts/", include("search.alert_urls")),
     path("", include("reviews.urls")),
 ]
 

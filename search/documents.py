@@ -372,6 +372,8 @@ def rebuild_table(batch_size=5000):
     from learning.models import Agency, Theme
 
     with transaction.atomic(), _full_text_index_rebuilt_at_the_end():
+        # Learning alerts tell new items by when they first appeared: a rebuild keeps that.
+        first_indexed = dict(SearchDocument.objects.values_list("key", "first_indexed_at"))
         SearchDocumentTag.objects.all()._raw_delete(SearchDocumentTag.objects.db)
         SearchDocument.objects.all()._raw_delete(SearchDocument.objects.db)
         reviews = {
@@ -425,7 +427,7 @@ def rebuild_table(batch_size=5000):
         briefings = BriefingPage.objects.live().prefetch_related("themes", "reviews")
         shapes += [briefing_document(b) for b in briefings]
         for start in range(0, len(shapes), batch_size):
-            _insert_new(shapes[start : start + batch_size])
+            _insert_new(shapes[start : start + batch_size], first_indexed)
         return len(shapes)
 
 
@@ -448,13 +450,23 @@ def _full_text_index_rebuilt_at_the_end():
             cursor.execute(statement)
 
 
-def _insert_new(shapes):
+def _insert_new(shapes, first_indexed=None):
     """Write new documents and their tags with executemany: the rebuild's hot path."""
     now = timezone.now()
-    columns = ["key", "version", "updated_at", *DOCUMENT_FIELDS]
+    first_indexed = first_indexed or {}
+    columns = ["key", "version", "updated_at", "first_indexed_at", *DOCUMENT_FIELDS]
     document_table = SearchDocument._meta.db_table
     with connection.cursor() as cursor:
-        rows = [[s.key, 1, now, *[getattr(s, f) for f in DOCUMENT_FIELDS]] for s in shapes]
+        rows = [
+            [
+                s.key,
+                1,
+                now,
+                first_indexed.get(s.key, now),
+                *[getattr(s, f) for f in DOCUMENT_FIELDS],
+            ]
+            for s in shapes
+        ]
         rows = [
             [
                 connection.ops.adapt_datetimefield_value(v)

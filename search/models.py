@@ -1,6 +1,8 @@
 """The search-document table: the source of truth both search engines index and answer from."""
 
+from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from learning.permissions import Visibility
 
@@ -38,6 +40,9 @@ class SearchDocument(models.Model):
     # Elasticsearch stores the version it indexed, so reconciliation can spot stale copies.
     version = models.PositiveIntegerField(default=1)
     updated_at = models.DateTimeField(auto_now=True)
+    # When the item first appeared in search (kept through updates and rebuilds): what learning
+    # alerts call new, whatever publication date the page gives itself.
+    first_indexed_at = models.DateTimeField(default=timezone.now)
     number = models.CharField(max_length=12, blank=True)
     url = models.CharField(max_length=500)
     review = models.CharField(max_length=500, blank=True, help_text="The review's title.")
@@ -163,3 +168,68 @@ class ReportPassage(models.Model):
 
     def __str__(self):
         return f"{self.report.document.title}, page {self.page_number}"
+
+
+def _unsubscribe_token():
+    import secrets
+
+    return secrets.token_urlsafe(24)
+
+
+class LearningAlert(models.Model):
+    """A saved search or a followed theme: new learning that matches is emailed to its owner,
+    once a week or at once, listing only what they may open."""
+
+    class Frequency(models.TextChoices):
+        WEEKLY = "weekly", "Once a week"
+        IMMEDIATE = "immediate", "As soon as it is published"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="learning_alerts"
+    )
+    query = models.CharField(max_length=200, blank=True, help_text="The words searched for.")
+    theme = models.ForeignKey(
+        "learning.Theme", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    frequency = models.CharField(max_length=20, choices=Frequency.choices, default=Frequency.WEEKLY)
+    # Lets the email's link unsubscribe without signing in; it opens nothing else.
+    token = models.CharField(max_length=64, unique=True, default=_unsubscribe_token)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(query="") | models.Q(theme__isnull=False),
+                name="alert_has_words_or_theme",
+            )
+        ]
+
+    def __str__(self):
+        return self.description
+
+    @property
+    def description(self):
+        parts = []
+        if self.query:
+            parts.append(f"“{self.query}”")
+        if self.theme_id:
+            parts.append(f"theme {self.theme.name}")
+        return " in ".join(parts)
+
+
+class AlertItemSent(models.Model):
+    """One item emailed for one alert: an item is never sent twice for the same alert."""
+
+    alert = models.ForeignKey(LearningAlert, on_delete=models.CASCADE, related_name="sent_items")
+    document_key = models.CharField(max_length=64)
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["alert", "document_key"], name="alert_item_sent_once")
+        ]
+
+    def __str__(self):
+        return f"{self.alert}: {self.document_key}"

@@ -56,3 +56,11 @@ def extract_report_text(document_id):
     for review in ReviewPage.objects.filter(documents__document_id=document_id).distinct():
         sync.reindex_page(review)
     return report.status
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=60, max_retries=3)
+def send_learning_alerts(frequency=None):
+    """Email new learning to the owners of due alerts; an item is never sent twice per alert."""
+    from .alerts import send_learning_alerts as send
+
+    return send(frequency)

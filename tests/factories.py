@@ -36,7 +36,13 @@ from reviews.models import (
     ReviewIndexPage,
     ReviewPage,
 )
-from search.models import ReportPassage, ReportText, VocabularyGroup
+from search.models import (
+    AlertItemSent,
+    LearningAlert,
+    ReportPassage,
+    ReportText,
+    VocabularyGroup,
+)
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -325,3 +331,20 @@ class ReportPassageFactory(factory.django.DjangoModelFactory):
     report = factory.SubFactory(ReportTextFactory)
     page_number = 1
     text = "The overview report."
+
+
+class LearningAlertFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = LearningAlert
+
+    user = factory.SubFactory(UserFactory)
+    query = "neglect"
+    frequency = LearningAlert.Frequency.WEEKLY
+
+
+class AlertItemSentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AlertItemSent
+
+    alert = factory.SubFactory(LearningAlertFactory)
+    document_key = factory.Sequence(lambda n: f"review:{n + 1}")
