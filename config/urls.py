@@ -52,6 +52,7 @@ urlpatterns = [
     path("tracker/", include("reviews.tracker_urls")),
     path("tracker/", include("learning.urls")),
     path("search/", include("search.urls")),
+    path("alerts/", include("search.alert_urls")),
     path("", include("reviews.urls")),
 ]
 

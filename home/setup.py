@@ -99,6 +99,24 @@ def _ensure_admin_access(groups):
         permissions.ADMINISTRATORS,
     ):
         groups[name].permissions.add(tracker_settings)
+    # The business unit keeps the search vocabulary and sees which attached reports could not
+    # be read for search.
+    create_permissions(apps.get_app_config("learning_search"), verbosity=0)
+    search_admin = Permission.objects.filter(
+        content_type__app_label="learning_search",
+        codename__in=[
+            "add_vocabularygroup",
+            "change_vocabularygroup",
+            "delete_vocabularygroup",
+            "view_reporttext",
+        ],
+    )
+    for name in (
+        permissions.BUSINESS_UNIT,
+        permissions.BUSINESS_MANAGERS,
+        permissions.ADMINISTRATORS,
+    ):
+        groups[name].permissions.add(*search_admin)
     create_permissions(apps.get_app_config("home"), verbosity=0)
     partnership_settings = Permission.objects.get(
         content_type__app_label="home", codename="change_partnershipsettings"

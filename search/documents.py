@@ -17,12 +17,13 @@ from django.db.models import F, Prefetch
 from django.utils import timezone
 from wagtail.models import Page
 
+from config.celery import enqueue_on_commit
 from learning.markdown import markdown_to_text
 from learning.models import AgencyAction, Recommendation
 from learning.permissions import Visibility
-from reviews.models import BRIEFING_PARTS, BriefingPage, ReviewPage
+from reviews.models import BRIEFING_PARTS, BriefingPage, ReviewDocument, ReviewPage
 
-from .models import SearchDocument, SearchDocumentTag
+from .models import ReportPassage, ReportText, SearchDocument, SearchDocumentTag
 
 # Private-use characters mark highlighted words until the snippet is escaped; no document keeps any.
 MARK_START = "\ue000"
@@ -43,6 +44,7 @@ class DocumentShape:
     url: str
     visibility: str
     keywords: str = ""
+    reports: str = ""  # a review's attached reports, as read by search.reports
     review: str = ""
     number: str = ""
     review_kind: str = ""
@@ -65,6 +67,12 @@ def _tags(items):
     return sorted({(item.slug, item.name) for item in items})
 
 
+def _keywords(*values, themes=()):
+    """Reference, pseudonym, number and the theme names: short, weighted above the body text, so
+    a search for a theme ("information sharing") finds what is tagged with it."""
+    return _clean(" ".join(filter(None, [*values, *(name for _slug, name in themes)])))
+
+
 def recommendation_status(action_statuses):
     """A recommendation's state for the status facet, from its agencies' action statuses."""
     statuses = set(action_statuses)
@@ -84,26 +92,67 @@ def _page_url(page):
     return page.get_url() or page.url_path
 
 
-def review_document(review, recommendations=None):
+def report_texts(document_ids_by_review):
+    """{review id: the text of its attached reports that could be read}, in one query."""
+    review_of = {
+        document_id: review_id
+        for review_id, document_ids in document_ids_by_review.items()
+        for document_id in document_ids
+    }
+    texts = {}
+    rows = (
+        ReportPassage.objects.filter(
+            report__document_id__in=review_of, report__status=ReportText.Status.EXTRACTED
+        )
+        .order_by("report__document_id", "page_number", "pk")
+        .values_list("report__document_id", "text")
+    )
+    for document_id, text in rows.iterator(chunk_size=2000):
+        texts.setdefault(review_of[document_id], []).append(text)
+    return {review_id: _clean(" ".join(parts)) for review_id, parts in texts.items()}
+
+
+def request_report_text(document_ids):
+    """Queue the reading of attached reports that have not been read (or whose file changed)."""
+    from wagtail.documents import get_document_model
+
+    from .tasks import extract_report_text
+
+    current = {
+        (document_id, source_hash)
+        for document_id, source_hash in ReportText.objects.filter(
+            document_id__in=document_ids
+        ).values_list("document_id", "source_hash")
+    }
+    for document_id, file_hash in (
+        get_document_model().objects.filter(pk__in=document_ids).values_list("pk", "file_hash")
+    ):
+        if (document_id, file_hash or "") not in current:
+            enqueue_on_commit(extract_report_text, document_id)
+
+
+def review_document(review, recommendations=None, reports=None):
     recommendations = (
         list(review.recommendations.all()) if recommendations is None else recommendations
     )
     agencies = {agency for rec in recommendations for agency in rec.agencies.all()}
+    themes = _tags(review.themes.all())
     return DocumentShape(
         key=document_key(SearchDocument.Kind.REVIEW, review.pk),
         kind=SearchDocument.Kind.REVIEW,
         object_id=review.pk,
         page_id=review.pk,
         title=_clean(review.title),
-        keywords=_clean(" ".join(filter(None, [review.reference, review.child_pseudonym]))),
+        keywords=_keywords(review.reference, review.child_pseudonym, themes=themes),
         text=_clean(" ".join(filter(None, [review.summary, markdown_to_text(review.findings)]))),
+        reports=reports or "",
         url=_page_url(review),
         review=_clean(review.title),
         review_kind=review.kind,
         year=review.year,
         visibility=review.visibility,
         published_at=_published_at(review),
-        themes=_tags(review.themes.all()),
+        themes=themes,
         agencies=_tags(agencies),
     )
 
@@ -125,16 +174,15 @@ def briefing_document(briefing):
         if review.live and VISIBILITY_RANK[review.visibility] <= limit
     ]
     parts = [markdown_to_text(getattr(briefing, name)) for name, _ in BRIEFING_PARTS]
+    themes = _tags(briefing.themes.all())
     return DocumentShape(
         key=document_key(SearchDocument.Kind.BRIEFING, briefing.pk),
         kind=SearchDocument.Kind.BRIEFING,
         object_id=briefing.pk,
         page_id=briefing.pk,
         title=_clean(briefing.title),
-        keywords=_clean(
-            " ".join(
-                filter(None, [r.reference for r in reviews] + [r.child_pseudonym for r in reviews])
-            )
+        keywords=_keywords(
+            *[r.reference for r in reviews], *[r.child_pseudonym for r in reviews], themes=themes
         ),
         text=_clean(" ".join(filter(None, [briefing.summary, *parts]))),
         url=_page_url(briefing),
@@ -142,7 +190,7 @@ def briefing_document(briefing):
         year=briefing.year,
         visibility=briefing.visibility,
         published_at=_published_at(briefing),
-        themes=_tags(briefing.themes.all()),
+        themes=themes,
     )
 
 
@@ -164,10 +212,8 @@ def recommendation_document(
         object_id=recommendation.pk,
         page_id=review.pk,
         title=_clean(f"Recommendation {recommendation.number}: {review.title}"),
-        keywords=_clean(
-            " ".join(
-                filter(None, [review.reference, review.child_pseudonym, recommendation.section])
-            )
+        keywords=_keywords(
+            review.reference, review.child_pseudonym, recommendation.section, themes=themes
         ),
         text=_clean(recommendation.text),
         url=f"{review_url or _page_url(review)}#{recommendation.anchor}",
@@ -190,6 +236,7 @@ DOCUMENT_FIELDS = [
     "title",
     "keywords",
     "text",
+    "reports",
     "url",
     "review",
     "number",
@@ -276,7 +323,10 @@ def index_review(review):
     review = ReviewPage.objects.prefetch_related("themes").get(pk=review.pk)
     recommendations = list(_recommendations_of([review.pk]))
     url = _page_url(review)
-    shapes = [review_document(review, recommendations)]
+    document_ids = list(review.documents.values_list("document_id", flat=True))
+    request_report_text(document_ids)
+    reports = report_texts({review.pk: document_ids}).get(review.pk, "")
+    shapes = [review_document(review, recommendations, reports)]
     shapes += [recommendation_document(rec, review, url) for rec in recommendations]
     keys = write_documents(shapes)
     gone = remove_documents(stale - set(keys))
@@ -325,6 +375,8 @@ def rebuild_table(batch_size=5000):
     from learning.models import Agency, Theme
 
     with transaction.atomic(), _full_text_index_rebuilt_at_the_end():
+        # Learning alerts tell new items by when they first appeared: a rebuild keeps that.
+        first_indexed = dict(SearchDocument.objects.values_list("key", "first_indexed_at"))
         SearchDocumentTag.objects.all()._raw_delete(SearchDocumentTag.objects.db)
         SearchDocument.objects.all()._raw_delete(SearchDocument.objects.db)
         reviews = {
@@ -365,14 +417,20 @@ def rebuild_table(batch_size=5000):
                 )
             )
             by_review.setdefault(rec.review_id, set()).update(agencies.get(rec.pk, []))
+        attached = {}
+        for review_id, document_id in ReviewDocument.objects.filter(
+            page_id__in=reviews
+        ).values_list("page_id", "document_id"):
+            attached.setdefault(review_id, []).append(document_id)
+        reports = report_texts(attached)
         for pk, review in reviews.items():
-            shape = review_document(review, recommendations=[])
+            shape = review_document(review, recommendations=[], reports=reports.get(pk, ""))
             shape.agencies = sorted(by_review.get(pk, set()))
             shapes.append(shape)
         briefings = BriefingPage.objects.live().prefetch_related("themes", "reviews")
         shapes += [briefing_document(b) for b in briefings]
         for start in range(0, len(shapes), batch_size):
-            _insert_new(shapes[start : start + batch_size])
+            _insert_new(shapes[start : start + batch_size], first_indexed)
         return len(shapes)
 
 
@@ -383,7 +441,7 @@ def _full_text_index_rebuilt_at_the_end():
     if connection.vendor != "sqlite":
         yield
         return
-    migration = importlib.import_module("search.migrations.0002_full_text_index")
+    migration = importlib.import_module("search.migrations.0003_vocabulary_and_report_text")
     with connection.cursor() as cursor:
         for name in ("insert", "delete", "update"):
             cursor.execute(f"DROP TRIGGER IF EXISTS learning_search_fts_{name}")
@@ -395,13 +453,23 @@ def _full_text_index_rebuilt_at_the_end():
             cursor.execute(statement)
 
 
-def _insert_new(shapes):
+def _insert_new(shapes, first_indexed=None):
     """Write new documents and their tags with executemany: the rebuild's hot path."""
     now = timezone.now()
-    columns = ["key", "version", "updated_at", *DOCUMENT_FIELDS]
+    first_indexed = first_indexed or {}
+    columns = ["key", "version", "updated_at", "first_indexed_at", *DOCUMENT_FIELDS]
     document_table = SearchDocument._meta.db_table
     with connection.cursor() as cursor:
-        rows = [[s.key, 1, now, *[getattr(s, f) for f in DOCUMENT_FIELDS]] for s in shapes]
+        rows = [
+            [
+                s.key,
+                1,
+                now,
+                first_indexed.get(s.key, now),
+                *[getattr(s, f) for f in DOCUMENT_FIELDS],
+            ]
+            for s in shapes
+        ]
         rows = [
             [
                 connection.ops.adapt_datetimefield_value(v)

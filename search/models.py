@@ -1,5 +1,6 @@
 """The search-document table: the source of truth both search engines index and answer from."""
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
@@ -39,12 +40,16 @@ class SearchDocument(models.Model):
     # Elasticsearch stores the version it indexed, so reconciliation can spot stale copies.
     version = models.PositiveIntegerField(default=1)
     updated_at = models.DateTimeField(auto_now=True)
+    # When the item first appeared in search (kept through updates and rebuilds): what learning
+    # alerts call new, whatever publication date the page gives itself.
+    first_indexed_at = models.DateTimeField(default=timezone.now)
     number = models.CharField(max_length=12, blank=True)
     url = models.CharField(max_length=500)
     review = models.CharField(max_length=500, blank=True, help_text="The review's title.")
     title = models.CharField(max_length=500)
     keywords = models.TextField(blank=True, help_text="Reference, child pseudonym, number.")
     text = models.TextField(blank=True)
+    reports = models.TextField(blank=True, help_text="Text of a review's attached reports.")
 
     class Meta:
         indexes = [
@@ -124,3 +129,137 @@ class IndexBacklog(models.Model):
         if keys is not None:
             waiting = waiting.filter(key__in=keys)
         waiting.delete()
+
+
+class VocabularyGroup(models.Model):
+    """Terms the business unit says mean the same thing (an abbreviation and its meaning, an old
+    and a new name), added to the thesaurus that ships in search/data/thesaurus.txt."""
+
+    terms = models.TextField(
+        help_text="Comma-separated, the name to show first, e.g. "
+        '"child in need, cin, section 17". Case does not matter.'
+    )
+    note = models.CharField(max_length=200, blank=True, help_text="Why, or where it comes from.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["terms"]
+        verbose_name = "search vocabulary group"
+
+    def __str__(self):
+        return self.terms
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        from .vocabulary import parse_groups
+
+        if not parse_groups(self.terms.replace("\n", " ")):
+            raise ValidationError(
+                {"terms": "Give at least two different terms, separated by commas."}
+            )
+
+
+class ReportText(models.Model):
+    """The text read out of one report document (a review's full SCR or LCSPR report), page by
+    page, so search can find and quote it. Failures are kept for the business unit to see."""
+
+    class Status(models.TextChoices):
+        EXTRACTED = "extracted", "Text extracted"
+        FAILED = "failed", "Could not be read"
+
+    document = models.OneToOneField(
+        "wagtaildocs.Document", on_delete=models.CASCADE, related_name="search_text"
+    )
+    # The file's hash when it was read: a replaced file is read again.
+    source_hash = models.CharField(max_length=40, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices)
+    error = models.TextField(blank=True, help_text="Why the text could not be read.")
+    pages = models.PositiveIntegerField(default=0)
+    extracted_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "report text"
+        ordering = ["-extracted_at"]
+
+    def __str__(self):
+        return f"{self.document.title}: {self.get_status_display()}"
+
+
+class ReportPassage(models.Model):
+    """One page of a report (a PDF page; a stretch of about 300 words of other documents)."""
+
+    report = models.ForeignKey(ReportText, on_delete=models.CASCADE, related_name="passages")
+    page_number = models.PositiveIntegerField(null=True, blank=True)
+    text = models.TextField()
+
+    class Meta:
+        ordering = ["report", "page_number", "pk"]
+
+    def __str__(self):
+        return f"{self.report.document.title}, page {self.page_number}"
+
+
+def _unsubscribe_token():
+    import secrets
+
+    return secrets.token_urlsafe(24)
+
+
+class LearningAlert(models.Model):
+    """A saved search or a followed theme: new learning that matches is emailed to its owner,
+    once a week or at once, listing only what they may open."""
+
+    class Frequency(models.TextChoices):
+        WEEKLY = "weekly", "Once a week"
+        IMMEDIATE = "immediate", "As soon as it is published"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="learning_alerts"
+    )
+    query = models.CharField(max_length=200, blank=True, help_text="The words searched for.")
+    theme = models.ForeignKey(
+        "learning.Theme", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    frequency = models.CharField(max_length=20, choices=Frequency.choices, default=Frequency.WEEKLY)
+    # Lets the email's link unsubscribe without signing in; it opens nothing else.
+    token = models.CharField(max_length=64, unique=True, default=_unsubscribe_token)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(query="") | models.Q(theme__isnull=False),
+                name="alert_has_words_or_theme",
+            )
+        ]
+
+    def __str__(self):
+        return self.description
+
+    @property
+    def description(self):
+        parts = []
+        if self.query:
+            parts.append(f"“{self.query}”")
+        if self.theme_id:
+            parts.append(f"theme {self.theme.name}")
+        return " in ".join(parts)
+
+
+class AlertItemSent(models.Model):
+    """One item emailed for one alert: an item is never sent twice for the same alert."""
+
+    alert = models.ForeignKey(LearningAlert, on_delete=models.CASCADE, related_name="sent_items")
+    document_key = models.CharField(max_length=64)
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["alert", "document_key"], name="alert_item_sent_once")
+        ]
+
+    def __str__(self):
+        return f"{self.alert}: {self.document_key}"

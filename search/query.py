@@ -2,6 +2,7 @@
 
 import re
 from dataclasses import dataclass, field
+from itertools import combinations
 
 MAX_QUERY_LENGTH = 200
 MAX_TERMS = 12
@@ -18,6 +19,16 @@ STOP_WORDS = frozenset(
     "a an and are as at be but by for if in into is it no not of on or such that the their then "
     "there these they this to was will with".split()
 )
+# Words that frame a question rather than say what it is about ("what should schools do about
+# neglect training"): kept while every word can match, set aside when the search is relaxed.
+QUESTION_WORDS = frozenset(
+    "what whats when where which who whom whose why how should would could can do does did done "
+    "we us our you your i me my about any anything something need needs happen happens happened "
+    "say says said tell know find look looking keep get make there's am been being has have had "
+    "having were doing review reviews learning "
+    "lessons recommendation recommendations briefing briefings".split()
+)
+MAX_VOCABULARY_WORDS = 8
 _WORD = re.compile(r"\w+")
 _PHRASE_OR_CHUNK = re.compile(r'"([^"]*)"|(\S+)')
 
@@ -54,16 +65,132 @@ def _split_chunk(raw):
     return [p for p in pieces if not all(w.lower() in STOP_WORDS for w in _WORD.findall(p))]
 
 
+@dataclass(frozen=True)
+class Alternative:
+    """One way a clause can match: its words side by side (a phrase), or all of its words anywhere
+    in the document (a term the vocabulary offers, "child sexual exploitation" for "CSE")."""
+
+    text: str
+    phrase: bool = True
+
+    @property
+    def words(self):
+        """The words that must all match when this is not a phrase (stop words left out)."""
+        words = [w for w in _WORD.findall(self.text.lower()) if w not in STOP_WORDS]
+        return words or _WORD.findall(self.text.lower())
+
+
+@dataclass(frozen=True)
+class Clause:
+    """One thing the searcher asked for, as they typed it, and the ways it may match."""
+
+    label: str
+    alternatives: tuple
+    quoted: bool = False
+
+    @property
+    def is_question_word(self):
+        return self.label.lower() in QUESTION_WORDS
+
+
+def _loose(term):
+    """A term of several words matches them anywhere in the document, unless fewer than two
+    remain without the stop words ("was not brought" stays a phrase)."""
+    content = [w for w in _WORD.findall(term.lower()) if w not in STOP_WORDS]
+    return Alternative(term, phrase=len(content) < 2)
+
+
+def _alternatives(typed, mates):
+    """The typed words first, then the vocabulary's other terms for the same thing."""
+    first = Alternative(typed) if len(typed.split()) == 1 else _loose(typed)
+    return (first, *(_loose(term) for term in mates[1:]))
+
+
+def parse_clauses(text, mates=None):
+    """Split a query into clauses. Quoted phrases stay whole and exact; a run of words that the
+    vocabulary knows ("toxic trio", "CP plan") becomes one clause with its synonyms; other words
+    are matched one by one, each with its synonyms. Stop words alone are dropped."""
+    from .vocabulary import normalise_term, synonyms_by_term
+
+    mates = synonyms_by_term() if mates is None else mates
+    clauses = []
+    for phrase, chunk in _PHRASE_OR_CHUNK.findall((text or "")[:MAX_QUERY_LENGTH]):
+        if phrase:
+            raw = re.sub(r"['’]s\b", "", phrase)
+            if not all(w.lower() in STOP_WORDS for w in _WORD.findall(raw)):
+                typed = " ".join(raw.split())
+                clauses.append(Clause(typed, (Alternative(typed),), quoted=True))
+            continue
+        clauses += _chunk_clauses(chunk, mates, normalise_term)
+    # Runs of words are split one chunk at a time: join neighbouring chunks' vocabulary runs.
+    return _join_vocabulary_runs(clauses, mates, normalise_term)[:MAX_TERMS]
+
+
+def _chunk_clauses(chunk, mates, normalise_term):
+    raw = re.sub(r"['’]s\b", "", chunk)
+    pieces = [p.strip("-./’'_") for p in re.split(r"[^\w\-./’'&]+", raw) if _WORD.search(p)]
+    clauses = []
+    for piece in pieces:
+        key = normalise_term(piece)
+        if key in mates:
+            clauses.append(Clause(piece, _alternatives(piece, mates[key])))
+        elif not all(w.lower() in STOP_WORDS for w in _WORD.findall(piece)):
+            clauses.append(Clause(piece, (Alternative(piece),)))
+        else:
+            clauses.append(Clause(piece, ()))  # a stop word: kept until runs are joined
+    return clauses
+
+
+def _join_vocabulary_runs(clauses, mates, normalise_term):
+    """Find the longest runs of neighbouring words that form a vocabulary term; drop the stop
+    words left over."""
+    joined, i = [], 0
+    while i < len(clauses):
+        for length in range(min(MAX_VOCABULARY_WORDS, len(clauses) - i), 1, -1):
+            run = clauses[i : i + length]
+            if any(c.quoted for c in run):
+                continue
+            typed = " ".join(c.label for c in run)
+            key = normalise_term(typed)
+            if key in mates:
+                joined.append(Clause(typed, _alternatives(typed, mates[key])))
+                i += length
+                break
+        else:
+            if clauses[i].alternatives:
+                joined.append(clauses[i])
+            i += 1
+    return joined
+
+
+def match_expression(clauses, minimum=None):
+    """The clauses as a boolean structure: a list of alternatives' lists, any `minimum` of which
+    must match (all of them when None), as a list of the clause combinations that would do."""
+    minimum = len(clauses) if minimum is None else minimum
+    if minimum >= len(clauses):
+        return [list(clauses)]
+    return [list(combo) for combo in combinations(clauses, minimum)]
+
+
 @dataclass
 class SearchRequest:
     q: str = ""
     filters: dict = field(default_factory=dict)  # facet -> list of selected values
     sort: str = "relevance"
     page: int = 1
+    # Set when the search is relaxed or respelled: the clauses asked and how many must match.
+    clauses: list | None = None
+    minimum_match: int | None = None
 
     @property
     def terms(self):
         return search_terms(self.q)
+
+    @property
+    def query_clauses(self):
+        if self.clauses is None:
+            self.clauses = parse_clauses(self.q)
+        return self.clauses
 
     @classmethod
     def from_params(cls, params):

@@ -1,6 +1,7 @@
 """Search as the page, the API and related learning all use it: one request in, one answer out."""
 
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
 
 from django.db.models import Count, Q
 from django.utils.html import escape
@@ -10,11 +11,12 @@ from learning.models import Agency, Theme
 from learning.permissions import visible_levels
 from reviews.models import ReviewPage
 
+from . import spelling
 from .documents import MARK_END, MARK_START
 from .engines import get_engine
-from .engines.database import DatabaseEngine
+from .engines.database import DatabaseEngine, best_passages
 from .models import SearchDocument
-from .query import FACETS, PAGE_SIZE, search_terms
+from .query import FACETS, MAX_VOCABULARY_WORDS, PAGE_SIZE, parse_clauses, search_terms
 
 FACET_TITLES = {
     "kind": "Type",
@@ -43,12 +45,24 @@ class Facet:
 
 
 @dataclass
+class Relaxation:
+    """How a search that found nothing as typed was answered instead, to tell the searcher."""
+
+    searched_for: str  # the words the results are for
+    corrected: str = ""  # "Did you mean …?": the query respelled from the library's vocabulary
+    not_found: list = field(default_factory=list)  # words no result contained
+    set_aside: list = field(default_factory=list)  # question words left out
+    partial: bool = False  # results match most of the words, not all
+
+
+@dataclass
 class SearchAnswer:
     request: object
     count: int
     results: list
     facets: list
     engine: str
+    relaxation: Relaxation | None = None
 
     @property
     def num_pages(self):
@@ -87,8 +101,8 @@ def highlight(snippet):
 
 def _plain_snippet(text):
     if len(text) <= SNIPPET_LENGTH:
-        return text
-    return text[:SNIPPET_LENGTH].rsplit(" ", 1)[0] + "…"
+        return escape(text)
+    return escape(text[:SNIPPET_LENGTH].rsplit(" ", 1)[0] + "…")
 
 
 def _label_lookup(facet, values):
@@ -124,37 +138,119 @@ def build_facets(counts, filters):
     return facets
 
 
-def load_results(keys_and_snippets, levels):
+def load_results(keys_and_snippets, levels, request=None):
     """The table's rows for an engine's hits, in the engine's order; visibility checked again so a
-    stale index can never show what the table says is gone or restricted."""
+    stale index can never show what the table says is gone or restricted. A review whose own
+    words did not match shows the best passage of its attached reports instead."""
     keys = [key for key, _ in keys_and_snippets]
+    snippets = dict(keys_and_snippets)
     rows = {
         doc.key: doc
         for doc in SearchDocument.objects.filter(
             key__in=keys, visibility__in=levels
         ).prefetch_related("tags")
     }
+    pseudonyms = dict(
+        ReviewPage.objects.filter(
+            pk__in=[
+                doc.object_id for doc in rows.values() if doc.kind == SearchDocument.Kind.REVIEW
+            ]
+        ).values_list("pk", "child_pseudonym")
+    )
+    review_kinds = dict(ReviewPage.Kind.choices)
     results = []
     for key, snippet in keys_and_snippets:
         doc = rows.get(key)
         if doc is None:
             continue
-        doc.snippet = highlight(snippet) if snippet else _plain_snippet(doc.text)
+        # One contract for every caller: the snippet is always safe HTML (text escaped, matches
+        # in <mark>), with or without a query.
+        doc.snippet = highlight(snippet) if snippet else mark_safe(_plain_snippet(doc.text))  # noqa: S308
+        doc.pseudonym = pseudonyms.get(doc.object_id, "") if doc.kind == "review" else ""
+        doc.review_kind_label = review_kinds.get(doc.review_kind, "")
+        doc.report_page = doc.report_title = None
         results.append(doc)
+    unmatched = {
+        doc.object_id: doc
+        for doc in results
+        if doc.kind == SearchDocument.Kind.REVIEW
+        and MARK_START not in (snippets.get(doc.key) or "")
+    }
+    clauses = request.query_clauses if request is not None else []
+    minimum = request.minimum_match if request is not None else None
+    for review_id, (page, report, passage) in best_passages(unmatched, clauses, minimum).items():
+        doc = unmatched[review_id]
+        doc.snippet, doc.report_page, doc.report_title = highlight(passage), page, report
     return results
 
 
-def search(request, user):
-    """Run a SearchRequest for this user on the configured engine."""
+def search(request, user, engine_name=None):
+    """Run a SearchRequest for this user on the configured engine (or the one named). When every
+    word together finds nothing, the search is relaxed (see `relax`) rather than left empty."""
     levels = visible_levels(user)
-    answer = get_engine().search(request, levels)
+    engine = get_engine(engine_name)
+    answer = engine.search(request, levels)
+    request_asked = request
+    relaxation = None
+    if answer.count == 0 and request.query_clauses:
+        relaxed = relax(request, engine, levels)
+        if relaxed is not None:
+            request_asked, relaxation = relaxed
+            answer = engine.search(request_asked, levels)
     return SearchAnswer(
         request=request,
         count=answer.count,
-        results=load_results(answer.hits, levels),
+        results=load_results(answer.hits, levels, request_asked),
         facets=build_facets(answer.facets, request.filters),
         engine=answer.engine,
+        relaxation=relaxation,
     )
+
+
+def _with_clauses(request, clauses, minimum=None):
+    return replace(request, clauses=list(clauses), minimum_match=minimum)
+
+
+def _content(clauses):
+    """The clauses that say what the search is about, and the question words set aside."""
+    content = [c for c in clauses if not c.is_question_word] or list(clauses)
+    return content, [c.label for c in clauses if c not in content]
+
+
+def relax(request, engine, levels):
+    """A search whose words together found nothing: set aside question words, respell words the
+    library does not know, leave out words nothing contains, then ask for as many of the
+    remaining words as some result has (Elasticsearch's minimum_should_match). Returns the
+    request to run and what to tell the searcher, or None when no word finds anything."""
+    content, set_aside = _content(request.query_clauses)
+    counts = [engine.count(_with_clauses(request, [c]), levels) for c in content]
+    corrections = {}
+    for clause, count in zip(content, counts, strict=True):
+        if count == 0 and not clause.quoted and len(clause.label.split()) == 1:
+            suggestion = spelling.suggest(clause.label, levels)
+            if suggestion:
+                corrections[clause.label] = suggestion
+    corrected_q = ""
+    if corrections:
+        corrected_q = request.q
+        for wrong, right in corrections.items():
+            corrected_q = re.sub(rf"(?<!\w){re.escape(wrong)}(?!\w)", right, corrected_q)
+        content, set_aside = _content(parse_clauses(corrected_q))
+        counts = [engine.count(_with_clauses(request, [c]), levels) for c in content]
+    found = [c for c, count in zip(content, counts, strict=True) if count]
+    not_found = [c.label for c, count in zip(content, counts, strict=True) if not count]
+    found = found[:MAX_VOCABULARY_WORDS]
+    for minimum in range(len(found), 0, -1):
+        relaxed = _with_clauses(request, found, minimum)
+        if engine.count(relaxed, levels):
+            return relaxed, Relaxation(
+                " ".join(c.label for c in found),
+                corrected=corrected_q,
+                not_found=not_found,
+                set_aside=set_aside,
+                partial=minimum < len(found),
+            )
+    return None
 
 
 def as_json(answer):

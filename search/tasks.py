@@ -38,3 +38,31 @@ def reconcile_index():
     except es_engine.UNAVAILABLE as error:
         logger.warning("Elasticsearch still unavailable; reconciliation will run again: %s", error)
         return None
+
+
+@shared_task(ignore_result=True)
+def extract_report_text(document_id):
+    """Read an attached report's text (once per version of its file) and re-index the reviews it
+    is attached to. A report that cannot be read is recorded for the business unit; searchers
+    never see the failure."""
+    from wagtail.documents import get_document_model
+
+    from reviews.models import ReviewPage
+
+    from . import reports, sync
+
+    document = get_document_model().objects.filter(pk=document_id).first()
+    if document is None:
+        return None
+    report = reports.extract(document)
+    for review in ReviewPage.objects.filter(documents__document_id=document_id).distinct():
+        sync.reindex_page(review)
+    return report.status
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=60, max_retries=3)
+def send_learning_alerts(frequency=None):
+    """Email new learning to the owners of due alerts; an item is never sent twice per alert."""
+    from .alerts import send_learning_alerts as send
+
+    return send(frequency)

@@ -6,6 +6,8 @@ from django.http import JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from learning.permissions import can_see_tracker
+
 from . import services
 from .query import PAGE_SIZE, SORTS, BadSearch, SearchRequest
 
@@ -61,6 +63,14 @@ def search_page(request):
         "first_number": (answer.page - 1) * PAGE_SIZE + 1,
         "first_page_url": _link(search_request, page=1),
         "suggested_themes": [] if answer.count else services.suggested_themes(search_request),
+        "relaxation": answer.relaxation,
+        "corrected_url": (
+            _link(search_request, q=answer.relaxation.corrected)
+            if answer.relaxation and answer.relaxation.corrected
+            else None
+        ),
+        # Where a recommendation's actions stand is the tracker's to tell.
+        "show_action_status": can_see_tracker(request.user),
     }
     return render(request, "search/search_page.html", context, status=400 if error else 200)
 

@@ -36,6 +36,24 @@ def file_groups():
     return tuple(parse_groups(THESAURUS_FILE.read_text(encoding="utf-8")))
 
 
+def editor_groups():
+    """Groups the business unit added in the editor (Settings → Search vocabulary)."""
+    from .models import VocabularyGroup
+
+    texts = VocabularyGroup.objects.values_list("terms", flat=True)
+    return [group for text in texts for group in parse_groups(text.replace("\n", " "))]
+
+
 def synonym_groups():
-    """Every group in force: the shipped file's groups (the editor's additions join here)."""
-    return list(file_groups())
+    """Every group in force: the shipped file's groups, then the editor's additions."""
+    return list(file_groups()) + editor_groups()
+
+
+def synonyms_by_term(groups=None):
+    """Each term of the vocabulary mapped to every term it shares a group with (itself first)."""
+    mates = {}
+    for group in synonym_groups() if groups is None else groups:
+        for term in group:
+            found = mates.setdefault(term, [term])
+            found += [other for other in group if other not in found]
+    return mates

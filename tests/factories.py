@@ -41,6 +41,13 @@ from reviews.models import (
     ReviewIndexPage,
     ReviewPage,
 )
+from search.models import (
+    AlertItemSent,
+    LearningAlert,
+    ReportPassage,
+    ReportText,
+    VocabularyGroup,
+)
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -358,3 +365,50 @@ class IndexBacklogFactory(factory.django.DjangoModelFactory):
         django_get_or_create = ("key",)
 
     key = factory.Sequence(lambda n: f"recommendation:{n + 1}")
+
+
+class VocabularyGroupFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = VocabularyGroup
+
+    terms = "child in need, cin, section 17"
+    note = "Children Act 1989, section 17."
+
+
+class ReportTextFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ReportText
+
+    document = factory.SubFactory(
+        wagtail_factories.DocumentFactory,
+        file__data=b"The overview report.",
+        file__filename="overview-report.txt",
+    )
+    status = ReportText.Status.EXTRACTED
+    pages = 1
+
+
+class ReportPassageFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ReportPassage
+
+    report = factory.SubFactory(ReportTextFactory)
+    page_number = 1
+    text = "The overview report."
+
+
+class LearningAlertFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = LearningAlert
+
+    user = factory.SubFactory(UserFactory)
+    query = "neglect"
+    frequency = LearningAlert.Frequency.WEEKLY
+
+
+class AlertItemSentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AlertItemSent
+
+    alert = factory.SubFactory(LearningAlertFactory)
+    document_key = factory.Sequence(lambda n: f"review:{n + 1}")

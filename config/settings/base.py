@@ -216,6 +216,18 @@ CELERY_BEAT_SCHEDULE = {
         "task": "learning.tasks.send_owed_notifications",
         "schedule": crontab(minute="*/15"),
     },
+    # Learning alerts: immediate ones every quarter hour, weekly ones on Monday morning; each
+    # item is sent once per alert, so extra runs send nothing twice.
+    "learning-alerts-immediate": {
+        "task": "search.tasks.send_learning_alerts",
+        "schedule": crontab(minute="*/15"),
+        "args": ("immediate",),
+    },
+    "learning-alerts-weekly": {
+        "task": "search.tasks.send_learning_alerts",
+        "schedule": crontab(day_of_week="mon", hour=7, minute=15),
+        "args": ("weekly",),
+    },
     # The search-document table is the truth; this copies anything Elasticsearch missed.
     "reconcile-search-index": {
         "task": "search.tasks.reconcile_index",

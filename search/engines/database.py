@@ -9,14 +9,28 @@ the matched set, each facet counted with the other facets' filters applied.
 from django.db import connection
 
 from ..documents import MARK_END, MARK_START
-from ..query import COLUMN_FACETS, FACETS, PAGE_SIZE, TAG_FACETS
+from ..query import (
+    COLUMN_FACETS,
+    FACETS,
+    PAGE_SIZE,
+    TAG_FACETS,
+    Alternative,
+    Clause,
+    match_expression,
+)
 from . import EngineAnswer
 
 DOCUMENTS = "learning_search_searchdocument"
 TAGS = "learning_search_searchdocumenttag"
 FTS = "learning_search_fts"
-# bm25 weights of the FTS5 columns: title, keywords (reference, pseudonym, number), body text.
-BM25_WEIGHTS = "10.0, 5.0, 1.0"
+PASSAGES = "learning_search_reportpassage"
+PASSAGE_FTS = "learning_search_passage_fts"
+REPORTS = "learning_search_reporttext"
+ATTACHED = "reviews_reviewdocument"
+WAGTAIL_DOCUMENTS = "wagtaildocs_document"
+# bm25 weights of the FTS5 columns: title, keywords (reference, pseudonym, number, theme names),
+# body text, and the text of a review's attached reports.
+BM25_WEIGHTS = "10.0, 5.0, 1.0, 0.5"
 
 
 def _placeholders(values):
@@ -24,50 +38,87 @@ def _placeholders(values):
 
 
 class FullTextSQL:
-    """The vendor-specific parts of a full-text query: FROM, the match condition, rank, snippet."""
+    """The vendor-specific parts of a full-text query: FROM, the match condition, rank, snippet.
 
-    def __init__(self, terms, any_term=False):
-        self.terms = terms
-        self.any_term = any_term
+    `clauses` are the query's clauses (search.query.Clause); `minimum` of them must match (all
+    when None). Each clause matches when any of its alternatives does."""
+
+    def __init__(self, clauses, minimum=None):
+        self.clauses = list(clauses)
+        self.combinations = match_expression(self.clauses, minimum) if self.clauses else []
         self.vendor = connection.vendor
 
+    @classmethod
+    def for_request(cls, request):
+        return cls(request.query_clauses, request.minimum_match)
+
+    @classmethod
+    def any_of(cls, terms):
+        """Documents that share any of these words (related learning)."""
+        return cls([Clause(term, (Alternative(term),)) for term in terms], minimum=1)
+
     def source(self):
-        if self.terms and self.vendor == "sqlite":
+        if self.clauses and self.vendor == "sqlite":
             # CROSS JOIN keeps SQLite's planner from probing the full-text match once per row.
             return f"{FTS} CROSS JOIN {DOCUMENTS} d ON d.id = {FTS}.rowid", []
         return f"{DOCUMENTS} d", []
 
     def join(self):
-        return "CROSS JOIN" if self.terms and self.vendor == "sqlite" else "JOIN"
+        return "CROSS JOIN" if self.clauses and self.vendor == "sqlite" else "JOIN"
 
     def match(self):
-        if not self.terms:
+        if not self.clauses:
             return None, []
         if self.vendor == "sqlite":
-            quoted = ['"' + term.replace('"', '""') + '"' for term in self.terms]
-            return f"{FTS} MATCH %s", [(" OR " if self.any_term else " AND ").join(quoted)]
-        return f"d.search_vector @@ ({self._tsquery()})", list(self.terms)
+            return f"{FTS} MATCH %s", [self.fts5_query()]
+        tsquery, params = self._tsquery()
+        return f"d.search_vector @@ ({tsquery})", params
+
+    def fts5_query(self):
+        def alternative(alt):
+            if alt.phrase:
+                return '"' + alt.text.replace('"', '""') + '"'
+            return "(" + " AND ".join('"' + w + '"' for w in alt.words) + ")"
+
+        def clause(c):
+            return "(" + " OR ".join(alternative(alt) for alt in c.alternatives) + ")"
+
+        return " OR ".join(
+            "(" + " AND ".join(clause(c) for c in combo) + ")" for combo in self.combinations
+        )
 
     def _tsquery(self):
-        joiner = " || " if self.any_term else " && "
-        return joiner.join(["phraseto_tsquery('english', %s)"] * len(self.terms))
+        params = []
+
+        def alternative(alt):
+            params.append(alt.text if alt.phrase else " ".join(alt.words))
+            function = "phraseto_tsquery" if alt.phrase else "plainto_tsquery"
+            return f"{function}('english', %s)"
+
+        def clause(c):
+            return "(" + " || ".join(alternative(alt) for alt in c.alternatives) + ")"
+
+        sql = " || ".join(
+            "(" + " && ".join(clause(c) for c in combo) + ")" for combo in self.combinations
+        )
+        return sql, params
 
     def rank(self):
         """An ORDER BY expression, best first, with its parameters."""
         if self.vendor == "sqlite":
             return f"bm25({FTS}, {BM25_WEIGHTS})", []
-        return f"ts_rank(d.search_vector, ({self._tsquery()})) DESC", list(self.terms)
+        tsquery, params = self._tsquery()
+        return f"ts_rank(d.search_vector, ({tsquery})) DESC", params
 
     def snippet(self):
-        if not self.terms:
+        """A passage of the document's own text (never its title), its matches marked."""
+        if not self.clauses:
             return "''", []
         if self.vendor == "sqlite":
-            return f"snippet({FTS}, -1, %s, %s, '…', 24)", [MARK_START, MARK_END]
-        options = f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=30, MinWords=12"
-        return (
-            f"ts_headline('english', d.text, ({self._tsquery()}), %s)",
-            [*self.terms, options],
-        )
+            return f"snippet({FTS}, 2, %s, %s, '…', 32)", [MARK_START, MARK_END]
+        options = f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=35, MinWords=15"
+        tsquery, params = self._tsquery()
+        return f"ts_headline('english', d.text, ({tsquery}), %s)", [*params, options]
 
 
 def filter_sql(filters, levels):
@@ -95,8 +146,13 @@ def filter_sql(filters, levels):
 class DatabaseEngine:
     name = "database"
 
+    def count(self, request, levels):
+        """How many documents this request finds, without a page or facets."""
+        with connection.cursor() as cursor:
+            return self._count(cursor, FullTextSQL.for_request(request), request.filters, levels)
+
     def search(self, request, levels, page_size=PAGE_SIZE):
-        full_text = FullTextSQL(request.terms)
+        full_text = FullTextSQL.for_request(request)
         with connection.cursor() as cursor:
             count = self._count(cursor, full_text, request.filters, levels)
             hits = self._page(cursor, full_text, request, levels, page_size) if count else []
@@ -124,7 +180,7 @@ class DatabaseEngine:
         source, source_params = full_text.source()
         where, params = self._where(full_text, request.filters, levels)
         snippet, snippet_params = full_text.snippet()
-        if request.sort == "newest" or not request.terms:
+        if request.sort == "newest" or not full_text.clauses:
             order, order_params = "d.published_at DESC, d.id DESC", []
         else:
             order, order_params = full_text.rank()
@@ -177,7 +233,7 @@ class DatabaseEngine:
                 )
                 found = cursor.fetchall()
             if len(found) < limit and title_terms:
-                full_text = FullTextSQL(title_terms, any_term=True)
+                full_text = FullTextSQL.any_of(title_terms)
                 source, source_params = full_text.source()
                 match, match_params = full_text.match()
                 clauses, params = filter_sql({}, levels)
@@ -190,3 +246,45 @@ class DatabaseEngine:
                 seen = {row[0] for row in found}
                 found += [row for row in cursor.fetchall() if row[0] not in seen]
         return found[:limit]
+
+
+def best_passages(review_ids, clauses, minimum=None):
+    """{review id: (page number or None, report title, marked passage)}: the passage of each
+    review's attached reports that best matches the clauses. Reports are as visible as the review
+    they are attached to, and only reviews already found for this visitor are asked about."""
+    review_ids = list(review_ids)
+    if not review_ids or not clauses:
+        return {}
+    full_text = FullTextSQL(clauses, minimum)
+    title = "COALESCE(NULLIF(a.title, ''), w.title)"
+    joins = (
+        f"JOIN {REPORTS} r ON r.id = p.report_id AND r.status = 'extracted' "
+        f"JOIN {ATTACHED} a ON a.document_id = r.document_id "
+        f"JOIN {WAGTAIL_DOCUMENTS} w ON w.id = r.document_id"
+    )
+    where = f"a.page_id IN ({_placeholders(review_ids)})"
+    if connection.vendor == "sqlite":
+        sql = (
+            f"SELECT a.page_id, p.page_number, {title}, "
+            f"snippet({PASSAGE_FTS}, 0, %s, %s, '…', 32) "
+            f"FROM {PASSAGE_FTS} CROSS JOIN {PASSAGES} p ON p.id = {PASSAGE_FTS}.rowid {joins} "
+            f"WHERE {PASSAGE_FTS} MATCH %s AND {where} ORDER BY bm25({PASSAGE_FTS})"
+        )
+        params = [MARK_START, MARK_END, full_text.fts5_query(), *review_ids]
+    else:
+        tsquery, query_params = full_text._tsquery()
+        options = f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=35, MinWords=15"
+        vector = "to_tsvector('english', p.text)"
+        sql = (
+            f"SELECT a.page_id, p.page_number, {title}, "
+            f"ts_headline('english', p.text, ({tsquery}), %s) FROM {PASSAGES} p {joins} "
+            f"WHERE {vector} @@ ({tsquery}) AND {where} "
+            f"ORDER BY ts_rank({vector}, ({tsquery})) DESC"
+        )
+        params = [*query_params, options, *query_params, *review_ids, *query_params]
+    found = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for review_id, page_number, report, passage in cursor.fetchall():
+            found.setdefault(review_id, (page_number, report, passage))
+    return found

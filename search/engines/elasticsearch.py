@@ -80,6 +80,7 @@ class LearningDocument(Document):
     title = Text(analyzer="english")
     keywords = Text(analyzer="english")
     text = Text(analyzer="english")
+    reports = Text(analyzer="english")
     review_kind = Keyword()
     year = Keyword()
     status = Keyword()
@@ -99,6 +100,7 @@ def as_source(document):
         "title": document.title,
         "keywords": document.keywords,
         "text": document.text,
+        "reports": document.reports,
         "review_kind": document.review_kind or None,
         "year": str(document.year) if document.year else None,
         "status": document.status or None,
@@ -204,7 +206,7 @@ class LearningSearch(FacetedSearch):
     """Search with facet counts; visibility is a filter in the query, so it bounds every count."""
 
     doc_types = [LearningDocument]
-    fields = ["title^10", "keywords^5", "text"]
+    fields = ["title^10", "keywords^5", "text", "reports^0.5"]
     facets = {
         "kind": TermsFacet(field="kind", size=FACET_SIZE),
         "theme": TermsFacet(field="themes", size=FACET_SIZE),
@@ -214,32 +216,42 @@ class LearningSearch(FacetedSearch):
         "status": TermsFacet(field="status", size=FACET_SIZE),
     }
 
-    def __init__(self, client, levels, terms, filters, sort):
+    def __init__(self, client, levels, request, sort):
         self.using = client
         self.index = alias_name()
         self.levels = [str(level) for level in levels]
-        self.terms = terms
-        super().__init__(query=terms or None, filters=filters, sort=sort)
+        self.clauses = request.query_clauses
+        self.minimum = request.minimum_match
+        super().__init__(query=self.clauses or None, filters=request.filters, sort=sort)
 
     def search(self):
         search = super().search().filter("terms", visibility=self.levels)
         return search.extra(track_total_hits=True)
 
-    def query(self, search, query):
-        # Every term must match somewhere; each is matched as a phrase, as the database engine does.
-        return search.query(
-            Q(
-                "bool",
-                must=[
-                    Q("multi_match", query=term, type="phrase", fields=self.fields)
-                    for term in self.terms
-                ],
-            )
+    def _alternative(self, alternative):
+        if alternative.phrase:
+            return Q("multi_match", query=alternative.text, type="phrase", fields=self.fields)
+        # Every word somewhere in the document, as the database engine's AND of words.
+        return Q(
+            "bool",
+            must=[Q("multi_match", query=word, fields=self.fields) for word in alternative.words],
         )
 
+    def query(self, search, query):
+        # A clause matches when any of its alternatives does; all clauses must match, or at least
+        # `minimum` of them when the search is relaxed, as the database engine does.
+        clauses = [
+            Q("bool", should=[self._alternative(alt) for alt in clause.alternatives])
+            for clause in self.clauses
+        ]
+        if self.minimum is None or self.minimum >= len(clauses):
+            return search.query(Q("bool", must=clauses))
+        return search.query(Q("bool", should=clauses, minimum_should_match=self.minimum))
+
     def highlight(self, search):
+        # The document's own text, never its title: a passage of the recommendation or review.
         return search.highlight(
-            "text", "title", "keywords", fragment_size=160, number_of_fragments=1
+            "text", fragment_size=200, number_of_fragments=1, no_match_size=200
         ).highlight_options(pre_tags=[MARK_START], post_tags=[MARK_END])
 
 
@@ -265,23 +277,31 @@ class ElasticsearchEngine:
             )
             return DatabaseEngine().search(request, levels, page_size)
 
+    def count(self, request, levels):
+        """How many documents this request finds (filters included), without a page of hits."""
+        try:
+            faceted = LearningSearch(get_client(), levels, request, ["_doc"])
+            return faceted[0:0].execute().hits.total.value
+        except UNAVAILABLE as error:
+            logger.warning("Elasticsearch is unavailable (%s); counting in the database.", error)
+            from .database import DatabaseEngine
+
+            return DatabaseEngine().count(request, levels)
+
     def _search(self, request, levels, page_size):
-        if request.sort == "newest" or not request.terms:
+        if request.sort == "newest" or not request.query_clauses:
             sort = [{"published_at": {"order": "desc"}}, {"key": {"order": "desc"}}]
         else:
             sort = ["_score", {"key": {"order": "asc"}}]
-        faceted = LearningSearch(get_client(), levels, request.terms, request.filters, sort)
+        faceted = LearningSearch(get_client(), levels, request, sort)
         start = (request.page - 1) * page_size
         response = faceted[start : start + page_size].execute()
         hits = []
         for hit in response.hits:
             highlight = getattr(hit.meta, "highlight", None)
             snippet = ""
-            if highlight:
-                for name in ("text", "title", "keywords"):
-                    if name in highlight:
-                        snippet = highlight[name][0]
-                        break
+            if highlight and "text" in highlight:
+                snippet = highlight["text"][0]
             hits.append((hit.meta.id, snippet))
         facets = {
             facet: {

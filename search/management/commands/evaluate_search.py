@@ -1,0 +1,110 @@
+"""Measure how well each engine answers practitioners' searches: MRR and nDCG@10 over the graded
+relevance set in tests/fixtures/search_relevance.json, in a throwaway SQLite database.
+
+Elasticsearch is asked through ELASTICSEARCH_URL when set, otherwise through an in-memory
+osmem-server (a development dependency) when it is installed."""
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+CHILD_FLAG = "EVALUATE_SEARCH_THROWAWAY_DB"
+
+
+class Command(BaseCommand):
+    help = "Print MRR and nDCG@10 of both search engines over the relevance set."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--verbose-queries", action="store_true", help="Print each query's figures."
+        )
+        parser.add_argument("--engine", choices=["database", "elasticsearch"], action="append")
+
+    def handle(self, *args, **options):
+        if os.environ.get(CHILD_FLAG) != "1":
+            return self._run_in_throwaway_database(options)
+        return self._evaluate(options)
+
+    def _run_in_throwaway_database(self, options):
+        workdir = tempfile.mkdtemp(prefix="hub-search-eval-")
+        env = dict(
+            os.environ,
+            DATABASE_URL=f"sqlite:///{workdir}/eval.sqlite3",
+            SEARCH_ENGINE="database",
+            CELERY_BROKER_URL="",
+            MEDIA_ROOT=f"{workdir}/media",
+            **{CHILD_FLAG: "1"},
+        )
+        manage = [sys.executable, str(Path(settings.BASE_DIR) / "manage.py")]
+        arguments = ["--verbose-queries"] if options["verbose_queries"] else []
+        for engine in options["engine"] or []:
+            arguments += ["--engine", engine]
+        try:
+            subprocess.run([*manage, "migrate", "--noinput", "-v0"], env=env, check=True)
+            subprocess.run([*manage, "evaluate_search", *arguments], env=env, check=True)
+        finally:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+    def _evaluate(self, options):
+        from search import relevance
+
+        data = relevance.load_relevance_set()
+        keys = relevance.build_library(data)
+        engines = options["engine"] or ["database", "elasticsearch"]
+        results = []
+        for name in engines:
+            if name == "elasticsearch":
+                server = self._elasticsearch()
+                if server is False:
+                    self.stdout.write("elasticsearch: no ELASTICSEARCH_URL and no osmem-server")
+                    continue
+            figures = relevance.evaluate(data, keys, name)
+            results.append(figures)
+            if name == "elasticsearch" and server is not None:
+                server.close()
+        self.stdout.write(f"\nRelevance set: {len(data['queries'])} queries over {len(keys)} items")
+        self.stdout.write(f"{'engine':15} {'MRR':>6} {'nDCG@10':>8} {'zero-result':>12}")
+        for figures in results:
+            self.stdout.write(
+                f"{figures.engine:15} {figures.mrr:6.3f} {figures.ndcg:8.3f} "
+                f"{len(figures.zero_results):12d}"
+            )
+        for figures in results:
+            self.stdout.write(f"\n{figures.engine} by style of query:")
+            for style, (mrr, ndcg, count) in figures.by_style().items():
+                self.stdout.write(
+                    f"  {style:12} {count:3d} queries  MRR {mrr:.3f}  nDCG@10 {ndcg:.3f}"
+                )
+            if figures.zero_results:
+                self.stdout.write("  nothing found for: " + "; ".join(figures.zero_results))
+            if options["verbose_queries"]:
+                for q in figures.queries:
+                    self.stdout.write(
+                        f"  {q.reciprocal_rank:4.2f} {q.ndcg:4.2f} {q.count:3d}  {q.q}"
+                    )
+
+    def _elasticsearch(self):
+        """Point the engine at a cluster and fill its index from the table; returns a server to
+        close afterwards, None when a real cluster is used, False when there is none."""
+        from search.engines import elasticsearch as es_engine
+
+        server = None
+        if not os.environ.get("ELASTICSEARCH_URL"):
+            try:
+                from osmem_server import OsmemServer
+
+                from tests.search.conftest import osmem_client
+            except ImportError:
+                return False
+            server = OsmemServer.start(japanese=False)
+            client = osmem_client(server.url)
+            es_engine.client_factory = lambda: client
+        settings.SEARCH_ENGINE = "elasticsearch"
+        es_engine.rebuild(es_engine.get_client())
+        return server

@@ -1,0 +1,71 @@
+""" "Did you mean …?": the nearest word of the library's own vocabulary to a word that finds nothing.
+
+The vocabulary is the words of the documents this visitor may open, the theme names and the
+thesaurus, so a suggestion never names something restricted. It is built once per change of the
+library and kept in the cache."""
+
+import difflib
+import re
+from collections import Counter
+
+from django.core.cache import cache
+from django.db.models import Count, Max
+
+from learning.models import Theme
+
+from .models import SearchDocument
+from .vocabulary import synonym_groups
+
+_WORD = re.compile(r"[^\W\d_]{3,}")
+# Below this, common words ("being") would be "corrected" to unrelated ones ("bring").
+MIN_SIMILARITY = 0.85
+
+
+def _words(text):
+    return (w.lower() for w in _WORD.findall(text or ""))
+
+
+def library_vocabulary(levels):
+    """{word: how often it occurs} over the documents these visibility levels may open."""
+    levels = sorted(str(level) for level in levels)
+    visible = SearchDocument.objects.filter(visibility__in=levels)
+    state = visible.aggregate(count=Count("id"), changed=Max("updated_at"))
+    changed = state["changed"].timestamp() if state["changed"] else 0
+    key = f"search-vocabulary-{'-'.join(levels)}-{state['count']}-{changed}"
+    found = cache.get(key)
+    if found is not None:
+        return found
+    counts = Counter()
+    for title, keywords, text in visible.values_list("title", "keywords", "text").iterator(
+        chunk_size=2000
+    ):
+        counts.update(_words(title))
+        counts.update(_words(keywords))
+        counts.update(_words(text))
+    for name in Theme.objects.values_list("name", flat=True):
+        counts.update(_words(name))
+    for group in synonym_groups():
+        for term in group:
+            counts.update(_words(term))
+    found = dict(counts)
+    cache.set(key, found, 3600)
+    return found
+
+
+def suggest(word, levels):
+    """The library's closest word to this one, or None when it is known or nothing is close."""
+    word = word.lower()
+    vocabulary = library_vocabulary(levels)
+    if not _WORD.fullmatch(word) or word in vocabulary:
+        return None
+    candidates = [v for v in vocabulary if abs(len(v) - len(word)) <= 2]
+    close = difflib.get_close_matches(word, candidates, n=5, cutoff=MIN_SIMILARITY)
+    if not close:
+        return None
+    return max(
+        close,
+        key=lambda v: (
+            round(difflib.SequenceMatcher(None, word, v).ratio(), 2),
+            vocabulary[v],
+        ),
+    )

@@ -1,0 +1,119 @@
+"""Search in practitioners' words on both engines: a search that finds nothing as typed is
+relaxed (most words, respelled words, synonyms from the field's vocabulary) and says so, theme
+names are searched, and nothing restricted is suggested, counted or shown along the way."""
+
+import pytest
+from django.utils.html import escape
+
+from search.query import SearchRequest
+from search.services import search
+from tests.conftest import client_for
+from tests.factories import VocabularyGroupFactory
+
+from .test_contract import api, titles
+
+pytestmark = pytest.mark.django_db
+
+
+def test_an_extra_word_no_longer_empties_the_list_and_the_missing_word_is_named(
+    engine, library, anonymous_client
+):
+    engine.catch_up()
+    answer = search(SearchRequest(q="children being neglected"), None)
+    assert "Serious case review: Family S" in {doc.title for doc in answer.results}
+    assert answer.relaxation.set_aside == ["being"]
+    answer = search(SearchRequest(q="chronic neglect grandparents"), None)
+    assert "Serious case review: Family S" in {doc.title for doc in answer.results}
+    assert answer.relaxation.not_found == ["grandparents"]
+    page = anonymous_client.get("/search/", {"q": "chronic neglect grandparents"})
+    assert "no results contained <em>grandparents</em>" in page.content.decode()
+
+
+def test_a_question_is_answered_by_the_words_that_matter(engine, library, practitioner):
+    engine.catch_up()
+    answer = api(client_for(practitioner), q="what should we do about neglect tools")
+    assert answer["results"][0]["title"] == "Recommendation 1: Serious case review: Family S"
+
+
+def test_words_that_each_match_but_never_together_rank_documents_with_most_of_them_first(
+    engine, library, practitioner
+):
+    engine.catch_up()
+    answer = search(SearchRequest(q="holmfirth neglect toolkit escalation"), None)
+    assert answer.relaxation.partial and answer.relaxation.not_found == ["holmfirth"]
+    assert answer.results[0].title == "Recommendation 3: Serious case review: Family S"
+
+
+def test_did_you_mean_respells_from_the_library_and_never_from_restricted_learning(
+    engine, library, anonymous_client, business_unit
+):
+    engine.catch_up()
+    answer = search(SearchRequest(q="neglet"), None)
+    assert answer.relaxation.corrected == "neglect"
+    assert "Serious case review: Family S" in {doc.title for doc in answer.results}
+    page = anonymous_client.get("/search/", {"q": "disguised complience"}).content.decode()
+    assert 'Did you mean <a href="?q=disguised+compliance">disguised compliance</a>?' in page
+    # Holmfirth is named only in partnership-only learning.
+    anonymous = api(anonymous_client, q="Holmfirht")
+    assert anonymous["count"] == 0 and anonymous["results"] == []
+    assert "olmfirth" not in anonymous_client.get("/search/", {"q": "Holmfirht"}).content.decode()
+    member = search(SearchRequest(q="Holmfirht"), business_unit)
+    assert member.relaxation.corrected == "holmfirth" and member.count == 3
+
+
+def test_abbreviations_of_the_field_find_what_they_stand_for(engine, library, anonymous_client):
+    engine.catch_up()
+    assert "National review: sudden unexpected death in infancy" in titles(
+        api(anonymous_client, q="cot death")
+    )
+    assert "Recommendation 2: Serious case review: Family S" in titles(
+        api(anonymous_client, q="non engagement escalate")
+    )
+
+
+def test_the_business_unit_extends_the_vocabulary_and_both_engines_use_it(
+    engine, library, anonymous_client
+):
+    engine.catch_up()
+    assert api(anonymous_client, q="bedsharing")["count"] == 0
+    VocabularyGroupFactory(terms="co-sleeping, bedsharing", note="Health visitors' wording")
+    answer = api(anonymous_client, q="bedsharing")
+    assert titles(answer) == {"National review: sudden unexpected death in infancy"}
+
+
+def test_a_theme_name_finds_what_is_tagged_with_it_and_ranks_it_first(
+    engine, library, practitioner
+):
+    engine.catch_up()
+    answer = api(client_for(practitioner), q='"information sharing"')
+    assert {result["title"] for result in answer["results"][:2]} == {
+        "Child J: information exchange",
+        "Recommendation 1: Child J: information exchange",
+    }
+
+
+def test_snippet_is_always_safe_html_with_or_without_a_query(engine, library, anonymous_client):
+    library.escalation.summary = 'Use the <b>escalation</b> policy & "resolve" disputes.'
+    library.escalation.save_revision().publish()
+    engine.catch_up()
+    browsing = api(anonymous_client, kind="review", review_kind="learning_review")
+    assert browsing["results"][0]["snippet"].startswith(escape("Use the <b>escalation</b>"))
+    searching = api(anonymous_client, q="resolve", kind="review")
+    assert "<mark>resolve</mark>" in searching["results"][0]["snippet"]
+    assert "<b>" not in searching["results"][0]["snippet"]
+
+
+def test_a_recommendation_result_leads_with_its_own_words_and_shows_actions_to_the_tracker(
+    library, anonymous_client, business_unit
+):
+    public = anonymous_client.get("/search/", {"q": "management of neglect"}).content.decode()
+    assert "support <mark>management</mark> of <mark>neglect</mark>" in public
+    assert "Recommendation 1: Serious case review: Family S · 2016" in public
+    assert "Actions:" not in public
+    tracker = client_for(business_unit).get("/search/", {"q": "management of neglect"})
+    assert "Actions: Complete (not yet assured)" in tracker.content.decode()
+
+
+def test_a_review_result_shows_its_kind_year_and_pseudonym(library, practitioner):
+    page = client_for(practitioner).get("/search/", {"q": "emotional wellbeing", "kind": "review"})
+    assert "Local child safeguarding practice review · 2019 · Child J" in page.content.decode()
