@@ -201,3 +201,14 @@ def can_confirm_cascades(user):
 
 def can_see_change_log(user):
     return is_business_unit(user)
+
+
+def can_record_recurrence(user):
+    """Linking recommendations as the same finding (or setting a suggestion aside) is the business
+    unit's editorial call, as writing the recommendations is."""
+    return is_business_unit(user)
+
+
+def can_see_recurrence_report(user):
+    """The recurrence report is for the business unit and the scrutineer."""
+    return can_see_everything_in_tracker(user)

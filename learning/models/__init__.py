@@ -11,6 +11,7 @@ from .actions import (
 from .people import AgencyMembership
 from .recommendations import Recommendation
 from .records import BriefingCascade, ChangeLog, ReminderLog
+from .recurrence import RecurrenceDismissal, RecurrenceLink
 from .section11 import (
     SECTION11_STANDARDS,
     AuditCycle,
@@ -42,5 +43,7 @@ __all__ = [
     "ExtensionRequest",
     "ProgressUpdate",
     "Recommendation",
+    "RecurrenceDismissal",
+    "RecurrenceLink",
     "Theme",
 ]
