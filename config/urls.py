@@ -40,6 +40,7 @@ urlpatterns = [
     path("api/v2/", api_router.urls),
     path("api/learning/", include("learning.api_urls")),
     path("api/learning/", include("search.api_urls")),
+    path("api/learning/", include("search.recurrence_api_urls")),
     path(
         "login/",
         auth_views.LoginView.as_view(template_name="registration/login.html"),

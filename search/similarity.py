@@ -234,7 +234,8 @@ class FullTextMoreLikeThis:
 
     name = "BM25 more-like-this (full-text index)"
 
-    def top(self, text, levels, limit=5, exclude_ids=(), year_before=None):
+    def top(self, text, levels, limit=5, exclude_ids=(), exclude_page_id=None, only_id=None):
+        """[(recommendation id, score)] best first, higher is better."""
         from django.db import connection
 
         from .engines.database import FullTextSQL, filter_sql
@@ -249,17 +250,32 @@ class FullTextMoreLikeThis:
         if exclude_ids:
             clauses.append(f"d.object_id NOT IN ({', '.join(['%s'] * len(exclude_ids))})")
             params += list(exclude_ids)
+        if exclude_page_id is not None:
+            clauses.append("d.page_id <> %s")
+            params.append(exclude_page_id)
+        if only_id is not None:
+            clauses.append("d.object_id = %s")
+            params.append(only_id)
         rank, rank_params = full_text.rank()
+        score = rank.replace(" DESC", "")
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT d.object_id, {rank.replace(' DESC', '')} FROM {source} "
-                f"WHERE {match} AND {' AND '.join(clauses)} ORDER BY {rank} LIMIT %s",
+                f"SELECT d.object_id, {score} FROM {source} "
+                f"WHERE {match} AND {' AND '.join(clauses)} ORDER BY {rank}, d.object_id LIMIT %s",
                 rank_params + source_params + match_params + params + rank_params + [limit],
             )
             rows = cursor.fetchall()
         # bm25() is lower for better matches; ts_rank higher. Scores go out higher-is-better.
         sign = -1 if connection.vendor == "sqlite" else 1
         return [(object_id, sign * float(score)) for object_id, score in rows]
+
+    def self_score(self, text, recommendation_id):
+        """The recommendation's score against its own words: what its neighbours are scaled by."""
+        from learning.permissions import Visibility
+
+        levels = [Visibility.PUBLIC, Visibility.PRACTITIONERS, Visibility.PARTNERSHIP]
+        hits = self.top(text, levels, limit=1, only_id=recommendation_id)
+        return hits[0][1] if hits and hits[0][1] > 0 else 1.0
 
 
 class Bm25Method:

@@ -36,3 +36,13 @@ def reconcile_index():
     except es_engine.UNAVAILABLE as error:
         logger.warning("Elasticsearch still unavailable; reconciliation will run again: %s", error)
         return None
+
+
+@shared_task(ignore_result=True)
+def update_recurrence(recommendation_ids):
+    """Recompute these recommendations' similar recommendations (and their place in their
+    neighbours' lists). Idempotent: run twice, the table ends the same."""
+    from .recurrence import recompute_neighbours
+
+    for recommendation_id in recommendation_ids:
+        recompute_neighbours(recommendation_id)

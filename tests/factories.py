@@ -23,6 +23,8 @@ from learning.models import (
     ExtensionRequest,
     ProgressUpdate,
     Recommendation,
+    RecurrenceDismissal,
+    RecurrenceLink,
     ReminderLog,
     Section11Return,
     Standard,
@@ -294,3 +296,21 @@ class ReminderLogFactory(factory.django.DjangoModelFactory):
     action = factory.SubFactory(AgencyActionFactory)
     period = "2026-W48"
     recipient = "police-lead@example.org"
+
+
+class RecurrenceLinkFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RecurrenceLink
+
+    earlier = factory.SubFactory(RecommendationFactory)
+    later = factory.SubFactory(RecommendationFactory)
+    linked_by = factory.SubFactory(UserFactory, role=permissions.BUSINESS_UNIT)
+
+
+class RecurrenceDismissalFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RecurrenceDismissal
+
+    recommendation = factory.SubFactory(RecommendationFactory)
+    suggestion = factory.SubFactory(RecommendationFactory)
+    dismissed_by = factory.SubFactory(UserFactory, role=permissions.BUSINESS_UNIT)

@@ -11,7 +11,12 @@ from .actions import (
 from .people import AgencyMembership
 from .recommendations import Recommendation
 from .records import BriefingCascade, ChangeLog, ReminderLog
-from .recurrence import RecurrenceDismissal, RecurrenceLink
+from .recurrence import (
+    RecurrenceDismissal,
+    RecurrenceLink,
+    dismiss_suggestion,
+    record_recurrence,
+)
 from .section11 import (
     SECTION11_STANDARDS,
     AuditCycle,
@@ -45,5 +50,7 @@ __all__ = [
     "Recommendation",
     "RecurrenceDismissal",
     "RecurrenceLink",
+    "dismiss_suggestion",
+    "record_recurrence",
     "Theme",
 ]

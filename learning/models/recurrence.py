@@ -59,3 +59,24 @@ class RecurrenceDismissal(models.Model):
 
     def __str__(self):
         return f"Suggestion {self.suggestion_id} dismissed for {self.recommendation_id}"
+
+
+def record_recurrence(first, second, user):
+    """Link two recommendations as the same finding, the earlier (by review year, then id) first.
+    Recording it twice keeps the first record."""
+
+    def order(rec):
+        return (rec.review.year or 0, rec.pk)
+
+    earlier, later = sorted([first, second], key=order)
+    link, _ = RecurrenceLink.objects.get_or_create(
+        earlier=earlier, later=later, defaults={"linked_by": user}
+    )
+    return link
+
+
+def dismiss_suggestion(recommendation, suggestion, user):
+    dismissal, _ = RecurrenceDismissal.objects.get_or_create(
+        recommendation=recommendation, suggestion=suggestion, defaults={"dismissed_by": user}
+    )
+    return dismissal
