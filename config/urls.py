@@ -50,6 +50,7 @@ urlpatterns = [
     path("sitemap.xml", sitemap),
     path("feeds/latest/", LatestLearningFeed(), name="feed_rss"),
     path("feeds/latest/atom/", LatestLearningAtomFeed(), name="feed_atom"),
+    path("tracker/recurrence/", include("search.recurrence_urls")),
     path("tracker/", include("learning.urls")),
     path("search/", include("search.urls")),
     path("", include("reviews.urls")),

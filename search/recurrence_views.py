@@ -2,16 +2,18 @@
 
 import json
 
+import tablib
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponseRedirect, JsonResponse
+from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from learning import permissions
 from learning.models import Recommendation, dismiss_suggestion, record_recurrence
 
-from . import recurrence
+from . import recurrence, recurrence_report
 
 MAX_LIMIT = 50
 MAX_TEXT = 5000
@@ -93,3 +95,126 @@ def record_decision(request, pk):
     ):
         target = "/"
     return HttpResponseRedirect(target)
+
+
+def _report_for(request):
+    if not permissions.can_see_recurrence_report(request.user):
+        raise PermissionDenied("The recurrence report is for the business unit and the scrutineer.")
+    theme = request.GET.get("theme") or None
+    fy = request.GET.get("fy") or ""
+    return recurrence_report.build_report(
+        request.user, theme=theme, fy=int(fy) if fy.isdigit() else None
+    )
+
+
+@login_required
+@require_GET
+def report_page(request):
+    report = _report_for(request)
+    totals = [
+        (label, sum(row.cells[i][1] for row in report.matrix))
+        for i, label in enumerate(report.year_labels)
+    ]
+    most = max([n for _, n in totals] or [1]) or 1
+    chart = [
+        {
+            "label": label,
+            "count": n,
+            "x": 130 * i,
+            "height": round(110 * n / most),
+            "y": 125 - round(110 * n / most),
+        }
+        for i, (label, n) in enumerate(totals)
+    ]
+    return render(
+        request,
+        "search/recurrence_report.html",
+        {"report": report, "chart": chart, "chart_width": 130 * len(chart)},
+    )
+
+
+@login_required
+@require_GET
+def report_xlsx(request):
+    report = _report_for(request)
+    book = tablib.Databook()
+    groups = tablib.Dataset(
+        headers=[
+            "Group",
+            "Members",
+            "Review",
+            "Year",
+            "Number",
+            "Recommendation",
+            "Status",
+            "Agencies",
+        ],
+        title="Groups",
+    )
+    for n, group in enumerate(report.groups, 1):
+        for m in group.members:
+            groups.append(
+                [
+                    n,
+                    len(group.members),
+                    m.review,
+                    m.year,
+                    m.number,
+                    m.text,
+                    m.status,
+                    ", ".join(m.agencies),
+                ]
+            )
+    matrix = tablib.Dataset(
+        headers=[
+            "Theme",
+            *[f"{y} recommendations" for y in report.year_labels],
+            *[f"{y} reviews" for y in report.year_labels],
+            "Persistent",
+            "Emerging",
+        ],
+        title="Themes by year",
+    )
+    for row in report.matrix:
+        matrix.append(
+            [
+                row.theme,
+                *[n for _, n, _ in row.cells],
+                *[r for _, _, r in row.cells],
+                "yes" if row.persistent else "",
+                "yes" if row.emerging else "",
+            ]
+        )
+    after = tablib.Dataset(
+        headers=[
+            "Earlier review",
+            "Earlier number",
+            "Assured on",
+            "Later review",
+            "Later year",
+            "Later number",
+            "Later recommendation",
+        ],
+        title="Recurred after assurance",
+    )
+    for r in report.after_assurance:
+        after.append(
+            [
+                r.earlier.review,
+                r.earlier.number,
+                r.assured_on.date().isoformat(),
+                r.later.review,
+                r.later.year,
+                r.later.number,
+                r.later.text,
+            ]
+        )
+    book.add_sheet(groups)
+    book.add_sheet(matrix)
+    book.add_sheet(after)
+    response = HttpResponse(
+        book.export("xlsx"),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = 'attachment; filename="recurrence.xlsx"'
+    return response

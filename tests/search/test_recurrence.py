@@ -1,12 +1,15 @@
 """Have we said this before? Earlier recommendations that say the same thing are suggested,
 linked with who and when, and never shown to someone who may not open them."""
 
+import datetime
+
 import pytest
 
-from learning.models import RecurrenceLink
+from learning.models import AgencyAction, RecurrenceLink
 from learning.permissions import Visibility
 from search.models import RecurrenceNeighbour
 from tests.conftest import client_for
+from tests.factories import AssuranceFactory, ThemeFactory, UserFactory
 
 from .conftest import make_review
 
@@ -177,3 +180,57 @@ def test_a_bad_limit_or_empty_text_is_refused_with_a_message(practitioner):
     assert "limit" in response.json()["error"]
     response = client.get("/api/learning/similar/", {"text": ""})
     assert response.status_code == 400
+
+
+def test_a_finding_that_recurs_after_its_actions_were_assured_is_flagged(
+    scrutineer, police, django_capture_on_commit_callbacks
+):
+    fathers = ThemeFactory(name="Involvement of fathers", slug="fathers")
+    with django_capture_on_commit_callbacks(execute=True):
+        earlier = make_review(
+            "Serious case review: Baby H",
+            year=2012,
+            recommendations=[
+                ("4", SAID_IN_2009, [fathers], [police], [AgencyAction.Status.ASSURED])
+            ],
+        )
+        review_with("Serious case review: Child D", 2014, OTHER_FINDINGS)
+        make_review(
+            "Serious case review: Baby F",
+            year=2017,
+            recommendations=[("2", SAID_IN_2017, [fathers], [police], [])],
+        )
+    action = earlier.recommendations.get().actions.get()
+    AssuranceFactory(action=action, at=datetime.datetime(2013, 5, 1, tzinfo=datetime.UTC))
+
+    page = client_for(scrutineer).get("/tracker/recurrence/")
+    assert page.status_code == 200
+    flagged = page.content.decode().split('id="after-assurance-heading"')[1].split("<h2")[0]
+    assert "Serious case review: Baby F, 2017 (rec. 2)" in flagged
+    assert "Serious case review: Baby H, 2012 (rec. 4)" in flagged
+    assert "assured on 1 May 2013" in flagged
+
+    # The matrix counts the theme in both financial years, each cell linking to its list.
+    listed = client_for(scrutineer).get("/tracker/recurrence/", {"theme": "fathers", "fy": 2017})
+    assert "Involvement of fathers, 2017/18: 1 recommendation" in listed.content.decode()
+
+    export = client_for(scrutineer).get("/tracker/recurrence/export.xlsx")
+    assert export["Content-Type"].startswith("application/vnd.openxmlformats")
+
+
+def test_the_recurrence_report_is_not_for_practitioners(practitioner):
+    assert client_for(practitioner).get("/tracker/recurrence/").status_code == 403
+
+
+def test_a_restricted_recommendation_is_in_no_group_for_a_reader_without_access(
+    two_reviews, django_capture_on_commit_callbacks
+):
+    """The report's groups are built from what the reader may see: a recommendation of a
+    partnership-only review joins a group only for partnership members."""
+    from search.recurrence_report import build_report
+    with django_capture_on_commit_callbacks(execute=True):
+        review_with("Rapid review: Baby Q", 2016, [SAID_IN_2009], visibility=Visibility.PARTNERSHIP)
+    reader = UserFactory(username="reader")  # signed in, no partnership role
+    members = {m.review for g in build_report(reader).groups for m in g.members}
+    assert "Rapid review: Baby Q" not in members
+    assert {"Serious case review: Baby H", "Serious case review: Baby F"} <= members
