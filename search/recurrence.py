@@ -77,12 +77,10 @@ def recommendation_documents(levels):
 def _load(scored, levels, linked_ids=()):
     """Similar rows for [(recommendation id, score)], in that order, keeping only those whose
     documents the reader may see; with their themes, agencies' action statuses and assurance."""
-    ids = [rec_id for rec_id, _ in scored]
+    keys = [f"{SearchDocument.Kind.RECOMMENDATION}:{rec_id}" for rec_id, _ in scored]
     documents = {
         doc.object_id: doc
-        for doc in recommendation_documents(levels)
-        .filter(object_id__in=ids)
-        .prefetch_related("tags")
+        for doc in recommendation_documents(levels).filter(key__in=keys).prefetch_related("tags")
     }
     actions = {}
     for rec_id, agency, status in (
@@ -199,28 +197,26 @@ def similar_to_recommendations(recommendation_ids, user, limit=10):
         "recommendation_id", "suggestion_id"
     ):
         dismissed.setdefault(rec_id, set()).add(other)
-    visible = recommendation_documents(levels).values("object_id")
     suggested = {pk: [] for pk in ids}
+    # Each list is a fixed few rows; the ones the user may not see are dropped by the visibility
+    # filter of the query that loads them (_load), before any is counted or shown.
     for rec_id, other, score in (
-        RecurrenceNeighbour.objects.filter(recommendation_id__in=ids, neighbour_id__in=visible)
+        RecurrenceNeighbour.objects.filter(recommendation_id__in=ids)
         .order_by("recommendation_id", "-score", "neighbour_id")
         .values_list("recommendation_id", "neighbour_id", "score")
     ):
         if other not in links[rec_id] and other not in dismissed.get(rec_id, ()):
             suggested[rec_id].append((other, score))
     wanted = {other for pk in ids for other in links[pk]}
-    wanted |= {other for pk in ids for other, _ in suggested[pk][:limit]}
+    wanted |= {other for pk in ids for other, _ in suggested[pk]}
     loaded = {item.id: item for item in _load([(pk, 0.0) for pk in wanted], levels)}
     answer = {}
     for pk in ids:
-        rows = []
-        for other in links[pk]:
-            if other in loaded:
-                rows.append(_with(loaded[other], score=1.0, linked=True))
-        for other, score in suggested[pk][: max(0, limit - len(rows))]:
-            if other in loaded:
-                rows.append(_with(loaded[other], score=score, linked=False))
-        answer[pk] = rows
+        rows = [_with(loaded[o], score=1.0, linked=True) for o in links[pk] if o in loaded]
+        rows += [
+            _with(loaded[o], score=score, linked=False) for o, score in suggested[pk] if o in loaded
+        ]
+        answer[pk] = rows[: max(limit, sum(1 for row in rows if row.linked))]
     return answer
 
 

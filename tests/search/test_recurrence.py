@@ -228,6 +228,7 @@ def test_a_restricted_recommendation_is_in_no_group_for_a_reader_without_access(
     """The report's groups are built from what the reader may see: a recommendation of a
     partnership-only review joins a group only for partnership members."""
     from search.recurrence_report import build_report
+
     with django_capture_on_commit_callbacks(execute=True):
         review_with("Rapid review: Baby Q", 2016, [SAID_IN_2009], visibility=Visibility.PARTNERSHIP)
     reader = UserFactory(username="reader")  # signed in, no partnership role
