@@ -235,3 +235,26 @@ def test_a_restricted_recommendation_is_in_no_group_for_a_reader_without_access(
     members = {m.review for g in build_report(reader).groups for m in g.members}
     assert "Rapid review: Baby Q" not in members
     assert {"Serious case review: Baby H", "Serious case review: Baby F"} <= members
+
+
+@pytest.mark.elasticsearch
+def test_on_elasticsearch_the_same_finding_is_found_by_its_own_similarity(
+    two_reviews, practitioner, es_client, monkeypatch
+):
+    from search.engines import elasticsearch as es_engine
+    from search.similarity import FullTextMoreLikeThis
+
+    said_2009, said_2017 = two_reviews
+    rapid = review_with(
+        "Rapid review: Baby Q", 2016, [SAID_IN_2017], visibility=Visibility.PARTNERSHIP
+    )
+    es_engine.rebuild(es_client)
+
+    def database_not_asked(*args, **kwargs):
+        raise AssertionError("answered from the database")
+
+    monkeypatch.setattr(FullTextMoreLikeThis, "top", database_not_asked)
+    response = client_for(practitioner).get("/api/learning/similar/", {"text": SAID_IN_2017})
+    ids = [r["id"] for r in response.json()["results"]]
+    assert ids[:2] == [said_2017.pk, said_2009.pk]
+    assert rapid.recommendations.get().pk not in ids
