@@ -225,7 +225,7 @@ def more_like_this_terms(text, max_terms=40):
         word = word.strip("'")
         if len(word) > 2 and word not in IGNORED and word not in plain:
             plain.append(word)
-    return (plain + expansions)[:max_terms]
+    return (expansions + plain)[:max_terms]
 
 
 class FullTextMoreLikeThis:
@@ -246,6 +246,9 @@ class FullTextMoreLikeThis:
         full_text = FullTextSQL(terms, any_term=True)
         source, source_params = full_text.source()
         match, match_params = full_text.match()
+        if connection.vendor == "sqlite":
+            # Only the recommendation's own words: not its review's title or reference.
+            match_params = [f"text : ({match_params[0]})"]
         clauses, params = filter_sql({"kind": ["recommendation"]}, levels)
         if exclude_ids:
             clauses.append(f"d.object_id NOT IN ({', '.join(['%s'] * len(exclude_ids))})")

@@ -27,6 +27,33 @@ class Command(BaseCommand):
         libraries = [[]] if options["no_distractors"] else [[], distractor_sentences()]
         for background in libraries:
             self._compare(labelled, background)
+        self._group_line(labelled)
+
+    def _group_line(self, labelled):
+        """How the report's line for "the same finding" (a relative BM25 score) sorts the pairs."""
+        import numpy as np
+
+        from search.recurrence import SAME_FINDING_SCORE
+
+        position = {item["id"]: n for n, item in enumerate(labelled.items)}
+        method = similarity.Bm25Method().fit([item["text"] for item in labelled.items])
+        scores = np.vstack([method.row_scores(p) for p in range(len(labelled.items))])
+        self.stdout.write(
+            f"\nThe report groups pairs scoring {SAME_FINDING_SCORE} or more (relative BM25). "
+            "Share of judged pairs over the line:"
+        )
+        self.stdout.write(f"{'split':12} {'same':>6} {'related':>8} {'different':>10}")
+        for name, split in SPLITS[1:]:
+            shares = []
+            for judgement in ("same", "related", "different"):
+                over = [
+                    max(scores[position[a], position[b]], scores[position[b], position[a]])
+                    >= SAME_FINDING_SCORE
+                    for a, b, j, s in labelled.pairs
+                    if j == judgement and s == split
+                ]
+                shares.append(float(np.mean(over)) if over else 0.0)
+            self.stdout.write(f"{name:12} {shares[0]:6.2f} {shares[1]:8.2f} {shares[2]:10.2f}")
 
     def _compare(self, labelled, background):
         library_ids = [item["id"] for item in labelled.items] + [
