@@ -163,7 +163,8 @@ class LsaMethod(TfidfMethod):
     def fit(self, texts, background=()):
         super().fit(texts, background)
         sparse = self.vectoriser.transform(list(texts) + list(background))
-        dimensions = max(2, min(self.dimensions, sparse.shape[1] - 1, sparse.shape[0] - 1))
+        # A reduction, not a rotation: at most half as many topics as texts.
+        dimensions = max(2, min(self.dimensions, sparse.shape[1] - 1, sparse.shape[0] // 2))
         self.svd = TruncatedSVD(n_components=dimensions, random_state=12).fit(sparse)
         self.matrix = normalize(self.svd.transform(self.matrix)).astype(np.float32)
         return self
