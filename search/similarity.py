@@ -18,6 +18,7 @@ from .query import STOP_WORDS
 from .vocabulary import synonym_groups
 
 _WORD = re.compile(r"[a-z0-9][a-z0-9&']*")
+_SPACES = re.compile(r"[\s\-]+")
 # Words every recommendation uses; they say nothing about which finding it is.
 RECOMMENDATION_WORDS = frozenset(
     "should must ensure ensures ensuring partnership partners partner agencies agency board lscb "
@@ -84,9 +85,8 @@ def normalise(text):
     if abbreviation_re is not None:
         text = abbreviation_re.sub(lambda m: " " + abbreviations[m.group(0).lower()] + " ", text)
     if phrase_re is not None:
-        key = {re.sub(r"[\s\-]+", " ", k): v for k, v in phrases.items()}
         text = phrase_re.sub(
-            lambda m: " " + key[re.sub(r"[\s\-]+", " ", m.group(0).lower())] + " ", text
+            lambda m: " " + phrases[_SPACES.sub(" ", m.group(0).lower())] + " ", text
         )
     return text.lower()
 
@@ -298,6 +298,7 @@ class Bm25Method:
         counts = CountVectorizer(analyzer=words, dtype=np.float32).fit_transform(texts).tocsr()
         n = counts.shape[0]
         df = np.bincount(counts.indices, minlength=counts.shape[1]).astype(np.float32)
+        self.document_frequency = df
         idf = np.log1p((n - df + 0.5) / (df + 0.5)).astype(np.float32)
         lengths = np.asarray(counts.sum(axis=1)).ravel()
         norm = self.k1 * (1 - self.b + self.b * lengths / max(lengths.mean(), 1.0))
@@ -320,16 +321,32 @@ class Bm25Method:
     def row_scores(self, position):
         return self.block_scores(position, position + 1)[0]
 
-    def neighbours(self, k=10, block=256, exclude_same=None):
-        """Each row's k best other rows with their scores: yields (row, [(other, score)])."""
+    def neighbours(self, k=10, block=512, exclude_same=None, max_doc_share=0.05):
+        """Each row's k best other rows with their relative scores: yields (row, [(other, score)]).
+
+        As Lucene's more-like-this does, words in more than `max_doc_share` of a large library
+        (and at least 500 texts) are left out of the query: they barely move the ranking and
+        would make every text a candidate for every other.
+        """
         n = self.query.shape[0]
+        common = self.document_frequency > max(500, max_doc_share * n)
+        from scipy.sparse import diags
+
+        query = (self.query @ diags((~common).astype(np.float32))).tocsr()
+        query.eliminate_zeros()
         for start in range(0, n, block):
-            scores = self.block_scores(start, min(n, start + block))
-            for offset, row in enumerate(scores):
+            stop = min(n, start + block)
+            scores = (query[start:stop] @ self.weights).tocsr()
+            for offset in range(stop - start):
                 position = start + offset
-                row[position] = 0.0
+                row = slice(scores.indptr[offset], scores.indptr[offset + 1])
+                others, values = scores.indices[row], scores.data[row] / self.self_scores[position]
+                keep = others != position
                 if exclude_same is not None:
-                    row[exclude_same(position)] = 0.0
-                best = np.argpartition(-row, min(k, n - 1) - 1)[:k] if n > k else np.arange(n)
-                best = best[np.argsort(-row[best], kind="stable")]
-                yield position, [(int(o), float(row[o])) for o in best if row[o] > 0]
+                    keep &= ~np.isin(others, exclude_same(position))
+                others, values = others[keep], values[keep]
+                if len(others) > k:
+                    best = np.argpartition(-values, k - 1)[:k]
+                    others, values = others[best], values[best]
+                order = np.lexsort((others, -values))
+                yield position, [(int(others[i]), float(values[i])) for i in order if values[i] > 0]
