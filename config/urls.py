@@ -40,6 +40,7 @@ urlpatterns = [
     path("api/v2/", api_router.urls),
     path("api/learning/", include("learning.api_urls")),
     path("api/learning/", include("search.api_urls")),
+    path("api/learning/", include("search.recurrence_api_urls")),
     path(
         "login/",
         auth_views.LoginView.as_view(template_name="registration/login.html"),
@@ -50,6 +51,7 @@ urlpatterns = [
     path("feeds/latest/", LatestLearningFeed(), name="feed_rss"),
     path("feeds/latest/atom/", LatestLearningAtomFeed(), name="feed_atom"),
     path("tracker/", include("reviews.tracker_urls")),
+    path("tracker/recurrence/", include("search.recurrence_urls")),
     path("tracker/", include("learning.urls")),
     path("search/", include("search.urls")),
     path("alerts/", include("search.alert_urls")),

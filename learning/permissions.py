@@ -233,3 +233,14 @@ def can_return_information_request(user, information_request):
     if is_business_unit(user):
         return True
     return has_role(user, AGENCY_LEADS) and information_request.agency_id in led_agency_ids(user)
+
+
+def can_record_recurrence(user):
+    """Linking recommendations as the same finding (or setting a suggestion aside) is the business
+    unit's editorial call, as writing the recommendations is."""
+    return is_business_unit(user)
+
+
+def can_see_recurrence_report(user):
+    """The recurrence report is for the business unit and the scrutineer."""
+    return can_see_everything_in_tracker(user)

@@ -263,3 +263,26 @@ class AlertItemSent(models.Model):
 
     def __str__(self):
         return f"{self.alert}: {self.document_key}"
+
+
+class RecurrenceNeighbour(models.Model):
+    """One of a recommendation's most similar recommendations, as the similarity method scored
+    it (relative to the recommendation's score against itself, so 1.0 is the same words).
+
+    Recomputed for a recommendation when it changes, for all by `rebuild_recurrence`.
+    """
+
+    recommendation_id = models.PositiveBigIntegerField()
+    neighbour_id = models.PositiveBigIntegerField()
+    score = models.FloatField()
+
+    class Meta:
+        indexes = [models.Index(fields=["recommendation_id", "score"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recommendation_id", "neighbour_id"], name="one_score_per_neighbour"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.recommendation_id} ~ {self.neighbour_id} ({self.score:.2f})"

@@ -22,8 +22,19 @@ def elasticsearch_enabled():
     return settings.SEARCH_ENGINE == "elasticsearch"
 
 
+def enqueue_recurrence(keys):
+    """Recommendations whose documents changed get their similar recommendations recomputed."""
+    prefix = "recommendation:"
+    ids = sorted({int(key[len(prefix) :]) for key in keys if key.startswith(prefix)})
+    if ids:
+        from .tasks import update_recurrence
+
+        enqueue_on_commit(update_recurrence, ids)
+
+
 def enqueue_elasticsearch(keys):
     keys = sorted(set(keys))
+    enqueue_recurrence(keys)
     if not keys or not elasticsearch_enabled():
         return
     from .models import IndexBacklog

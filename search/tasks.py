@@ -66,3 +66,13 @@ def send_learning_alerts(frequency=None):
     from .alerts import send_learning_alerts as send
 
     return send(frequency)
+
+
+@shared_task(ignore_result=True)
+def update_recurrence(recommendation_ids):
+    """Recompute these recommendations' similar recommendations (and their place in their
+    neighbours' lists). Idempotent: run twice, the table ends the same."""
+    from .recurrence import recompute_neighbours
+
+    for recommendation_id in recommendation_ids:
+        recompute_neighbours(recommendation_id)

@@ -1,5 +1,10 @@
-"""Admin registration: the search vocabulary the business unit keeps (Settings → Search vocabulary)."""
+"""Admin registration: the search vocabulary the business unit keeps (Settings → Search
+vocabulary), which reports search could read, and the review editor's "Has this been said
+before?" beside each recommendation's text."""
 
+from django.templatetags.static import static
+from django.utils.html import format_html
+from wagtail import hooks
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
@@ -34,3 +39,8 @@ class ReportTextViewSet(SnippetViewSet):
 
 
 register_snippet(ReportTextViewSet)
+
+
+@hooks.register("insert_editor_js")
+def recurrence_editor_js():
+    return format_html('<script src="{}"></script>', static("js/recurrence_editor.js"))

@@ -23,6 +23,8 @@ from learning.models import (
     ExtensionRequest,
     ProgressUpdate,
     Recommendation,
+    RecurrenceDismissal,
+    RecurrenceLink,
     ReminderLog,
     Section11Return,
     Standard,
@@ -294,6 +296,24 @@ class BriefingCascadeFactory(factory.django.DjangoModelFactory):
     agency = factory.SubFactory(AgencyFactory)
     confirmed_by = factory.SubFactory(UserFactory)
     cascaded_on = factory.LazyFunction(timezone.localdate)
+
+
+class RecurrenceLinkFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RecurrenceLink
+
+    earlier = factory.SubFactory(RecommendationFactory)
+    later = factory.SubFactory(RecommendationFactory)
+    linked_by = factory.SubFactory(UserFactory, role=permissions.BUSINESS_UNIT)
+
+
+class RecurrenceDismissalFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RecurrenceDismissal
+
+    recommendation = factory.SubFactory(RecommendationFactory)
+    suggestion = factory.SubFactory(RecommendationFactory)
+    dismissed_by = factory.SubFactory(UserFactory, role=permissions.BUSINESS_UNIT)
     teams_reached = 4
     staff_reached = 38
 

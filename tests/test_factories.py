@@ -13,6 +13,7 @@ from . import factories
 DERIVED_OR_SINGLETON = {
     "SearchDocument",
     "SearchDocumentTag",
+    "RecurrenceNeighbour",
     "TrackerSettings",
     "PartnershipSettings",
     "HomePage",

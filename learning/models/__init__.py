@@ -11,6 +11,12 @@ from .actions import (
 from .people import AgencyMembership
 from .recommendations import Recommendation
 from .records import BriefingCascade, ChangeLog, ReminderLog
+from .recurrence import (
+    RecurrenceDismissal,
+    RecurrenceLink,
+    dismiss_suggestion,
+    record_recurrence,
+)
 from .section11 import (
     SECTION11_STANDARDS,
     AuditCycle,
@@ -42,5 +48,9 @@ __all__ = [
     "ExtensionRequest",
     "ProgressUpdate",
     "Recommendation",
+    "RecurrenceDismissal",
+    "RecurrenceLink",
+    "dismiss_suggestion",
+    "record_recurrence",
     "Theme",
 ]

@@ -313,3 +313,40 @@ class ElasticsearchEngine:
         return EngineAnswer(
             count=response.hits.total.value, hits=hits, facets=facets, engine=self.name
         )
+
+
+def more_like_this(client, text, levels, limit, exclude_ids=(), exclude_review_id=None):
+    """Recommendations like `text` by the cluster's own similarity (`more_like_this`, BM25),
+    given the text's words and its terms' other wordings; visibility filters inside the query."""
+    from learning.models import Recommendation
+
+    from ..similarity import more_like_this_terms
+
+    excluded = set(exclude_ids)
+    if exclude_review_id is not None:
+        excluded |= set(
+            Recommendation.objects.filter(review_id=exclude_review_id).values_list("pk", flat=True)
+        )
+    query = Q(
+        "bool",
+        must=[
+            Q(
+                "more_like_this",
+                fields=["text"],
+                like=" ".join(more_like_this_terms(text)),
+                min_term_freq=1,
+                min_doc_freq=1,
+                max_query_terms=40,
+                minimum_should_match="1",
+            )
+        ],
+        filter=[
+            Q("term", kind="recommendation"),
+            Q("terms", visibility=[str(level) for level in levels]),
+        ],
+        must_not=[Q("terms", key=[f"recommendation:{pk}" for pk in sorted(excluded)])],
+    )
+    response = client.search(index=alias_name(), query=query.to_dict(), size=limit, source=["key"])
+    return [
+        (int(hit["_id"].split(":", 1)[1]), float(hit["_score"])) for hit in response["hits"]["hits"]
+    ]

@@ -221,7 +221,11 @@ def test_tracker_pages_are_accessible_to_the_scrutineer_and_an_agency_lead(
     page = browser_page
 
     sign_in(page, "scrutineer")
-    for url in (reverse("learning:dashboard"), reverse("learning:tracker_list")):
+    for url in (
+        reverse("learning:dashboard"),
+        reverse("learning:tracker_list"),
+        reverse("recurrence_report"),
+    ):
         assert page.goto(url).status == 200, url
         assert_accessible(page)
     assert page.goto(action.get_absolute_url()).status == 200

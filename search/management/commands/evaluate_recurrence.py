@@ -1,0 +1,148 @@
+"""Print recall@5 and precision@5 of each similarity method on the labelled recurrence pairs,
+on the whole set and on the held-out fifth (the findings the methods were not tuned on)."""
+
+import time
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from search import similarity
+from search.recurrence_evaluation import LabelledSet, distractor_sentences, evaluate, vector_top
+
+SPLITS = [("all", None), ("development", "development"), ("held-out", "held_out")]
+
+
+class Command(BaseCommand):
+    help = "Compare the recurrence similarity methods on tests/fixtures/recurrence/."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--no-distractors",
+            action="store_true",
+            help="Skip the second run, where the corpus sentences join the library.",
+        )
+
+    def handle(self, *args, **options):
+        labelled = LabelledSet.load()
+        libraries = [[]] if options["no_distractors"] else [[], distractor_sentences()]
+        for background in libraries:
+            self._compare(labelled, background)
+        self._group_line(labelled)
+
+    def _group_line(self, labelled):
+        """How the report's line for "the same finding" (a relative BM25 score) sorts the pairs."""
+        import numpy as np
+
+        from search.recurrence import SAME_FINDING_SCORE
+
+        position = {item["id"]: n for n, item in enumerate(labelled.items)}
+        method = similarity.Bm25Method().fit([item["text"] for item in labelled.items])
+        scores = np.vstack([method.row_scores(p) for p in range(len(labelled.items))])
+        self.stdout.write(
+            f"\nThe report groups pairs scoring {SAME_FINDING_SCORE} or more (relative BM25). "
+            "Share of judged pairs over the line:"
+        )
+        self.stdout.write(f"{'split':12} {'same':>6} {'related':>8} {'different':>10}")
+        for name, split in SPLITS[1:]:
+            shares = []
+            for judgement in ("same", "related", "different"):
+                over = [
+                    max(scores[position[a], position[b]], scores[position[b], position[a]])
+                    >= SAME_FINDING_SCORE
+                    for a, b, j, s in labelled.pairs
+                    if j == judgement and s == split
+                ]
+                shares.append(float(np.mean(over)) if over else 0.0)
+            self.stdout.write(f"{name:12} {shares[0]:6.2f} {shares[1]:8.2f} {shares[2]:10.2f}")
+
+    def _compare(self, labelled, background):
+        library_ids = [item["id"] for item in labelled.items] + [
+            f"corpus-{n}" for n in range(len(background))
+        ]
+        texts = [item["text"] for item in labelled.items] + background
+        held = sorted(
+            {
+                labelled_finding(labelled, a)
+                for a, _, judgement, s in labelled.pairs
+                if s == "held_out" and judgement == "same"
+            }
+        )
+        self.stdout.write(
+            f"\nLibrary: {len(labelled.items)} labelled recommendations, {len(labelled.pairs)} judged pairs "
+            f"({sum(1 for p in labelled.pairs if p[2] == 'same')} same finding); "
+            f"{len(background)} corpus sentences as distractors."
+        )
+        self.stdout.write("Held out (never used for tuning): findings " + ", ".join(held))
+        methods = [
+            ("bm25", similarity.FullTextMoreLikeThis(), None),
+            ("bm25-bulk", similarity.Bm25Method(), texts),
+            ("tfidf", similarity.TfidfMethod(), texts),
+            ("lsa", similarity.LsaMethod(), texts),
+            ("blend", similarity.BlendMethod(), texts),
+        ]
+        header = (
+            f"{'method':40} {'split':12} {'recall@5':>9} {'prec@5':>7} {'ceiling':>8} {'pairs':>6}"
+        )
+        self.stdout.write("\n" + header)
+        best = None
+        for _, method, corpus in methods:
+            started = time.perf_counter()
+            if corpus is None:
+                rows = self._full_text(method, labelled, library_ids, texts)
+            else:
+                method.fit(corpus)
+                top = vector_top(method)
+                rows = [(name, evaluate(top, labelled, library_ids, s)) for name, s in SPLITS]
+            seconds = time.perf_counter() - started
+            for name, figures in rows:
+                self.stdout.write(
+                    f"{method.name:40} {name:12} {figures.recall:9.3f} {figures.precision:7.3f} "
+                    f"{figures.ceiling:8.3f} {figures.pairs:6d}"
+                )
+            self.stdout.write(f"{'':40} ({seconds:.1f} s)")
+            score = (rows[0][1].recall, rows[0][1].precision)
+            if best is None or score > best[0]:
+                best = (score, method.name)
+        self.stdout.write(f"\nBest on recall@5, then precision@5: {best[1]}")
+
+    def _full_text(self, method, labelled, library_ids, texts):
+        """Run BM25 on the real full-text index: the library is written as search documents in
+        a transaction that is rolled back, so the database is left as it was."""
+        from wagtail.models import Page
+
+        from learning.permissions import Visibility
+        from search.models import SearchDocument
+
+        with transaction.atomic():
+            page = Page.objects.order_by("depth", "pk").first()
+            SearchDocument.objects.all().delete()
+            SearchDocument.objects.bulk_create(
+                [
+                    SearchDocument(
+                        key=f"recommendation:{n}",
+                        kind=SearchDocument.Kind.RECOMMENDATION,
+                        object_id=n,
+                        page=page,
+                        visibility=Visibility.PUBLIC,
+                        url="#",
+                        title="Recommendation",
+                        text=text,
+                    )
+                    for n, text in enumerate(texts)
+                ],
+                batch_size=1000,
+            )
+
+            def top(position, k):
+                hits = method.top(
+                    texts[position], [Visibility.PUBLIC], limit=k, exclude_ids=[position]
+                )
+                return [object_id for object_id, _ in hits]
+
+            rows = [(name, evaluate(top, labelled, library_ids, s)) for name, s in SPLITS]
+            transaction.set_rollback(True)
+        return rows
+
+
+def labelled_finding(labelled, item_id):
+    return next(item["finding"] for item in labelled.items if item["id"] == item_id)

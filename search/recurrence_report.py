@@ -1,0 +1,270 @@
+"""The recurrence report: groups of recommendations that say the same thing across reviews, the
+theme × financial-year matrix with persistent and emerging themes, and findings that came back
+after the earlier actions were assured. Built only from what the reader may see.
+"""
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from learning.models import RecurrenceLink
+from learning.permissions import visible_levels
+
+from .models import RecurrenceNeighbour, SearchDocumentTag
+from .recurrence import SAME_FINDING_SCORE, assured_dates, recommendation_documents
+
+YEARS_SHOWN = 5
+PERSISTENT_YEARS = 3  # of the last five
+
+
+def financial_year(moment):
+    """The April-to-March year a date falls in, named by its first calendar year."""
+    if moment is None:
+        return None
+    day = moment.date() if isinstance(moment, datetime.datetime) else moment
+    return day.year if day.month >= 4 else day.year - 1
+
+
+def financial_year_label(year):
+    return f"{year}/{str(year + 1)[-2:]}"
+
+
+@dataclass
+class Member:
+    id: int
+    review: str
+    review_id: int
+    number: str
+    text: str
+    year: int
+    fy: int
+    url: str
+    status: str
+    published: datetime.date | None = None
+    agencies: list = field(default_factory=list)
+
+
+@dataclass
+class Group:
+    members: list
+
+    @property
+    def years(self):
+        return sorted({m.year for m in self.members if m.year})
+
+    @property
+    def reviews(self):
+        return list(dict.fromkeys(m.review for m in self.members))
+
+    @property
+    def agencies(self):
+        return sorted({a for m in self.members for a in m.agencies})
+
+    @property
+    def latest(self):
+        return max(m.year or 0 for m in self.members)
+
+
+@dataclass
+class MatrixRow:
+    theme: str
+    slug: str
+    cells: list  # [(fy, recommendations, reviews)]
+    persistent: bool
+    emerging: bool
+    new: bool
+
+
+@dataclass
+class Recurrence:
+    earlier: Member
+    later: Member
+    assured_on: datetime.datetime
+
+
+@dataclass
+class RecurrenceReport:
+    groups: list
+    years: list
+    matrix: list
+    after_assurance: list
+    selected: list = field(default_factory=list)
+    selection_label: str = ""
+
+    @property
+    def year_labels(self):
+        return [financial_year_label(y) for y in self.years]
+
+
+def _members(levels):
+    rows = recommendation_documents(levels).values_list(
+        "object_id",
+        "review",
+        "page_id",
+        "number",
+        "text",
+        "year",
+        "published_at",
+        "url",
+        "status",
+    )
+    from .models import SearchDocument
+
+    labels = dict(SearchDocument.Status.choices)
+    members = {
+        pk: Member(
+            pk,
+            review,
+            page,
+            number,
+            text,
+            year or 0,
+            financial_year(published),
+            url,
+            labels.get(status, status),
+            published.date() if published else None,
+        )
+        for pk, review, page, number, text, year, published, url, status in rows
+    }
+    return members
+
+
+def _agencies(levels, members):
+    visible = recommendation_documents(levels)
+    for object_id, label in SearchDocumentTag.objects.filter(
+        facet=SearchDocumentTag.Facet.AGENCY, document__in=visible
+    ).values_list("document__object_id", "label"):
+        if object_id in members:
+            members[object_id].agencies.append(label)
+
+
+def _edges(levels):
+    """Pairs judged the same finding: recorded links, and neighbours scoring over the line.
+    Both ends must be visible; the filter is part of the query."""
+    visible = recommendation_documents(levels).values("object_id")
+    pairs = set(
+        RecurrenceNeighbour.objects.filter(
+            score__gte=SAME_FINDING_SCORE,
+            recommendation_id__in=visible,
+            neighbour_id__in=visible,
+        ).values_list("recommendation_id", "neighbour_id")
+    )
+    linked = set(
+        RecurrenceLink.objects.filter(earlier_id__in=visible, later_id__in=visible).values_list(
+            "earlier_id", "later_id"
+        )
+    )
+    return pairs | linked
+
+
+def _components(edges):
+    parent = {}
+
+    def find(x):
+        parent.setdefault(x, x)
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for a, b in edges:
+        root_a, root_b = find(a), find(b)
+        if root_a != root_b:
+            parent[root_b] = root_a
+    groups = defaultdict(list)
+    for node in parent:
+        groups[find(node)].append(node)
+    return list(groups.values())
+
+
+def _matrix(levels, members):
+    """Theme × financial year: recommendations and reviews, with flags."""
+    visible = recommendation_documents(levels)
+    counts = defaultdict(lambda: defaultdict(lambda: [0, set()]))
+    names = {}
+    for object_id, slug, label in SearchDocumentTag.objects.filter(
+        facet=SearchDocumentTag.Facet.THEME, document__in=visible
+    ).values_list("document__object_id", "value", "label"):
+        member = members.get(object_id)
+        if member is None or member.fy is None:
+            continue
+        names[slug] = label
+        cell = counts[slug][member.fy]
+        cell[0] += 1
+        cell[1].add(member.review_id)
+    all_years = [m.fy for m in members.values() if m.fy is not None]
+    if not all_years:
+        return [], []
+    last = max(all_years)
+    years = list(range(last - YEARS_SHOWN + 1, last + 1))
+    rows = []
+    for slug, by_year in counts.items():
+        cells = [
+            (y, by_year[y][0], len(by_year[y][1])) if y in by_year else (y, 0, 0) for y in years
+        ]
+        present = sum(1 for _, n, _ in cells if n)
+        latest, previous = cells[-1][1], [cells[-2][1], cells[-3][1]]
+        new = latest > 0 and not any(y < years[-1] for y in by_year)
+        # Emerging: new, or at least double the average of the two years before.
+        emerging = latest > 0 and latest >= 2 * (sum(previous) / 2)
+        rows.append(
+            MatrixRow(
+                theme=names[slug],
+                slug=slug,
+                cells=cells,
+                persistent=present >= PERSISTENT_YEARS,
+                emerging=emerging,
+                new=new,
+            )
+        )
+    rows.sort(key=lambda r: (-sum(n for _, n, _ in r.cells), r.theme.lower()))
+    return years, rows
+
+
+def build_report(user, theme=None, fy=None, group=None):
+    levels = visible_levels(user)
+    members = _members(levels)
+    _agencies(levels, members)
+    edges = _edges(levels)
+    groups = []
+    for ids in _components(edges):
+        found = [members[pk] for pk in ids if pk in members]
+        if len({m.review_id for m in found}) < 2:
+            continue
+        found.sort(key=lambda m: (m.year, m.id))
+        groups.append(Group(found))
+    groups.sort(key=lambda g: (-len(g.members), -g.latest))
+    years, matrix = _matrix(levels, members)
+
+    assured = dict(assured_dates(list({pk for edge in edges for pk in edge})))
+    after = []
+    for a, b in edges:
+        first, second = sorted([members[a], members[b]], key=lambda m: (m.year, m.id))
+        when = assured.get(first.id)
+        later_date = second.published
+        if (
+            when
+            and later_date
+            and when.date() <= later_date
+            and first.review_id != second.review_id
+        ):
+            after.append(Recurrence(first, second, when))
+    unique = {(r.earlier.id, r.later.id): r for r in after}
+    after = sorted(unique.values(), key=lambda r: (-r.later.year, r.later.id))
+
+    report = RecurrenceReport(groups=groups, years=years, matrix=matrix, after_assurance=after)
+    if theme and fy is not None:
+        tagged = set(
+            SearchDocumentTag.objects.filter(
+                facet=SearchDocumentTag.Facet.THEME,
+                value=theme,
+                document__in=recommendation_documents(levels),
+            ).values_list("document__object_id", flat=True)
+        )
+        report.selected = sorted(
+            (m for pk, m in members.items() if pk in tagged and m.fy == fy),
+            key=lambda m: (m.year, m.id),
+        )
+        label = next((r.theme for r in matrix if r.slug == theme), theme)
+        report.selection_label = f"{label}, {financial_year_label(fy)}"
+    return report

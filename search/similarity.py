@@ -1,0 +1,352 @@
+"""Ways of measuring how alike two recommendations are, each reading the field's vocabulary.
+
+`evaluate_recurrence` compares them on the labelled pairs in tests/fixtures/recurrence/; the
+recurrence service (search/recurrence.py) uses the one that measured best.
+"""
+
+# ruff: noqa: S608 - SQL here names only constant tables and columns; every value is a parameter.
+
+import re
+from functools import lru_cache
+
+import numpy as np
+from sklearn.decomposition import TruncatedSVD
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
+from sklearn.preprocessing import normalize
+
+from .query import STOP_WORDS
+from .vocabulary import synonym_groups
+
+_WORD = re.compile(r"[a-z0-9][a-z0-9&']*")
+_SPACES = re.compile(r"[\s\-]+")
+# Words every recommendation uses; they say nothing about which finding it is.
+RECOMMENDATION_WORDS = frozenset(
+    "should must ensure ensures ensuring partnership partners partner agencies agency board lscb "
+    "kscp scp review reviews recommendation recommendations all practitioners practitioner staff "
+    "professionals professional services service need needs needed make made sure".split()
+)
+IGNORED = frozenset(ENGLISH_STOP_WORDS) | STOP_WORDS | RECOMMENDATION_WORDS
+
+
+# The field's vocabulary -----------------------------------------------------------------------
+
+
+def _merged_groups():
+    """Synonym groups, merged where they share a term ("child protection" is in two groups)."""
+    merged = []
+    for group in synonym_groups():
+        terms = set(group)
+        overlapping = [g for g in merged if g[1] & terms]
+        canonical = overlapping[0][0] if overlapping else group[0]
+        for g in overlapping:
+            terms |= g[1]
+            merged.remove(g)
+        merged.append((canonical, terms))
+    return merged
+
+
+def _is_abbreviation(term, canonical):
+    # Short one-word variants ("da", "send", "ed") are also everyday words: they count only when
+    # written in capitals, as abbreviations are.
+    return term != canonical and " " not in term and len(term) <= 5 and term.isalpha()
+
+
+@lru_cache(maxsize=8)
+def _vocabulary_patterns(groups_key):
+    phrases, abbreviations = {}, {}
+    for canonical, terms in _merged_groups():
+        token = "syn" + re.sub(r"\W+", "", canonical.replace(" ", ""))
+        for term in terms:
+            target = abbreviations if _is_abbreviation(term, canonical) else phrases
+            target[term] = token
+
+    def alternation(words, flags=0):
+        ordered = sorted(words, key=len, reverse=True)
+        body = "|".join(re.escape(w).replace(r"\ ", r"[\s\-]+") for w in ordered)
+        return re.compile(rf"(?<![\w&])(?:{body})(?![\w&])", flags)
+
+    return (
+        alternation(phrases, re.IGNORECASE) if phrases else None,
+        phrases,
+        alternation([a.upper() for a in abbreviations]) if abbreviations else None,
+        abbreviations,
+    )
+
+
+def vocabulary_patterns():
+    groups = tuple(tuple(g) for g in synonym_groups())
+    return _vocabulary_patterns(groups)
+
+
+def normalise(text):
+    """Lower-case words with every synonym or abbreviation replaced by its group's one token."""
+    phrase_re, phrases, abbreviation_re, abbreviations = vocabulary_patterns()
+    text = (text or "").replace("’", "'")
+    if abbreviation_re is not None:
+        text = abbreviation_re.sub(lambda m: " " + abbreviations[m.group(0).lower()] + " ", text)
+    if phrase_re is not None:
+        text = phrase_re.sub(
+            lambda m: " " + phrases[_SPACES.sub(" ", m.group(0).lower())] + " ", text
+        )
+    return text.lower()
+
+
+_SUFFIXES = ("ations", "ation", "ments", "ment", "ings", "ing", "ies", "ied", "ed", "es", "ly", "s")
+
+
+def stem(word):
+    """A light suffix stripper: enough to meet "assessments" and "assessed" at "assess"."""
+    if word.startswith("syn") or len(word) <= 4:
+        return word
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            word = word[: -len(suffix)]
+            break
+    return word.rstrip("e") if len(word) > 4 else word
+
+
+def words(text):
+    """The words that carry a recommendation's meaning, normalised and stemmed."""
+    return [
+        stem(w.strip("'"))
+        for w in _WORD.findall(normalise(text))
+        if w.strip("'") not in IGNORED and len(w) > 1
+    ]
+
+
+def analyse(text):
+    """Words and adjacent word pairs, for the TF-IDF vectoriser."""
+    tokens = words(text)
+    return tokens + [f"{a} {b}" for a, b in zip(tokens, tokens[1:], strict=False)]
+
+
+# The methods ----------------------------------------------------------------------------------
+
+
+class TfidfMethod:
+    """Cosine similarity of TF-IDF vectors over the library's own words and word pairs."""
+
+    name = "TF-IDF (words + pairs)"
+
+    def __init__(self, min_df=1):
+        self.min_df = min_df
+
+    def fit(self, texts, background=()):
+        self.vectoriser = TfidfVectorizer(
+            analyzer=analyse, sublinear_tf=True, min_df=self.min_df, dtype=np.float32
+        )
+        self.vectoriser.fit(list(texts) + list(background))
+        self.matrix = self.vectoriser.transform(texts)
+        return self
+
+    def vectors(self, texts):
+        return self.vectoriser.transform(texts)
+
+    def scores(self, text):
+        return (self.matrix @ self.vectors([text]).T).toarray().ravel()
+
+    def row_scores(self, position):
+        """Similarity of the library's row `position` to every row."""
+        return (self.matrix @ self.matrix[position].T).toarray().ravel()
+
+
+class LsaMethod(TfidfMethod):
+    """TF-IDF reduced to latent topics (LSA), trained at run time on the library and background
+    text, so words that occur together (bruise / non-mobile / infant) count as alike."""
+
+    name = "LSA (TF-IDF + SVD)"
+
+    def __init__(self, dimensions=200, min_df=1):
+        super().__init__(min_df=min_df)
+        self.dimensions = dimensions
+
+    def fit(self, texts, background=()):
+        super().fit(texts, background)
+        sparse = self.vectoriser.transform(list(texts) + list(background))
+        # A reduction, not a rotation: at most half as many topics as texts.
+        dimensions = max(2, min(self.dimensions, sparse.shape[1] - 1, sparse.shape[0] // 2))
+        self.svd = TruncatedSVD(n_components=dimensions, random_state=12).fit(sparse)
+        self.matrix = normalize(self.svd.transform(self.matrix)).astype(np.float32)
+        return self
+
+    def vectors(self, texts):
+        return normalize(self.svd.transform(self.vectoriser.transform(texts))).astype(np.float32)
+
+    def scores(self, text):
+        return self.matrix @ self.vectors([text])[0]
+
+    def row_scores(self, position):
+        return self.matrix @ self.matrix[position]
+
+
+class BlendMethod(TfidfMethod):
+    """TF-IDF and LSA scores averaged: exact wording where it is shared, topics where not."""
+
+    name = "TF-IDF + LSA blend"
+
+    def __init__(self, dimensions=200, weight=0.5):
+        super().__init__()
+        self.lsa = LsaMethod(dimensions=dimensions)
+        self.weight = weight
+
+    def fit(self, texts, background=()):
+        super().fit(texts, background)
+        self.lsa.fit(texts, background)
+        return self
+
+    def scores(self, text):
+        return (1 - self.weight) * super().scores(text) + self.weight * self.lsa.scores(text)
+
+    def row_scores(self, position):
+        return (1 - self.weight) * super().row_scores(position) + self.weight * (
+            self.lsa.row_scores(position)
+        )
+
+
+def more_like_this_terms(text, max_terms=40):
+    """The full-text query for "more like this": the text's meaningful words (stop words and
+    recommendation boilerplate dropped) and every wording of the field's terms it uses, any of
+    which may match; BM25 weighs the rare ones up."""
+    phrase_re, phrases, abbreviation_re, abbreviations = vocabulary_patterns()
+    text = (text or "").replace("’", "'")
+    group_of = {term: terms for _, terms in _merged_groups() for term in terms}
+    expansions = []
+    for pattern in (abbreviation_re, phrase_re):
+        if pattern is None:
+            continue
+        for match in pattern.finditer(text):
+            term = re.sub(r"[\s\-]+", " ", match.group(0).lower())
+            # Every wording of the group, but not the short ones that are also everyday words.
+            for variant in sorted(group_of.get(term, {term})):
+                if variant not in expansions and not _is_abbreviation(variant, ""):
+                    expansions.append(variant)
+        text = pattern.sub(" ", text)
+    plain = []
+    for word in _WORD.findall(text.lower()):
+        word = word.strip("'")
+        if len(word) > 2 and word not in IGNORED and word not in plain:
+            plain.append(word)
+    return (expansions + plain)[:max_terms]
+
+
+class FullTextMoreLikeThis:
+    """BM25 "more like this" on the search index: the text's words, any of which may match,
+    ranked by the engine (FTS5's bm25 on SQLite, ts_rank on PostgreSQL)."""
+
+    name = "BM25 more-like-this (full-text index)"
+
+    def top(self, text, levels, limit=5, exclude_ids=(), exclude_page_id=None, only_id=None):
+        """[(recommendation id, score)] best first, higher is better."""
+        from django.db import connection
+
+        from .engines.database import FullTextSQL, filter_sql
+
+        terms = more_like_this_terms(text)
+        if not terms:
+            return []
+        full_text = FullTextSQL(terms, any_term=True)
+        source, source_params = full_text.source()
+        match, match_params = full_text.match()
+        if connection.vendor == "sqlite":
+            # Only the recommendation's own words: not its review's title or reference.
+            match_params = [f"text : ({match_params[0]})"]
+        clauses, params = filter_sql({"kind": ["recommendation"]}, levels)
+        if exclude_ids:
+            clauses.append(f"d.object_id NOT IN ({', '.join(['%s'] * len(exclude_ids))})")
+            params += list(exclude_ids)
+        if exclude_page_id is not None:
+            clauses.append("d.page_id <> %s")
+            params.append(exclude_page_id)
+        if only_id is not None:
+            clauses.append("d.object_id = %s")
+            params.append(only_id)
+        rank, rank_params = full_text.rank()
+        score = rank.replace(" DESC", "")
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT d.object_id, {score} FROM {source} "
+                f"WHERE {match} AND {' AND '.join(clauses)} ORDER BY {rank}, d.object_id LIMIT %s",
+                rank_params + source_params + match_params + params + rank_params + [limit],
+            )
+            rows = cursor.fetchall()
+        # bm25() is lower for better matches; ts_rank higher. Scores go out higher-is-better.
+        sign = -1 if connection.vendor == "sqlite" else 1
+        return [(object_id, sign * float(score)) for object_id, score in rows]
+
+    def self_score(self, text, recommendation_id):
+        """The recommendation's score against its own words: what its neighbours are scaled by."""
+        from learning.permissions import Visibility
+
+        levels = [Visibility.PUBLIC, Visibility.PRACTITIONERS, Visibility.PARTNERSHIP]
+        hits = self.top(text, levels, limit=1, only_id=recommendation_id)
+        return hits[0][1] if hits and hits[0][1] > 0 else 1.0
+
+
+class Bm25Method:
+    """BM25 "more like this" computed in bulk with sparse matrices: each recommendation's words
+    (any of which may match) scored against every other's, as the full-text engine ranks them.
+    Used to fill the neighbour table for the whole library in one pass."""
+
+    name = "BM25 more-like-this (bulk, sparse)"
+
+    def __init__(self, k1=1.2, b=0.75):
+        self.k1, self.b = k1, b
+
+    def fit(self, texts, background=()):
+        from sklearn.feature_extraction.text import CountVectorizer
+
+        counts = CountVectorizer(analyzer=words, dtype=np.float32).fit_transform(texts).tocsr()
+        n = counts.shape[0]
+        df = np.bincount(counts.indices, minlength=counts.shape[1]).astype(np.float32)
+        self.document_frequency = df
+        idf = np.log1p((n - df + 0.5) / (df + 0.5)).astype(np.float32)
+        lengths = np.asarray(counts.sum(axis=1)).ravel()
+        norm = self.k1 * (1 - self.b + self.b * lengths / max(lengths.mean(), 1.0))
+        weights = counts.copy()
+        rows = np.repeat(np.arange(n), np.diff(counts.indptr))
+        tf = weights.data
+        weights.data = idf[counts.indices] * tf * (self.k1 + 1) / (tf + norm[rows])
+        self.weights = weights.tocsc().T.tocsr()  # terms x documents
+        self.query = counts.copy()
+        self.query.data[:] = 1.0
+        self.self_scores = np.asarray(self.query.multiply(weights).sum(axis=1)).ravel()
+        self.self_scores[self.self_scores == 0] = 1.0
+        return self
+
+    def block_scores(self, start, stop):
+        """Scores of rows start..stop against every row, each relative to its own self-score."""
+        scores = (self.query[start:stop] @ self.weights).toarray()
+        return scores / self.self_scores[start:stop, None]
+
+    def row_scores(self, position):
+        return self.block_scores(position, position + 1)[0]
+
+    def neighbours(self, k=10, block=512, exclude_same=None, max_doc_share=0.05):
+        """Each row's k best other rows with their relative scores: yields (row, [(other, score)]).
+
+        As Lucene's more-like-this does, words in more than `max_doc_share` of a large library
+        (and at least 500 texts) are left out of the query: they barely move the ranking and
+        would make every text a candidate for every other.
+        """
+        n = self.query.shape[0]
+        common = self.document_frequency > max(500, max_doc_share * n)
+        from scipy.sparse import diags
+
+        query = (self.query @ diags((~common).astype(np.float32))).tocsr()
+        query.eliminate_zeros()
+        for start in range(0, n, block):
+            stop = min(n, start + block)
+            scores = (query[start:stop] @ self.weights).tocsr()
+            for offset in range(stop - start):
+                position = start + offset
+                row = slice(scores.indptr[offset], scores.indptr[offset + 1])
+                others, values = scores.indices[row], scores.data[row] / self.self_scores[position]
+                keep = others != position
+                if exclude_same is not None:
+                    keep &= ~np.isin(others, exclude_same(position))
+                others, values = others[keep], values[keep]
+                if len(others) > k:
+                    best = np.argpartition(-values, k - 1)[:k]
+                    others, values = others[best], values[best]
+                order = np.lexsort((others, -values))
+                yield position, [(int(others[i]), float(values[i])) for i in order if values[i] > 0]
