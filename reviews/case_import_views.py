@@ -27,7 +27,7 @@ def import_case_log_view(request):
                 messages.success(
                     request,
                     f"Imported {len(result.created)} new case(s) and updated "
-                    f"{len(result.updated)}.",
+                    f"{len(result.updated)} ({len(result.unchanged)} unchanged).",
                 )
                 return redirect("case_log_import")
             problems = result.problems

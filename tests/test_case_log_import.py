@@ -144,7 +144,7 @@ def test_the_command_reports_problems_and_changes_nothing(db, tmp_path, capsys):
     good = tmp_path / "good.csv"
     good.write_bytes(csv_bytes("RR-1,02/03/2020,Neglect,,,,,,,"))
     call_command("import_case_log", str(good))
-    assert "Imported 1 new case(s) and updated 0." in capsys.readouterr().out
+    assert "Imported 1 new case(s) and updated 0 (0 unchanged)." in capsys.readouterr().out
 
 
 def test_the_business_unit_imports_in_the_admin_and_sees_row_errors(db, business_unit):
@@ -162,3 +162,16 @@ def test_the_business_unit_imports_in_the_admin_and_sees_row_errors(db, business
 def test_an_agency_lead_cannot_import_a_case_log(db, police_lead):
     response = client_for(police_lead).get("/admin/case-log/import/")
     assert response.status_code in (302, 403)
+
+
+def test_reimporting_an_unchanged_log_changes_nothing_and_dates_reach_the_review(db):
+    from .factories import ReviewPageFactory
+
+    import_case_log("log.csv", csv_bytes("RR-1,02/03/2020,Neglect,,,,,,,"))
+    again = import_case_log("log.csv", csv_bytes("RR-1,02/03/2020,Neglect,,,,,,,"))
+    assert (len(again.created), len(again.updated), len(again.unchanged)) == (0, 0, 1)
+    page = ReviewPageFactory(kind="lcspr")
+    Case.objects.filter(reference="RR-1").update(review=page)
+    import_case_log("log.csv", csv_bytes("RR-1,02/03/2020,Neglect,04/03/2020,,,,,,"))
+    page.refresh_from_db()
+    assert page.notification_date == datetime.date(2020, 3, 4)

@@ -284,13 +284,18 @@ class Case(ClusterableModel):
         return problems
 
     def save(self, *args, **kwargs):
+        self.set_due_dates()
+        super().save(*args, **kwargs)
+        if self.review_id:
+            self.copy_dates_to_review()
+
+    def set_due_dates(self):
+        """Store the statutory due dates so the report counts them in the database. Every save
+        calls this (and the importer, which writes in bulk)."""
         self.notification_due = self.computed_notification_due
         self.rapid_review_due = self.computed_rapid_review_due
         self.publication_due = self.computed_publication_due
         self.updated_at = timezone.now()
-        super().save(*args, **kwargs)
-        if self.review_id:
-            self.copy_dates_to_review()
 
     # --- Statutory clocks, from the dates entered once -----------------------------------
     @property

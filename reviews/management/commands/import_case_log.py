@@ -40,6 +40,7 @@ class Command(BaseCommand):
             )
         self.stdout.write(
             self.style.SUCCESS(
-                f"Imported {len(result.created)} new case(s) and updated {len(result.updated)}."
+                f"Imported {len(result.created)} new case(s) and updated {len(result.updated)}"
+                f" ({len(result.unchanged)} unchanged)."
             )
         )
