@@ -5,6 +5,7 @@ from rest_framework.permissions import AllowAny
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.api.v2.router import WagtailAPIRouter
+from wagtail.api.v2.serializers import PageHtmlUrlField, PageSerializer
 from wagtail.api.v2.views import PagesAPIViewSet
 from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
@@ -12,8 +13,23 @@ from wagtail.documents import urls as wagtaildocs_urls
 from reviews.feeds import LatestLearningAtomFeed, LatestLearningFeed
 
 
+class HtmlUrlOfTheRequest(PageHtmlUrlField):
+    """`html_url` names the address the API was asked on, not the site's recorded hostname."""
+
+    def to_representation(self, page):
+        # Listings hold plain pages; the page's own class builds its links (no extra query),
+        # from the Django request beneath REST framework's.
+        request = self.context.get("request")
+        return page.specific_deferred.get_full_url(getattr(request, "_request", request))
+
+
+class PublicPageSerializer(PageSerializer):
+    html_url = HtmlUrlOfTheRequest(read_only=True)
+
+
 # Only pages: the documents and images endpoints would list files regardless of page privacy.
 class PublicPagesAPIViewSet(PagesAPIViewSet):
+    base_serializer_class = PublicPageSerializer
     # Open to all; the viewset itself hides every page the requester may not open.
     permission_classes = [AllowAny]
 

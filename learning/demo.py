@@ -84,14 +84,8 @@ def seed_tracker(today, users):
 
 def _seed_cascades(today, users):
     """Two agencies confirm they cascaded the first 7-minute briefing."""
-    from wagtail.models import Page
-
-    briefing = (
-        Page.objects.live()
-        .filter(content_type__app_label="reviews", content_type__model="briefingpage")
-        .order_by("pk")
-        .first()
-    )
+    briefings = BriefingCascade._meta.get_field("briefing").related_model
+    briefing = briefings.objects.live().order_by("pk").first()
     if briefing is None or BriefingCascade.objects.filter(briefing=briefing).exists():
         return
     for membership, teams, staff in zip(
@@ -197,12 +191,10 @@ SECTION11_GAPS = [
 def _seed_section11(today, users):
     """A closed earlier cycle and an open one with the ten standards: a submitted return with gaps
     (now actions), a carried-forward draft, a challenge note, and more briefing cascades."""
-    from wagtail.models import Page
-
     from . import section11
     from .models import Agency, AuditCycle
 
-    _seed_more_cascades(today, Page)
+    _seed_more_cascades(today)
     if AuditCycle.objects.exists():
         return
     agencies = {agency.short_name: agency for agency in Agency.objects.all()}
@@ -270,11 +262,10 @@ def _seed_section11(today, users):
     )
 
 
-def _seed_more_cascades(today, page_model):
+def _seed_more_cascades(today):
     """Cascades for the second and third briefings too, so the agency pages show several."""
-    briefings = list(
-        page_model.objects.live().filter(content_type__model="briefingpage").order_by("pk")[1:3]
-    )
+    briefing_model = BriefingCascade._meta.get_field("briefing").related_model
+    briefings = list(briefing_model.objects.live().order_by("pk")[1:3])
     memberships = list(AgencyMembership.objects.select_related("agency", "user").order_by("pk")[:3])
     for number, briefing in enumerate(briefings, start=1):
         if BriefingCascade.objects.filter(briefing=briefing).exists():

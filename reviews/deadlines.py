@@ -55,11 +55,14 @@ class Deadline:
 
     @property
     def state(self):
+        return self.state_on(timezone.localdate())
+
+    def state_on(self, today):
+        """Met, missed, due soon (within 7 days), due, or not yet applicable, as of `today`."""
         if self.due is None:
             return "not_applicable"
         if self.done:
             return "met" if self.done <= self.due else "missed"
-        today = timezone.localdate()
         if today > self.due:
             return "missed"
         if (self.due - today).days <= 7:

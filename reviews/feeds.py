@@ -45,7 +45,7 @@ class LatestLearningFeed(Feed):
         return escape(item.summary)
 
     def item_link(self, item):
-        return item.full_url
+        return item.get_full_url(self.request)
 
     def item_pubdate(self, item):
         return item.first_published_at or item.last_published_at

@@ -40,9 +40,14 @@ def test_review_privacy_for_each_kind_of_visitor(
 
 
 def test_partnership_review_is_hidden_from_listing_feed_sitemap_and_api(client, practitioner):
-    ReviewPageFactory(title="Public review of Child P", visibility="public")
     ReviewPageFactory(
-        title="Rapid review of Child R", visibility="partnership", kind="rapid_review"
+        title="Public review of Child P", slug="public-review-child-p", visibility="public"
+    )
+    ReviewPageFactory(
+        title="Rapid review of Child R",
+        slug="rapid-review-child-r",
+        visibility="partnership",
+        kind="rapid_review",
     )
     for c in (client, client_for(practitioner)):
         for url in (
@@ -53,10 +58,8 @@ def test_partnership_review_is_hidden_from_listing_feed_sitemap_and_api(client, 
             "/api/v2/pages/",
         ):
             body = c.get(url).content.decode()
-            assert "Child R" not in body and "rapid-review" not in body.lower().replace(
-                "rapid-review-", ""
-            ), url
-        assert "Public review of Child P" in c.get("/reviews/").content.decode()
+            assert "public-review-child-p" in body, url  # the surface does list reviews
+            assert "Child R" not in body and "rapid-review-child-r" not in body, url
 
 
 def test_recommendations_keep_their_ids_when_the_review_is_republished():

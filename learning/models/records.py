@@ -33,7 +33,9 @@ class ChangeLog(models.Model):
 class BriefingCascade(models.Model):
     """An agency's confirmation that a 7-minute briefing reached its teams."""
 
-    briefing = models.ForeignKey("wagtailcore.Page", on_delete=models.CASCADE, related_name="+")
+    briefing = models.ForeignKey(
+        "reviews.BriefingPage", on_delete=models.CASCADE, related_name="cascades"
+    )
     agency = models.ForeignKey("learning.Agency", on_delete=models.PROTECT, related_name="cascades")
     confirmed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"

@@ -4,23 +4,19 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
-from wagtail.models import Page
 
 from .. import permissions, services
 from ..forms import CascadeForm
 from ..models import BriefingCascade
 from .actions import tracker_view
 
-# Named by label so this app never imports the reviews app.
-BRIEFING_PAGE_MODEL = "reviews.briefingpage"
-
 
 def _briefing(request, page_id):
-    page = Page.objects.live().filter(pk=page_id).first()
-    if page is None or page.specific_class._meta.label_lower != BRIEFING_PAGE_MODEL:
-        raise Http404("No such 7-minute briefing.")
-    page = page.specific
-    if not permissions.can_view_level(request.user, page.visibility):
+    # A cascade is about a 7-minute briefing: the model its `briefing` points at (this app never
+    # imports the reviews app).
+    briefings = BriefingCascade._meta.get_field("briefing").related_model
+    page = briefings.objects.live().filter(pk=page_id).first()
+    if page is None or not permissions.can_view_level(request.user, page.visibility):
         raise Http404("No such 7-minute briefing.")
     return page
 

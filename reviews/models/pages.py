@@ -8,14 +8,14 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Length, Substr
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.functional import cached_property
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from wagtail.admin.forms import WagtailAdminPageForm
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
-from wagtail.models import Orderable, Page, PagePermissionTester, PageViewRestriction
+from wagtail.models import Orderable, Page, PagePermissionTester, PageViewRestriction, Site
 from wagtail.search import index
 
 from learning import permissions
@@ -29,6 +29,23 @@ RAPID_REVIEW_WORKING_DAYS = 15
 PUBLICATION_MONTHS = 6
 
 
+class LinksFromTheRequest:
+    """Absolute links to a page (feeds, the sitemap, the page API) name the address the visitor
+    used: scheme, host and port from the request. Without a request they fall back to the
+    configured Wagtail site. Wagtail's own `get_url_parts` would name the site's recorded hostname
+    (`localhost`, port 80) whatever address the site is served on."""
+
+    def get_url_parts(self, request=None):
+        parts = super().get_url_parts(request)
+        if not parts or parts[1] is None or not isinstance(request, HttpRequest):
+            return parts
+        site_id, root_url, page_path = parts
+        site = Site.find_for_request(request)
+        if site is not None and site.pk == site_id:
+            root_url = f"{request.scheme}://{request.get_host()}"
+        return site_id, root_url, page_path
+
+
 class VisibilityPermissionTester(PagePermissionTester):
     """Wagtail's own privacy dialog stays closed: the page's `visibility` is the one control."""
 
@@ -36,7 +53,7 @@ class VisibilityPermissionTester(PagePermissionTester):
         return False
 
 
-class VisibilityControlledPrivacy:
+class VisibilityControlledPrivacy(LinksFromTheRequest):
     """Hides and refuses Wagtail's privacy controls, so a view restriction set there can never
     disagree with the `visibility` field (or, on index pages, hide children behind it)."""
 

@@ -9,7 +9,6 @@ import shutil
 import tempfile
 import time
 
-from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
@@ -224,7 +223,7 @@ class Command(BaseCommand):
         """Review pages to hang the recommendations on (learning never imports reviews)."""
         from wagtail.models import Page
 
-        review_model = apps.get_model("reviews", "ReviewPage")
+        review_model = Recommendation._meta.get_field("review").related_model
         parent = (
             Page.objects.filter(content_type__model="reviewindexpage").first()
             or Page.get_first_root_node()

@@ -1,8 +1,10 @@
 """Every recommendation gets a stable key, written into the review revisions that hold it too, so
-that drafts, old revisions and scheduled publications all find the same row."""
+that drafts, old revisions and scheduled publications all find the same row. A briefing cascade
+points at a 7-minute briefing rather than any page."""
 
 import uuid
 
+import django.db.models.deletion
 from django.db import migrations, models
 
 
@@ -39,6 +41,13 @@ def give_each_recommendation_a_key(apps, schema_editor):
             revision.save(update_fields=["content"])
 
 
+def forget_cascades_of_pages_that_are_not_briefings(apps, schema_editor):
+    # The confirmation form only ever accepted briefings; anything else cannot be kept.
+    BriefingCascade = apps.get_model("learning", "BriefingCascade")
+    BriefingPage = apps.get_model("reviews", "BriefingPage")
+    BriefingCascade.objects.exclude(briefing_id__in=BriefingPage.objects.values("pk")).delete()
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("learning", "0009_tracker_settings"),
@@ -63,6 +72,18 @@ class Migration(migrations.Migration):
             model_name="recommendation",
             constraint=models.UniqueConstraint(
                 fields=("review", "key"), name="one_key_per_recommendation"
+            ),
+        ),
+        migrations.RunPython(
+            forget_cascades_of_pages_that_are_not_briefings, migrations.RunPython.noop
+        ),
+        migrations.AlterField(
+            model_name="briefingcascade",
+            name="briefing",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="cascades",
+                to="reviews.briefingpage",
             ),
         ),
     ]
