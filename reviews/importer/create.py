@@ -38,12 +38,16 @@ class AnalysedReview:
     title: str
     recommendations: list
     warnings: list = field(default_factory=list)
+    sections: list = field(default_factory=list)
+    skipped: list = field(default_factory=list)
+    pages: int = 0
 
 
-def analyse(file_name, data, title=None):
+def analyse(file_name, data, title=None, progress=None):
     """Read the document and find its recommendations with suggested themes and agencies."""
-    source = read_document(file_name, data)
-    recommendations, warnings = find_recommendations(source)
+    source = read_document(file_name, data, progress=progress)
+    reading = find_recommendations(source)
+    recommendations, warnings = reading.recommendations, reading.warnings
     if not recommendations:
         raise ReviewImportError(
             f"{file_name}: no recommendations found. The importer looks for numbered items under "
@@ -57,6 +61,9 @@ def analyse(file_name, data, title=None):
         title=title,
         recommendations=recommendations,
         warnings=[*warnings, SUGGESTIONS_WARNING],
+        sections=reading.sections,
+        skipped=reading.skipped,
+        pages=source.pages,
     )
 
 
