@@ -13,7 +13,7 @@ from wagtail.log_actions import log
 from wagtail.models import Collection, CollectionViewRestriction
 
 from learning import permissions
-from learning.models import Recommendation
+from learning.models import AgencyAction, Recommendation
 from learning.permissions import Visibility
 
 from ..models import ReviewDocument, ReviewIndexPage, ReviewPage
@@ -132,6 +132,7 @@ def create_review(
             text=found.text,
             section=found.section[:255],
             sort_order=position,
+            due_date=found.due_date,
         )
         recommendation.themes = list(found.themes)
         recommendation.agencies = list(found.agencies)
@@ -159,16 +160,33 @@ def create_review(
                     "number": found.number,
                     "themes": [theme.name for theme in found.themes],
                     "agencies": [agency.name for agency in found.agencies],
+                    "notes": found.notes,
+                    "proposed_action": found.proposed_action,
+                    "due_date": found.due_date.isoformat() if found.due_date else None,
                 }
                 for found in analysed.recommendations
             ],
             "warnings": analysed.warnings,
+            "sections": analysed.sections,
         },
     )
     if publish:
         revision.publish(user=user)
         page.refresh_from_db()
+        _describe_actions(page, analysed.recommendations)
     return page
+
+
+def _describe_actions(page, found_recommendations):
+    """Actions opened on publication take the action plan's proposed action as their
+    description, where the document gave one."""
+    proposed = {found.number: found.proposed_action for found in found_recommendations}
+    for recommendation in page.recommendations.all():
+        if proposed.get(recommendation.number):
+            AgencyAction.objects.filter(
+                recommendation=recommendation,
+                description=f"Respond to recommendation {recommendation.number}.",
+            ).update(description=proposed[recommendation.number][:2000])
 
 
 def as_json(page, analysed):
@@ -183,8 +201,13 @@ def as_json(page, analysed):
                 "section": found.section,
                 "themes": [theme.name for theme in found.themes],
                 "agencies": [agency.name for agency in found.agencies],
+                "notes": found.notes,
+                "proposed_action": found.proposed_action,
+                "due_date": found.due_date.isoformat() if found.due_date else None,
             }
             for found in analysed.recommendations
         ],
         "warnings": analysed.warnings,
+        "sections": analysed.sections,
+        "skipped": analysed.skipped,
     }

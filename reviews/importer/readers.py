@@ -275,12 +275,9 @@ PAGE_NUMBER = re.compile(
     r"^(?:page\s+)?[-–—]?\s*\d{1,4}\s*[-–—]?(?:\s*(?:of|/)\s*\d{1,4})?$|^[ivxlc]{1,6}$",
     re.IGNORECASE,
 )
-# Hyphenated line breaks are joined except after prefixes that keep their hyphen ("multi-agency").
+# A line broken after a hyphen: the hyphen stays after prefixes that keep it ("multi-agency").
 KEPT_HYPHEN_PREFIX = re.compile(
-    r"(?:^|\W)(?:multi|inter|cross|non|pre|post|co|self|well|ex|anti|sub|under|over|long|short|"
-    r"full|part|half|high|low|one|two|three|four|five|six|seven|eight|nine|ten|face|child|"
-    r"family|case|front|after|follow|step|re)-$",
-    re.IGNORECASE,
+    r"^(?:multi|inter|cross|non|self|well|pre|post|co|anti|semi|sub)$", re.IGNORECASE
 )
 
 
@@ -324,6 +321,12 @@ def _pdf_text(pages):
     if not weights:
         return ""
     body = weights.most_common(1)[0][0]
+    vocabulary = {
+        word.lower()
+        for lines in kept
+        for line in lines
+        for word in re.findall(r"[\w-]+", line.text)
+    }
     heading_sizes = sorted({size for size in weights if size >= body * 1.15}, reverse=True)
     levels = {size: min(index + 1, 5) for index, size in enumerate(heading_sizes)}
     bold_level = min(len(heading_sizes) + 1, 6)
@@ -343,11 +346,18 @@ def _pdf_text(pages):
             if gap:
                 out.append("")
             if line.size in levels and len(text) <= 200:
-                out.extend(["", "#" * levels[line.size] + " " + text, ""])
+                marks = "#" * levels[line.size] + " "
+                if not gap and len(out) >= 2 and out[-2].startswith(marks) and not out[-1]:
+                    out[-2] = f"{out[-2]} {text}"  # a heading wrapped onto a second line
+                    previous = line
+                    continue
+                out.extend(["", marks + text, ""])
             elif line.bold and alone and len(text) <= 120 and not text.endswith((".", ";", ",")):
                 out.extend(["", "#" * bold_level + " " + text, ""])
-            elif out and out[-1] and not gap and _hyphenated(out[-1], text):
-                out[-1] = out[-1][:-1] + text
+            elif (
+                out and out[-1] and not gap and (joined := _join_hyphen(out[-1], text, vocabulary))
+            ):
+                out[-1] = joined
             else:
                 out.append(text)
             previous = line
@@ -355,12 +365,20 @@ def _pdf_text(pages):
     return "\n".join(out)
 
 
-def _hyphenated(before, after):
-    return (
-        re.search(r"[a-z]-$", before) is not None
-        and after[:1].islower()
-        and not KEPT_HYPHEN_PREFIX.search(before.split()[-1] if before.split() else before)
-    )
+def _join_hyphen(before, after, vocabulary):
+    """The two lines as one when `before` ends in a word broken with a hyphen, else None. The
+    document's own words decide whether the hyphen belonged to the word."""
+    broken = re.search(r"(\w+)[-\u2010]$", before)
+    if broken is None or not after[:1].islower():
+        return None
+    head = broken.group(1)
+    tail = re.match(r"[\w-]+", after)
+    tail = tail.group() if tail else ""
+    whole = (head + tail).lower()
+    hyphenated = f"{head}-{tail}".lower()
+    if whole in vocabulary or (hyphenated not in vocabulary and not KEPT_HYPHEN_PREFIX.match(head)):
+        return before[:-1] + after
+    return before[:-1] + "-" + after
 
 
 # ---------------------------------------------------------------------------------------------

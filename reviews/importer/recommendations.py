@@ -44,6 +44,8 @@ OTHER_HEADING = re.compile(
 FINAL_LIST_HEADING = re.compile(
     r"summary|list of|consolidated|full|all recommendations|appendix|annex", re.IGNORECASE
 )
+# An executive summary or introduction restates recommendations but is not their subject.
+OVERVIEW_HEADING = re.compile(r"summary|introduction|overview|foreword|conclusion", re.IGNORECASE)
 SAME_NUMBER_SIMILARITY = 0.3
 RENUMBERED_SIMILARITY = 0.85
 # Action-plan tables: which column holds what.
@@ -253,7 +255,7 @@ class _Finder:
         level = self.heading_level(block)
         key = heading_key(block.text)
         if self.region is not None and level <= self.region:
-            restated = key and (key in self.seen_headings or key in self.document.contents)
+            restated = key and key in self.seen_headings
             if restated and not RECOMMEND.search(block.text):
                 # A final list grouped under the chapters' names: those are its sub-headings.
                 level = self.region + 1
@@ -505,16 +507,15 @@ def _reconcile(lists):
     candidates = _candidates(lists)
     kept, warnings, copies, only_earlier = [], [], 0, []
     taken = set()  # (id of the later item, order of the earlier list)
-    final_order = len(lists) - 1
+    records = set()  # orders of the lists that restate earlier ones: the final list
     for order, candidate in reversed(candidates):
         later = [found for later_order, found in kept if later_order > order]
         twin = _twin(candidate, [f for f in later if (id(f), order) not in taken])
         if twin is None:
             kept.append((order, candidate))
-            if order < final_order:
-                only_earlier.append(candidate)
             continue
         taken.add((id(twin), order))
+        records.add(next(later_order for later_order, found in kept if found is twin))
         copies += 1
         # Chapter order keeps a recommendation found only in a chapter next to its neighbours.
         twin.position = min(twin.position, candidate.position)
@@ -525,7 +526,7 @@ def _reconcile(lists):
             where = (
                 f"under “{earlier_place}” and again under “{later_place}”"
                 if earlier_place != later_place
-                else f"in two places under “{later_place}”"
+                else f"where it is first made and in the later list, both under “{later_place}”"
             )
             number = (
                 twin.number
@@ -538,11 +539,14 @@ def _reconcile(lists):
             )
         if GENERIC_RECOMMENDATIONS.match(twin.section or "Recommendations") and not (
             GENERIC_RECOMMENDATIONS.match(candidate.section or "Recommendations")
+            or OVERVIEW_HEADING.search(candidate.section)
         ):
             # "Summary of recommendations" says less than the chapter the copy came from.
             twin.section = candidate.section
     warnings.reverse()
-    if copies:
+    if records:
+        first_record = min(records)
+        only_earlier = [candidate for order, candidate in reversed(kept) if order < first_record]
         warnings.extend(
             f"Recommendation {found.number} appears under “{found.section}” but not in the final "
             "list; it was kept: check whether it was dropped on purpose."
