@@ -204,7 +204,16 @@ class _Builder:
         if open_block is not None and open_block.kind in (ITEM, PARAGRAPH, NOTE):
             lower = line[0].islower()
             if not self.gap or (open_block.kind == ITEM and (lower or indent >= 2)):
-                open_block.text = f"{open_block.text} {line}".strip()
+                titled = (
+                    open_block.kind == ITEM
+                    and open_block.style == "label"
+                    and "\n" not in open_block.text
+                    and looks_like_heading(open_block.text)
+                    and line[0].isupper()
+                )
+                # "Recommendation 2: Voice of the child" then its wording on the next line.
+                joiner = "\n" if titled else " "
+                open_block.text = f"{open_block.text}{joiner}{line}".strip()
                 self.gap = False
                 return
         self.add(Block(PARAGRAPH, line, line=index))

@@ -46,8 +46,16 @@ FINAL_LIST_HEADING = re.compile(
 )
 # An executive summary or introduction restates recommendations but is not their subject.
 OVERVIEW_HEADING = re.compile(r"summary|introduction|overview|foreword|conclusion", re.IGNORECASE)
+# A numbered paragraph that introduces the list rather than recommending anything.
+SELF_REFERENCE = re.compile(
+    r"^(?:this|the following|in this|these|below)\b[^.]{0,60}\b(?:chapter|section|part|report|"
+    r"review|recommendations?)\b[^.]{0,80}\b(?:sets? out|lists?|brings? together|summari[sz]es|"
+    r"contains?|follows?|are|is)\b",
+    re.IGNORECASE,
+)
 SAME_NUMBER_SIMILARITY = 0.3
 RENUMBERED_SIMILARITY = 0.85
+MOVED_SIMILARITY = 0.97
 # Action-plan tables: which column holds what.
 TABLE_COLUMNS = {
     "number": re.compile(
@@ -168,6 +176,16 @@ def _last_sentence(text):
     return parts[-1]
 
 
+def _roman(number):
+    numerals = ((10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i"))
+    out = ""
+    for value, letters in numerals:
+        while number >= value:
+            out += letters
+            number -= value
+    return out
+
+
 def _integer(number):
     match = re.match(r"\d+", number)
     return int(match.group()) if match else None
@@ -175,6 +193,9 @@ def _integer(number):
 
 def _follows(previous, number):
     """Whether `number` carries on a list whose last item was `previous` (3 → 4, 3 → 3a, b → c)."""
+    romans = [_roman(n) for n in range(1, 16)]
+    if previous in romans and number in romans:
+        return romans.index(number) == romans.index(previous) + 1
     if re.fullmatch(r"[a-z]", previous) and re.fullmatch(r"[a-z]", number):
         return ord(number) == ord(previous) + 1
     if "." in previous and "." in number:
@@ -187,7 +208,7 @@ def _follows(previous, number):
             and (int(tail_n) == int(tail_p) + 1)
         )
     before, after = _integer(previous), _integer(number)
-    if before is None or after is None or "." in number:
+    if before is None or after is None or "." in number or "." in previous:
         return False
     return after == before + 1 or (after == before and number != previous)
 
@@ -292,8 +313,10 @@ class _Finder:
             if block.style == "decimal" and block.level > 0 and last.style in top_styles:
                 last.subs.append(_sub_line(block))
                 return
-            same_kind = (block.style in top_styles) == (last.style in top_styles)
-            if same_kind and _follows(last.number, block.marker):
+            if block.style == "bullet" and last.style == "bullet" and block.level == 0:
+                current.items.append(self.new_item(block))
+                return
+            if block.style == last.style and _follows(last.number, block.marker):
                 current.items.append(self.new_item(block))
                 return
         self.end_list()
@@ -333,12 +356,20 @@ class _Finder:
         self.last_paragraph = block.text
 
     def next_item(self, index):
+        """The item after a short run of paragraphs (one or two, as a recommendation's second
+        paragraph is), or None: a longer run is the report's narrative, not the item's."""
+        paragraphs = [self.blocks[index]]
         for block in self.blocks[index + 1 :]:
             if block.kind == ITEM:
-                return block
+                break
             if block.kind != PARAGRAPH:
                 return None
-        return None
+            paragraphs.append(block)
+        else:
+            return None
+        if len(paragraphs) > 2 or sum(len(p.text) for p in paragraphs) > 800:
+            return None
+        return block
 
     def end_list(self):
         if self.current:
@@ -457,7 +488,8 @@ def find_recommendations(source):
     lists = _Finder(document).run()
     kept_lists = [numbered for numbered in lists if numbered.is_recommendations]
     skipped = [
-        f"{len(numbered.items)} numbered item{'s' if len(numbered.items) != 1 else ''} "
+        f"{len(numbered.items)} {'bulleted' if numbered.items[0].style == 'bullet' else 'numbered'}"
+        f" item{'s' if len(numbered.items) != 1 else ''} "
         f"{numbered.why_not}"
         for numbered in lists
         if not numbered.is_recommendations and len(numbered.items) >= 2
@@ -481,7 +513,10 @@ def find_recommendations(source):
 def _candidates(lists):
     out = []
     for order, numbered in enumerate(lists):
-        for index, item in enumerate(numbered.items):
+        items = [item for item in numbered.items if not SELF_REFERENCE.match(item.text)]
+        for index, item in enumerate(items):
+            if item.style == "bullet":
+                item.number = str(index + 1)  # recommendations set out as bullets, in order
             out.append(
                 (
                     order,
@@ -558,20 +593,34 @@ def _reconcile(lists):
 
 
 def _twin(candidate, later):
-    """The later statement of this recommendation, if the document states it again."""
+    """The later statement of this recommendation, if the document states it again. The same
+    number counts first, but only between compatible places: the same chapter, or a summary or
+    final list; where lists restart in each chapter, item 1 of one chapter is not item 1 of
+    another."""
     best, best_score = None, 0.0
     for other in later:
         score = similarity(candidate.text, other.text)
-        same_place = heading_key(other.section) == heading_key(candidate.section)
-        if other.number == candidate.number:
+        bonus = 0
+        if other.number == candidate.number and _compatible(candidate.section, other.section):
+            same_place = heading_key(other.section) == heading_key(candidate.section)
             threshold = 0.0 if same_place else SAME_NUMBER_SIMILARITY
             bonus = 1  # a number match comes before any wording match
+        elif _compatible(candidate.section, other.section):
+            threshold = RENUMBERED_SIMILARITY
         else:
-            threshold, bonus = RENUMBERED_SIMILARITY, 0
+            threshold = MOVED_SIMILARITY  # restated word for word under another chapter
         if score >= threshold and score + bonus > best_score:
-            score += bonus
-            best, best_score = other, score
+            best, best_score = other, score + bonus
     return best
+
+
+def _compatible(first, second):
+    if heading_key(first) == heading_key(second):
+        return True
+    return any(
+        GENERIC_RECOMMENDATIONS.match(section.strip()) or OVERVIEW_HEADING.search(section)
+        for section in (first, second)
+    )
 
 
 def _repeated_numbers(found):

@@ -35,6 +35,13 @@ class Command(BaseCommand):
         )
         parser.add_argument("--json", action="store_true", help="Print the result as JSON.")
         parser.add_argument(
+            "--benchmark",
+            type=int,
+            metavar="PAGES",
+            help="Time the import of a generated PDF report of about PAGES pages (PATH is "
+            "ignored; nothing is kept).",
+        )
+        parser.add_argument(
             "--evaluate",
             action="store_true",
             help="Score the importer on a folder of documents with <name>.expected.json beside "
@@ -44,6 +51,10 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         path, kind, publish = options["path"], options["kind"], options["publish"]
         title = options["title"]
+        if options["benchmark"]:
+            from reviews.importer.benchmark import run
+
+            return run(options["benchmark"], self.stdout)
         if options["evaluate"]:
             return self.evaluate(Path(path), as_json=options["json"])
         file = Path(path)
