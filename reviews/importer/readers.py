@@ -235,7 +235,10 @@ def _reading_order(layout, lines):
         len(left) >= 5
         and len(right) >= 5
         and len(spanning) <= max(3, len(lines) // 10)
-        and min(line.x0 for line in right) > middle - layout.width * 0.12
+        # Both columns are filled with text to the gutter: table cells and right-aligned dates
+        # on a one-column page are not.
+        and statistics.median(line.x1 for line in left) > middle - layout.width * 0.15
+        and statistics.median(line.x0 for line in right) < middle + layout.width * 0.1
     )
     if not two_columns:
         return _merge_same_line(lines)
