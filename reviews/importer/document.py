@@ -166,7 +166,8 @@ class _Builder:
         if self.table(raw, line, index):
             return
         self.end_table()
-        contents = CONTENTS_LINE.match(raw.replace("\u2026", "..."))
+        # (Only short lines can be contents lines: the pattern backtracks on long ones.)
+        contents = len(raw) <= 200 and CONTENTS_LINE.match(raw.replace("\u2026", "..."))
         if contents and not raw.lstrip().startswith("#"):
             self.contents.add(heading_key(contents.group("title")))
             self.open = None
@@ -235,7 +236,7 @@ class _Builder:
         if line.startswith("|") and line.endswith("|") and line.count("|") >= 3:
             cells = [cell.strip() for cell in line.strip("|").split("|")]
         elif "\t" in raw.strip() and len([c for c in raw.split("\t") if c.strip()]) >= 2:
-            if CONTENTS_LINE.match(raw):
+            if len(raw) <= 200 and CONTENTS_LINE.match(raw):
                 return False
             cells = [cell.strip() for cell in raw.strip().split("\t")]
         else:

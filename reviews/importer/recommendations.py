@@ -56,6 +56,7 @@ SELF_REFERENCE = re.compile(
 SAME_NUMBER_SIMILARITY = 0.3
 RENUMBERED_SIMILARITY = 0.85
 MOVED_SIMILARITY = 0.97
+MAX_WORDING_CANDIDATES = 600
 # Action-plan tables: which column holds what.
 TABLE_COLUMNS = {
     "number": re.compile(
@@ -172,8 +173,10 @@ class _List:
 
 
 def _last_sentence(text):
-    parts = re.split(r"(?<=[.!?])\s+(?=[A-Z])", text)
-    return parts[-1]
+    """The sentence that introduces a list (its last 300 characters: enough to read, and the
+    patterns applied to it stay fast whatever the document holds)."""
+    parts = re.split(r"(?<=[.!?])\s+(?=[A-Z])", text[-2000:])
+    return parts[-1][-300:]
 
 
 def _roman(number):
@@ -478,8 +481,14 @@ def _words(text):
     return re.findall(r"[a-z0-9]+", text.lower().replace("’", "'"))
 
 
-def similarity(first, second):
-    return difflib.SequenceMatcher(None, _words(first), _words(second), autojunk=False).ratio()
+def similarity(first, second, at_least=0.0):
+    """Share of words in common, in order (0 to 1); 0 when it cannot reach `at_least`."""
+    matcher = difflib.SequenceMatcher(
+        None, _words(first)[:400], _words(second)[:400], autojunk=False
+    )
+    if matcher.real_quick_ratio() < at_least or matcher.quick_ratio() < at_least:
+        return 0.0
+    return matcher.ratio()
 
 
 def find_recommendations(source):
@@ -543,14 +552,24 @@ def _reconcile(lists):
     kept, warnings, copies, only_earlier = [], [], 0, []
     taken = set()  # (id of the later item, order of the earlier list)
     records = set()  # orders of the lists that restate earlier ones: the final list
+    # Matching by wording compares every pair; past a report's usual size only numbers match,
+    # so a document of thousands of numbered items is still read in seconds.
+    by_wording = len(candidates) <= MAX_WORDING_CANDIDATES
+    by_number = {}  # number → [(order, kept item)]
+    order_of = {}
     for order, candidate in reversed(candidates):
-        later = [found for later_order, found in kept if later_order > order]
-        twin = _twin(candidate, [f for f in later if (id(f), order) not in taken])
+        pool = kept if by_wording else by_number.get(candidate.number, [])
+        later = [
+            f for later_order, f in pool if later_order > order and (id(f), order) not in taken
+        ]
+        twin = _twin(candidate, later)
         if twin is None:
             kept.append((order, candidate))
+            by_number.setdefault(candidate.number, []).append((order, candidate))
+            order_of[id(candidate)] = order
             continue
         taken.add((id(twin), order))
-        records.add(next(later_order for later_order, found in kept if found is twin))
+        records.add(order_of[id(twin)])
         copies += 1
         # Chapter order keeps a recommendation found only in a chapter next to its neighbours.
         twin.position = min(twin.position, candidate.position)
@@ -599,7 +618,6 @@ def _twin(candidate, later):
     another."""
     best, best_score = None, 0.0
     for other in later:
-        score = similarity(candidate.text, other.text)
         bonus = 0
         if other.number == candidate.number and _compatible(candidate.section, other.section):
             same_place = heading_key(other.section) == heading_key(candidate.section)
@@ -609,6 +627,7 @@ def _twin(candidate, later):
             threshold = RENUMBERED_SIMILARITY
         else:
             threshold = MOVED_SIMILARITY  # restated word for word under another chapter
+        score = similarity(candidate.text, other.text, at_least=threshold)
         if score >= threshold and score + bonus > best_score:
             best, best_score = other, score + bonus
     return best
