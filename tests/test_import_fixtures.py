@@ -162,3 +162,36 @@ def test_a_pdf_with_an_absurd_page_count_is_refused_before_it_is_read(monkeypatc
     monkeypatch.setattr(readers, "MAX_PDF_PAGES", 3)
     with pytest.raises(ReviewImportError, match="has 4 pages; the importer reads up to 3"):
         read_document("bundle.pdf", buffer.getvalue())
+
+
+def test_a_page_number_left_in_extracted_text_does_not_split_or_join_recommendations():
+    report = (
+        "Review of Child N\n\nRecommendations\n\n"
+        "1. Police should share notifications with schools within one day.\n"
+        "2. Schools should tell the social worker about absences\n\n"
+        "Page 7 of 12\n\n"
+        "within two school days.\n"
+        "3. The Partnership should audit the escalation policy.\n"
+    )
+    reading = find_recommendations(read_document("n.txt", report.encode()))
+
+    assert [r.text for r in reading.recommendations] == [
+        "Police should share notifications with schools within one day.",
+        "Schools should tell the social worker about absences within two school days.",
+        "The Partnership should audit the escalation policy.",
+    ]
+
+
+def test_hostile_documents_are_read_in_bounded_time():
+    documents = {
+        "long-line.md": "a" + " " * 200_000 + "x\n",
+        "no-full-stops.md": "## Recommendations\n\n" + "the steps " * 100_000 + ":\n\n1. Go.\n",
+        "thousands.md": "## Recommendations\n\n"
+        + "".join(f"{n}. The board should act on item {n} and report.\n" for n in range(1, 999))
+        * 4,
+    }
+    for name, text in documents.items():
+        started = time.perf_counter()
+        reading = find_recommendations(read_document(name, text.encode()))
+        assert time.perf_counter() - started < 5, name
+    assert len(reading.recommendations) == 998  # the four copies of one list are one list

@@ -35,6 +35,12 @@ CROSS_REFERENCE = re.compile(
     r"sections?|chapters?)\b|(?:links? (?:to|with)|relates? to|also see) recommendations?\b)",
     re.IGNORECASE,
 )
+# A page number on a line of its own: "12", "Page 12", "Page 12 of 40", "- 12 -", "12/40".
+PAGE_FURNITURE = re.compile(
+    r"^(?:page\s+\d{1,4}(?:\s*(?:of|/)\s*\d{1,4})?|[-–—]\s*\d{1,4}\s*[-–—]|\d{1,4}"
+    r"(?:\s*(?:of|/)\s*\d{1,4})?)$",
+    re.IGNORECASE,
+)
 # Words that make a line a sentence (a recommendation, a finding) rather than a heading.
 SENTENCE_WORDS = re.compile(
     r"\b(?:should|must|shall|will|would|could|need|needs|ensure|ensures|is|are|was|were|has|have|"
@@ -163,6 +169,8 @@ class _Builder:
             if self.open is not None and self.open.kind == PARAGRAPH:
                 self.open = None
             return
+        if PAGE_FURNITURE.match(line):
+            return  # a page number left in text taken from a PDF: it may split an item
         if self.table(raw, line, index):
             return
         self.end_table()
