@@ -6,6 +6,7 @@ Every reader checks the size of what it is about to unpack before unpacking it, 
 that expands to gigabytes is refused in milliseconds rather than exhausting the worker."""
 
 import io
+import logging
 import re
 import statistics
 import time
@@ -15,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import SUPPORTED_EXTENSIONS, ReviewImportError
+
+logger = logging.getLogger(__name__)
 
 NO_TEXT_LAYER = "no text layer; OCR is not supported"
 
@@ -153,6 +156,11 @@ def read_pdf(name, data, progress=None):
         raise ReviewImportError(f"{name}: the PDF could not be read ({error}).") from None
     if not any(page.lines for page in pages):
         raise ReviewImportError(f"{name}: {NO_TEXT_LAYER}.")
+    if any(page.tabular for page in pages):
+        try:
+            _read_tables(data, pages)
+        except Exception:  # a table that cannot be read is left as lines of text
+            logger.warning("Tables in %s could not be read; kept as lines of text", name)
     text = _pdf_text(pages)
     return SourceText(
         text=text,
@@ -178,6 +186,7 @@ class PdfPage:
     width: float
     height: float
     lines: list
+    tabular: bool = False
 
 
 def _pdf_pages(data, page_count, progress):
@@ -235,11 +244,78 @@ def _pdf_pages(data, page_count, progress):
                 )
             text_page.close()
             page.close()
-            yield PdfPage(width=width, height=height, lines=_reading_order(width, lines))
+            yield PdfPage(
+                width=width,
+                height=height,
+                lines=_reading_order(width, lines),
+                tabular=_looks_tabular(lines),
+            )
             if progress:
                 progress(number, page_count)
     finally:
         document.close()
+
+
+def _looks_tabular(lines):
+    """Two or more rows printed as three or more pieces with wide gaps between them."""
+    rows = {}
+    for line in lines:
+        rows.setdefault(round(line.top / 3), []).append(line)
+    tabular = 0
+    for row in rows.values():
+        row.sort(key=lambda line: line.x0)
+        gaps = sum(1 for a, b in zip(row, row[1:], strict=False) if b.x0 - a.x1 > 12)
+        tabular += gaps >= 2
+    return tabular >= 2
+
+
+def _read_tables(data, pages):
+    """Tables on the pages that look tabular, read by pdfplumber (ruled tables, then tables set
+    out by alignment alone) and put back among the page's lines as "| a | b |" rows."""
+    import pdfplumber
+
+    vocabulary = _vocabulary([page.lines for page in pages])
+    with pdfplumber.open(io.BytesIO(data)) as pdf:
+        for number, page in enumerate(pages):
+            # A table may carry on over the page after one that has one.
+            if not (page.tabular or (number and pages[number - 1].tabular)):
+                continue
+            plumber_page = pdf.pages[number]
+            tables = plumber_page.find_tables() or plumber_page.find_tables(
+                {"vertical_strategy": "text", "horizontal_strategy": "lines"}
+            )
+            for table in tables:
+                rows = [
+                    [
+                        _cell_lines((cell or "").split("\n"), vocabulary).replace("|", "/")
+                        for cell in row
+                    ]
+                    for row in table.extract()
+                ]
+                rows = [row for row in rows if any(row)]
+                width = max((len(row) for row in rows), default=0)
+                # One row is enough for three columns: the end of a table from the page before.
+                if width < 2 or (len(rows) < 2 and width < 3):
+                    continue
+                x0, top, x1, bottom = table.bbox
+                size = statistics.median(line.size for line in page.lines) if page.lines else 0
+                page.lines = [
+                    line
+                    for line in page.lines
+                    if not (top - 1 <= (line.top + line.bottom) / 2 <= bottom + 1)
+                ] + [
+                    PdfLine(
+                        text="| " + " | ".join(row) + " |",
+                        x0=x0,
+                        x1=x1,
+                        top=top + index * 0.001,
+                        bottom=top + index * 0.001,
+                        size=size,
+                        bold=False,
+                    )
+                    for index, row in enumerate(rows)
+                ]
+            page.lines.sort(key=lambda line: line.top)
 
 
 def _is_bold(fontname):
@@ -350,16 +426,12 @@ def _pdf_text(pages):
     weights = Counter()
     for lines in kept:
         for line in lines:
-            weights[line.size] += len(line.text)
+            if not _is_table_row(line.text):
+                weights[line.size] += len(line.text)
     if not weights:
         return ""
     body = weights.most_common(1)[0][0]
-    vocabulary = {
-        word.lower()
-        for lines in kept
-        for line in lines
-        for word in re.findall(r"[\w-]+", line.text)
-    }
+    vocabulary = _vocabulary(kept)
     heading_sizes = sorted({size for size in weights if size >= body * 1.15}, reverse=True)
     levels = {size: min(index + 1, 5) for index, size in enumerate(heading_sizes)}
     bold_level = min(len(heading_sizes) + 1, 6)
@@ -377,6 +449,16 @@ def _pdf_text(pages):
                 following is None or following.top - line.bottom > 0.6 * height
             )
             if gap:
+                out.append("")
+            if _is_table_row(text):
+                while len(out) >= 2 and not out[-1] and _is_table_row(out[-2]):
+                    out.pop()  # rows of one table stay together
+                if out and out[-1] and not _is_table_row(out[-1]):
+                    out.append("")
+                out.append(text)
+                previous = line
+                continue
+            if out and _is_table_row(out[-1]):
                 out.append("")
             if line.size in levels and len(text) <= 200:
                 marks = "#" * levels[line.size] + " "
@@ -398,6 +480,30 @@ def _pdf_text(pages):
     return "\n".join(out)
 
 
+def _vocabulary(pages_lines):
+    return {
+        word.lower()
+        for lines in pages_lines
+        for line in lines
+        for word in re.findall(r"[\w-]+", line.text)
+    }
+
+
+def _cell_lines(lines, vocabulary):
+    """The lines of a table cell as one line, hyphenated breaks joined as in body text."""
+    text = ""
+    for line in (line.strip() for line in lines):
+        if not line:
+            continue
+        joined = _join_hyphen(text, line, vocabulary) if text else None
+        text = joined if joined is not None else f"{text} {line}".strip()
+    return text
+
+
+def _is_table_row(text):
+    return text.startswith("| ") and text.endswith(" |")
+
+
 def _join_hyphen(before, after, vocabulary):
     """The two lines as one when `before` ends in a word broken with a hyphen, else None. The
     document's own words decide whether the hyphen belonged to the word."""
@@ -409,7 +515,11 @@ def _join_hyphen(before, after, vocabulary):
     tail = tail.group() if tail else ""
     whole = (head + tail).lower()
     hyphenated = f"{head}-{tail}".lower()
-    if whole in vocabulary or (hyphenated not in vocabulary and not KEPT_HYPHEN_PREFIX.match(head)):
+    if whole in vocabulary or (
+        hyphenated not in vocabulary
+        and not KEPT_HYPHEN_PREFIX.match(head)
+        and not head[-1:].isdigit()  # "7-minute", "24-hour"
+    ):
         return before[:-1] + after
     return before[:-1] + "-" + after
 

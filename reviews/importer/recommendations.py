@@ -237,6 +237,7 @@ class _Finder:
         self.current = None
         self.last_paragraph = ""
         self.last_explicit = 0
+        self.last_table = None  # (columns, width) of the last recommendations table
         self.last_numbered = 0
 
     def run(self):
@@ -276,6 +277,7 @@ class _Finder:
 
     def heading(self, block):
         self.end_list()
+        self.last_table = None
         level = self.heading_level(block)
         key = heading_key(block.text)
         if self.region is not None and level <= self.region:
@@ -384,12 +386,27 @@ class _Finder:
 
     def table(self, block):
         rows = [row for row in block.rows if any(cell.strip() for cell in row)]
-        if len(rows) < 2:
+        previous = self.last_table
+        self.last_table = None
+        if not rows:
             return
         header = [cell.strip().strip("*").strip() for cell in rows[0]]
         columns = _table_columns(header)
         in_region = self.region is not None
-        if "recommendation" not in columns:
+        continued = (
+            "recommendation" not in columns
+            and previous is not None
+            and previous[1] == len(header)
+            and self.lists
+            and self.lists[-1].from_table
+        )
+        if continued:
+            # The same table carried over a page break, without its header row.
+            columns, body = previous[0], rows
+            self.last_table = previous
+        elif len(rows) < 2:
+            return
+        elif "recommendation" not in columns:
             numbered = all(re.fullmatch(r"\d{1,3}[a-z]?\.?", row[0].strip()) for row in rows[1:])
             if not (in_region and numbered and len(header) >= 2):
                 return
@@ -397,8 +414,11 @@ class _Finder:
             body = rows
         else:
             body = rows[1:]
+        if not continued:
+            self.last_table = (columns, len(header))
         items = []
-        for position, row in enumerate(body, start=1):
+        offset = len(self.lists[-1].items) if continued else 0
+        for position, row in enumerate(body, start=offset + 1):
             cell = {
                 name: (row[index].strip() if index < len(row) else "")
                 for name, index in columns.items()
@@ -425,7 +445,9 @@ class _Finder:
                     due_date=parse_due_date(cell.get("due", "")),
                 )
             )
-        if items:
+        if items and continued:
+            self.lists[-1].items.extend(items)
+        elif items:
             self.lists.append(
                 _List(
                     items=items,
