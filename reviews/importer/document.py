@@ -10,7 +10,8 @@ HEADING, PARAGRAPH, ITEM, NOTE, TABLE = "heading", "paragraph", "item", "note", 
 MARKDOWN_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 # "Recommendation 3: text", "Recommendation 3" on its own line.
 LABEL = re.compile(
-    r"^(?:[-*•]\s+)?(?:\*\*)?recommendation\s+(?:no\.?\s*)?(?P<marker>\d{1,3}(?:\.\d{1,2})*[a-z]?)"
+    r"^(?:[-*•]\s+)?(?:\*\*)?(?:recommendation\s+(?:no\.?\s*)?|rec\.?\s*|r)"
+    r"(?P<marker>\d{1,3}(?:\.\d{1,2})*[a-z]?)"
     r"(?:\*\*)?\s*(?:[:.)–—-]\s*(?P<text>\S.*)?|$)",
     re.IGNORECASE,
 )

@@ -216,6 +216,9 @@ def _follows(previous, number):
     return after == before + 1 or (after == before and number != previous)
 
 
+STYLE_RANK = {"label": 0, "decimal": 0, "dotted": 0, "letter": 1, "roman": 2, "bullet": 3}
+
+
 def _sub_line(block):
     if block.style == "bullet":
         return f"- {block.text}"
@@ -302,7 +305,14 @@ class _Finder:
         top_styles = ("decimal", "dotted", "label")
         if current is not None:
             last = current.items[-1]
-            if block.style in ("letter", "roman", "bullet") and last.style in top_styles:
+            if (
+                block.style == "roman"
+                and last.style == "letter"
+                and _follows(last.number, block.marker)
+            ):
+                block.style = "letter"  # "(i)" after "(h)" is a letter
+            if STYLE_RANK[block.style] > STYLE_RANK[current.items[0].style]:
+                # (a), i. and bullets under a numbered item; i. and bullets under (a) …
                 last.subs.append(_sub_line(block))
                 return
             if block.style in ("letter", "roman", "bullet") and block.level > 0:
