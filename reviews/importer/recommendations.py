@@ -44,6 +44,11 @@ OTHER_HEADING = re.compile(
 FINAL_LIST_HEADING = re.compile(
     r"summary|list of|consolidated|full|all recommendations|appendix|annex", re.IGNORECASE
 )
+# Words by which a recommendation asks something of someone.
+DIRECTIVE = re.compile(
+    r"\b(?:should|must|shall|will|ensure|ensures|need|needs|recommend\w*|to|is asked|are asked)\b",
+    re.IGNORECASE,
+)
 # An executive summary or introduction restates recommendations but is not their subject.
 OVERVIEW_HEADING = re.compile(r"summary|introduction|overview|foreword|conclusion", re.IGNORECASE)
 # A numbered paragraph that introduces the list rather than recommending anything.
@@ -143,6 +148,8 @@ class _List:
             return False
         if self.labelled or self.from_table:
             return True
+        if self.terse:
+            return False
         if lead.endswith(":") and RECOMMEND.search(last):
             return True
         nearest = self.headings[-1][1] if self.headings else ""
@@ -151,8 +158,21 @@ class _List:
         return any(RECOMMEND.search(text) for _, text in self.headings)
 
     @property
+    def terse(self):
+        """Most items are short phrases that ask nothing of anyone ("Information exchange"):
+        themes or topics listed, not recommendations."""
+        short = [
+            item
+            for item in self.items
+            if len(item.text.split()) <= 8 and not DIRECTIVE.search(item.full_text)
+        ]
+        return len(short) >= max(2, 0.75 * len(self.items))
+
+    @property
     def why_not(self):
         nearest = self.headings[-1][1] if self.headings else "the start"
+        if self.terse and not (self.labelled or self.from_table):
+            return f"under “{nearest}”: short phrases that ask nothing of anyone"
         lead = _last_sentence(self.lead_in.strip())
         if lead.endswith(":") and INTRODUCES_OTHER_LIST.search(lead):
             return f"introduced as “{lead[:80]}”"
