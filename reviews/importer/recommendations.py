@@ -12,9 +12,11 @@ from .document import (
     GENERIC_RECOMMENDATIONS,
     HEADING,
     ITEM,
+    LABEL,
     NOTE,
     PARAGRAPH,
     TABLE,
+    Block,
     build_document,
     heading_key,
     looks_like_heading,
@@ -124,6 +126,7 @@ class _Item:
     lead: str = ""
     proposed_action: str = ""
     due_date: datetime.date | None = None
+    from_heading: bool = False
 
     @property
     def full_text(self):
@@ -299,6 +302,14 @@ class _Finder:
         return block.level
 
     def heading(self, block):
+        label = LABEL.match(block.text)
+        if label and block.style != "numbered":
+            # "### Recommendation 2: Voice of the child", then its wording as paragraphs.
+            text = (label.group("text") or "").strip()
+            self.item(Block(ITEM, text, marker=label.group("marker"), style="label",
+                            line=block.line))  # fmt: skip
+            self.current.items[-1].from_heading = True
+            return
         self.end_list()
         self.last_table = None
         level = self.heading_level(block)
@@ -381,6 +392,10 @@ class _Finder:
                 return
             if looks_like_heading(last.text) and not last.subs:
                 last.text = f"{last.text}\n{block.text}"  # a titled recommendation
+                return
+            if last.from_heading and len(last.subs) < 4:
+                # A recommendation set out as a heading owns the paragraphs under it.
+                last.subs.append(block.text)
                 return
             following = self.next_item(index)
             if following is not None and _follows(last.number, following.marker):
