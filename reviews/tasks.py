@@ -1,6 +1,7 @@
 """Background work of the case log (Celery): reminders to agencies about the chronologies a rapid
-review has asked for. Idempotent: each reminder is recorded before it goes, at most once per
-request, period and recipient, so a repeated or retried run never sends it twice."""
+review has asked for, and the reading of uploaded review documents (in importer.tasks, imported
+here so the worker's autodiscovery finds it). Reminders are idempotent: each is recorded before
+it goes, at most once per request, period and recipient, so a repeated run never sends it twice."""
 
 from celery import shared_task
 from django.conf import settings
@@ -9,6 +10,10 @@ from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+
+from .importer.tasks import analyse_review_upload
+
+__all__ = ["analyse_review_upload", "remind_information_requests"]
 
 DUE_SOON = "due_soon"
 OVERDUE = "overdue"

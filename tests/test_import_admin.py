@@ -45,11 +45,21 @@ def vocabulary():
     }
 
 
-def upload(client, content=REPORT, name="child-m.md", kind="learning_review", title=""):
-    return client.post(
+def upload(client, content=REPORT, name="child-m.md", kind="learning_review", title="", run=True):
+    """Post the upload; reading it is a task queued on commit, run here as the eager set-up
+    runs it once the request's transaction commits (`run=False`: the worker has not got to it)."""
+    from django.db import connection
+
+    data = content if isinstance(content, bytes) else content.encode()
+    response = client.post(
         "/admin/reviews/import/",
-        {"document": SimpleUploadedFile(name, content.encode()), "kind": kind, "title": title},
+        {"document": SimpleUploadedFile(name, data), "kind": kind, "title": title},
     )
+    if run:
+        for callback in list(connection.run_on_commit):
+            callback[1]()
+        connection.run_on_commit.clear()
+    return response
 
 
 def _confirm_post(page, **changes):
@@ -65,8 +75,9 @@ def _confirm_post(page, **changes):
     for index, form in enumerate(formset.forms):
         prefix = f"recommendations-{index}-"
         data[prefix + "include"] = "on"
-        for name in ("number", "text", "section"):
+        for name in ("number", "text", "section", "proposed_action"):
             data[prefix + name] = form.initial[name]
+        data[prefix + "due_date"] = form.initial["due_date"] or ""
         data[prefix + "themes"] = [str(pk) for pk in form.initial["themes"]]
         data[prefix + "agencies"] = [str(pk) for pk in form.initial["agencies"]]
     data.update(changes)
@@ -170,6 +181,8 @@ def test_bad_upload_is_explained_and_creates_nothing(
 
     response = upload(client, content=content, name=name)
 
+    if response.status_code == 302:  # refused by the reading task: shown on the upload page
+        response = client.get(response["Location"], follow=True)
     assert response.status_code == 200
     assert message in response.content.decode()
     assert ReviewPage.objects.count() == 0
@@ -182,3 +195,71 @@ def test_agency_lead_and_practitioner_cannot_import(police_lead, practitioner, v
         assert client.get("/admin/reviews/import/").status_code in (302, 403)
         upload(client)
     assert ReviewPage.objects.count() == 0
+
+
+def test_the_upload_never_waits_for_the_reading_and_the_check_page_shows_progress(
+    business_unit, vocabulary
+):
+    client = client_for(business_unit)
+
+    response = upload(client, run=False)
+    waiting = client.get(response["Location"])
+
+    assert waiting.status_code == 200
+    assert "is waiting to be read" in waiting.content.decode()
+    assert '<meta http-equiv="refresh" content="2">' in waiting.content.decode()
+    assert ReviewPage.objects.count() == 0
+
+
+def test_a_long_pdf_reports_the_pages_read_while_it_is_read(business_unit, vocabulary):
+    from reviews.importer.tasks import pending_folder, write_json
+
+    client = client_for(business_unit)
+    confirm_url = upload(client, run=False)["Location"]
+    token = confirm_url.rstrip("/").rsplit("/", 1)[-1]
+    write_json(
+        pending_folder(token) / "status.json", {"state": "reading", "done": 40, "total": 300}
+    )
+
+    html = client.get(confirm_url).content.decode()
+
+    assert "page 40 of 300" in html
+    assert '<progress max="300" value="40"' in html
+
+
+def test_the_check_page_shows_the_sections_and_the_lists_that_were_not_recommendations(
+    business_unit, vocabulary
+):
+    report = REPORT.replace(
+        "## Recommendations",
+        "## Options considered\n\n1. Do nothing.\n2. Commission a review.\n\n## Recommendations",
+    )
+    client = client_for(business_unit)
+
+    html = client.get(upload(client, content=report)["Location"]).content.decode()
+
+    assert "What the importer found" in html
+    assert "<td>Recommendations</td><td>1, 2, 3</td>" in html
+    assert "2 numbered items under “Options considered”" in html
+
+
+def test_an_action_plan_upload_offers_its_actions_and_due_dates_to_confirm(
+    business_unit, vocabulary
+):
+    from pathlib import Path
+
+    plan = Path(__file__).resolve().parent / "fixtures" / "reviews" / "action-plan.md"
+    client = client_for(business_unit)
+    confirm_url = upload(client, content=plan.read_bytes(), name="action-plan.md")["Location"]
+    page = client.get(confirm_url)
+
+    first = page.context["formset"].forms[0]
+    assert first.initial["proposed_action"].startswith("Roll out Operation Encompass")
+    assert str(first.initial["due_date"]) == "2021-03-31"
+    assert set(first.initial["agencies"]) == {vocabulary["police"].pk}
+
+    response = client.post(confirm_url, _confirm_post(page))
+
+    review = ReviewPage.objects.get()
+    assert response.status_code == 302
+    assert str(review.recommendations.get(number="1").due_date) == "2021-03-31"

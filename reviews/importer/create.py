@@ -13,7 +13,7 @@ from wagtail.log_actions import log
 from wagtail.models import Collection, CollectionViewRestriction
 
 from learning import permissions
-from learning.models import Recommendation
+from learning.models import AgencyAction, Recommendation
 from learning.permissions import Visibility
 
 from ..models import ReviewDocument, ReviewIndexPage, ReviewPage
@@ -38,12 +38,16 @@ class AnalysedReview:
     title: str
     recommendations: list
     warnings: list = field(default_factory=list)
+    sections: list = field(default_factory=list)
+    skipped: list = field(default_factory=list)
+    pages: int = 0
 
 
-def analyse(file_name, data, title=None):
+def analyse(file_name, data, title=None, progress=None):
     """Read the document and find its recommendations with suggested themes and agencies."""
-    source = read_document(file_name, data)
-    recommendations, warnings = find_recommendations(source)
+    source = read_document(file_name, data, progress=progress)
+    reading = find_recommendations(source)
+    recommendations, warnings = reading.recommendations, reading.warnings
     if not recommendations:
         raise ReviewImportError(
             f"{file_name}: no recommendations found. The importer looks for numbered items under "
@@ -57,6 +61,9 @@ def analyse(file_name, data, title=None):
         title=title,
         recommendations=recommendations,
         warnings=[*warnings, SUGGESTIONS_WARNING],
+        sections=reading.sections,
+        skipped=reading.skipped,
+        pages=source.pages,
     )
 
 
@@ -125,6 +132,7 @@ def create_review(
             text=found.text,
             section=found.section[:255],
             sort_order=position,
+            due_date=found.due_date,
         )
         recommendation.themes = list(found.themes)
         recommendation.agencies = list(found.agencies)
@@ -152,16 +160,33 @@ def create_review(
                     "number": found.number,
                     "themes": [theme.name for theme in found.themes],
                     "agencies": [agency.name for agency in found.agencies],
+                    "notes": found.notes,
+                    "proposed_action": found.proposed_action,
+                    "due_date": found.due_date.isoformat() if found.due_date else None,
                 }
                 for found in analysed.recommendations
             ],
             "warnings": analysed.warnings,
+            "sections": analysed.sections,
         },
     )
     if publish:
         revision.publish(user=user)
         page.refresh_from_db()
+        _describe_actions(page, analysed.recommendations)
     return page
+
+
+def _describe_actions(page, found_recommendations):
+    """Actions opened on publication take the action plan's proposed action as their
+    description, where the document gave one."""
+    proposed = {found.number: found.proposed_action for found in found_recommendations}
+    for recommendation in page.recommendations.all():
+        if proposed.get(recommendation.number):
+            AgencyAction.objects.filter(
+                recommendation=recommendation,
+                description=f"Respond to recommendation {recommendation.number}.",
+            ).update(description=proposed[recommendation.number][:2000])
 
 
 def as_json(page, analysed):
@@ -176,8 +201,13 @@ def as_json(page, analysed):
                 "section": found.section,
                 "themes": [theme.name for theme in found.themes],
                 "agencies": [agency.name for agency in found.agencies],
+                "notes": found.notes,
+                "proposed_action": found.proposed_action,
+                "due_date": found.due_date.isoformat() if found.due_date else None,
             }
             for found in analysed.recommendations
         ],
         "warnings": analysed.warnings,
+        "sections": analysed.sections,
+        "skipped": analysed.skipped,
     }

@@ -1,9 +1,15 @@
-"""Read .txt, .md, .pdf (text layer) and .docx review documents into one plain shape: lines of
-text where headings start with "#" (when the format tells us) and list items keep their numbers."""
+"""Read .txt, .md, .pdf (text layer) and .docx review documents into one plain shape: Markdown-like
+text where "#" marks headings (when the format tells us), list items keep their numbers (Word's
+automatic numbering written out), tables are "| a | b |" rows and page furniture is gone.
+
+Every reader checks the size of what it is about to unpack before unpacking it, so a small file
+that expands to gigabytes is refused in milliseconds rather than exhausting the worker."""
 
 import io
+import logging
 import re
 import statistics
+import time
 import zipfile
 from collections import Counter
 from dataclasses import dataclass
@@ -11,7 +17,18 @@ from pathlib import Path
 
 from . import SUPPORTED_EXTENSIONS, ReviewImportError
 
+logger = logging.getLogger(__name__)
+
 NO_TEXT_LAYER = "no text layer; OCR is not supported"
+
+# Bounds on what one import may unpack. A 300-page report is about 1 MB of text, 300 pages of PDF
+# and 5 MB of Word XML; these leave a wide margin and still bound time and memory.
+MAX_TEXT_BYTES = 8 * 1024 * 1024
+MAX_PDF_PAGES = 1500
+MAX_PDF_SECONDS = 300  # a 300-page report takes about 10 s of processor time
+MAX_DOCX_ENTRIES = 2000
+MAX_DOCX_XML_BYTES = 24 * 1024 * 1024  # the main document part, uncompressed
+MAX_DOCX_TOTAL_BYTES = 200 * 1024 * 1024  # every part, images included, uncompressed
 
 # What a file that is not what its name says most often turns out to be.
 SIGNATURES = [
@@ -33,10 +50,13 @@ class SourceText:
     text: str
     title: str = ""
     explicit_headings: bool = False
+    pages: int = 0
 
 
-def read_document(name, data):
-    """Read the bytes of a file called `name`. Raises ReviewImportError with a clear message."""
+def read_document(name, data, progress=None):
+    """Read the bytes of a file called `name`. Raises ReviewImportError with a clear message.
+
+    `progress(done, total)` is called as pages are read, for the admin's progress display."""
     extension = Path(name).suffix.lower()
     if extension not in SUPPORTED_EXTENSIONS:
         shown = extension or "no extension"
@@ -46,7 +66,7 @@ def read_document(name, data):
     if not data or not data.strip():
         raise ReviewImportError(f"{name}: the file is empty.")
     if extension == ".pdf":
-        return read_pdf(name, data)
+        return read_pdf(name, data, progress=progress)
     if extension == ".docx":
         return read_docx(name, data)
     return read_text(name, data, markdown=extension in (".md", ".markdown"))
@@ -65,10 +85,19 @@ def _wrong_type(name, expected, data):
     return ReviewImportError(f"{name}: this is not {expected}{detail}.")
 
 
+def _megabytes(size):
+    return f"{size / (1024 * 1024):.0f} MB"
+
+
 def read_text(name, data, markdown=False):
     found = _looks_like(data)
     if b"\x00" in data[:4096] or found:
         raise _wrong_type(name, "a text file", data)
+    if len(data) > MAX_TEXT_BYTES:
+        raise ReviewImportError(
+            f"{name}: the text is too large to be one review ({_megabytes(len(data))}; the limit "
+            f"is {_megabytes(MAX_TEXT_BYTES)}). Import the report itself, not a collection."
+        )
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -77,7 +106,7 @@ def read_text(name, data, markdown=False):
             text = data.decode("cp1252")
         except UnicodeDecodeError as error:
             raise ReviewImportError(f"{name}: the text could not be decoded ({error}).") from None
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n")
     title = ""
     explicit = False
     for line in text.split("\n"):
@@ -92,65 +121,358 @@ def read_text(name, data, markdown=False):
     return SourceText(text=text, title=title, explicit_headings=explicit)
 
 
-def read_pdf(name, data):
+# ---------------------------------------------------------------------------------------------
+# PDF
+
+
+def read_pdf(name, data, progress=None):
     if not data.startswith(b"%PDF-"):
         raise _wrong_type(name, "a PDF", data)
-    import pdfplumber
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
     try:
         reader = PdfReader(io.BytesIO(data))
         encrypted = reader.is_encrypted
-    except (PdfReadError, ValueError, OSError) as error:
+        page_count = 0 if encrypted else len(reader.pages)
+        title = "" if encrypted else str((reader.metadata or {}).get("/Title") or "")
+    except (PdfReadError, ValueError, OSError, KeyError, TypeError) as error:
         raise ReviewImportError(f"{name}: the PDF could not be read ({error}).") from None
     if encrypted:
         raise ReviewImportError(
             f"{name}: the PDF is encrypted (password-protected). Save an unprotected copy and "
             "import that."
         )
+    if page_count > MAX_PDF_PAGES:
+        raise ReviewImportError(
+            f"{name}: the PDF has {page_count} pages; the importer reads up to {MAX_PDF_PAGES}. "
+            "Import the report itself rather than a bundle of papers."
+        )
     try:
-        with pdfplumber.open(io.BytesIO(data)) as pdf:
-            pages = [page.extract_text_lines() for page in pdf.pages]
-            title = (pdf.metadata or {}).get("Title") or ""
+        pages = list(_pdf_pages(data, page_count, progress))
+    except ReviewImportError as error:
+        raise ReviewImportError(f"{name}: {error}") from None
     except Exception as error:  # pdfminer raises many kinds of error on damaged files
         raise ReviewImportError(f"{name}: the PDF could not be read ({error}).") from None
-    lines = [line for page in pages for line in page if line["text"].strip()]
-    if not lines:
+    if not any(page.lines for page in pages):
         raise ReviewImportError(f"{name}: {NO_TEXT_LAYER}.")
+    if any(page.tabular for page in pages):
+        try:
+            _read_tables(data, pages)
+        except Exception:  # a table that cannot be read is left as lines of text
+            logger.warning("Tables in %s could not be read; kept as lines of text", name)
     text = _pdf_text(pages)
     return SourceText(
-        text=text, title=str(title).strip() or _first_heading(text), explicit_headings=True
+        text=text,
+        title=title.strip() or _first_heading(text),
+        explicit_headings=True,
+        pages=page_count,
     )
 
 
-def _line_size(line):
-    sizes = [char["size"] for char in line.get("chars", []) if char["text"].strip()]
-    return round(statistics.median(sizes), 1) if sizes else 0
+@dataclass
+class PdfLine:
+    text: str
+    x0: float
+    x1: float
+    top: float
+    bottom: float
+    size: float
+    bold: bool
+
+
+@dataclass
+class PdfPage:
+    width: float
+    height: float
+    lines: list
+    tabular: bool = False
+
+
+def _pdf_pages(data, page_count, progress):
+    """Lines of each page with their position, type size and weight, in reading order.
+
+    PDFium (pypdfium2, which pdfplumber also installs) reads the text layer: a 294-page report
+    took 17 s of processor time with pdfminer (pdfplumber's engine) and well under a second
+    here, and a 300-page report must import within 30 s on a busy two-core machine."""
+    import ctypes
+
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as pdfium_c
+
+    started = time.monotonic()
+    document = pdfium.PdfDocument(data)
+    name_buffer = ctypes.create_string_buffer(128)
+    flags = ctypes.c_int()
+    try:
+        for number in range(1, len(document) + 1):
+            if time.monotonic() - started > MAX_PDF_SECONDS:
+                raise ReviewImportError(
+                    f"the PDF took more than {MAX_PDF_SECONDS} seconds to read (page {number} of "
+                    f"{page_count}); it may be damaged or built unusually. Save it again as a PDF."
+                )
+            page = document[number - 1]
+            width, height = page.get_size()
+            text_page = page.get_textpage()
+            lines = []
+            for index in range(text_page.count_rects()):
+                left, bottom, right, top = text_page.get_rect(index)
+                text = " ".join(text_page.get_text_bounded(left, bottom, right, top).split())
+                if not text:
+                    continue
+                first = text_page.get_index(
+                    min(left + 2, right), (top + bottom) / 2, 3, (top - bottom) / 2 + 1
+                )
+                size = bold = 0
+                if first >= 0:
+                    size = round(pdfium_c.FPDFText_GetFontSize(text_page.raw, first), 1)
+                    pdfium_c.FPDFText_GetFontInfo(
+                        text_page.raw, first, name_buffer, len(name_buffer), ctypes.byref(flags)
+                    )
+                    weight = pdfium_c.FPDFText_GetFontWeight(text_page.raw, first)
+                    bold = weight >= 600 or _is_bold(name_buffer.value.decode("latin-1"))
+                lines.append(
+                    PdfLine(
+                        text=text,
+                        x0=left,
+                        x1=right,
+                        top=height - top,
+                        bottom=height - bottom,
+                        size=size,
+                        bold=bool(bold),
+                    )
+                )
+            text_page.close()
+            page.close()
+            yield PdfPage(
+                width=width,
+                height=height,
+                lines=_reading_order(width, lines),
+                tabular=_looks_tabular(lines),
+            )
+            if progress:
+                progress(number, page_count)
+    finally:
+        document.close()
+
+
+def _looks_tabular(lines):
+    """Two or more rows printed as three or more pieces with wide gaps between them."""
+    rows = {}
+    for line in lines:
+        rows.setdefault(round(line.top / 3), []).append(line)
+    tabular = 0
+    for row in rows.values():
+        row.sort(key=lambda line: line.x0)
+        gaps = sum(1 for a, b in zip(row, row[1:], strict=False) if b.x0 - a.x1 > 12)
+        tabular += gaps >= 2
+    return tabular >= 2
+
+
+def _read_tables(data, pages):
+    """Tables on the pages that look tabular, read by pdfplumber (ruled tables, then tables set
+    out by alignment alone) and put back among the page's lines as "| a | b |" rows."""
+    import pdfplumber
+
+    vocabulary = _vocabulary([page.lines for page in pages])
+    with pdfplumber.open(io.BytesIO(data)) as pdf:
+        for number, page in enumerate(pages):
+            # A table may carry on over the page after one that has one.
+            if not (page.tabular or (number and pages[number - 1].tabular)):
+                continue
+            plumber_page = pdf.pages[number]
+            tables = plumber_page.find_tables() or plumber_page.find_tables(
+                {"vertical_strategy": "text", "horizontal_strategy": "lines"}
+            )
+            for table in tables:
+                rows = [
+                    [
+                        _cell_lines((cell or "").split("\n"), vocabulary).replace("|", "/")
+                        for cell in row
+                    ]
+                    for row in table.extract()
+                ]
+                rows = [row for row in rows if any(row)]
+                width = max((len(row) for row in rows), default=0)
+                # One row is enough for three columns: the end of a table from the page before.
+                if width < 2 or (len(rows) < 2 and width < 3):
+                    continue
+                x0, top, x1, bottom = table.bbox
+                size = statistics.median(line.size for line in page.lines) if page.lines else 0
+                page.lines = [
+                    line
+                    for line in page.lines
+                    if not (top - 1 <= (line.top + line.bottom) / 2 <= bottom + 1)
+                ] + [
+                    PdfLine(
+                        text="| " + " | ".join(row) + " |",
+                        x0=x0,
+                        x1=x1,
+                        top=top + index * 0.001,
+                        bottom=top + index * 0.001,
+                        size=size,
+                        bold=False,
+                    )
+                    for index, row in enumerate(rows)
+                ]
+            page.lines.sort(key=lambda line: line.top)
+
+
+def _is_bold(fontname):
+    return bool(re.search(r"bold|black|heavy|semibold|demi", fontname or "", re.IGNORECASE))
+
+
+def _reading_order(page_width, lines):
+    """Top to bottom; on a two-column page, the left column before the right, with lines that
+    span both columns (titles, full-width headings) kept where they fall."""
+    middle = page_width / 2
+    left = [line for line in lines if line.x1 <= middle + 4]
+    right = [line for line in lines if line.x0 >= middle - 4]
+    spanning = [line for line in lines if line.x0 < middle - 4 < middle + 4 < line.x1]
+    two_columns = (
+        len(left) >= 5
+        and len(right) >= 5
+        and len(spanning) <= max(3, len(lines) // 10)
+        # Both columns are filled with text to the gutter: table cells and right-aligned dates
+        # on a one-column page are not.
+        and statistics.median(line.x1 for line in left) > middle - page_width * 0.15
+        and statistics.median(line.x0 for line in right) < middle + page_width * 0.1
+    )
+    if not two_columns:
+        return _merge_same_line(lines)
+    ordered = []
+    # Read in bands separated by spanning lines: band by band, left column then right.
+    cuts = [line.top for line in spanning] + [float("inf")]
+    start = float("-inf")
+    spans = iter(spanning)
+    for cut in cuts:
+        band_left = [line for line in left if start <= line.top < cut]
+        band_right = [line for line in right if start <= line.top < cut and line not in band_left]
+        ordered.extend(_merge_same_line(band_left))
+        ordered.extend(_merge_same_line(band_right))
+        span = next(spans, None)
+        if span is not None:
+            ordered.append(span)
+        start = cut
+    return ordered
+
+
+def _merge_same_line(lines):
+    """A printed line may come in pieces (a list marker and its text, words set apart): pieces
+    whose tops are within a few points form one row, read left to right."""
+    rows = []
+    for line in sorted(lines, key=lambda line: line.top):
+        if rows and abs(rows[-1][0].top - line.top) < 3:
+            rows[-1].append(line)
+        else:
+            rows.append([line])
+    merged = []
+    for row in rows:
+        row.sort(key=lambda line: line.x0)
+        joined = PdfLine(**vars(row[0]))
+        for piece in row[1:]:
+            joined.text = f"{joined.text} {piece.text}"
+            joined.x1 = max(joined.x1, piece.x1)
+            joined.bold = joined.bold and piece.bold
+            joined.size = max(joined.size, piece.size)
+            joined.bottom = max(joined.bottom, piece.bottom)
+        merged.append(joined)
+    return merged
+
+
+PAGE_NUMBER = re.compile(
+    r"^(?:page\s+)?[-–—]?\s*\d{1,4}\s*[-–—]?(?:\s*(?:of|/)\s*\d{1,4})?$|^[ivxlc]{1,6}$",
+    re.IGNORECASE,
+)
+# A line broken after a hyphen: the hyphen stays after prefixes that keep it ("multi-agency").
+KEPT_HYPHEN_PREFIX = re.compile(
+    r"^(?:multi|inter|cross|non|self|well|pre|post|co|anti|semi|sub)$", re.IGNORECASE
+)
+
+
+def _furniture(pages):
+    """Running headers and footers (the same line in a page's margin on many pages, page numbers
+    aside) and page numbers ("12", "Page 12 of 40", "- 12 -") in the margins."""
+    counts = Counter()
+    for page in pages:
+        seen = set()
+        for line in page.lines:
+            if _in_margin(page, line):
+                seen.add(_furniture_key(line.text))
+        counts.update(seen)
+    repeated = {key for key, count in counts.items() if count >= max(3, len(pages) * 0.3)}
+
+    def is_furniture(page, line):
+        if not _in_margin(page, line):
+            return False
+        return bool(PAGE_NUMBER.match(line.text)) or _furniture_key(line.text) in repeated
+
+    return is_furniture
+
+
+def _in_margin(page, line):
+    return line.top < page.height * 0.1 or line.bottom > page.height * 0.9
+
+
+def _furniture_key(text):
+    return re.sub(r"\d+", "#", text.lower()).strip()
 
 
 def _pdf_text(pages):
-    """Lines in a larger type than the body become "#" headings; a wider gap starts a paragraph."""
+    """Lines in a larger type than the body, or short bold lines standing alone, become "#"
+    headings; a wider gap starts a paragraph; hyphenated line breaks are joined."""
+    is_furniture = _furniture(pages)
+    kept = [[line for line in page.lines if not is_furniture(page, line)] for page in pages]
     weights = Counter()
-    for page in pages:
-        for line in page:
-            weights[_line_size(line)] += len(line["text"])
+    for lines in kept:
+        for line in lines:
+            if not _is_table_row(line.text):
+                weights[line.size] += len(line.text)
+    if not weights:
+        return ""
     body = weights.most_common(1)[0][0]
+    vocabulary = _vocabulary(kept)
     heading_sizes = sorted({size for size in weights if size >= body * 1.15}, reverse=True)
-    levels = {size: min(index + 1, 6) for index, size in enumerate(heading_sizes)}
+    levels = {size: min(index + 1, 5) for index, size in enumerate(heading_sizes)}
+    bold_level = min(len(heading_sizes) + 1, 6)
     out = []
-    for page in pages:
+    for lines in kept:
         previous = None
-        for line in page:
-            text = line["text"].strip()
-            if not text:
-                continue
-            size = _line_size(line)
-            height = line["bottom"] - line["top"]
-            if previous is not None and line["top"] - previous["bottom"] > 0.6 * height:
+        for index, line in enumerate(lines):
+            text = line.text
+            height = line.bottom - line.top
+            gap = previous is not None and (
+                line.top - previous.bottom > 0.6 * height or line.top < previous.top - height
+            )
+            following = lines[index + 1] if index + 1 < len(lines) else None
+            alone = (previous is None or gap) and (
+                following is None or following.top - line.bottom > 0.6 * height
+            )
+            if gap:
                 out.append("")
-            if size in levels and len(text) <= 200:
-                out.extend(["", "#" * levels[size] + " " + text, ""])
+            if _is_table_row(text):
+                while len(out) >= 2 and not out[-1] and _is_table_row(out[-2]):
+                    out.pop()  # rows of one table stay together
+                if out and out[-1] and not _is_table_row(out[-1]):
+                    out.append("")
+                out.append(text)
+                previous = line
+                continue
+            if out and _is_table_row(out[-1]):
+                out.append("")
+            if line.size in levels and len(text) <= 200:
+                marks = "#" * levels[line.size] + " "
+                if not gap and len(out) >= 2 and out[-2].startswith(marks) and not out[-1]:
+                    out[-2] = f"{out[-2]} {text}"  # a heading wrapped onto a second line
+                    previous = line
+                    continue
+                out.extend(["", marks + text, ""])
+            elif line.bold and alone and len(text) <= 120 and not text.endswith((".", ";", ",")):
+                out.extend(["", "#" * bold_level + " " + text, ""])
+            elif (
+                out and out[-1] and not gap and (joined := _join_hyphen(out[-1], text, vocabulary))
+            ):
+                out[-1] = joined
             else:
                 out.append(text)
             previous = line
@@ -158,15 +480,58 @@ def _pdf_text(pages):
     return "\n".join(out)
 
 
+def _vocabulary(pages_lines):
+    return {
+        word.lower()
+        for lines in pages_lines
+        for line in lines
+        for word in re.findall(r"[\w-]+", line.text)
+    }
+
+
+def _cell_lines(lines, vocabulary):
+    """The lines of a table cell as one line, hyphenated breaks joined as in body text."""
+    text = ""
+    for line in (line.strip() for line in lines):
+        if not line:
+            continue
+        joined = _join_hyphen(text, line, vocabulary) if text else None
+        text = joined if joined is not None else f"{text} {line}".strip()
+    return text
+
+
+def _is_table_row(text):
+    return text.startswith("| ") and text.endswith(" |")
+
+
+def _join_hyphen(before, after, vocabulary):
+    """The two lines as one when `before` ends in a word broken with a hyphen, else None. The
+    document's own words decide whether the hyphen belonged to the word."""
+    broken = re.search(r"(\w+)[-\u2010]$", before)
+    if broken is None or not after[:1].islower():
+        return None
+    head = broken.group(1)
+    tail = re.match(r"[\w-]+", after)
+    tail = tail.group() if tail else ""
+    whole = (head + tail).lower()
+    hyphenated = f"{head}-{tail}".lower()
+    if whole in vocabulary or (
+        hyphenated not in vocabulary
+        and not KEPT_HYPHEN_PREFIX.match(head)
+        and not head[-1:].isdigit()  # "7-minute", "24-hour"
+    ):
+        return before[:-1] + after
+    return before[:-1] + "-" + after
+
+
+# ---------------------------------------------------------------------------------------------
+# Word
+
+
 def read_docx(name, data):
     if not data.startswith(b"PK"):
         raise _wrong_type(name, "a Word .docx file", data)
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            if "word/document.xml" not in archive.namelist():
-                raise _wrong_type(name, "a Word .docx file", b"PK\x03\x04")
-    except zipfile.BadZipFile:
-        raise _wrong_type(name, "a Word .docx file", data) from None
+    _check_docx_package(name, data)
     import docx
 
     try:
@@ -181,6 +546,45 @@ def read_docx(name, data):
     return SourceText(text=text, title=title, explicit_headings=True)
 
 
+def _check_docx_package(name, data):
+    """Refuse a package whose parts would unpack too large, before anything is unpacked.
+
+    The sizes in the zip directory can lie, so the XML parts are also decompressed as a stream
+    and abandoned as soon as they pass the limit."""
+    too_large = ReviewImportError(
+        f"{name}: the Word document unpacks to more than the importer reads (its text part may "
+        f"be at most {_megabytes(MAX_DOCX_XML_BYTES)}). Save it again from Word, or as a PDF."
+    )
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            entries = archive.infolist()
+            if len(entries) > MAX_DOCX_ENTRIES:
+                raise ReviewImportError(
+                    f"{name}: the Word package holds {len(entries)} parts; a document has at most "
+                    f"{MAX_DOCX_ENTRIES}."
+                )
+            names = {entry.filename for entry in entries}
+            if "word/document.xml" not in names:
+                raise _wrong_type(name, "a Word .docx file", b"PK\x03\x04")
+            if sum(entry.file_size for entry in entries) > MAX_DOCX_TOTAL_BYTES:
+                raise too_large
+            xml_total = 0
+            for entry in entries:
+                if not entry.filename.endswith((".xml", ".rels")):
+                    continue
+                if entry.file_size > MAX_DOCX_XML_BYTES:
+                    raise too_large
+                with archive.open(entry) as part:
+                    while chunk := part.read(1024 * 1024):
+                        xml_total += len(chunk)
+                        if xml_total > MAX_DOCX_XML_BYTES * 2:
+                            raise too_large
+    except zipfile.BadZipFile:
+        raise _wrong_type(name, "a Word .docx file", data) from None
+    except (zipfile.LargeZipFile, NotImplementedError, RuntimeError, OSError) as error:
+        raise ReviewImportError(f"{name}: the Word file could not be read ({error}).") from None
+
+
 def _first_heading(text):
     for line in text.split("\n"):
         if line.startswith("#"):
@@ -191,8 +595,15 @@ def _first_heading(text):
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
 
-def _numbering_formats(document):
-    """numId → {level: numFmt} from the numbering part, so "1." lists and bullets are told apart."""
+@dataclass
+class _Level:
+    fmt: str = "decimal"
+    text: str = "%1."
+    start: int = 1
+
+
+def _numbering_levels(document):
+    """numId → {ilvl: _Level} from the numbering part: what each list level prints."""
     try:
         numbering = document.part.numbering_part.element
     except (KeyError, NotImplementedError, AttributeError):
@@ -203,7 +614,13 @@ def _numbering_formats(document):
         levels = {}
         for level in node.iter(f"{W}lvl"):
             fmt = level.find(f"{W}numFmt")
-            levels[level.get(f"{W}ilvl")] = fmt.get(f"{W}val") if fmt is not None else "decimal"
+            text = level.find(f"{W}lvlText")
+            start = level.find(f"{W}start")
+            levels[int(level.get(f"{W}ilvl") or 0)] = _Level(
+                fmt=fmt.get(f"{W}val") if fmt is not None else "decimal",
+                text=text.get(f"{W}val") if text is not None else "",
+                start=int(start.get(f"{W}val")) if start is not None else 1,
+            )
         abstract[node.get(f"{W}abstractNumId")] = levels
     formats = {}
     for node in numbering.iter(f"{W}num"):
@@ -218,7 +635,7 @@ def _num_pr(paragraph):
     p_pr = paragraph._p.pPr
     if p_pr is not None and p_pr.numPr is not None and p_pr.numPr.numId is not None:
         level = p_pr.numPr.ilvl.val if p_pr.numPr.ilvl is not None else 0
-        return str(p_pr.numPr.numId.val), str(level)
+        return str(p_pr.numPr.numId.val), int(level)
     style = paragraph.style
     while style is not None:
         style_p_pr = style.element.pPr
@@ -226,66 +643,141 @@ def _num_pr(paragraph):
             num_pr = style_p_pr.numPr
             if num_pr.numId is not None:
                 level = num_pr.ilvl.val if num_pr.ilvl is not None else 0
-                return str(num_pr.numId.val), str(level)
+                return str(num_pr.numId.val), int(level)
         style = style.base_style
     return None
+
+
+def _outline_level(paragraph):
+    """A heading level from the paragraph's style ("Heading 2", "Title") or its outline level."""
+    style = paragraph.style
+    while style is not None:
+        name = style.name or ""
+        heading = re.match(r"Heading (\d)", name)
+        if heading:
+            return int(heading.group(1))
+        if name == "Title":
+            return 1
+        style = style.base_style
+    p_pr = paragraph._p.pPr
+    outline = p_pr.find(f"{W}outlineLvl") if p_pr is not None else None
+    if outline is not None and outline.get(f"{W}val", "9").isdigit():
+        value = int(outline.get(f"{W}val"))
+        if value < 9:
+            return value + 1
+    return None
+
+
+ROMAN = [(1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"), (90, "xc"), (50, "l"),
+         (40, "xl"), (10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i")]  # fmt: skip
+
+
+def _roman(number):
+    out = ""
+    for value, letters in ROMAN:
+        while number >= value:
+            out += letters
+            number -= value
+    return out
+
+
+def _format_number(value, fmt):
+    if fmt in ("lowerLetter", "upperLetter"):
+        letter = chr(ord("a") + (value - 1) % 26)
+        return letter.upper() if fmt == "upperLetter" else letter
+    if fmt in ("lowerRoman", "upperRoman"):
+        roman = _roman(value)
+        return roman.upper() if fmt == "upperRoman" else roman
+    return str(value)
+
+
+def _marker(levels, counters, num_id, level):
+    """What Word prints before the paragraph: its lvlText with each %n filled in."""
+    definition = levels.get(level, _Level())
+    if definition.fmt in ("bullet", "none"):
+        return None
+    pattern = definition.text or f"%{level + 1}."
+
+    def fill(match):
+        index = int(match.group(1)) - 1
+        other = levels.get(index, _Level())
+        return _format_number(counters.get((num_id, index), other.start), other.fmt)
+
+    marker = re.sub(r"%(\d)", fill, pattern).strip()
+    if definition.fmt in ("lowerLetter", "lowerRoman") and not marker.startswith("("):
+        # "a." and "a)" read the same; the importer writes lettered sub-items as "(a)".
+        marker = f"({marker.rstrip('.)')})"
+    elif not marker.endswith((".", ")")) and "." not in marker:
+        marker += "."
+    return marker
+
+
+def _cell_text(cell):
+    return " ".join(paragraph.text.strip() for paragraph in cell.paragraphs if paragraph.text)
 
 
 def _docx_lines(document):
     from docx.table import Table
     from docx.text.paragraph import Paragraph
 
-    formats = _numbering_formats(document)
+    levels_by_num = _numbering_levels(document)
     counters = {}
     for child in document.element.body.iterchildren():
         if child.tag == f"{W}tbl":
+            yield ""
             for row in Table(child, document).rows:
-                cells = [cell.text.strip() for cell in row.cells]
-                cells = [
-                    cell for index, cell in enumerate(cells) if cell and cell not in cells[:index]
-                ]
-                if not cells:
-                    continue
-                # A recommendations table: "No. | Recommendation | Agency".
-                if re.fullmatch(r"\d{1,3}[a-z]?\.?", cells[0]) and len(cells) > 1:
-                    yield f"{cells[0].rstrip('.')}. " + " ".join(cells[1:])
-                else:
-                    yield ""
-                    yield " | ".join(cells)
+                cells = []
+                for cell in row.cells:
+                    text = _cell_text(cell).replace("|", "/")
+                    # Merged cells repeat themselves in python-docx: keep one copy.
+                    if not cells or cell._tc is not getattr(cells[-1], "_tc_ref", None):
+                        cells.append(_Cell(text, cell._tc))
+                yield "| " + " | ".join(cell.text for cell in cells) + " |"
             yield ""
             continue
         if child.tag != f"{W}p":
             continue
         paragraph = Paragraph(child, document)
-        text = paragraph.text.strip()
+        text = " ".join(paragraph.text.split())
         if not text:
             yield ""
             continue
-        style = paragraph.style.name if paragraph.style is not None else ""
-        heading = re.match(r"Heading (\d)", style)
-        if heading or style == "Title":
-            level = int(heading.group(1)) if heading else 1
+        level = _outline_level(paragraph)
+        numbering = _num_pr(paragraph)
+        if level is not None:
+            marker = None
+            if numbering is not None:
+                num_id, ilvl = numbering
+                marker = _count(levels_by_num.get(num_id, {}), counters, num_id, ilvl)
             yield ""
-            yield "#" * level + " " + text
+            yield "#" * min(level, 6) + " " + (f"{marker} {text}" if marker else text)
             yield ""
             continue
-        numbering = _num_pr(paragraph)
         if numbering is None:
             yield ""
             yield text
             continue
-        num_id, level = numbering
-        fmt = formats.get(num_id, {}).get(level, "bullet" if "Bullet" in style else "decimal")
-        key = (num_id, level)
-        counters[key] = counters.get(key, 0) + 1
-        # A new item at one level restarts the counting of the levels below it.
-        for other in [k for k in counters if k[0] == num_id and int(k[1]) > int(level)]:
-            del counters[other]
-        indent = "    " * int(level)
-        if fmt == "bullet" or fmt == "none":
-            yield f"{indent}- {text}"
-        elif int(level) > 0 or fmt in ("lowerLetter", "upperLetter"):
-            letter = chr(ord("a") + (counters[key] - 1) % 26)
-            yield f"{indent}({letter}) {text}"
-        else:
-            yield f"{counters[key]}. {text}"
+        num_id, ilvl = numbering
+        levels = levels_by_num.get(num_id, {})
+        style = paragraph.style.name if paragraph.style is not None else ""
+        if num_id not in levels_by_num and "Bullet" in style:
+            levels = {ilvl: _Level(fmt="bullet")}
+        marker = _count(levels, counters, num_id, ilvl)
+        indent = "    " * ilvl
+        yield f"{indent}{marker} {text}" if marker else f"{indent}- {text}"
+
+
+def _count(levels, counters, num_id, ilvl):
+    key = (num_id, ilvl)
+    start = levels.get(ilvl, _Level()).start
+    counters[key] = counters.get(key, start - 1) + 1
+    # A new item at one level restarts the counting of the levels below it.
+    for other in [k for k in counters if k[0] == num_id and k[1] > ilvl]:
+        del counters[other]
+    return _marker(levels, counters, num_id, ilvl)
+
+
+@dataclass
+class _Cell:
+    text: str
+    _tc_ref: object

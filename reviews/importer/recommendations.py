@@ -1,45 +1,93 @@
-"""Find a review's numbered recommendations: under a recommendations heading (or introduced as
-recommendations), with their sub-items, the section they sit under, and one copy of each."""
+"""Find a review's recommendations in its document model by what they are: numbered items under a
+recommendations heading (or introduced as recommendations), rows of an action-plan table, with their
+sub-items and cross-reference notes, the section they sit under, and one copy of each when the
+report states them twice (at a chapter's end and in a final list)."""
 
+import datetime
 import difflib
 import re
 from dataclasses import dataclass, field
 
-# "1. Text", "1) Text", "Recommendation 1: Text", "- 1. Text", "3a. Text", "2.1 Text".
-ITEM = re.compile(
-    r"^(?P<indent>[ \t]*)(?:[-*•]\s+)?(?:recommendation\s+)?"
-    r"(?:(?P<dotted>\d{1,3}(?:\.\d{1,2})+)\.?|(?P<number>\d{1,3}[a-z]?)(?:[.):]|\s+[-–—]))"
-    r"\s+(?P<text>\S.*)$",
-    re.IGNORECASE,
+from .document import (
+    GENERIC_RECOMMENDATIONS,
+    HEADING,
+    ITEM,
+    LABEL,
+    NOTE,
+    PARAGRAPH,
+    TABLE,
+    Block,
+    build_document,
+    heading_key,
+    looks_like_heading,
 )
-# Sub-items kept inside their recommendation: bullets, (a)/a), (i)/i).
-SUB_ITEM = re.compile(
-    r"^[ \t]*(?:[-*•▪◦]\s+|\(?[a-z]\)\s+|\((?:i|ii|iii|iv|v|vi|vii|viii|ix|x)\)\s+|[a-z]\.\s+)\S"
-)
-BULLET = re.compile(r"^[*•▪◦]\s+")
-MARKDOWN_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+
 RECOMMEND = re.compile(r"recommend", re.IGNORECASE)
 # Numbered lists that are not recommendations, named in their heading or in the sentence that
 # introduces them: "Options", "the following steps:", "some helpful starting points:".
 NOT_RECOMMENDATIONS = (
     r"options?|principles?|starting points?|steps|objectives?|aims?|questions?(?: for reflection)?"
-    r"|terms of reference|strengths?|key lines of enquiry|findings?|lessons?"
+    r"|terms of reference|strengths?|key lines of enquiry|findings?|lessons?(?: learn(?:ed|t))?"
+    r"|methodology|scope|areas? for (?:further )?(?:consideration|reflection)|issues?|themes?"
+    r"|good practice|what (?:went|worked) well|chronology|key events|contributors?|glossary"
 )
 INTRODUCES_OTHER_LIST = re.compile(
-    rf"(?:following|these|those|some|the|five|four|three|two|six|seven|\d+)\s+"
+    rf"(?:following|these|those|some|the|five|four|three|two|six|seven|eight|\d+)\s+"
     rf"(?:[\w'-]+\s+){{0,2}}(?:{NOT_RECOMMENDATIONS})\b[^.]*:?\s*$"
     rf"|\b(?:{NOT_RECOMMENDATIONS})\s*:\s*$",
     re.IGNORECASE,
 )
-OTHER_HEADING = re.compile(rf"^(?:[\d.]+\s*)?(?:{NOT_RECOMMENDATIONS})$", re.IGNORECASE)
-# A heading that says only "Recommendations" tells the editor nothing about the subject.
-GENERIC_HEADING = re.compile(
-    r"^(?:[\d.]+\s*|chapter\s+\d+[:.]?\s*)?(?:summary of |list of |our |key |the )?"
-    r"recommendations?(?: and actions| made| of the review)?$",
+OTHER_HEADING = re.compile(
+    rf"^(?:[\d.]+\s*|(?:part|chapter|section|appendix|annex)\s+\w+[:.–—-]?\s*)?"
+    rf"(?:the |key |our |main )?(?:{NOT_RECOMMENDATIONS})(?: (?:of|for) the (?:review|panel))?$",
     re.IGNORECASE,
 )
-SAME_NUMBER_SIMILARITY = 0.5
+# "Summary of recommendations" heads a final chapter; a bare "Recommendations" closes a chapter.
+FINAL_LIST_HEADING = re.compile(
+    r"summary|list of|consolidated|full|all recommendations|appendix|annex", re.IGNORECASE
+)
+# Words by which a recommendation asks something of someone.
+DIRECTIVE = re.compile(
+    r"\b(?:should|must|shall|will|ensure|ensures|need|needs|recommend\w*|to|is asked|are asked)\b",
+    re.IGNORECASE,
+)
+# An executive summary or introduction restates recommendations but is not their subject.
+OVERVIEW_HEADING = re.compile(r"summary|introduction|overview|foreword|conclusion", re.IGNORECASE)
+# A numbered paragraph that introduces the list rather than recommending anything.
+SELF_REFERENCE = re.compile(
+    r"^(?:this|the following|in this|these|below)\b[^.]{0,60}\b(?:chapter|section|part|report|"
+    r"review|recommendations?)\b[^.]{0,80}\b(?:sets? out|lists?|brings? together|summari[sz]es|"
+    r"contains?|follows?|are|is)\b",
+    re.IGNORECASE,
+)
+SAME_NUMBER_SIMILARITY = 0.3
 RENUMBERED_SIMILARITY = 0.85
+MOVED_SIMILARITY = 0.97
+MAX_WORDING_CANDIDATES = 600
+# Action-plan tables: which column holds what.
+TABLE_COLUMNS = {
+    "number": re.compile(
+        r"^(?:no\.?|number|ref(?:erence)?\.?|#|rec(?:ommendation)?\.? ?(?:no|number|ref)\.?)$", re.I
+    ),  # noqa: E501
+    "recommendation": re.compile(
+        r"^(?:the )?recommendations?(?: (?:made|text|of the review))?$", re.I
+    ),  # noqa: E501
+    "action": re.compile(r"action|what will|how will|response|what", re.I),
+    "agency": re.compile(r"lead|agency|agencies|owner|responsib|who", re.I),
+    "due": re.compile(r"due|date|timescale|by when|deadline|target|complet|when", re.I),
+    "rag": re.compile(r"^(?:rag|rag rating|rag status|status|progress)$", re.I),
+}
+MONTHS = {
+    name: index
+    for index, names in enumerate(
+        [("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"),
+         ("may",), ("jun", "june"), ("jul", "july"), ("aug", "august"),
+         ("sep", "sept", "september"), ("oct", "october"), ("nov", "november"),
+         ("dec", "december")],
+        start=1,
+    )
+    for name in names
+}  # fmt: skip
 
 
 @dataclass
@@ -50,27 +98,90 @@ class FoundRecommendation:
     position: int = 0
     themes: list = field(default_factory=list)
     agencies: list = field(default_factory=list)
+    notes: list = field(default_factory=list)  # cross-references that sat beside it
+    lead: str = ""  # an action plan's "lead agency" cell, read for agency suggestions
+    proposed_action: str = ""
+    due_date: datetime.date | None = None
 
 
 @dataclass
-class NumberedList:
+class Reading:
+    """What the finder read: the recommendations, warnings for the editor, and the structure it
+    found (sections with their recommendation numbers, lists it skipped and why)."""
+
+    recommendations: list
+    warnings: list
+    sections: list = field(default_factory=list)  # [{"section", "numbers", "source"}]
+    skipped: list = field(default_factory=list)  # ["3 numbered items under “Options” …"]
+    headings: int = 0
+
+
+@dataclass
+class _Item:
+    number: str
+    text: str
+    subs: list = field(default_factory=list)
+    notes: list = field(default_factory=list)
+    style: str = "decimal"
+    lead: str = ""
+    proposed_action: str = ""
+    due_date: datetime.date | None = None
+    from_heading: bool = False
+
+    @property
+    def full_text(self):
+        return "\n".join([self.text, *self.subs]).strip()
+
+
+@dataclass
+class _List:
     items: list
     lead_in: str
-    headings: list
+    headings: list  # [(level, text)] outermost first
     position: int
     document_title: str = ""
+    from_table: bool = False
+    labelled: bool = False  # "Recommendation 3: …" says what it is
 
     @property
     def is_recommendations(self):
         lead = self.lead_in.strip()
-        if lead.endswith(":") and INTRODUCES_OTHER_LIST.search(_last_sentence(lead)):
+        last = _last_sentence(lead)
+        if lead.endswith(":") and INTRODUCES_OTHER_LIST.search(last):
             return False
-        if lead.endswith(":") and RECOMMEND.search(_last_sentence(lead)):
+        if self.labelled or self.from_table:
+            return True
+        if self.terse:
+            return False
+        if lead.endswith(":") and RECOMMEND.search(last):
             return True
         nearest = self.headings[-1][1] if self.headings else ""
-        if OTHER_HEADING.match(nearest):
+        if OTHER_HEADING.match(nearest.strip()):
             return False
         return any(RECOMMEND.search(text) for _, text in self.headings)
+
+    @property
+    def terse(self):
+        """Most items are short phrases that ask nothing of anyone ("Information exchange"):
+        themes or topics listed, not recommendations."""
+        short = [
+            item
+            for item in self.items
+            if len(item.text.split()) <= 8 and not DIRECTIVE.search(item.full_text)
+        ]
+        return len(short) >= max(2, 0.75 * len(self.items))
+
+    @property
+    def why_not(self):
+        nearest = self.headings[-1][1] if self.headings else "the start"
+        if self.terse and not (self.labelled or self.from_table):
+            return f"under “{nearest}”: short phrases that ask nothing of anyone"
+        lead = _last_sentence(self.lead_in.strip())
+        if lead.endswith(":") and INTRODUCES_OTHER_LIST.search(lead):
+            return f"introduced as “{lead[:80]}”"
+        if OTHER_HEADING.match(nearest.strip()):
+            return f"under “{nearest}”"
+        return f"under “{nearest}”, not a recommendations heading"
 
     @property
     def section(self):
@@ -79,30 +190,26 @@ class NumberedList:
             # The document's own title heads every section and tells the editor nothing.
             texts = [text for text in texts if text != self.document_title] or texts
         for text in reversed(texts):
-            if not GENERIC_HEADING.match(text):
+            if not GENERIC_RECOMMENDATIONS.match(text.strip()):
                 return text
         return texts[-1] if texts else ""
 
 
 def _last_sentence(text):
-    parts = re.split(r"(?<=[.!?])\s+(?=[A-Z])", text)
-    return parts[-1]
+    """The sentence that introduces a list (its last 300 characters: enough to read, and the
+    patterns applied to it stay fast whatever the document holds)."""
+    parts = re.split(r"(?<=[.!?])\s+(?=[A-Z])", text[-2000:])
+    return parts[-1][-300:]
 
 
-def _clean(line):
-    return line.replace("**", "").replace("__", "").rstrip()
-
-
-def _plain_heading(line, previous_blank, next_blank):
-    """Plain text has no heading marks: a short, unpunctuated line on its own is taken for one."""
-    text = line.strip()
-    if not (previous_blank and next_blank) or not text or "\t" in text:
-        return False
-    if len(text) > 180 or len(text.split()) > 28 or text[-1] in ".:;,!?)":
-        return False
-    if re.search(r"[.!?]\s+[A-Z]", text) or not (text[0].isupper() or text[0].isdigit()):
-        return False
-    return not ITEM.match(text) and not SUB_ITEM.match(text)
+def _roman(number):
+    numerals = ((10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i"))
+    out = ""
+    for value, letters in numerals:
+        while number >= value:
+            out += letters
+            number -= value
+    return out
 
 
 def _integer(number):
@@ -111,113 +218,208 @@ def _integer(number):
 
 
 def _follows(previous, number):
-    """Whether `number` carries on a list whose last item was `previous` (3 → 4, 3 → 3a)."""
+    """Whether `number` carries on a list whose last item was `previous` (3 → 4, 3 → 3a, b → c)."""
+    romans = [_roman(n) for n in range(1, 16)]
+    if previous in romans and number in romans:
+        return romans.index(number) == romans.index(previous) + 1
+    if re.fullmatch(r"[a-z]", previous) and re.fullmatch(r"[a-z]", number):
+        return ord(number) == ord(previous) + 1
+    if "." in previous and "." in number:
+        head_p, _, tail_p = previous.rpartition(".")
+        head_n, _, tail_n = number.rpartition(".")
+        return (
+            head_p == head_n
+            and tail_n.isdigit()
+            and tail_p.isdigit()
+            and (int(tail_n) == int(tail_p) + 1)
+        )
     before, after = _integer(previous), _integer(number)
-    if before is None or after is None:
+    if before is None or after is None or "." in number or "." in previous:
         return False
     return after == before + 1 or (after == before and number != previous)
 
 
-class _Parser:
-    def __init__(self, source):
-        self.source = source
-        self.headings = []  # (level, text) from the outermost in
-        self.document_title = ""
+STYLE_RANK = {"label": 0, "decimal": 0, "dotted": 0, "letter": 1, "roman": 2, "bullet": 3}
+
+
+def _sub_line(block):
+    if block.style == "bullet":
+        return f"- {block.text}"
+    if block.style in ("letter", "roman"):
+        return f"({block.marker}) {block.text}"
+    if block.style == "dotted":
+        return f"{block.marker} {block.text}"
+    return f"{block.marker}. {block.text}"
+
+
+class _Finder:
+    def __init__(self, document):
+        self.document = document
+        self.blocks = document.blocks
+        self.stack = []  # (level, text, key)
+        self.seen_headings = []  # keys of headings met so far
+        self.region = None  # level of the recommendations heading we are under, if any
         self.lists = []
         self.current = None
-        self.paragraph = []
         self.last_paragraph = ""
-        self.gap = False
-        self.position = 0
+        self.last_explicit = 0
+        self.last_table = None  # (columns, width) of the last recommendations table
+        self.last_numbered = 0
 
-    def parse(self):
-        lines = [_clean(line) for line in self.source.text.split("\n")]
-        for index, line in enumerate(lines):
-            self.position = index
-            previous_blank = index == 0 or not lines[index - 1].strip()
-            next_blank = index + 1 >= len(lines) or not lines[index + 1].strip()
-            self.feed(line, previous_blank, next_blank)
-        self.end_paragraph()
+    def run(self):
+        for index, block in enumerate(self.blocks):
+            if block.kind == HEADING:
+                self.heading(block)
+            elif block.kind == ITEM:
+                self.item(block)
+            elif block.kind == NOTE:
+                self.note(block)
+            elif block.kind == TABLE:
+                self.end_list()
+                self.table(block)
+            elif block.kind == PARAGRAPH:
+                self.paragraph(block, index)
         self.end_list()
         return self.lists
 
-    def feed(self, line, previous_blank, next_blank):
-        if not line.strip():
-            self.end_paragraph()
-            self.gap = True
-            return
-        heading = MARKDOWN_HEADING.match(line) if self.source.explicit_headings else None
-        if heading:
-            self.heading(len(heading.group(1)), heading.group(2).strip())
-            return
-        if not self.source.explicit_headings and _plain_heading(line, previous_blank, next_blank):
-            self.heading(1, line.strip())
-            return
-        item = ITEM.match(line)
-        if item and previous_blank and next_blank and GENERIC_HEADING.match(line.strip()):
-            # "5. Recommendations" on a line of its own is a numbered heading, not an item.
-            self.heading(1 if not self.source.explicit_headings else 6, line.strip())
-            return
-        if item:
-            self.item(item)
-        elif self.current and SUB_ITEM.match(line) and not self.paragraph:
-            self.current.items[-1]["subs"].append(BULLET.sub("- ", line.strip()))
-        elif self.current and not self.paragraph and (not self.gap or line.strip()[0].islower()):
-            # A wrapped line, or the rest of an item split by a page break.
-            self.continue_item(line.strip())
-        else:
-            self.end_list()
-            self.paragraph.append(line.strip())
-        self.gap = False
+    # Headings --------------------------------------------------------------------------------
 
-    def heading(self, level, text):
-        self.end_paragraph()
+    def heading_level(self, block):
+        if block.style == "numbered":
+            depth = block.level
+            if self.last_explicit:
+                return min(self.last_explicit + depth, 6)
+            self.last_numbered = depth
+            return depth
+        if block.style == "plain":
+            generic = GENERIC_RECOMMENDATIONS.match(block.text)
+            if generic and self.last_numbered and not FINAL_LIST_HEADING.search(block.text):
+                return self.last_numbered + 1  # "Recommendations" closing a numbered chapter
+            return 1
+        if block.style == "part":
+            return 1 if not self.last_explicit else block.level
+        self.last_explicit = block.level
+        return block.level
+
+    def heading(self, block):
+        label = LABEL.match(block.text)
+        if label and block.style != "numbered":
+            # "### Recommendation 2: Voice of the child", then its wording as paragraphs.
+            text = (label.group("text") or "").strip()
+            self.item(Block(ITEM, text, marker=label.group("marker"), style="label",
+                            line=block.line))  # fmt: skip
+            self.current.items[-1].from_heading = True
+            return
         self.end_list()
-        while self.headings and self.headings[-1][0] >= level:
-            self.headings.pop()
-        self.headings.append((level, text))
-        self.document_title = self.document_title or text
+        self.last_table = None
+        level = self.heading_level(block)
+        key = heading_key(block.text)
+        if self.region is not None and level <= self.region:
+            restated = key and key in self.seen_headings
+            if restated and not RECOMMEND.search(block.text):
+                # A final list grouped under the chapters' names: those are its sub-headings.
+                level = self.region + 1
+            else:
+                self.region = None
+        while self.stack and self.stack[-1][0] >= level:
+            self.stack.pop()
+        self.stack.append((level, block.text))
+        self.seen_headings.append(key)
+        if RECOMMEND.search(block.text) and self.region is None:
+            self.region = level
         self.last_paragraph = ""
-        self.gap = False
 
-    def item(self, match):
-        number = match.group("number") or match.group("dotted")
-        text = match.group("text").strip()
+    # Items -----------------------------------------------------------------------------------
+
+    def item(self, block):
         current = self.current
-        if current and not self.paragraph:
-            last = current.items[-1]["number"]
-            if match.group("dotted") and number.split(".")[0] == last and "." not in last:
-                current.items[-1]["subs"].append(f"{number} {text}")
-                return
-            if match.group("indent") and len(match.group("indent").expandtabs()) >= 2:
-                current.items[-1]["subs"].append(f"{number}. {text}")
-                return
-            if _follows(last, number) or (
-                "." in last and "." in number and last.split(".")[0] == number.split(".")[0]
+        top_styles = ("decimal", "dotted", "label")
+        if current is not None:
+            last = current.items[-1]
+            if (
+                block.style == "roman"
+                and last.style == "letter"
+                and _follows(last.number, block.marker)
             ):
-                current.items.append({"number": number, "text": text, "subs": []})
+                block.style = "letter"  # "(i)" after "(h)" is a letter
+            if STYLE_RANK[block.style] > STYLE_RANK[current.items[0].style]:
+                # (a), i. and bullets under a numbered item; i. and bullets under (a) …
+                last.subs.append(_sub_line(block))
                 return
-        self.end_paragraph()
+            if block.style in ("letter", "roman", "bullet") and block.level > 0:
+                last.subs.append(_sub_line(block))
+                return
+            if (
+                block.style == "dotted"
+                and block.marker.split(".")[0] == last.number
+                and ("." not in last.number)
+            ):
+                last.subs.append(_sub_line(block))
+                return
+            if block.style == "decimal" and block.level > 0 and last.style in top_styles:
+                last.subs.append(_sub_line(block))
+                return
+            if block.style == "bullet" and last.style == "bullet" and block.level == 0:
+                current.items.append(self.new_item(block))
+                return
+            if block.style == last.style and _follows(last.number, block.marker):
+                current.items.append(self.new_item(block))
+                return
         self.end_list()
-        self.current = NumberedList(
-            items=[{"number": number, "text": text, "subs": []}],
+        self.current = _List(
+            items=[self.new_item(block)],
             lead_in=self.last_paragraph,
-            headings=list(self.headings),
-            position=self.position,
-            document_title=self.document_title,
+            headings=[(level, text) for level, text in self.stack],
+            position=block.line,
+            document_title=self.document.title,
+            labelled=block.style == "label",
         )
 
-    def continue_item(self, text):
-        item = self.current.items[-1]
-        if item["subs"]:
-            item["subs"][-1] = f"{item['subs'][-1]} {text}"
-        else:
-            item["text"] = f"{item['text']} {text}"
+    def new_item(self, block):
+        return _Item(number=block.marker, text=block.text, style=block.style)
 
-    def end_paragraph(self):
-        if self.paragraph:
-            self.last_paragraph = " ".join(self.paragraph)
-            self.paragraph = []
+    def note(self, block):
+        target = self.current or (self.lists[-1] if self.lists else None)
+        if target is not None and (self.current or self.last_paragraph == ""):
+            target.items[-1].notes.append(block.text)
+
+    def paragraph(self, block, index):
+        current = self.current
+        if current is not None:
+            last = current.items[-1]
+            if not last.text:
+                last.text = block.text  # "Recommendation 4" on its own line, then its wording
+                return
+            if looks_like_heading(last.text) and not last.subs:
+                last.text = f"{last.text}\n{block.text}"  # a titled recommendation
+                return
+            if last.from_heading and len(last.subs) < 4:
+                # A recommendation set out as a heading owns the paragraphs under it.
+                last.subs.append(block.text)
+                return
+            following = self.next_item(index)
+            if following is not None and _follows(last.number, following.marker):
+                # A paragraph between items 3 and 4 of one list belongs to item 3.
+                last.subs.append(block.text)
+                return
+        self.end_list()
+        self.last_paragraph = block.text
+
+    def next_item(self, index):
+        """The item after a short run of paragraphs (one or two, as a recommendation's second
+        paragraph is), or None: a longer run is the report's narrative, not the item's."""
+        paragraphs = [self.blocks[index]]
+        for block in self.blocks[index + 1 :]:
+            if block.kind == ITEM:
+                break
+            if block.kind != PARAGRAPH:
+                return None
+            paragraphs.append(block)
+        else:
+            return None
+        if len(paragraphs) > 2 or sum(len(p.text) for p in paragraphs) > 800:
+            return None
+        return block
 
     def end_list(self):
         if self.current:
@@ -225,63 +427,247 @@ class _Parser:
             self.current = None
             self.last_paragraph = ""
 
+    # Tables ----------------------------------------------------------------------------------
+
+    def table(self, block):
+        rows = [row for row in block.rows if any(cell.strip() for cell in row)]
+        previous = self.last_table
+        self.last_table = None
+        if not rows:
+            return
+        header = [cell.strip().strip("*").strip() for cell in rows[0]]
+        columns = _table_columns(header)
+        in_region = self.region is not None
+        continued = (
+            "recommendation" not in columns
+            and previous is not None
+            and previous[1] == len(header)
+            and self.lists
+            and self.lists[-1].from_table
+        )
+        if continued:
+            # The same table carried over a page break, without its header row.
+            columns, body = previous[0], rows
+            self.last_table = previous
+        elif len(rows) < 2:
+            return
+        elif "recommendation" not in columns:
+            numbered = all(re.fullmatch(r"\d{1,3}[a-z]?\.?", row[0].strip()) for row in rows[1:])
+            if not (in_region and numbered and len(header) >= 2):
+                return
+            columns = {"number": 0, "recommendation": 1}
+            body = rows
+        else:
+            body = rows[1:]
+        if not continued:
+            self.last_table = (columns, len(header))
+        items = []
+        offset = len(self.lists[-1].items) if continued else 0
+        for position, row in enumerate(body, start=offset + 1):
+            cell = {
+                name: (row[index].strip() if index < len(row) else "")
+                for name, index in columns.items()
+            }
+            text = cell.get("recommendation", "")
+            number = cell.get("number", "").rstrip(".")
+            leading = re.match(r"^(?:recommendation\s+)?(\d{1,3}(?:\.\d{1,2})*[a-z]?)[.:)]?\s+(.*)$",
+                               text, re.IGNORECASE)  # fmt: skip
+            if leading and not number:
+                number, text = leading.group(1), leading.group(2)
+            if not text:
+                if items and cell.get("action"):
+                    # A further action for the recommendation above.
+                    items[-1].proposed_action = "\n".join(
+                        part for part in (items[-1].proposed_action, cell["action"]) if part
+                    )
+                continue
+            items.append(
+                _Item(
+                    number=number or str(position),
+                    text=text,
+                    lead=cell.get("agency", ""),
+                    proposed_action=cell.get("action", ""),
+                    due_date=parse_due_date(cell.get("due", "")),
+                )
+            )
+        if items and continued:
+            self.lists[-1].items.extend(items)
+        elif items:
+            self.lists.append(
+                _List(
+                    items=items,
+                    lead_in=self.last_paragraph,
+                    headings=[(level, text) for level, text in self.stack],
+                    position=block.line,
+                    document_title=self.document.title,
+                    from_table=True,
+                )
+            )
+        self.last_paragraph = ""
+
+
+def _table_columns(header):
+    columns = {}
+    for index, cell in enumerate(header):
+        for name, pattern in TABLE_COLUMNS.items():
+            if name not in columns and pattern.search(cell):
+                columns[name] = index
+                break
+    if "recommendation" in columns and "number" not in columns:
+        return columns
+    return columns
+
+
+def parse_due_date(text):
+    """A due date as action plans write it: "31/03/2020", "31 March 2020", "March 2020" (the
+    month's end), "2020-03-31". None when the cell says something else ("Ongoing")."""
+    text = text.strip().lower()
+    if not text:
+        return None
+    try:
+        match = re.search(r"(\d{4})-(\d{1,2})-(\d{1,2})", text)
+        if match:
+            return datetime.date(int(match[1]), int(match[2]), int(match[3]))
+        match = re.search(r"\b(\d{1,2})[/.](\d{1,2})[/.](\d{2,4})\b", text)
+        if match:
+            year = int(match[3]) + (2000 if len(match[3]) == 2 else 0)
+            return datetime.date(year, int(match[2]), int(match[1]))
+        match = re.search(r"\b(?:(\d{1,2})(?:st|nd|rd|th)?\s+)?([a-z]{3,9})\.?\s+(\d{4})\b", text)
+        if match and match[2] in MONTHS:
+            month, year = MONTHS[match[2]], int(match[3])
+            if match[1]:
+                return datetime.date(year, month, int(match[1]))
+            following = datetime.date(year + month // 12, month % 12 + 1, 1)
+            return following - datetime.timedelta(days=1)
+    except ValueError:
+        return None
+    return None
+
 
 def _words(text):
     return re.findall(r"[a-z0-9]+", text.lower().replace("’", "'"))
 
 
-def similarity(first, second):
-    return difflib.SequenceMatcher(None, _words(first), _words(second), autojunk=False).ratio()
+def similarity(first, second, at_least=0.0):
+    """Share of words in common, in order (0 to 1); 0 when it cannot reach `at_least`."""
+    matcher = difflib.SequenceMatcher(
+        None, _words(first)[:400], _words(second)[:400], autojunk=False
+    )
+    if matcher.real_quick_ratio() < at_least or matcher.quick_ratio() < at_least:
+        return 0.0
+    return matcher.ratio()
 
 
 def find_recommendations(source):
-    """The recommendations of a document and warnings for the editor, in document order.
+    """Read `source` (a SourceText) and return a Reading."""
+    document = build_document(source)
+    lists = _Finder(document).run()
+    kept_lists = [numbered for numbered in lists if numbered.is_recommendations]
+    skipped = [
+        f"{len(numbered.items)} {'bulleted' if numbered.items[0].style == 'bullet' else 'numbered'}"
+        f" item{'s' if len(numbered.items) != 1 else ''} "
+        f"{numbered.why_not}"
+        for numbered in lists
+        if not numbered.is_recommendations and len(numbered.items) >= 2
+    ]
+    found, warnings = _reconcile(kept_lists)
+    sections = []
+    for recommendation in found:
+        if sections and sections[-1]["section"] == recommendation.section:
+            sections[-1]["numbers"].append(recommendation.number)
+        else:
+            sections.append({"section": recommendation.section, "numbers": [recommendation.number]})
+    return Reading(
+        recommendations=found,
+        warnings=warnings,
+        sections=sections,
+        skipped=skipped,
+        headings=len(document.headings),
+    )
 
-    Where a report lists its recommendations twice (at the end of each chapter and again in a
-    final chapter), the later copy is kept and a warning names any difference in wording.
-    """
-    lists = [numbered for numbered in _Parser(source).parse() if numbered.is_recommendations]
-    candidates = []
+
+def _candidates(lists):
+    out = []
     for order, numbered in enumerate(lists):
-        for index, item in enumerate(numbered.items):
-            text = "\n".join([item["text"], *item["subs"]]).strip()
-            candidates.append(
+        items = [item for item in numbered.items if not SELF_REFERENCE.match(item.text)]
+        for index, item in enumerate(items):
+            if item.style == "bullet":
+                item.number = str(index + 1)  # recommendations set out as bullets, in order
+            out.append(
                 (
                     order,
                     FoundRecommendation(
-                        number=item["number"],
-                        text=text,
+                        number=item.number,
+                        text=item.full_text,
                         section=numbered.section[:255],
                         position=numbered.position * 1000 + index,
+                        notes=list(item.notes),
+                        lead=item.lead,
+                        proposed_action=item.proposed_action,
+                        due_date=item.due_date,
                     ),
                 )
             )
+    return out
+
+
+def _reconcile(lists):
+    """One copy of each recommendation. The latest statement is the record (a final list, an
+    appendix); an earlier statement is matched to it by number first and wording second, each
+    later item taking at most one statement from each earlier list."""
+    candidates = _candidates(lists)
     kept, warnings, copies, only_earlier = [], [], 0, []
-    final_order = len(lists) - 1
+    taken = set()  # (id of the later item, order of the earlier list)
+    records = set()  # orders of the lists that restate earlier ones: the final list
+    # Matching by wording compares every pair; past a report's usual size only numbers match,
+    # so a document of thousands of numbered items is still read in seconds.
+    by_wording = len(candidates) <= MAX_WORDING_CANDIDATES
+    by_number = {}  # number → [(order, kept item)]
+    order_of = {}
     for order, candidate in reversed(candidates):
-        # Only a later list can hold another copy: two items of one list are two recommendations.
-        twin = _twin(candidate, [found for later, found in kept if later > order])
+        pool = kept if by_wording else by_number.get(candidate.number, [])
+        later = [
+            f for later_order, f in pool if later_order > order and (id(f), order) not in taken
+        ]
+        twin = _twin(candidate, later)
         if twin is None:
             kept.append((order, candidate))
-            if order < final_order:
-                only_earlier.append(candidate)
+            by_number.setdefault(candidate.number, []).append((order, candidate))
+            order_of[id(candidate)] = order
             continue
+        taken.add((id(twin), order))
+        records.add(order_of[id(twin)])
         copies += 1
         # Chapter order keeps a recommendation found only in a chapter next to its neighbours.
         twin.position = min(twin.position, candidate.position)
+        twin.notes = [*candidate.notes, *[n for n in twin.notes if n not in candidate.notes]]
+        earlier_place = candidate.section or "an earlier heading"
+        later_place = twin.section or "the final list"
         if _words(twin.text) != _words(candidate.text):
-            warnings.append(
-                f"Recommendation {twin.number} is worded differently under "
-                f"“{candidate.section or 'an earlier heading'}” and under "
-                f"“{twin.section or 'the final list'}”; the final list's wording was kept."
+            where = (
+                f"under “{earlier_place}” and again under “{later_place}”"
+                if earlier_place != later_place
+                else f"where it is first made and in the later list, both under “{later_place}”"
             )
-        if GENERIC_HEADING.match(twin.section or "Recommendations") and not GENERIC_HEADING.match(
-            candidate.section or "Recommendations"
+            number = (
+                twin.number
+                if twin.number == candidate.number
+                else f"{twin.number} (numbered {candidate.number} earlier)"
+            )
+            warnings.append(
+                f"Recommendation {number} is worded differently {where}; the later wording was "
+                "kept."
+            )
+        if GENERIC_RECOMMENDATIONS.match(twin.section or "Recommendations") and not (
+            GENERIC_RECOMMENDATIONS.match(candidate.section or "Recommendations")
+            or OVERVIEW_HEADING.search(candidate.section)
         ):
             # "Summary of recommendations" says less than the chapter the copy came from.
             twin.section = candidate.section
     warnings.reverse()
-    if copies:
+    if records:
+        first_record = min(records)
+        only_earlier = [candidate for order, candidate in reversed(kept) if order < first_record]
         warnings.extend(
             f"Recommendation {found.number} appears under “{found.section}” but not in the final "
             "list; it was kept: check whether it was dropped on purpose."
@@ -293,31 +679,63 @@ def find_recommendations(source):
 
 
 def _twin(candidate, later):
-    """The later copy of this recommendation, if the document lists it again."""
+    """The later statement of this recommendation, if the document states it again. The same
+    number counts first, but only between compatible places: the same chapter, or a summary or
+    final list; where lists restart in each chapter, item 1 of one chapter is not item 1 of
+    another."""
     best, best_score = None, 0.0
     for other in later:
-        score = similarity(candidate.text, other.text)
-        threshold = (
-            SAME_NUMBER_SIMILARITY if other.number == candidate.number else RENUMBERED_SIMILARITY
-        )
-        if score >= threshold and score > best_score:
-            best, best_score = other, score
+        bonus = 0
+        if other.number == candidate.number and _compatible(candidate.section, other.section):
+            same_place = heading_key(other.section) == heading_key(candidate.section)
+            threshold = 0.0 if same_place else SAME_NUMBER_SIMILARITY
+            bonus = 1  # a number match comes before any wording match
+        elif _compatible(candidate.section, other.section):
+            threshold = RENUMBERED_SIMILARITY
+        else:
+            threshold = MOVED_SIMILARITY  # restated word for word under another chapter
+        score = similarity(candidate.text, other.text, at_least=threshold)
+        if score >= threshold and score + bonus > best_score:
+            best, best_score = other, score + bonus
     return best
 
 
+def _compatible(first, second):
+    if heading_key(first) == heading_key(second):
+        return True
+    return any(
+        GENERIC_RECOMMENDATIONS.match(section.strip()) or OVERVIEW_HEADING.search(section)
+        for section in (first, second)
+    )
+
+
 def _repeated_numbers(found):
+    """No two recommendations may share a number within a section; across sections a repeated
+    number (lists restarting per section) is told apart by the section."""
+    warnings = []
+    by_section = {}
+    for recommendation in found:
+        by_section.setdefault(recommendation.section, []).append(recommendation.number)
+    for section, numbers in by_section.items():
+        doubled = sorted({n for n in numbers if numbers.count(n) > 1}, key=numbers.index)
+        if doubled:
+            warnings.append(
+                f"Recommendation number{'s' if len(doubled) > 1 else ''} {', '.join(doubled)} "
+                f"{'are' if len(doubled) > 1 else 'is'} used twice under “{section}”: check "
+                "whether one was misread before importing."
+            )
     seen = {}
     for recommendation in found:
-        seen.setdefault(recommendation.number, []).append(recommendation.section)
-    repeated = [number for number, sections in seen.items() if len(sections) > 1]
-    if not repeated:
-        return []
-    sections = []
-    for recommendation in found:
-        if recommendation.number in repeated and recommendation.section not in sections:
-            sections.append(recommendation.section)
-    named = " and ".join(f"“{section}”" for section in sections)
-    return [
-        f"Recommendation numbers {', '.join(repeated)} are used in more than one list ({named}); "
-        "the section tells them apart. Check the numbering before publishing."
-    ]
+        seen.setdefault(recommendation.number, set()).add(recommendation.section)
+    across = [number for number, sections in seen.items() if len(sections) > 1]
+    if across:
+        sections = []
+        for recommendation in found:
+            if recommendation.number in across and recommendation.section not in sections:
+                sections.append(recommendation.section)
+        named = " and ".join(f"“{section}”" for section in sections)
+        warnings.append(
+            f"Recommendation numbers {', '.join(across)} are used in more than one list "
+            f"({named}); the section tells them apart. Check the numbering before publishing."
+        )
+    return warnings

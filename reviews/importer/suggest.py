@@ -137,7 +137,11 @@ class Suggester:
     def suggest(self, recommendations):
         for recommendation in recommendations:
             recommendation.themes = self.themes_for(recommendation.text)
-            recommendation.agencies = self.agencies_for(recommendation.text)
+            # An action plan's "lead agency" column names the agencies outright.
+            lead = getattr(recommendation, "lead", "")
+            recommendation.agencies = self.agencies_for(lead) or self.agencies_for(
+                recommendation.text
+            )
         return recommendations
 
 

@@ -17,7 +17,10 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("path", help="The .txt, .md, .pdf or .docx file.")
+        parser.add_argument(
+            "path",
+            help="The .txt, .md, .pdf or .docx file (with --evaluate: a folder of labelled ones).",
+        )
         parser.add_argument(
             "--kind",
             default=ReviewPage.Kind.LCSPR,
@@ -31,10 +34,29 @@ class Command(BaseCommand):
             help="Publish at once, suggestions included, instead of leaving a draft for an editor.",
         )
         parser.add_argument("--json", action="store_true", help="Print the result as JSON.")
+        parser.add_argument(
+            "--benchmark",
+            type=int,
+            metavar="PAGES",
+            help="Time the import of a generated PDF report of about PAGES pages (PATH is "
+            "ignored; nothing is kept).",
+        )
+        parser.add_argument(
+            "--evaluate",
+            action="store_true",
+            help="Score the importer on a folder of documents with <name>.expected.json beside "
+            "them: precision, recall and exact wording per document and overall. Saves nothing.",
+        )
 
     def handle(self, *args, **options):
         path, kind, publish = options["path"], options["kind"], options["publish"]
         title = options["title"]
+        if options["benchmark"]:
+            from reviews.importer.benchmark import run
+
+            return run(options["benchmark"], self.stdout)
+        if options["evaluate"]:
+            return self.evaluate(Path(path), as_json=options["json"])
         file = Path(path)
         if not file.is_file():
             raise CommandError(f"{path}: no such file.")
@@ -75,3 +97,56 @@ class Command(BaseCommand):
                 self.stdout.write(f"     suggested {suggested}")
         for warning in result["warnings"]:
             self.stdout.write(self.style.WARNING(f"Warning: {warning}"))
+
+    def evaluate(self, directory, as_json=False):
+        from reviews.importer.evaluate import evaluate
+
+        if not directory.is_dir():
+            raise CommandError(f"{directory}: not a folder of labelled documents.")
+        scores = evaluate(directory)
+        if not scores:
+            raise CommandError(f"{directory}: no <name>.expected.json files found.")
+        total = {
+            key: sum(getattr(score, key) for score in scores)
+            for key in ("expected", "found", "matched", "exact")
+        }
+        overall = {
+            "precision": total["matched"] / total["found"] if total["found"] else 0.0,
+            "recall": total["matched"] / total["expected"] if total["expected"] else 0.0,
+            "exact": total["exact"] / total["expected"] if total["expected"] else 0.0,
+        }
+        if as_json:
+            rows = [
+                {
+                    "document": s.document,
+                    "expected": s.expected,
+                    "found": s.found,
+                    "precision": s.precision,
+                    "recall": s.recall,
+                    "exact": s.exact_share,
+                    "error": s.error,
+                }
+                for s in scores
+            ]
+            self.stdout.write(json.dumps({"documents": rows, "overall": {**total, **overall}}))
+            return
+        width = max(len(score.document) for score in scores)
+        header = f"{'document':<{width}}  expected  found  precision  recall  exact text"
+        self.stdout.write(header)
+        self.stdout.write("-" * len(header))
+        for s in scores:
+            self.stdout.write(
+                f"{s.document:<{width}}  {s.expected:>8}  {s.found:>5}  {s.precision:>9.2f}  "
+                f"{s.recall:>6.2f}  {s.exact_share:>10.2f}"
+            )
+            for missed in s.missed:
+                self.stdout.write(f"    missed {missed['number']} ({missed['section']})")
+            for extra in s.extra:
+                self.stdout.write(f"    extra  {extra.number} ({extra.section}): {extra.text[:60]}")
+            if s.error:
+                self.stdout.write(f"    error: {s.error}")
+        self.stdout.write("-" * len(header))
+        self.stdout.write(
+            f"{'overall':<{width}}  {total['expected']:>8}  {total['found']:>5}  "
+            f"{overall['precision']:>9.2f}  {overall['recall']:>6.2f}  {overall['exact']:>10.2f}"
+        )

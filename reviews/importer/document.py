@@ -1,0 +1,264 @@
+"""The document model: a review read as headings (with levels), paragraphs, list items (numbered,
+lettered, Roman, bullets), notes (cross-references) and tables. Every reader's text comes through
+`build_document`, so the recommendation finder sees one shape whatever the file was."""
+
+import re
+from dataclasses import dataclass, field
+
+HEADING, PARAGRAPH, ITEM, NOTE, TABLE = "heading", "paragraph", "item", "note", "table"
+
+MARKDOWN_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+# "Recommendation 3: text", "Recommendation 3" on its own line.
+LABEL = re.compile(
+    r"^(?:[-*•]\s+)?(?:\*\*)?(?:recommendation\s+(?:no\.?\s*)?|rec\.?\s*|r)"
+    r"(?P<marker>\d{1,3}(?:\.\d{1,2})*[a-z]?)"
+    r"(?:\*\*)?\s*(?:[:.)–—-]\s*(?P<text>\S.*)?|$)",
+    re.IGNORECASE,
+)
+DOTTED = re.compile(r"^(?P<marker>\d{1,3}(?:\.\d{1,3})+)\.?\s+(?P<text>\S.*)$")
+DECIMAL = re.compile(
+    r"^(?:[-*•]\s+)?(?P<marker>\d{1,3}[a-z]?)(?:[.)]|\s+[-–—]|:)\s+(?P<text>\S.*)$"
+)
+LETTER = re.compile(r"^(?:\((?P<a>[a-z])\)|(?P<b>[a-z])[.)])\s+(?P<text>\S.*)$")
+ROMAN_NUMERAL = r"(?:i|ii|iii|iv|v|vi|vii|viii|ix|x|xi|xii|xiii|xiv|xv)"
+ROMAN = re.compile(rf"^(?:\((?P<a>{ROMAN_NUMERAL})\)|(?P<b>{ROMAN_NUMERAL})[.)])\s+(?P<text>\S.*)$")
+BULLET = re.compile(r"^[-*•▪◦‣–·o]\s+(?P<text>\S.*)$")
+# Parts named by a capital letter or a Roman numeral: "Part A", "A. Leadership", "IV. Findings".
+PART = re.compile(
+    r"^(?:(?:part|chapter|section|appendix|annex)\s+(?:[A-Z]|[IVX]{1,5}|\d{1,2})\b[:.–—-]?\s*"
+    r"|(?:[A-Z]|[IVX]{1,5})[.)]\s+)(?P<text>.*)$"
+)
+# Lines of a table of contents: a title and a page number after a tab or dot leaders.
+CONTENTS_LINE = re.compile(r"^(?P<title>.*?\S)(?:\s*\.{3,}\s*|\t+|\s{3,})(?P<page>\d{1,4})$")
+# A note that points elsewhere ("Cross reference to recommendations 1 and 4 on page 43").
+CROSS_REFERENCE = re.compile(
+    r"^\(?\s*(?:cross[- ]?ref(?:erence)?s?\b|see (?:also )?(?:recommendations?|paragraphs?|pages?|"
+    r"sections?|chapters?)\b|(?:links? (?:to|with)|relates? to|also see) recommendations?\b)",
+    re.IGNORECASE,
+)
+# A page number on a line of its own: "12", "Page 12", "Page 12 of 40", "- 12 -", "12/40".
+PAGE_FURNITURE = re.compile(
+    r"^(?:page\s+\d{1,4}(?:\s*(?:of|/)\s*\d{1,4})?|[-–—]\s*\d{1,4}\s*[-–—]|\d{1,4}"
+    r"(?:\s*(?:of|/)\s*\d{1,4})?)$",
+    re.IGNORECASE,
+)
+# Words that make a line a sentence (a recommendation, a finding) rather than a heading.
+SENTENCE_WORDS = re.compile(
+    r"\b(?:should|must|shall|will|would|could|need|needs|ensure|ensures|is|are|was|were|has|have|"
+    r"had|be|been|to)\b",
+    re.IGNORECASE,
+)
+GENERIC_RECOMMENDATIONS = re.compile(
+    r"^(?:[\d.]+\s*|(?:chapter|part|section|appendix|annex)\s+\w+[:.–—-]?\s*)?"
+    r"(?:summary of |list of |our |key |the |consolidated |full list of )?"
+    r"(?:the review'?s? )?recommendations?(?: and actions?(?: plan)?| made| of the review)?$",
+    re.IGNORECASE,
+)
+
+
+@dataclass
+class Block:
+    kind: str
+    text: str = ""
+    level: int = 0  # a heading's level; an item's depth
+    marker: str = ""  # "4", "4.2", "a", "iv", "-" for bullets
+    style: str = ""  # decimal, dotted, letter, roman, bullet, label (Recommendation N)
+    rows: list = field(default_factory=list)
+    line: int = 0
+
+
+@dataclass
+class Document:
+    blocks: list
+    title: str = ""
+    contents: set = field(default_factory=set)  # normalised titles from the table of contents
+
+    @property
+    def headings(self):
+        return [block for block in self.blocks if block.kind == HEADING]
+
+
+def heading_key(text):
+    """A heading's words without its number, for matching a restatement or a contents line."""
+    text = re.sub(r"^(?:\d{1,3}(?:\.\d{1,3})*\.?|[A-Z][.)]|[IVX]{1,5}[.)])\s+", "", text.strip())
+    return " ".join(re.findall(r"[a-z0-9]+", text.lower()))
+
+
+def looks_like_heading(text):
+    """Short, unpunctuated, without a verb: a title rather than a sentence."""
+    text = text.strip().rstrip("*_ ").strip()
+    words = text.split()
+    if not words or len(words) > 14 or len(text) > 120:
+        return False
+    if text[-1] in ".;,:!?" or SENTENCE_WORDS.search(text):
+        return False
+    significant = [word for word in words if len(word) > 3]
+    capitalised = [word for word in significant if word[0].isupper() or not word[0].isalpha()]
+    return len(words) <= 4 or not significant or len(capitalised) / len(significant) >= 0.5
+
+
+def _match_marker(line):
+    """(style, marker, text) for a list item line, or None."""
+    for style, pattern in (("label", LABEL), ("dotted", DOTTED), ("decimal", DECIMAL)):
+        match = pattern.match(line)
+        if match:
+            return style, match.group("marker"), (match.group("text") or "").strip()
+    match = ROMAN.match(line)
+    if match:
+        return "roman", match.group("a") or match.group("b"), match.group("text").strip()
+    match = LETTER.match(line)
+    if match:
+        return "letter", match.group("a") or match.group("b"), match.group("text").strip()
+    match = BULLET.match(line)
+    if match:
+        return "bullet", "-", match.group("text").strip()
+    return None
+
+
+def _plain_heading(text, previous_blank, next_blank):
+    """Plain text has no heading marks: a short, unpunctuated line standing alone is one."""
+    if not (previous_blank and next_blank) or not text or "\t" in text:
+        return False
+    if len(text) > 180 or len(text.split()) > 28 or text[-1] in ".:;,!?)":
+        return False
+    if re.search(r"[.!?]\s+[A-Z]", text) or not (text[0].isupper() or text[0].isdigit()):
+        return False
+    return _match_marker(text) is None or bool(PART.match(text))
+
+
+def _clean(line):
+    return line.replace("**", "").replace("__", "").rstrip()
+
+
+def _numbered_heading_level(marker):
+    return marker.count(".") + 1 if marker else 1
+
+
+def build_document(source):
+    """The blocks of a SourceText (see readers)."""
+    return _Builder(source).build()
+
+
+class _Builder:
+    def __init__(self, source):
+        self.source = source
+        self.blocks = []
+        self.contents = set()
+        self.open = None  # the block that the next plain line continues
+        self.gap = False
+        self.table_rows = []
+
+    def build(self):
+        lines = [_clean(line.replace("\u00ad", "")) for line in self.source.text.split("\n")]
+        for index, raw in enumerate(lines):
+            previous_blank = index == 0 or not lines[index - 1].strip()
+            next_blank = index + 1 >= len(lines) or not lines[index + 1].strip()
+            self.feed(raw, index, previous_blank, next_blank)
+        self.end_table()
+        return Document(blocks=self.blocks, title=self.source.title, contents=self.contents)
+
+    def add(self, block, continues=True):
+        self.blocks.append(block)
+        self.open = block if continues else None
+        self.gap = False
+
+    def feed(self, raw, index, previous_blank, next_blank):
+        line = raw.strip()
+        if not line:
+            self.end_table()
+            self.gap = True
+            if self.open is not None and self.open.kind == PARAGRAPH:
+                self.open = None
+            return
+        if PAGE_FURNITURE.match(line):
+            return  # a page number left in text taken from a PDF: it may split an item
+        if self.table(raw, line, index):
+            return
+        self.end_table()
+        # (Only short lines can be contents lines: the pattern backtracks on long ones.)
+        contents = len(raw) <= 200 and CONTENTS_LINE.match(raw.replace("\u2026", "..."))
+        if contents and not raw.lstrip().startswith("#"):
+            self.contents.add(heading_key(contents.group("title")))
+            self.open = None
+            return
+        heading = MARKDOWN_HEADING.match(line) if self.source.explicit_headings else None
+        if heading:
+            self.add(Block(HEADING, heading.group(2).strip(), level=len(heading.group(1)),
+                           line=index), continues=False)  # fmt: skip
+            return
+        indent = len(raw) - len(raw.lstrip(" \t"))
+        if CROSS_REFERENCE.match(line):
+            self.add(Block(NOTE, line, line=index), continues=True)
+            return
+        found = _match_marker(line)
+        if found:
+            style, marker, text = found
+            if self.is_numbered_heading(style, marker, text, line, previous_blank, next_blank):
+                level = _numbered_heading_level(marker) if style in ("decimal", "dotted") else 1
+                self.add(Block(HEADING, line, level=level, marker=marker, style="numbered",
+                               line=index), continues=False)  # fmt: skip
+                return
+            depth = indent // 2 if indent else 0
+            self.add(Block(ITEM, text, level=depth, marker=marker, style=style, line=index))
+            return
+        if not self.source.explicit_headings and _plain_heading(line, previous_blank, next_blank):
+            part = PART.match(line)
+            self.add(Block(HEADING, line, level=1, style="part" if part else "plain",
+                           line=index), continues=False)  # fmt: skip
+            return
+        if self.source.explicit_headings and PART.match(line) and previous_blank and next_blank:
+            if looks_like_heading(PART.match(line).group("text") or line):
+                self.add(Block(HEADING, line, level=6, style="part", line=index), continues=False)
+                return
+        open_block = self.open
+        if open_block is not None and open_block.kind in (ITEM, PARAGRAPH, NOTE):
+            lower = line[0].islower()
+            if not self.gap or (open_block.kind == ITEM and (lower or indent >= 2)):
+                titled = (
+                    open_block.kind == ITEM
+                    and open_block.style == "label"
+                    and "\n" not in open_block.text
+                    and looks_like_heading(open_block.text)
+                    and line[0].isupper()
+                )
+                # "Recommendation 2: Voice of the child" then its wording on the next line.
+                joiner = "\n" if titled else " "
+                open_block.text = f"{open_block.text}{joiner}{line}".strip()
+                self.gap = False
+                return
+        self.add(Block(PARAGRAPH, line, line=index))
+
+    def is_numbered_heading(self, style, marker, text, line, previous_blank, next_blank):
+        if style in ("label", "bullet", "roman", "letter"):
+            return False
+        if not looks_like_heading(text):
+            return False
+        if heading_key(line) in self.contents:
+            return True
+        standing_alone = previous_blank and next_blank
+        if style == "dotted":
+            return standing_alone
+        return standing_alone or self.source.explicit_headings
+
+    def table(self, raw, line, index):
+        """Markdown "| a | b |" rows, or tab-separated rows as text extracted from PDFs gives."""
+        if line.startswith("|") and line.endswith("|") and line.count("|") >= 3:
+            cells = [cell.strip() for cell in line.strip("|").split("|")]
+        elif "\t" in raw.strip() and len([c for c in raw.split("\t") if c.strip()]) >= 2:
+            if len(raw) <= 200 and CONTENTS_LINE.match(raw):
+                return False
+            cells = [cell.strip() for cell in raw.strip().split("\t")]
+        else:
+            return False
+        if all(re.fullmatch(r":?-{2,}:?|", cell) for cell in cells):
+            return True  # the line under a Markdown table's header
+        self.table_rows.append(cells)
+        self.table_line = getattr(self, "table_line", index) if len(self.table_rows) > 1 else index
+        self.open = None
+        return True
+
+    def end_table(self):
+        if self.table_rows:
+            self.blocks.append(Block(TABLE, rows=self.table_rows, line=self.table_line))
+            self.table_rows = []
+            self.open = None

@@ -1,0 +1,197 @@
+"""The importer reads review documents in the layouts partnerships publish: each labelled
+document in tests/fixtures/reviews gives exactly the recommendations written down beside it."""
+
+import io
+import json
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from reviews.importer.evaluate import labelled_documents
+from reviews.importer.readers import read_document
+from reviews.importer.recommendations import find_recommendations
+from reviews.models import ReviewPage
+
+from .factories import AgencyFactory
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "reviews"
+LABELLED = list(labelled_documents(FIXTURES))
+
+
+def test_the_labelled_set_covers_ten_layouts_in_every_format():
+    assert len(LABELLED) >= 10
+    assert {path.suffix for path, _ in LABELLED} == {".txt", ".md", ".docx", ".pdf"}
+
+
+@pytest.mark.parametrize(("path", "wanted"), LABELLED, ids=[p.name for p, _ in LABELLED])
+def test_each_document_gives_the_recommendations_written_down_for_it(path, wanted):
+    reading = find_recommendations(read_document(path.name, path.read_bytes()))
+
+    found = [
+        {
+            "number": r.number,
+            "section": r.section,
+            "first_words": " ".join(r.text.splitlines()[0].split()[:4]),
+            "last_words": " ".join(r.text.split()[-3:]),
+            "sub_items": r.text.splitlines()[1:],
+            "notes": r.notes,
+        }
+        for r in reading.recommendations
+    ]
+    keys = ("number", "section", "first_words", "last_words", "sub_items", "notes")
+    assert found == [{key: expected[key] for key in keys} for expected in wanted]
+    assert [" ".join(r.text.split()) for r in reading.recommendations] == [
+        " ".join(expected["text"].split()) for expected in wanted
+    ]
+
+
+def test_evaluate_prints_precision_recall_and_exact_wording_per_document_and_overall():
+    out = io.StringIO()
+    call_command("import_review", str(FIXTURES), "--evaluate", stdout=out)
+    lines = out.getvalue().splitlines()
+
+    assert lines[0].split() == ["document", "expected", "found", "precision", "recall", "exact",
+                                "text"]  # fmt: skip
+    assert any(line.startswith("commission-2009.txt") for line in lines)
+    total = str(sum(len(wanted) for _, wanted in LABELLED))
+    assert lines[-1].split() == ["overall", total, total, "1.00", "1.00", "1.00"]
+
+
+def test_evaluate_as_json_parses():
+    out = io.StringIO()
+    call_command("import_review", str(FIXTURES), "--evaluate", "--json", stdout=out)
+    result = json.loads(out.getvalue())
+    assert len(result["documents"]) == len(LABELLED)
+    assert result["overall"]["expected"] == sum(len(wanted) for _, wanted in LABELLED)
+
+
+def test_the_2009_commission_report_reconciles_chapter_and_final_lists():
+    path = FIXTURES / "commission-2009.txt"
+    reading = find_recommendations(read_document(path.name, path.read_bytes()))
+
+    numbers = [r.number for r in reading.recommendations]
+    assert numbers == [str(n) for n in range(1, 9)]  # no chapter heading taken for an item
+    differing = [w for w in reading.warnings if "worded differently" in w]
+    assert [w.split()[1] for w in differing] == ["2", "8"]
+    assert not any("not in the final list" in w for w in reading.warnings)
+    # The final list's wording is the record.
+    second = reading.recommendations[1]
+    assert "within 24 hours" in second.text
+    # The options the Commission considered are not recommendations.
+    assert not any("neighbouring authority" in r.text for r in reading.recommendations)
+
+
+def test_a_chapter_recommendation_dropped_from_the_final_list_is_named(tmp_path):
+    report = (
+        "# Review: Child V\n\n## 2. Neglect\n\n### Recommendations\n\n"
+        "1. Health visitors should use the neglect toolkit at every visit.\n"
+        "2. Schools should record attendance concerns about siblings.\n\n"
+        "## 4. Summary of recommendations\n\n"
+        "1. Health visitors should use the neglect toolkit at every visit and home.\n"
+    )
+    reading = find_recommendations(read_document("v.md", report.encode()))
+
+    assert [r.number for r in reading.recommendations] == ["1", "2"]
+    assert reading.recommendations[0].text.endswith("at every visit and home.")
+    assert any(
+        "Recommendation 2 appears under “2. Neglect” but not in the final list" in w
+        for w in reading.warnings
+    )
+
+
+@pytest.mark.django_db
+def test_action_plan_rows_bring_their_lead_agency_action_and_due_date(tmp_path):
+    police = AgencyFactory(name="West Yorkshire Police", short_name="Police", sector="police")
+    out = io.StringIO()
+    call_command("import_review", str(FIXTURES / "action-plan.md"), "--json", stdout=out)
+    result = json.loads(out.getvalue())
+
+    first = result["recommendations"][0]
+    assert first["agencies"] == [police.name]
+    assert first["proposed_action"] == (
+        "Roll out Operation Encompass to all schools\nReport take-up to the Partnership"
+    )
+    assert first["due_date"] == "2021-03-31"
+    assert result["recommendations"][1]["due_date"] == "2021-06-30"
+    page = ReviewPage.objects.get(pk=result["page_id"])
+    assert str(page.recommendations.get(number="3").due_date) == "2021-09-30"
+
+
+def _zip_bomb():
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("word/document.xml", b"<w:document>" + b" " * (100 * 1024 * 1024))
+    return buffer.getvalue()
+
+
+@pytest.mark.django_db
+def test_a_word_file_whose_text_unpacks_to_100_mb_is_refused_quickly(tmp_path):
+    bomb = tmp_path / "huge.docx"
+    bomb.write_bytes(_zip_bomb())
+    assert bomb.stat().st_size < 1024 * 1024
+
+    started = time.perf_counter()
+    with pytest.raises(CommandError, match=r"^huge\.docx: the Word document unpacks to more"):
+        call_command("import_review", str(bomb))
+    assert time.perf_counter() - started < 2
+    assert ReviewPage.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_plain_text_larger_than_a_report_is_refused(tmp_path):
+    big = tmp_path / "big.txt"
+    big.write_bytes(b"The board met.\n" * 700_000)
+    with pytest.raises(CommandError, match=r"^big\.txt: the text is too large"):
+        call_command("import_review", str(big))
+
+
+def test_a_pdf_with_an_absurd_page_count_is_refused_before_it_is_read(monkeypatch):
+    from pypdf import PdfWriter
+
+    from reviews.importer import ReviewImportError, readers
+
+    writer = PdfWriter()
+    for _ in range(4):
+        writer.add_blank_page(width=200, height=200)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    monkeypatch.setattr(readers, "MAX_PDF_PAGES", 3)
+    with pytest.raises(ReviewImportError, match="has 4 pages; the importer reads up to 3"):
+        read_document("bundle.pdf", buffer.getvalue())
+
+
+def test_a_page_number_left_in_extracted_text_does_not_split_or_join_recommendations():
+    report = (
+        "Review of Child N\n\nRecommendations\n\n"
+        "1. Police should share notifications with schools within one day.\n"
+        "2. Schools should tell the social worker about absences\n\n"
+        "Page 7 of 12\n\n"
+        "within two school days.\n"
+        "3. The Partnership should audit the escalation policy.\n"
+    )
+    reading = find_recommendations(read_document("n.txt", report.encode()))
+
+    assert [r.text for r in reading.recommendations] == [
+        "Police should share notifications with schools within one day.",
+        "Schools should tell the social worker about absences within two school days.",
+        "The Partnership should audit the escalation policy.",
+    ]
+
+
+def test_hostile_documents_are_read_in_bounded_time():
+    documents = {
+        "long-line.md": "a" + " " * 200_000 + "x\n",
+        "no-full-stops.md": "## Recommendations\n\n" + "the steps " * 100_000 + ":\n\n1. Go.\n",
+        "thousands.md": "## Recommendations\n\n"
+        + "".join(f"{n}. The board should act on item {n} and report.\n" for n in range(1, 999))
+        * 4,
+    }
+    for name, text in documents.items():
+        started = time.perf_counter()
+        reading = find_recommendations(read_document(name, text.encode()))
+        assert time.perf_counter() - started < 5, name
+    assert len(reading.recommendations) == 998  # the four copies of one list are one list
