@@ -136,7 +136,12 @@ class ActionList(TrackerAPIView, ListAPIView):
 class ProgressUpdateInput(serializers.Serializer):
     note = serializers.CharField(max_length=20000)
     status = serializers.ChoiceField(choices=AgencyAction.Status.choices)
-    rag = serializers.ChoiceField(choices=AgencyAction.RAG.choices)
+    rag = serializers.ChoiceField(
+        choices=AgencyAction.RAG.choices,
+        required=False,
+        allow_blank=True,
+        help_text="Left out or blank: the action's RAG stays as it is.",
+    )
     version = serializers.IntegerField(min_value=1)
 
     def validate_status(self, value):
@@ -176,7 +181,7 @@ class ActionUpdateCreate(TrackerAPIView, APIView):
                 request.user,
                 version=data["version"],
                 status=data["status"],
-                rag=data["rag"],
+                rag=data.get("rag"),
                 note=data["note"],
             )
         except services.StaleVersion as stale:

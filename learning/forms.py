@@ -44,8 +44,10 @@ class ProgressUpdateForm(forms.Form):
     status = forms.ChoiceField(choices=())
     rag = forms.ChoiceField(
         label="RAG rating",
-        choices=AgencyAction.RAG.choices,
-        help_text="Progress against plan: green on track, amber at risk, red overdue or stalled.",
+        required=False,
+        choices=(),
+        help_text="Progress against plan: green on track, amber at risk, red overdue or stalled. "
+        "Left as it is unless you pick one.",
     )
     evidence = MultipleEvidenceField(
         required=False,
@@ -57,9 +59,14 @@ class ProgressUpdateForm(forms.Form):
         initial = kwargs.setdefault("initial", {})
         if action is not None:
             initial.setdefault("status", action.status)
-            initial.setdefault("rag", action.rag)
             initial.setdefault("version", action.version)
         super().__init__(*args, **kwargs)
+        # The first choice keeps the current rating (or none): a RAG changes only when picked.
+        current = action.get_rag_display() if action is not None and action.rag else "not set"
+        self.fields["rag"].choices = [
+            ("", f"Leave unchanged (now {current})"),
+            *AgencyAction.RAG.choices,
+        ]
         allowed = set(permissions.statuses_user_may_set(user))
         self.fields["status"].choices = [
             (value, label) for value, label in AgencyAction.Status.choices if value in allowed
