@@ -12,8 +12,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from . import permissions
-from .models import AgencyAction
-from .services import ActionRuleError, StaleVersion, post_update
+from .models import AgencyAction, ExtensionRequest
+from .services import ActionRuleError, StaleVersion, post_update, request_extension
 
 MAX_RETURN_BYTES = 2 * 1024 * 1024
 MAX_NOTE_LENGTH = 5000
@@ -67,12 +67,18 @@ class ReturnRow:
     rag: str | None
     note: str
     due_date: datetime.date | None
+    reason: str = ""
+
+    @property
+    def has_progress(self):
+        return bool(self.note)
 
 
 @dataclass
 class ReturnResult:
     problems: list = field(default_factory=list)
     applied: list = field(default_factory=list)  # the progress updates written
+    extensions: list = field(default_factory=list)  # extension requests, pending a decision
     unchanged: int = 0
 
     @property
@@ -230,6 +236,11 @@ def check_return(user, name, data, today=None):
         [int(action_id) for action_id in ids if action_id.isdigit()]
     )
     allowed_statuses = _statuses_allowed(user)
+    pending = set(
+        ExtensionRequest.objects.filter(
+            action__in=list(actions), decision=ExtensionRequest.Decision.PENDING
+        ).values_list("action_id", flat=True)
+    )
     seen = {}
     rows = []
     for row_number, record in records:
@@ -280,6 +291,7 @@ def check_return(user, name, data, today=None):
             problem(NOTE, f"The progress note is longer than {MAX_NOTE_LENGTH} characters.")
         reason = _text(record[REASON])
 
+        # A new due date is a request for more time: the business unit decides, as on the page.
         due_date = None
         if _text(record[NEW_DUE]):
             try:
@@ -289,33 +301,55 @@ def check_return(user, name, data, today=None):
             else:
                 if due_date == action.current_due_date:
                     due_date = None
-                elif due_date > action.current_due_date and not reason:
-                    problem(REASON, "A new due date later than the current one needs a reason.")
+                elif due_date < action.current_due_date:
+                    problem(
+                        NEW_DUE,
+                        "A new due date must be later than the current one "
+                        f"({action.current_due_date:%d %B %Y}): it asks the business unit for "
+                        "more time.",
+                    )
                 elif due_date < today:
                     problem(NEW_DUE, "The new due date is in the past.")
+                elif not reason:
+                    problem(REASON, "A new due date later than the current one needs a reason.")
+                elif action.pk in pending:
+                    problem(
+                        NEW_DUE,
+                        f"Action {action_id} already has a request for more time waiting for the "
+                        "business unit's decision.",
+                    )
 
-        changed = (
+        progress = (
             note
-            or due_date is not None
             or (status is not None and status != action.status)
             or (rag is not None and rag != action.rag)
         )
-        if not changed and not problems:
+        if not progress and due_date is None and not problems:
             result.unchanged += 1
             continue
-        if changed and not note:
+        if progress and not note:
             problem(NOTE, "Write a progress note saying what has changed.")
         if problems:
             result.problems.extend(problems)
             continue
-        if reason and due_date is not None:
-            note = f"{note}\n\nReason for the new due date: {reason}"
-        rows.append(ReturnRow(row_number, action, version, status, rag, note, due_date))
+        rows.append(
+            ReturnRow(
+                row_number,
+                action,
+                version,
+                status,
+                rag,
+                note,
+                due_date,
+                reason if due_date is not None else "",
+            )
+        )
     return rows, result
 
 
 def apply_return(user, name, data, today=None):
-    """Check the whole return, then apply every row as a progress update, or none of them."""
+    """Check the whole return, then apply every row, or none of them: its progress as a progress
+    update, its new due date as an extension request that waits for the business unit."""
     rows, result = check_return(user, name, data, today=today)
     if not result.ok:
         return result
@@ -323,20 +357,30 @@ def apply_return(user, name, data, today=None):
     try:
         with transaction.atomic():
             for current in rows:
-                result.applied.append(
-                    post_update(
-                        current.action,
-                        user,
-                        version=current.version,
-                        status=current.status,
-                        rag=current.rag,
-                        note=current.note,
-                        due_date=current.due_date,
+                if current.has_progress:
+                    result.applied.append(
+                        post_update(
+                            current.action,
+                            user,
+                            version=current.version,
+                            status=current.status,
+                            rag=current.rag,
+                            note=current.note,
+                        )
                     )
-                )
+                if current.due_date is not None:
+                    result.extensions.append(
+                        request_extension(
+                            current.action,
+                            user,
+                            new_due_date=current.due_date,
+                            reason=current.reason,
+                        )
+                    )
     except StaleVersion:
         # Someone posted an update between the check and the save: nothing from this file stays.
         result.applied = []
+        result.extensions = []
         result.problems.append(
             RowProblem(
                 current.row,
@@ -347,5 +391,6 @@ def apply_return(user, name, data, today=None):
         )
     except ActionRuleError as refused:
         result.applied = []
+        result.extensions = []
         result.problems.append(RowProblem(current.row, STATUS, str(refused)))
     return result

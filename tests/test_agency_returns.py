@@ -136,27 +136,33 @@ def test_round_trip_export_edit_import_gives_the_expected_history(police_lead, p
     assert response.status_code == 200
     html = response.content.decode()
     assert "2 progress updates applied." in html
+    assert "1 request for more time sent to the business unit, pending its decision." in html
     assert "1 unchanged row skipped." in html
     first.refresh_from_db()
     second.refresh_from_db()
     untouched.refresh_from_db()
+    due_before = first.original_due_date
+    # The new due date waits for the business unit: nothing moves until it decides.
     assert (first.status, first.rag, first.current_due_date, first.version) == (
         "in_progress",
         "amber",
-        revised,
+        due_before,
         2,
     )
-    assert first.original_due_date < revised  # the original stays visible
+    extension = first.extension_requests.get()
+    assert (extension.new_due_date, extension.reason, extension.decision) == (
+        revised,
+        "Training venue cancelled in March.",
+        "pending",
+    )
+    assert extension.requested_by == police_lead
     assert (second.status, second.rag, second.version) == ("complete", "green", 2)
     assert untouched.version == 1 and not untouched.updates.exists()
     update = first.updates.get()
     assert update.author == police_lead
     assert update.kind == ProgressUpdate.Kind.UPDATE
-    assert update.note == (
-        "Half the call handlers trained.\n\nReason for the new due date: "
-        "Training venue cancelled in March."
-    )
-    assert update.due_date == revised
+    assert update.note == "Half the call handlers trained."
+    assert update.due_date == due_before
     assert first.rag_set_by == police_lead
 
 

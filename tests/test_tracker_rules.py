@@ -2,12 +2,14 @@
 spreadsheet return all go through the same service."""
 
 import csv
+import datetime
 import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
+from learning import services
 from learning.models import AgencyAction
 
 from .conftest import client_for
@@ -71,3 +73,68 @@ def test_the_update_form_offers_to_leave_the_rag_unchanged_and_selects_that(poli
 
     assert '<option value="" selected>Leave unchanged (now not set)</option>' in html
     assert '<option value="red" selected>' not in html
+
+
+def _return_with(client, changes):
+    rows = list(
+        csv.DictReader(io.StringIO(client.get("/tracker/returns/template.csv").content.decode()))
+    )
+    for row in rows:
+        row.update(changes.get(int(row["Action id"]), {}))
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(rows[0]))
+    writer.writeheader()
+    writer.writerows(rows)
+    upload = SimpleUploadedFile("return.csv", buffer.getvalue().encode())
+    return client.post("/tracker/returns/upload/", {"file": upload})
+
+
+def test_a_spreadsheet_due_date_is_a_request_the_business_unit_decides(
+    police, police_lead, business_unit
+):
+    overdue = AgencyActionFactory(
+        agency=police,
+        original_due_date=datetime.date(2020, 1, 31),
+        current_due_date=datetime.date(2020, 1, 31),
+    )
+    client = client_for(police_lead)
+
+    response = _return_with(
+        client, {overdue.pk: {"New due date": "2099-12-31", "Reason": "Staff shortages."}}
+    )
+
+    assert response.status_code == 200, response.content
+    overdue.refresh_from_db()
+    assert overdue.current_due_date == datetime.date(2020, 1, 31)
+    assert AgencyAction.objects.overdue().filter(pk=overdue.pk).exists()
+    assert not overdue.updates.exists() and overdue.version == 1
+    page = client.get(f"/tracker/actions/{overdue.pk}/").content.decode()
+    assert "Pending" in page and "31 December 2099" in page
+
+    # A second date while the first waits is refused, as on the page, and nothing is written.
+    again = _return_with(
+        client, {overdue.pk: {"New due date": "2099-06-30", "Reason": "Still short."}}
+    )
+    assert again.status_code == 400
+    assert "already has a request for more time waiting" in again.content.decode()
+    assert overdue.extension_requests.count() == 1
+
+    extension = overdue.extension_requests.get()
+    services.decide_extension(extension, business_unit, accept=True, note="Agreed.")
+    overdue.refresh_from_db()
+    assert overdue.current_due_date == datetime.date(2099, 12, 31)
+    assert overdue.original_due_date == datetime.date(2020, 1, 31)
+
+
+def test_a_spreadsheet_cannot_bring_a_due_date_forward(police, police_lead):
+    action = AgencyActionFactory(agency=police)
+    earlier = action.current_due_date - datetime.timedelta(days=5)
+
+    response = _return_with(
+        client_for(police_lead),
+        {action.pk: {"New due date": earlier.isoformat(), "Reason": "Sooner."}},
+    )
+
+    assert response.status_code == 400
+    assert "must be later than the current one" in response.content.decode()
+    assert not action.extension_requests.exists()
