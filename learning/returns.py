@@ -86,19 +86,9 @@ class ReturnResult:
         return not self.problems
 
 
-def may_submit_returns(user):
-    """Agency leads submit returns for their agencies; the business unit may for any agency."""
-    return permissions.is_business_unit(user) or (
-        permissions.has_role(user, permissions.AGENCY_LEADS)
-        and bool(permissions.led_agency_ids(user))
-    )
-
-
 def template_actions(user, agency=None):
     """The open actions this person may update: the rows of their template."""
-    actions = permissions.visible_actions(user, AgencyAction.objects.open())
-    if not permissions.is_business_unit(user):
-        actions = actions.filter(agency_id__in=permissions.led_agency_ids(user))
+    actions = permissions.returnable_actions(user, AgencyAction.objects.open())
     if agency is not None:
         actions = actions.filter(agency=agency)
     return actions.select_related("agency", "recommendation", "recommendation__review").order_by(
@@ -202,17 +192,6 @@ def _choice(value, choices):
     return None
 
 
-def _statuses_allowed(user):
-    chooser = getattr(permissions, "statuses_user_may_set", None)
-    if chooser is not None:
-        return list(chooser(user))
-    return [
-        AgencyAction.Status.NOT_STARTED,
-        AgencyAction.Status.IN_PROGRESS,
-        AgencyAction.Status.COMPLETE,
-    ]
-
-
 def check_return(user, name, data, today=None):
     """Read and check every row. Returns (rows to apply, ReturnResult with any problems)."""
     today = today or timezone.localdate()
@@ -235,7 +214,7 @@ def check_return(user, name, data, today=None):
     actions = AgencyAction.objects.in_bulk(
         [int(action_id) for action_id in ids if action_id.isdigit()]
     )
-    allowed_statuses = _statuses_allowed(user)
+    allowed_statuses = permissions.statuses_user_may_set(user)
     pending = set(
         ExtensionRequest.objects.filter(
             action__in=list(actions), decision=ExtensionRequest.Decision.PENDING

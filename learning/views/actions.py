@@ -1,9 +1,6 @@
 """Agency actions: the lead's list, the action page with its history and forms, evidence downloads."""
 
-import functools
-
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
@@ -23,18 +20,7 @@ from ..models import AgencyAction, EvidenceFile, ExtensionRequest
 ACTIONS_PER_PAGE = 50
 
 
-def tracker_view(view):
-    """Anonymous visitors are sent to sign in; people outside the tracker get 403."""
-
-    @functools.wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not permissions.can_see_tracker(request.user):
-            raise PermissionDenied("The learning tracker is for the partnership's agencies.")
-        return view(request, *args, **kwargs)
-
-    return wrapper
+tracker_view = permissions.tracker_gate()
 
 
 def _visible_action(request, pk):

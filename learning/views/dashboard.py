@@ -2,8 +2,6 @@
 
 from urllib.parse import urlencode
 
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -97,10 +95,10 @@ def first_actions(actions, key, today, count=DASHBOARD_LIST_LENGTH):
     )
 
 
-@login_required
+@permissions.tracker_gate(
+    permissions.can_see_dashboard, "The dashboard is for the business unit and the scrutineer."
+)
 def dashboard(request):
-    if not permissions.can_see_dashboard(request.user):
-        raise PermissionDenied("The dashboard is for the business unit and the scrutineer.")
     today = timezone.localdate()
     params = request.GET
     link = ListLinks(params)
@@ -174,13 +172,9 @@ def dashboard(request):
     )
 
 
-@login_required
+@permissions.tracker_gate()
 def tracker_list(request):
     """Every action the filters select, overdue first; leads see their own agencies' only."""
-    if not permissions.can_see_tracker(request.user):
-        raise PermissionDenied(
-            "The tracker is for agency leads, the business unit and the scrutineer."
-        )
     today = timezone.localdate()
     form, actions = filtered_actions(request.user, request.GET, today)
     page = page_of_actions(actions, request.GET.get("page"), LIST_PAGE_SIZE, today)

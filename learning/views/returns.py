@@ -1,8 +1,6 @@
 """Agency returns: download a template of open actions (XLSX or CSV), upload it filled in."""
 
 from django import forms
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -14,7 +12,6 @@ from ..returns import (
     RETURN_FORMATS,
     ReturnFileError,
     apply_return,
-    may_submit_returns,
     template_actions,
     template_dataset,
 )
@@ -39,18 +36,12 @@ class ReturnUploadForm(forms.Form):
         return upload
 
 
-def _check(request):
-    if not request.user.is_authenticated:
-        return redirect_to_login(request.get_full_path())
-    if not may_submit_returns(request.user):
-        raise PermissionDenied("Returns are for agency leads and the business unit.")
-    return None
+returns_gate = permissions.tracker_gate(
+    permissions.can_submit_returns, "Returns are for agency leads and the business unit."
+)
 
 
 def _template(request, file_format):
-    refused = _check(request)
-    if refused:
-        return refused
     agency = None
     slug = request.GET.get("agency")
     if slug:
@@ -67,18 +58,18 @@ def _template(request, file_format):
     return response
 
 
+@returns_gate
 def template_xlsx(request):
     return _template(request, "xlsx")
 
 
+@returns_gate
 def template_csv(request):
     return _template(request, "csv")
 
 
+@returns_gate
 def upload_return(request):
-    refused = _check(request)
-    if refused:
-        return refused
     form = ReturnUploadForm(request.POST or None, request.FILES or None)
     result = None
     status = 200
