@@ -1,10 +1,10 @@
 """CSV and XLSX downloads of the filtered action list: the same filters, the same rows."""
 
-from django.http import HttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 
 from .. import permissions
-from ..exports import actions_dataset
+from ..exports import stream_export
 from ..filters import filtered_actions
 
 FORMATS = {
@@ -27,9 +27,9 @@ def _export(request, file_format):
             status=400,
             content_type="text/plain; charset=utf-8",
         )
-    dataset = actions_dataset(actions, today)
-    body = dataset.export(file_format)
-    response = HttpResponse(body, content_type=FORMATS[file_format])
+    response = StreamingHttpResponse(
+        stream_export(actions, file_format, today), content_type=FORMATS[file_format]
+    )
     response["Content-Disposition"] = (
         f'attachment; filename="actions-{today.isoformat()}.{file_format}"'
     )
