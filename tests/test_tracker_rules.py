@@ -38,7 +38,9 @@ def _post_by_api(user, action):
 def _post_by_spreadsheet(user, action):
     client = client_for(user)
     rows = list(
-        csv.DictReader(io.StringIO(client.get("/tracker/returns/template.csv").content.decode()))
+        csv.DictReader(
+            io.StringIO(client.get("/tracker/returns/template.csv").content.decode("utf-8-sig"))
+        )
     )
     for row in rows:
         row["Progress note"] = "Met the designated nurse."
@@ -77,7 +79,9 @@ def test_the_update_form_offers_to_leave_the_rag_unchanged_and_selects_that(poli
 
 def _return_with(client, changes):
     rows = list(
-        csv.DictReader(io.StringIO(client.get("/tracker/returns/template.csv").content.decode()))
+        csv.DictReader(
+            io.StringIO(client.get("/tracker/returns/template.csv").content.decode("utf-8-sig"))
+        )
     )
     for row in rows:
         row.update(changes.get(int(row["Action id"]), {}))

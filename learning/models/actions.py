@@ -164,9 +164,7 @@ class AgencyAction(models.Model):
 
     @property
     def is_overdue(self):
-        return (
-            self.status in self.Status.in_hand() and self.current_due_date < timezone.localdate()
-        )
+        return self.status in self.Status.in_hand() and self.current_due_date < timezone.localdate()
 
     @property
     def has_slipped(self):

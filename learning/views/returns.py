@@ -13,7 +13,8 @@ from ..returns import (
     ReturnFileError,
     apply_return,
     template_actions,
-    template_dataset,
+    template_csv,
+    template_xlsx,
 )
 
 CONTENT_TYPES = {
@@ -50,21 +51,22 @@ def _template(request, file_format):
         ).first()
         if agency is None:
             raise Http404("No agency of yours has that name.")
-    dataset = template_dataset(template_actions(request.user, agency))
+    actions = template_actions(request.user, agency)
+    body = template_xlsx(actions, request.user) if file_format == "xlsx" else template_csv(actions)
     today = timezone.localdate().isoformat()
     name = f"return-{agency.slug if agency else 'actions'}-{today}.{file_format}"
-    response = HttpResponse(dataset.export(file_format), content_type=CONTENT_TYPES[file_format])
+    response = HttpResponse(body, content_type=CONTENT_TYPES[file_format])
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 
 
 @returns_gate
-def template_xlsx(request):
+def xlsx_template(request):
     return _template(request, "xlsx")
 
 
 @returns_gate
-def template_csv(request):
+def csv_template(request):
     return _template(request, "csv")
 
 
