@@ -113,7 +113,7 @@ class ActionFilterSerializer(serializers.Serializer):
         if data.get("overdue") is True:
             actions = actions.overdue()
         elif data.get("overdue") is False:
-            actions = actions.exclude(pk__in=AgencyAction.objects.overdue().values("pk"))
+            actions = actions.not_overdue()
         if data.get("review"):
             actions = actions.filter(recommendation__review_id=data["review"])
         return actions

@@ -6,11 +6,12 @@ import datetime
 from django import forms
 from django.apps import apps
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from . import permissions
 from .models import Agency, AgencyAction, ProgressUpdate, Recommendation, Theme
+from .models.actions import AgencyActionQuerySet
 
 # The dashboard's categories: each is the name of an AgencyActionQuerySet method, so "overdue"
 # means the same thing on the dashboard, in the list, in the export and in the reminders.
@@ -57,19 +58,8 @@ def age_band_q(key, today, prefix=""):
 
 
 def category_q(key, today, prefix=""):
-    """The condition for a dashboard category, usable in filter() and Count(filter=).
-
-    `prefix` reaches actions through a relation, e.g. "actions__" when counting per agency.
-    """
-    outstanding = Q(**{f"{prefix}status__in": AgencyAction.Status.in_hand()})
-    conditions = {
-        "outstanding": lambda: outstanding,
-        "overdue": lambda: outstanding & Q(**{f"{prefix}current_due_date__lt": today}),
-        "slipped": lambda: Q(**{f"{prefix}current_due_date__gt": F(f"{prefix}original_due_date")}),
-        "complete_unassured": lambda: Q(**{f"{prefix}status": AgencyAction.Status.COMPLETE}),
-        "assured": lambda: Q(**{f"{prefix}status": AgencyAction.Status.ASSURED}),
-    }
-    return conditions[key]()
+    """The condition for a dashboard category: the one definition on AgencyActionQuerySet."""
+    return AgencyActionQuerySet.condition(key, today, prefix)
 
 
 def review_kind_choices():
@@ -214,7 +204,7 @@ def with_list_columns(queryset, today=None):
     )
     return (
         queryset.overdue_first(today)
-        .with_context()
+        .with_context(today)
         .select_related("standard_answer__standard", "standard_answer__section11_return__cycle")
         .annotate(last_update_at=Subquery(last_update))
     )

@@ -7,13 +7,15 @@ import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 from rest_framework.test import APIClient
 
-from learning import services
-from learning.models import AgencyAction
+from learning import reminders, services
+from learning.models import AgencyAction, Recommendation
+from search.documents import recommendation_document
 
 from .conftest import client_for
-from .factories import AgencyActionFactory
+from .factories import AgencyActionFactory, RecommendationFactory, ReviewPageFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -142,3 +144,113 @@ def test_a_spreadsheet_cannot_bring_a_due_date_forward(police, police_lead):
     assert response.status_code == 400
     assert "must be later than the current one" in response.content.decode()
     assert not action.extension_requests.exists()
+
+
+DAY = datetime.timedelta(days=1)
+
+
+@pytest.fixture
+def every_kind_of_action(police):
+    """One action for each way an action can stand, all on one recommendation of the police."""
+    today = timezone.localdate()
+    recommendation = RecommendationFactory(review=ReviewPageFactory(title="LCSPR: Child K"))
+
+    def action(name, status, original, current=None):
+        return AgencyActionFactory(
+            recommendation=None,
+            agency=police,
+            description=f"Action {name}",
+            status=status,
+            original_due_date=today + original * DAY,
+            current_due_date=today + (original if current is None else current) * DAY,
+        )
+
+    status = AgencyAction.Status
+    actions = {
+        "late": action("late", status.IN_PROGRESS, -1),
+        "due today": action("due today", status.NOT_STARTED, 0),
+        "complete after its date": action("complete after its date", status.COMPLETE, -30),
+        "moved later": action("moved later", status.IN_PROGRESS, -40, 10),
+        "assured after moving": action("assured after moving", status.ASSURED, -60, -20),
+        "late after moving": action("late after moving", status.NOT_STARTED, -20, -5),
+        "closed": action("closed", status.CLOSED, -90),
+    }
+    AgencyAction.objects.filter(pk=actions["late"].pk).update(recommendation=recommendation)
+    return recommendation, actions
+
+
+def test_every_surface_agrees_on_overdue_outstanding_slipped_and_complete_but_unassured(
+    every_kind_of_action, police, police_lead, business_unit, mailoutbox
+):
+    recommendation, actions = every_kind_of_action
+    today = timezone.localdate()
+    by_name = {action.description.removeprefix("Action "): action.pk for action in actions.values()}
+    expected = {
+        "outstanding": {"late", "due today", "moved later", "late after moving"},
+        "overdue": {"late", "late after moving"},
+        "slipped": {"moved later", "assured after moving", "late after moving"},
+        "complete_unassured": {"complete after its date"},
+        "assured": {"assured after moving"},
+    }
+    expected = {key: {by_name[name] for name in names} for key, names in expected.items()}
+    queryset = {
+        "outstanding": AgencyAction.objects.outstanding(),
+        "overdue": AgencyAction.objects.overdue(today),
+        "slipped": AgencyAction.objects.slipped(),
+        "complete_unassured": AgencyAction.objects.complete_unassured(),
+        "assured": AgencyAction.objects.assured(),
+    }
+    assert {key: set(rows.values_list("pk", flat=True)) for key, rows in queryset.items()} == (
+        expected
+    )
+
+    overseer = client_for(business_unit)
+    dashboard = overseer.get("/tracker/dashboard/").context
+    agency_page = overseer.get(f"/tracker/agencies/{police.slug}/").context
+    digest = reminders.digest_context(today)
+    for key, ids in expected.items():
+        figures = {category["key"]: category for category in dashboard["categories"]}
+        assert figures[key]["count"] == len(ids), key
+        [shown] = [listed for listed in dashboard["lists"] if listed["key"] == key]
+        assert {action.pk for action in shown["actions"]} == ids, key
+        assert agency_page["counts"][key] == len(ids), key
+        assert digest["counts"][key] == len(ids), key
+        listed = overseer.get("/tracker/list/", {"category": key}).context["items"]
+        assert {action.pk for action in listed} == ids, key
+        exported = overseer.get("/tracker/export.csv", {"category": key}).getvalue().decode()
+        assert {int(row["Action id"]) for row in csv.DictReader(io.StringIO(exported))} == ids
+
+    # Row flags: every list, the API and the single action page read the same rule.
+    flagged = {
+        "overdue": expected["overdue"],
+        "slipped": expected["slipped"],
+    }
+    rows = overseer.get("/tracker/list/").context["items"]
+    my_rows = client_for(police_lead).get("/tracker/actions/").context["actions"]
+    api = APIClient()
+    api.force_authenticate(police_lead)
+    api_rows = api.get("/api/learning/actions/").json()["results"]
+    assert {
+        row["id"] for row in api.get("/api/learning/actions/?overdue=true").json()["results"]
+    } == (expected["overdue"])
+    assert {
+        row["id"] for row in api.get("/api/learning/actions/?overdue=false").json()["results"]
+    } == set(by_name.values()) - expected["overdue"]
+    for rows_seen in (rows, my_rows):
+        assert {row.pk for row in rows_seen if row.is_overdue} == flagged["overdue"]
+        assert {row.pk for row in rows_seen if row.has_slipped} == flagged["slipped"]
+    assert {row["id"] for row in api_rows if row["is_overdue"]} == flagged["overdue"]
+    assert {row["id"] for row in api_rows if row["has_slipped"]} == flagged["slipped"]
+    single = {pk: AgencyAction.objects.get(pk=pk) for pk in by_name.values()}
+    assert {pk for pk, action in single.items() if action.is_overdue} == flagged["overdue"]
+    assert {pk for pk, action in single.items() if action.has_slipped} == flagged["slipped"]
+
+    # Reminders: the overdue email lists exactly the overdue actions.
+    assert reminders.send_overdue_reminders(today) == 1
+    [email] = mailoutbox
+    reminded = {name for name in by_name if f"Action {name}\n" in email.body + "\n"}
+    assert {by_name[name] for name in reminded} == expected["overdue"]
+
+    # Search takes a recommendation's status from the model's rule.
+    assert recommendation.progress == Recommendation.Progress.OUTSTANDING
+    assert recommendation_document(recommendation).status == recommendation.progress

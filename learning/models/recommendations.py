@@ -15,6 +15,15 @@ class Recommendation(Orderable, ClusterableModel):
         MEDIUM = "medium", "Medium"
         LOW = "low", "Low"
 
+    class Progress(models.TextChoices):
+        """Where the agencies' actions on a recommendation stand, taken together."""
+
+        NO_ACTIONS = "no_actions", "No actions yet"
+        OUTSTANDING = "outstanding", "Outstanding"
+        COMPLETE = "complete", "Complete (not yet assured)"
+        ASSURED = "assured", "Assured"
+        CLOSED = "closed", "Closed"
+
     review = ParentalKey(
         "reviews.ReviewPage", on_delete=models.CASCADE, related_name="recommendations"
     )
@@ -54,3 +63,28 @@ class Recommendation(Orderable, ClusterableModel):
 
     def __str__(self):
         return f"Recommendation {self.number}: {self.text[:60]}"
+
+    @classmethod
+    def progress_from(cls, action_statuses):
+        """The recommendation's progress from its actions' statuses, using the action rules:
+        outstanding while any action is outstanding; complete once every action is complete,
+        assured or closed; assured once every action is assured or closed; closed when all
+        were closed."""
+        from .actions import AgencyAction
+
+        statuses = set(action_statuses)
+        if not statuses:
+            return cls.Progress.NO_ACTIONS
+        finished = set(AgencyAction.Status.finished())
+        if statuses <= {AgencyAction.Status.CLOSED}:
+            return cls.Progress.CLOSED
+        if statuses <= finished:
+            return cls.Progress.ASSURED
+        if statuses & set(AgencyAction.Status.in_hand()):
+            return cls.Progress.OUTSTANDING
+        return cls.Progress.COMPLETE
+
+    @property
+    def progress(self):
+        """This recommendation's progress (reads prefetched actions when a list prefetched them)."""
+        return self.progress_from(action.status for action in self.actions.all())

@@ -91,6 +91,7 @@ def first_actions(actions, key, today, count=DASHBOARD_LIST_LENGTH):
     return list(
         AgencyAction.objects.filter(pk__in=first_ids)
         .select_related("agency", "recommendation__review")
+        .with_states(today)
         .order_by("current_due_date", "pk")
     )
 
