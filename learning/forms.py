@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from . import permissions
 from .evidence import ACCEPTED_DESCRIPTION, check_evidence
-from .models import AgencyAction, Theme
+from .models import AgencyAction
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -142,34 +142,6 @@ class CascadeForm(forms.Form):
         if cleaned.get("teams_reached") == 0 and cleaned.get("staff_reached") == 0:
             raise forms.ValidationError("Say how many teams or staff the briefing reached.")
         return cleaned
-
-
-class MyActionsFilterForm(forms.Form):
-    """The agency lead's filters: review, theme, status."""
-
-    review = forms.TypedChoiceField(required=False, coerce=int, empty_value=None, choices=())
-    theme = forms.ModelChoiceField(
-        required=False, queryset=Theme.objects.all(), empty_label="Any theme"
-    )
-    status = forms.ChoiceField(
-        required=False, choices=[("", "Any status"), *AgencyAction.Status.choices]
-    )
-
-    def __init__(self, *args, reviews=(), **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["review"].choices = [("", "Any review"), *reviews]
-
-    def filter(self, actions):
-        if not self.is_valid():
-            return actions
-        data = self.cleaned_data
-        if data.get("review"):
-            actions = actions.filter(recommendation__review_id=data["review"])
-        if data.get("theme"):
-            actions = actions.filter(recommendation__themes=data["theme"]).distinct()
-        if data.get("status"):
-            actions = actions.filter(status=data["status"])
-        return actions
 
 
 class ChangeLogFilterForm(forms.Form):

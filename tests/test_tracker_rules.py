@@ -254,3 +254,54 @@ def test_every_surface_agrees_on_overdue_outstanding_slipped_and_complete_but_un
     # Search takes a recommendation's status from the model's rule.
     assert recommendation.progress == Recommendation.Progress.OUTSTANDING
     assert recommendation_document(recommendation).status == recommendation.progress
+
+
+BAD_FILTERS = [
+    ({"agency": "²"}, "Agency: “²” is not one of the agencies you can see."),
+    ({"review": "9" * 30}, f"Review: “{'9' * 30}” is not a review with tracked actions."),
+    ({"review": "²"}, "Review: “²” is not a review with tracked actions."),
+    ({"status": "finished"}, "Status: Select a valid choice."),
+    ({"due_from": "soon"}, "Due from: Enter a valid date."),
+    ({"overdue": "maybe"}, "Overdue: “maybe” is not true or false."),
+]
+PAGES = ["/tracker/actions/", "/tracker/list/", "/tracker/dashboard/", "/tracker/export.csv"]
+
+
+@pytest.mark.parametrize(("params", "message"), BAD_FILTERS)
+def test_a_bad_filter_gets_the_same_clear_answer_on_every_page_and_the_api(
+    police, business_unit, params, message
+):
+    AgencyActionFactory(agency=police, description="Audit referrals for neglect")
+    client = client_for(business_unit)
+
+    for page in PAGES:
+        response = client.get(page, params)
+        html = response.content.decode()
+        assert response.status_code == 400, page
+        assert response["Content-Type"].startswith("text/html"), page
+        assert "There is a problem with the filters" in html, page
+        assert message in html, page
+        assert "Audit referrals for neglect" not in html, page
+
+    api = APIClient()
+    api.force_authenticate(business_unit)
+    response = api.get("/api/learning/actions/", params)
+    assert response.status_code == 400
+    [(field, [problem])] = response.json().items()
+    assert field == next(iter(params))
+    assert problem.startswith(message.split(": ", 1)[1])  # the same words as the pages
+
+
+def test_the_leads_list_keeps_its_filters_from_page_to_page(police, police_lead):
+    for number in range(55):
+        AgencyActionFactory(agency=police, description=f"Train team {number}", status="in_progress")
+    AgencyActionFactory(agency=police, description="Finished work", status="complete")
+    client = client_for(police_lead)
+
+    first = client.get("/tracker/actions/", {"status": "in_progress"})
+    html = first.content.decode()
+    assert 'href="?status=in_progress&amp;page=2"' in html
+    second = client.get("/tracker/actions/", {"status": "in_progress", "page": 2})
+    assert second.status_code == 200
+    assert len(second.context["actions"]) == 5
+    assert all(action.status == "in_progress" for action in second.context["actions"])

@@ -13,6 +13,7 @@ from ..filters import (
     category_q,
     filtered_actions,
     page_of_actions,
+    query_without_page,
     status_counts_by,
     summed_counts,
 )
@@ -104,6 +105,13 @@ def dashboard(request):
     params = request.GET
     link = ListLinks(params)
     form, actions = filtered_actions(request.user, params, today)
+    if form.refused:
+        return render(
+            request,
+            "learning/dashboard.html",
+            {"form": form, "refused": True, "all_url": link(), "today": today},
+            status=400,
+        )
     # One grouped query gives the agency table and, summed, the headline figures.
     agency_rows = status_counts_by(
         actions, ["agency__slug", "agency__name"], today, with_categories=True
@@ -179,7 +187,7 @@ def tracker_list(request):
     today = timezone.localdate()
     form, actions = filtered_actions(request.user, request.GET, today)
     page = page_of_actions(actions, request.GET.get("page"), LIST_PAGE_SIZE, today)
-    query = _query_without(request.GET, ["page"]).urlencode()
+    query = query_without_page(request.GET)
     return render(
         request,
         "learning/dashboard_list.html",
@@ -191,4 +199,5 @@ def tracker_list(request):
             "export_query": query,
             "can_see_dashboard": permissions.can_see_dashboard(request.user),
         },
+        status=400 if form.refused else 200,
     )

@@ -1,11 +1,12 @@
 """CSV and XLSX downloads of the filtered action list: the same filters, the same rows."""
 
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import StreamingHttpResponse
 from django.utils import timezone
 
 from .. import permissions
 from ..exports import stream_export
 from ..filters import filtered_actions
+from .dashboard import tracker_list
 
 FORMATS = {
     "csv": "text/csv; charset=utf-8",
@@ -17,16 +18,9 @@ def _export(request, file_format):
     # Leads may export, but visible_actions inside filtered_actions keeps them to their agencies.
     today = timezone.localdate()
     form, actions = filtered_actions(request.user, request.GET, today)
-    if form.is_bound and not form.is_valid():
-        messages = "; ".join(
-            f"{name}: {' '.join(errors)}" if name != "__all__" else " ".join(errors)
-            for name, errors in form.errors.items()
-        )
-        return HttpResponse(
-            f"The filters could not be used: {messages}",
-            status=400,
-            content_type="text/plain; charset=utf-8",
-        )
+    if form.refused:
+        # The list's page, with the filters' problems: the same answer as the list gives.
+        return tracker_list(request)
     response = StreamingHttpResponse(
         stream_export(actions, file_format, today), content_type=FORMATS[file_format]
     )
