@@ -104,10 +104,11 @@ def section11_index(request):
             cycle = services.open_cycle(**form.cleaned_data)
             messages.success(request, f"{cycle.name} is open, with the ten standards to review.")
             return redirect("learning:section11_cycle", cycle.pk)
+    # Said explicitly: a model's default ordering is not applied to a query with aggregates.
     cycles = AuditCycle.objects.annotate(
         return_count=Count("returns", distinct=True),
         standard_count=Count("standards", distinct=True),
-    )
+    ).order_by("-opens_on", "-pk")
     return render(
         request,
         "learning/section11_index.html",
@@ -227,10 +228,22 @@ def section11_return(request, cycle_id, slug):
                     services.save_answers(current, _answer_data(formset), version)
                     if action == "submit":
                         created = services.submit_return(current, request.user, current.version)
+                        carried = (
+                            AgencyAction.objects.filter(standard_answer__section11_return=current)
+                            .exclude(pk__in=[action.pk for action in created])
+                            .count()
+                        )
+                        carried_note = (
+                            f" {carried} open action{'s' if carried != 1 else ''} from the last "
+                            f"cycle carr{'y' if carried != 1 else 'ies'} forward."
+                            if carried
+                            else ""
+                        )
                         messages.success(
                             request,
                             f"Return submitted and locked. {len(created)} gap"
-                            f"{'s' if len(created) != 1 else ''} became tracked actions.",
+                            f"{'s' if len(created) != 1 else ''} became tracked actions."
+                            + carried_note,
                         )
                     else:
                         messages.success(request, "Your answers were saved.")
