@@ -3,17 +3,17 @@
 A stable interface used by programs outside the project: change fields only by adding them.
 """
 
-from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from rest_framework import serializers, status
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.generics import ListAPIView
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from . import permissions, services
+from .filters import filtered_actions
 from .models import AgencyAction, ProgressUpdate
 
 
@@ -90,53 +90,33 @@ class ActionSerializer(serializers.ModelSerializer):
         return self.context["request"].build_absolute_uri(action.get_absolute_url())
 
 
-class ActionFilterSerializer(serializers.Serializer):
-    """The list's query parameters; anything unrecognised is a 400 with the reason."""
-
-    agency = serializers.CharField(required=False, help_text="Agency id, short name or slug.")
-    status = serializers.ChoiceField(choices=AgencyAction.Status.choices, required=False)
-    overdue = serializers.BooleanField(required=False, allow_null=True, default=None)
-    review = serializers.IntegerField(required=False, min_value=1)
-
-    def filter(self, actions):
-        data = self.validated_data
-        if data.get("agency"):
-            agency = data["agency"]
-            if agency.isdigit():
-                actions = actions.filter(agency_id=int(agency))
-            else:
-                actions = actions.filter(
-                    Q(agency__short_name__iexact=agency) | Q(agency__slug=agency)
-                )
-        if data.get("status"):
-            actions = actions.filter(status=data["status"])
-        if data.get("overdue") is True:
-            actions = actions.overdue()
-        elif data.get("overdue") is False:
-            actions = actions.exclude(pk__in=AgencyAction.objects.overdue().values("pk"))
-        if data.get("review"):
-            actions = actions.filter(recommendation__review_id=data["review"])
-        return actions
-
-
 class ActionList(TrackerAPIView, ListAPIView):
-    """GET /api/learning/actions/?agency=&status=&overdue=&review= — only what the caller may see."""
+    """GET /api/learning/actions/?agency=&status=&overdue=&review= — only what the caller may see.
+
+    The tracker's one filter form reads the parameters (the pages' other filters work too); a bad
+    value is a 400 naming each field and what is wrong with it.
+    """
 
     serializer_class = ActionSerializer
 
     def get_queryset(self):
-        filters = ActionFilterSerializer(data=self.request.query_params)
-        filters.is_valid(raise_exception=True)
-        actions = permissions.visible_actions(
-            self.request.user, AgencyAction.objects.with_context()
-        )
-        return filters.filter(actions).overdue_first()
+        form, actions = filtered_actions(self.request.user, self.request.query_params)
+        if form.refused:
+            raise ValidationError(
+                {name: [str(error) for error in errors] for name, errors in form.errors.items()}
+            )
+        return actions.with_context().overdue_first()
 
 
 class ProgressUpdateInput(serializers.Serializer):
     note = serializers.CharField(max_length=services.NOTE_MAX_LENGTH)
     status = serializers.ChoiceField(choices=AgencyAction.Status.choices)
-    rag = serializers.ChoiceField(choices=AgencyAction.RAG.choices)
+    rag = serializers.ChoiceField(
+        choices=AgencyAction.RAG.choices,
+        required=False,
+        allow_blank=True,
+        help_text="Left out or blank: the action's RAG stays as it is.",
+    )
     version = serializers.IntegerField(min_value=1)
 
     def validate_status(self, value):
@@ -176,7 +156,7 @@ class ActionUpdateCreate(TrackerAPIView, APIView):
                 request.user,
                 version=data["version"],
                 status=data["status"],
-                rag=data["rag"],
+                rag=data.get("rag"),
                 note=data["note"],
             )
         except services.StaleVersion as stale:

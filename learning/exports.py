@@ -1,10 +1,11 @@
-"""Spreadsheet exports of exactly what the tracker's filters show, as CSV or XLSX (tablib)."""
+"""Spreadsheet exports of exactly what the tracker's filters show, as CSV or XLSX, streamed row by
+row so that an export of the whole partnership takes constant memory."""
 
-import tablib
 from django.utils import timezone
 
 from .filters import with_list_columns
 from .models import AgencyAction
+from .spreadsheets import stream_csv, stream_xlsx
 
 HEADERS = [
     "Action id",
@@ -52,12 +53,13 @@ STATUS_LABELS = dict(AgencyAction.Status.choices)
 RAG_LABELS = dict(AgencyAction.RAG.choices)
 
 
-def _date(value):
-    return value.isoformat() if value else ""
+# Column widths of the XLSX export, in characters, in the order of HEADERS.
+WIDTHS = [10, 40, 12, 60, 30, 60, 20, 14, 14, 10, 16, 8, 20, 17, 12, 9]
 
 
-def _local(moment, layout):
-    return timezone.localtime(moment).strftime(layout) if moment else ""
+def _local(moment):
+    """A stored moment as the partnership's local time, without a zone: spreadsheets have none."""
+    return timezone.localtime(moment).replace(tzinfo=None, second=0, microsecond=0)
 
 
 def export_row(values):
@@ -85,22 +87,29 @@ def export_row(values):
         row["agency__name"],
         row["description"],
         row["lead_officer"],
-        _date(original),
-        _date(current),
+        original,
+        current,
         max((current - original).days, 0),
         STATUS_LABELS.get(row["status"], row["status"]),
         RAG_LABELS.get(row["rag"], ""),
         set_by or row["rag_set_by__username"] or "",
-        _local(row["rag_set_at"], "%Y-%m-%d %H:%M"),
-        _local(row["last_update_at"], "%Y-%m-%d"),
+        _local(row["rag_set_at"]) if row["rag_set_at"] else None,
+        _local(row["last_update_at"]).date() if row["last_update_at"] else None,
         "yes" if row["status"] == AgencyAction.Status.ASSURED else "no",
     ]
 
 
-def actions_dataset(queryset, today=None):
-    """One row per action, in the list's order, from a single query however many rows."""
-    dataset = tablib.Dataset(headers=HEADERS, title="Actions")
+def export_rows(queryset, today=None):
+    """One row per action, in the list's order, from a single query however many rows: dates
+    as dates, so the XLSX has real date cells and the CSV writes them as YYYY-MM-DD."""
     rows = with_list_columns(queryset, today).values_list(*COLUMNS)
     for values in rows.iterator(chunk_size=2000):
-        dataset.append(export_row(values))
-    return dataset
+        yield export_row(values)
+
+
+def stream_export(queryset, file_format, today=None):
+    """The export as chunks of bytes, for a streaming response."""
+    rows = export_rows(queryset, today)
+    if file_format == "xlsx":
+        return stream_xlsx("Actions", HEADERS, rows, widths=WIDTHS)
+    return stream_csv(HEADERS, rows)

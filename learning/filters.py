@@ -1,16 +1,19 @@
-"""The overseers' action filters: one form and one function turn GET parameters into a queryset,
-shared by the filtered list, the dashboard's links and the CSV/XLSX exports."""
+"""The tracker's action filters: one form and one function turn query parameters into a
+queryset, shared by the lead's list, the overseers' list and dashboard, the CSV/XLSX exports and
+the actions API. A bad value is refused the same way everywhere, with the form's message."""
 
 import datetime
+import re
 
 from django import forms
 from django.apps import apps
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from . import permissions
 from .models import Agency, AgencyAction, ProgressUpdate, Recommendation, Theme
+from .models.actions import AgencyActionQuerySet
 
 # The dashboard's categories: each is the name of an AgencyActionQuerySet method, so "overdue"
 # means the same thing on the dashboard, in the list, in the export and in the reminders.
@@ -57,19 +60,8 @@ def age_band_q(key, today, prefix=""):
 
 
 def category_q(key, today, prefix=""):
-    """The condition for a dashboard category, usable in filter() and Count(filter=).
-
-    `prefix` reaches actions through a relation, e.g. "actions__" when counting per agency.
-    """
-    outstanding = Q(**{f"{prefix}status__in": AgencyAction.Status.in_hand()})
-    conditions = {
-        "outstanding": lambda: outstanding,
-        "overdue": lambda: outstanding & Q(**{f"{prefix}current_due_date__lt": today}),
-        "slipped": lambda: Q(**{f"{prefix}current_due_date__gt": F(f"{prefix}original_due_date")}),
-        "complete_unassured": lambda: Q(**{f"{prefix}status": AgencyAction.Status.COMPLETE}),
-        "assured": lambda: Q(**{f"{prefix}status": AgencyAction.Status.ASSURED}),
-    }
-    return conditions[key]()
+    """The condition for a dashboard category: the one definition on AgencyActionQuerySet."""
+    return AgencyActionQuerySet.condition(key, today, prefix)
 
 
 def review_kind_choices():
@@ -78,18 +70,82 @@ def review_kind_choices():
     return list(review_model._meta.get_field("kind").choices)
 
 
-def review_choices_queryset():
+def review_choices_queryset(user=None):
     review_model = apps.get_model("reviews", "ReviewPage")
-    # Reviews with recommendations: a cheap question, where "with actions" would read every action.
-    return review_model.objects.filter(
-        Exists(Recommendation.objects.filter(review=OuterRef("pk")))
-    ).order_by("title")
+    if permissions.can_see_everything_in_tracker(user):
+        # Reviews with recommendations: a cheap question, where "with actions" would read every
+        # action.
+        answered = Recommendation.objects.filter(review=OuterRef("pk"))
+    else:
+        # A lead chooses among the reviews their own agencies' actions answer.
+        answered = permissions.visible_actions(user).filter(recommendation__review=OuterRef("pk"))
+    return review_model.objects.filter(Exists(answered)).order_by("title")
+
+
+# The largest id a database stores; a longer number is no id at all (and would overflow SQLite).
+_ID = re.compile(r"[0-9]{1,18}")
+
+
+class ReviewField(forms.ModelChoiceField):
+    """A review by id: anything but a plausible id is refused before the database is asked."""
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if not _ID.fullmatch(str(value)):
+            raise forms.ValidationError(
+                f"“{value}” is not a review with tracked actions.", code="invalid_choice"
+            )
+        return super().to_python(value)
+
+
+class AgencyField(forms.ModelChoiceField):
+    """An agency by slug, id or short name, among those this person may see. The same answer
+    whether the agency does not exist or is someone else's, so nothing leaks."""
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        text = str(value).strip()
+        lookups = [Q(slug=text), Q(short_name__iexact=text)]
+        if _ID.fullmatch(text):
+            lookups.append(Q(pk=int(text)))
+        query = lookups[0]
+        for lookup in lookups[1:]:
+            query |= lookup
+        agency = self.queryset.filter(query).order_by("pk").first()
+        if agency is None:
+            raise forms.ValidationError(
+                f"“{text}” is not one of the agencies you can see.", code="invalid_choice"
+            )
+        return agency
+
+
+class YesNoField(forms.Field):
+    """true/false (also 1/0, yes/no): the API's `overdue=`."""
+
+    TRUE = {"true", "1", "yes", "on"}
+    FALSE = {"false", "0", "no", "off"}
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return None
+        text = str(value).strip().lower()
+        if text in self.TRUE:
+            return True
+        if text in self.FALSE:
+            return False
+        raise forms.ValidationError(f"“{value}” is not true or false.", code="invalid")
 
 
 class ActionFilterForm(forms.Form):
-    """GET filters for the tracker's lists, dashboard and exports. Every field is optional."""
+    """Query filters for every list of actions, the dashboard, the exports and the API. Every
+    field is optional."""
 
-    review = forms.ModelChoiceField(queryset=None, required=False, empty_label="All reviews")
+    # Fields the API takes that the pages do not show (the pages' "Show" covers them).
+    NOT_SHOWN = {"overdue"}
+
+    review = ReviewField(queryset=None, required=False, empty_label="All reviews")
     review_kind = forms.ChoiceField(required=False, label="Review kind")
     source = forms.ChoiceField(
         required=False,
@@ -100,7 +156,7 @@ class ActionFilterForm(forms.Form):
             ("section11", "Section 11"),
         ],
     )
-    agency = forms.ModelChoiceField(
+    agency = AgencyField(
         queryset=Agency.objects.none(),
         to_field_name="slug",
         required=False,
@@ -126,12 +182,29 @@ class ActionFilterForm(forms.Form):
     due_to = forms.DateField(
         required=False, label="Due to", widget=forms.DateInput(attrs={"type": "date"})
     )
+    overdue = YesNoField(required=False, label="Overdue")
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["review"].queryset = review_choices_queryset()
+        self.fields["review"].queryset = review_choices_queryset(user)
         self.fields["review_kind"].choices = [("", "All kinds"), *review_kind_choices()]
         self.fields["agency"].queryset = permissions.visible_agencies(user)
+
+    @property
+    def refused(self):
+        """Whether parameters were given and some are not valid."""
+        return self.is_bound and not self.is_valid()
+
+    def problems(self):
+        """Each problem as one sentence, for a page or a download: "Agency: “x” is not …"."""
+        problems = []
+        for name, errors in self.errors.items():
+            if name == "__all__":
+                problems.extend(errors)
+                continue
+            label = self.fields[name].label or name.replace("_", " ").capitalize()
+            problems.extend(f"{label}: {error}" for error in errors)
+        return problems
 
     def clean(self):
         cleaned = super().clean()
@@ -147,6 +220,8 @@ class ActionFilterForm(forms.Form):
         own: slow when a partnership lists a few hundred agencies.
         """
         for field in self:
+            if field.name in self.NOT_SHOWN:
+                continue
             if not isinstance(field.field, forms.ChoiceField):
                 yield field, None
                 continue
@@ -187,21 +262,34 @@ class ActionFilterForm(forms.Form):
             queryset = queryset.filter(current_due_date__gte=data["due_from"])
         if data.get("due_to"):
             queryset = queryset.filter(current_due_date__lte=data["due_to"])
+        if data.get("overdue") is True:
+            queryset = queryset.overdue(today)
+        elif data.get("overdue") is False:
+            queryset = queryset.not_overdue(today)
         return queryset
 
 
 def filtered_actions(user, params, today=None):
     """(form, queryset): the actions this user may see, narrowed by the GET parameters.
 
-    Invalid parameters give no rows and a bound form carrying the errors, never a wider list.
+    Invalid parameters give no rows and a bound form carrying the errors (`form.refused`), never
+    a wider list: the caller answers 400 with `form.problems()` (or `form.errors` as JSON).
     """
+    params = {name: value for name, value in (params or {}).items() if name != "page"}
     form = ActionFilterForm(params or None, user=user)
     queryset = permissions.visible_actions(user)
-    if params and not form.is_valid():
+    if form.refused:
         return form, queryset.none()
     if params:
         queryset = form.apply(queryset, today)
     return form, queryset
+
+
+def query_without_page(params):
+    """The query string of `params` less the page number: what links to other pages keep."""
+    kept = params.copy()
+    kept.pop("page", None)
+    return kept.urlencode()
 
 
 def with_list_columns(queryset, today=None):
@@ -214,7 +302,7 @@ def with_list_columns(queryset, today=None):
     )
     return (
         queryset.overdue_first(today)
-        .with_context()
+        .with_context(today)
         .select_related("standard_answer__standard", "standard_answer__section11_return__cycle")
         .annotate(last_update_at=Subquery(last_update))
     )

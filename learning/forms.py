@@ -46,8 +46,10 @@ class ProgressUpdateForm(forms.Form):
     status = forms.ChoiceField(choices=())
     rag = forms.ChoiceField(
         label="RAG rating",
-        choices=AgencyAction.RAG.choices,
-        help_text="Progress against plan: green on track, amber at risk, red overdue or stalled.",
+        required=False,
+        choices=(),
+        help_text="Progress against plan: green on track, amber at risk, red overdue or stalled. "
+        "Left as it is unless you pick one.",
     )
     evidence = MultipleEvidenceField(
         required=False,
@@ -59,9 +61,14 @@ class ProgressUpdateForm(forms.Form):
         initial = kwargs.setdefault("initial", {})
         if action is not None:
             initial.setdefault("status", action.status)
-            initial.setdefault("rag", action.rag)
             initial.setdefault("version", action.version)
         super().__init__(*args, **kwargs)
+        # The first choice keeps the current rating (or none): a RAG changes only when picked.
+        current = action.get_rag_display() if action is not None and action.rag else "not set"
+        self.fields["rag"].choices = [
+            ("", f"Leave unchanged (now {current})"),
+            *AgencyAction.RAG.choices,
+        ]
         allowed = set(permissions.statuses_user_may_set(user))
         self.fields["status"].choices = [
             (value, label) for value, label in AgencyAction.Status.choices if value in allowed
@@ -145,34 +152,6 @@ class CascadeForm(forms.Form):
         if cleaned.get("teams_reached") == 0 and cleaned.get("staff_reached") == 0:
             raise forms.ValidationError("Say how many teams or staff the briefing reached.")
         return cleaned
-
-
-class MyActionsFilterForm(forms.Form):
-    """The agency lead's filters: review, theme, status."""
-
-    review = forms.TypedChoiceField(required=False, coerce=int, empty_value=None, choices=())
-    theme = forms.ModelChoiceField(
-        required=False, queryset=Theme.objects.all(), empty_label="Any theme"
-    )
-    status = forms.ChoiceField(
-        required=False, choices=[("", "Any status"), *AgencyAction.Status.choices]
-    )
-
-    def __init__(self, *args, reviews=(), **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["review"].choices = [("", "Any review"), *reviews]
-
-    def filter(self, actions):
-        if not self.is_valid():
-            return actions
-        data = self.cleaned_data
-        if data.get("review"):
-            actions = actions.filter(recommendation__review_id=data["review"])
-        if data.get("theme"):
-            actions = actions.filter(recommendation__themes=data["theme"]).distinct()
-        if data.get("status"):
-            actions = actions.filter(status=data["status"])
-        return actions
 
 
 class ChangeLogFilterForm(forms.Form):

@@ -1,6 +1,10 @@
 """Every permission check of the hub: pages, tracker, search, exports and the API ask this module."""
 
+import functools
+
 from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
 from django.db import models
 
 PRACTITIONERS = "Practitioners"
@@ -244,3 +248,40 @@ def can_record_recurrence(user):
 def can_see_recurrence_report(user):
     """The recurrence report is for the business unit and the scrutineer."""
     return can_see_everything_in_tracker(user)
+
+
+def can_submit_returns(user):
+    """Agency leads submit spreadsheet returns for their agencies; the business unit for any."""
+    return is_business_unit(user) or (has_role(user, AGENCY_LEADS) and bool(led_agency_ids(user)))
+
+
+def returnable_actions(user, queryset):
+    """Of `queryset`, the actions this person may put in a spreadsheet return: their own
+    agencies' for a lead (a scrutineer sees every action but returns none); any for the business
+    unit."""
+    queryset = visible_actions(user, queryset)
+    if is_business_unit(user):
+        return queryset
+    return queryset.filter(agency_id__in=led_agency_ids(user))
+
+
+TRACKER_REFUSAL = "The tracker is for agency leads, the business unit and the scrutineer."
+
+
+def tracker_gate(check=can_see_tracker, refusal=TRACKER_REFUSAL):
+    """The one gate of every tracker page: anonymous visitors are sent to sign in; people whom
+    `check` refuses get 403 with `refusal`. Checks about one object (this action, this agency)
+    are made inside the view, with the functions of this module."""
+
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if not check(request.user):
+                raise PermissionDenied(refusal)
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator

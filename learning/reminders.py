@@ -128,6 +128,7 @@ def send_due_soon_reminders(today=None):
     actions = (
         AgencyAction.objects.due_within(DUE_SOON_DAYS, today)
         .select_related("agency", "recommendation__review")
+        .with_states(today)
         .order_by("current_due_date", "pk")
     )
     return _remind_leads(
@@ -147,6 +148,7 @@ def send_overdue_reminders(today=None):
     actions = (
         AgencyAction.objects.overdue(today)
         .select_related("agency", "recommendation__review")
+        .with_states(today)
         .order_by("current_due_date", "pk")
     )
     return _remind_leads(
@@ -177,6 +179,7 @@ def digest_context(today):
         return list(
             actions.filter(category_q(key, today))
             .select_related("agency", "recommendation__review")
+            .with_states(today)
             .order_by("current_due_date", "pk")[:DIGEST_LIST_LENGTH]
         )
 

@@ -6,13 +6,15 @@ from django.utils import timezone
 
 from .models import (
     SECTION11_STANDARDS,
+    AgencyAction,
     AuditCycle,
     ChallengeNote,
     Section11Return,
     Standard,
     StandardAnswer,
+    TrackerSettings,
 )
-from .services import default_due_date, open_action
+from .services import default_due_date, open_action, post_update
 
 
 class ReturnLocked(Exception):
@@ -150,6 +152,38 @@ def save_answers(section11_return, answers, version):
     return section11_return
 
 
+def _open_gap_actions(section11_return):
+    """The agency's open actions on gaps of earlier cycles, by standard number (the latest for
+    each): a gap still being worked on carries forward instead of opening a second action."""
+    actions = (
+        AgencyAction.objects.open()
+        .filter(
+            agency_id=section11_return.agency_id,
+            standard_answer__isnull=False,
+            standard_answer__section11_return__cycle__opens_on__lt=section11_return.cycle.opens_on,
+        )
+        .select_related("standard_answer__standard", "standard_answer__section11_return__cycle")
+        .order_by("standard_answer__section11_return__cycle__opens_on", "pk")
+    )
+    return {action.standard_answer.standard.number: action for action in actions}
+
+
+def _carry_forward(action, answer, by):
+    """Link an open gap action to the new cycle's answer, and say so in its history."""
+    earlier_cycle = action.standard_answer.section11_return.cycle
+    AgencyAction.objects.filter(pk=action.pk).update(standard_answer=answer)
+    post_update(
+        action,
+        by,
+        version=action.version,
+        note=(
+            f"Carried forward from the {earlier_cycle.name} return: standard "
+            f"{answer.standard.number} is still {answer.get_rating_display().lower()} in the "
+            f"{answer.section11_return.cycle.name} return."
+        ),
+    )
+
+
 @transaction.atomic
 def submit_return(section11_return, by, version, today=None):
     """Lock the return and turn each gap (partly met / not met) into a tracked agency action."""
@@ -159,12 +193,18 @@ def submit_return(section11_return, by, version, today=None):
         numbers = ", ".join(answer.standard.number for answer in unrated)
         raise ValueError(f"Rate every standard before submitting (not yet rated: {numbers}).")
     now = timezone.now()
-    due = default_due_date(today)
+    # The business unit's default, as for review actions.
+    due = default_due_date(today, TrackerSettings.load().default_action_days)
     gaps = current.answers.filter(
         rating__in=[StandardAnswer.Rating.PARTLY_MET, StandardAnswer.Rating.NOT_MET]
     ).select_related("standard")
+    still_open = _open_gap_actions(current)
     created = []
     for answer in gaps:
+        earlier = still_open.get(answer.standard.number)
+        if earlier is not None:
+            _carry_forward(earlier, answer, by)
+            continue
         action, was_created = open_action(
             by=by,
             due=due,

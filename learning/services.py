@@ -114,6 +114,8 @@ def post_update(
 ):
     """Append a progress update and move the action's current state to it.
 
+    `status` and `rag` left blank (None or "") keep the action's current ones.
+
     `version` is the action version the author last saw: if the action has moved on since, nothing
     is written and StaleVersion is raised, so the second of two editors never overwrites the first.
     """
@@ -125,8 +127,10 @@ def post_update(
         raise ActionRuleError(
             "Only the scrutineer can mark an action assured, by assuring it after checking evidence."
         )
+    # A blank status or RAG means "leave it as it is", on every way in (page, API, spreadsheet):
+    # the RAG is the lead's judgement and changes only when someone picks one.
     status = status or current.status
-    rag = current.rag if rag is None else rag
+    rag = rag or current.rag
     due_date = due_date or current.current_due_date
     now = timezone.now()
     fields = {

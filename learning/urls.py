@@ -14,8 +14,8 @@ urlpatterns = [
     path("extensions/<int:pk>/decision/", actions.decide_extension, name="decide_extension"),
     path("evidence/<int:pk>/", actions.evidence_download, name="evidence_download"),
     # Agency returns by spreadsheet
-    path("returns/template.xlsx", returns.template_xlsx, name="returns_template_xlsx"),
-    path("returns/template.csv", returns.template_csv, name="returns_template_csv"),
+    path("returns/template.xlsx", returns.xlsx_template, name="returns_template_xlsx"),
+    path("returns/template.csv", returns.csv_template, name="returns_template_csv"),
     path("returns/upload/", returns.upload_return, name="returns_upload"),
     # 7-minute briefing cascades
     path("briefings/<int:page_id>/cascade/", cascades.confirm_cascade, name="cascade_confirm"),

@@ -74,18 +74,9 @@ def _keywords(*values, themes=()):
 
 
 def recommendation_status(action_statuses):
-    """A recommendation's state for the status facet, from its agencies' action statuses."""
-    statuses = set(action_statuses)
-    if not statuses:
-        return SearchDocument.Status.NO_ACTIONS
-    finished = set(AgencyAction.Status.finished())
-    if statuses <= {AgencyAction.Status.CLOSED}:
-        return SearchDocument.Status.CLOSED
-    if statuses <= finished:
-        return SearchDocument.Status.ASSURED
-    if statuses <= finished | {AgencyAction.Status.COMPLETE}:
-        return SearchDocument.Status.COMPLETE
-    return SearchDocument.Status.OUTSTANDING
+    """A recommendation's state for the status facet: the model's rule, from its agencies'
+    action statuses (SearchDocument.Status shares its values)."""
+    return Recommendation.progress_from(action_statuses)
 
 
 def _page_url(page):

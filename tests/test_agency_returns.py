@@ -4,6 +4,9 @@ fill it in and upload it; every row is checked, then all are applied or none."""
 import csv
 import datetime
 import io
+import time
+import tracemalloc
+import zipfile
 
 import openpyxl
 import pytest
@@ -12,6 +15,7 @@ from django.utils import timezone
 
 from learning import services
 from learning.models import AgencyAction, ProgressUpdate
+from learning.spreadsheets import stream_xlsx
 
 from .conftest import client_for
 from .factories import AgencyActionFactory
@@ -133,30 +137,36 @@ def test_round_trip_export_edit_import_gives_the_expected_history(police_lead, p
 
     response = upload(client, "return.xlsx", xlsx_bytes(workbook))
 
-    assert response.status_code == 200
+    assert response.status_code == 200, response.context["form"].errors
     html = response.content.decode()
     assert "2 progress updates applied." in html
+    assert "1 request for more time sent to the business unit, pending its decision." in html
     assert "1 unchanged row skipped." in html
     first.refresh_from_db()
     second.refresh_from_db()
     untouched.refresh_from_db()
+    due_before = first.original_due_date
+    # The new due date waits for the business unit: nothing moves until it decides.
     assert (first.status, first.rag, first.current_due_date, first.version) == (
         "in_progress",
         "amber",
-        revised,
+        due_before,
         2,
     )
-    assert first.original_due_date < revised  # the original stays visible
+    extension = first.extension_requests.get()
+    assert (extension.new_due_date, extension.reason, extension.decision) == (
+        revised,
+        "Training venue cancelled in March.",
+        "pending",
+    )
+    assert extension.requested_by == police_lead
     assert (second.status, second.rag, second.version) == ("complete", "green", 2)
     assert untouched.version == 1 and not untouched.updates.exists()
     update = first.updates.get()
     assert update.author == police_lead
     assert update.kind == ProgressUpdate.Kind.UPDATE
-    assert update.note == (
-        "Half the call handlers trained.\n\nReason for the new due date: "
-        "Training venue cancelled in March."
-    )
-    assert update.due_date == revised
+    assert update.note == "Half the call handlers trained."
+    assert update.due_date == due_before
     assert first.rag_set_by == police_lead
 
 
@@ -317,3 +327,135 @@ def test_only_agency_leads_and_the_business_unit_handle_returns(
 def test_business_unit_template_covers_every_agency(business_unit, police_actions, health_action):
     rows = read_csv(client_for(business_unit).get(TEMPLATE_CSV))
     assert len(rows) == len(police_actions) + 1
+
+
+def recompressed(xlsx):
+    """The same workbook packed as tightly as zip allows."""
+    buffer = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(xlsx)) as source,
+        zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as packed,
+    ):
+        for member in source.namelist():
+            packed.writestr(member, source.read(member))
+    return buffer.getvalue()
+
+
+def _time_and_memory(work):
+    """(result, seconds, peak bytes allocated): timed on one run, memory traced on a second,
+    since tracing slows the work it measures."""
+    begin = time.perf_counter()
+    result = work()
+    elapsed = time.perf_counter() - begin
+    tracemalloc.start()
+    try:
+        work()
+        _current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return result, elapsed, peak
+
+
+def test_a_csv_of_200000_commas_and_2000_blank_lines_is_refused_quickly_in_little_memory(
+    police_lead, police_actions
+):
+    hostile = b"," * 200_000 + b"\n" * 2000
+
+    response, elapsed, peak = _time_and_memory(
+        lambda: upload(client_for(police_lead), "return.csv", hostile)
+    )
+
+    assert response.status_code == 400
+    assert "the columns Action id, Version, Status, RAG" in response.content.decode()
+    assert "Download a new template" in response.content.decode()
+    assert elapsed < 2 and peak < 60 * 1024 * 1024
+    assert ProgressUpdate.objects.count() == 0
+
+
+def test_a_csv_header_of_many_named_columns_is_refused(police_lead, police_actions):
+    header = ",".join(f"Column {number}" for number in range(5000)).encode()
+    response = upload(client_for(police_lead), "return.csv", header + b"\n1,2\n")
+    assert response.status_code == 400
+    assert "its first row has 5,000 columns; the template has 11." in response.content.decode()
+
+
+def test_a_csv_with_an_oversized_cell_or_too_many_rows_is_refused(police_lead, police_actions):
+    client = client_for(police_lead)
+    header = b"Action id,Version,Status,RAG,Progress note,New due date,Reason\n"
+
+    huge_cell = upload(client, "return.csv", header + b"1,1,,," + b"x" * 20_000 + b",,\n")
+    many_rows = upload(client, "return.csv", header + b"1,1,,,,,\n" * 6000)
+
+    assert "has a cell longer than 10,000 characters" in huge_cell.content.decode()
+    assert "it has more than 5,000 rows" in many_rows.content.decode()
+    assert ProgressUpdate.objects.count() == 0
+
+
+def test_an_xlsx_of_300000_rows_is_refused_quickly(police_lead, police_actions):
+    header = ["Action id", "Version", "Status", "RAG", "Progress note", "New due date", "Reason"]
+    rows = ([1, "", "", "", "", "", ""] for _ in range(300_000))
+    workbook = recompressed(b"".join(stream_xlsx("Agency return", header, rows)))
+    assert len(workbook) < 2 * 1024 * 1024  # small enough to be accepted for reading
+
+    response, elapsed, peak = _time_and_memory(
+        lambda: upload(client_for(police_lead), "return.xlsx", workbook)
+    )
+
+    assert response.status_code == 400
+    assert "it has more than 5,000 rows" in response.content.decode()
+    assert elapsed < 5 and peak < 100 * 1024 * 1024
+    assert ProgressUpdate.objects.count() == 0
+
+
+@pytest.mark.parametrize("column", ["Action id", "Version"])
+@pytest.mark.parametrize("value", ["²", "١", "99999999999999999999999", "-1", "0"])
+def test_a_row_with_an_odd_id_or_version_is_reported_not_a_server_error(
+    police_lead, police_actions, column, value
+):
+    client = client_for(police_lead)
+    rows = read_csv(client.get(TEMPLATE_CSV))
+    rows[0]["Progress note"] = "Trained."
+    rows[0][column] = value
+
+    response = upload(client, "return.csv", csv_bytes(rows, list(rows[0])))
+
+    assert response.status_code == 400
+    [problem] = response.context["result"].problems
+    assert problem.column == column
+    assert ProgressUpdate.objects.count() == 0
+
+
+def test_the_xlsx_template_helps_the_person_filling_it_in(police_lead, police_actions):
+    workbook, sheet = read_xlsx(client_for(police_lead).get(TEMPLATE_XLSX))
+
+    assert workbook.sheetnames == ["Agency return", "Instructions"]
+    guide = " ".join(str(cell.value) for (cell,) in workbook["Instructions"].iter_rows())
+    assert "Fill in only the yellow columns" in guide
+    assert "sent to the business unit as a request" in guide
+    headers = [cell.value for cell in sheet[1]]
+    lists = {
+        headers[sheet[str(validation.sqref).split(":")[0]].column - 1]: validation.formula1
+        for validation in sheet.data_validations.dataValidation
+        if validation.type == "list"
+    }
+    assert lists == {"Status": '"Not started,In progress,Complete"', "RAG": '"Red,Amber,Green"'}
+    editable = {cell.value for cell in sheet[1] if cell.fill.fgColor.rgb.endswith("FFF2CC")}
+    assert editable == {"Status", "RAG", "Progress note", "New due date", "Reason"}
+    assert all(cell.comment is not None for cell in sheet[1])
+    due = sheet.cell(2, column(sheet, "Current due date"))
+    assert due.is_date and due.value.date() == police_actions[0].current_due_date
+    assert sheet.column_dimensions["E"].width >= 40  # the description can be read
+    assert sheet.freeze_panes == "A2"
+
+
+def test_templates_neutralise_text_that_would_start_a_formula(police_lead, police):
+    hostile = '=HYPERLINK("http://evil.example/","Click")'
+    AgencyActionFactory(agency=police, description=hostile)
+    client = client_for(police_lead)
+
+    [row] = read_csv(client.get(TEMPLATE_CSV))
+    _, sheet = read_xlsx(client.get(TEMPLATE_XLSX))
+
+    assert row["Description"] == "'" + hostile
+    cell = sheet.cell(2, column(sheet, "Description"))
+    assert cell.data_type == "s" and cell.value == "'" + hostile

@@ -274,3 +274,82 @@ def test_business_unit_closes_a_cycle_and_its_returns_can_no_longer_change(
     client_for(business_unit).post(cycle_url, {"open": "1"})
     _post_answers(client_for(police_lead), cycle, police, [MET] * 10)
     assert set(StandardAnswer.objects.values_list("rating", flat=True)) == {MET}
+
+
+def _submitted(agency, cycle, lead, gaps):
+    """The agency's return for `cycle`, every standard met except `gaps` (number: rating)."""
+    section11_return = services.start_return(agency, cycle)
+    for answer in section11_return.answers.select_related("standard"):
+        answer.rating = gaps.get(answer.standard.number, MET)
+        answer.save(update_fields=["rating"])
+    services.submit_return(section11_return, lead, section11_return.version)
+    return section11_return
+
+
+def test_a_gap_still_open_from_last_cycle_carries_forward_instead_of_doubling(police_lead, police):
+    earlier = services.open_cycle(
+        "Section 11 audit 2024", datetime.date(2024, 4, 1), datetime.date(2025, 3, 31)
+    )
+    _submitted(police, earlier, police_lead, {"4": PARTLY_MET, "7": NOT_MET})
+    done = AgencyAction.objects.get(standard_answer__standard__number="7")
+    AgencyAction.objects.filter(pk=done.pk).update(status=AgencyAction.Status.ASSURED)
+    cycle = services.open_cycle(
+        "Section 11 audit 2026", datetime.date(2026, 4, 1), datetime.date(2027, 3, 31)
+    )
+    services.start_return(police, cycle)
+
+    response = _post_answers(
+        client_for(police_lead),
+        cycle,
+        police,
+        [MET] * 3 + [PARTLY_MET] + [MET] * 2 + [NOT_MET] + [MET] * 3,
+        action="submit",
+    )
+
+    html = response.content.decode()
+    assert (
+        "1 gap became tracked actions. 1 open action from the last cycle carries forward." in html
+    )
+    # Standard 4 is the same action, now answering the new cycle; standard 7 was assured, so its
+    # new gap is a new action.
+    assert AgencyAction.objects.count() == 3
+    carried = AgencyAction.objects.get(standard_answer__standard__number="4")
+    assert carried.standard_answer.section11_return.cycle == cycle
+    assert "Carried forward from the Section 11 audit 2024 return" in carried.updates.latest().note
+    new_gaps = AgencyAction.objects.filter(standard_answer__section11_return__cycle=cycle)
+    assert sorted(new_gaps.values_list("standard_answer__standard__number", flat=True)) == [
+        "4",
+        "7",
+    ]
+    agency_page = client_for(police_lead).get(f"/tracker/agencies/{police.slug}/")
+    assert len(agency_page.context["section11_actions"]) == 3
+
+
+def test_gap_actions_are_due_after_the_business_units_default(police_lead, police, cycle):
+    from learning.models import TrackerSettings
+
+    settings = TrackerSettings.load()
+    settings.default_action_days = 45
+    settings.save()
+    today = datetime.date(2026, 5, 1)
+    section11_return = services.start_return(police, cycle)
+    section11_return.answers.update(rating=MET)
+    section11_return.answers.filter(standard__number="2").update(rating=NOT_MET)
+
+    [action] = services.submit_return(
+        section11_return, police_lead, section11_return.version, today=today
+    )
+
+    assert action.original_due_date == today + datetime.timedelta(days=45)
+
+
+def test_the_section11_list_shows_the_newest_cycle_first(business_unit):
+    for year in (2023, 2025, 2024):
+        services.open_cycle(
+            f"Section 11 audit {year}", datetime.date(year, 4, 1), datetime.date(year + 1, 3, 31)
+        )
+
+    html = client_for(business_unit).get(reverse("learning:section11_index")).content.decode()
+
+    positions = [html.index(f"Section 11 audit {year}") for year in (2025, 2024, 2023)]
+    assert positions == sorted(positions)

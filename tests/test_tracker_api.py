@@ -82,10 +82,13 @@ def test_scrutineer_lists_every_action_and_filters_them(actions, scrutineer, pol
     assert ids(client.get(LIST, {"status": "complete"})) == set()
 
 
-def test_agency_lead_filtering_for_another_agency_gets_nothing(actions, police_lead, health):
+def test_agency_lead_filtering_for_another_agency_is_refused_never_widened(
+    actions, police_lead, health
+):
     response = api_for(police_lead).get(LIST, {"agency": health.pk})
-    assert response.status_code == 200
-    assert response.json()["count"] == 0
+    assert response.status_code == 400
+    assert response.json() == {"agency": [f"“{health.pk}” is not one of the agencies you can see."]}
+    assert "results" not in response.json()
 
 
 def test_bad_filter_is_a_400_with_the_reason(actions, scrutineer):
@@ -182,7 +185,7 @@ def test_stale_version_is_a_409_that_shows_the_newer_update(actions, police_lead
 @pytest.mark.parametrize(
     ("payload", "fields"),
     [
-        ({}, {"note", "status", "rag", "version"}),
+        ({}, {"note", "status", "version"}),
         (
             {"note": "x", "status": "done", "rag": "purple", "version": "one"},
             {"status", "rag", "version"},

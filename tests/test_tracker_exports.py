@@ -4,6 +4,7 @@ import csv
 import datetime
 import io
 
+import openpyxl
 import pytest
 import tablib
 from django.urls import reverse
@@ -23,7 +24,7 @@ DAY = datetime.timedelta(days=1)
 
 def _rows(response):
     assert response.status_code == 200, response.content
-    return list(csv.DictReader(io.StringIO(response.content.decode("utf-8"))))
+    return list(csv.DictReader(io.StringIO(response.getvalue().decode("utf-8"))))
 
 
 @pytest.fixture
@@ -102,7 +103,7 @@ def test_xlsx_export_holds_the_same_rows(scrutineer, actions):
     assert response["Content-Type"].startswith(
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
-    book = tablib.Dataset().load(response.content, format="xlsx")
+    book = tablib.Dataset().load(response.getvalue(), format="xlsx")
     assert book.headers == HEADERS
     assert sorted(row[0] for row in book) == sorted([actions["slipped"].pk, actions["other"].pk])
 
@@ -138,3 +139,35 @@ def test_export_runs_a_fixed_number_of_queries(scrutineer, django_assert_max_num
     with django_assert_max_num_queries(8):
         rows = _rows(client.get(reverse("learning:export_csv")))
     assert len(rows) == count
+
+
+def test_xlsx_export_has_real_date_cells_and_a_readable_header(scrutineer, actions):
+    response = client_for(scrutineer).get(reverse("learning:export_xlsx"), {"category": "slipped"})
+    sheet = openpyxl.load_workbook(io.BytesIO(response.getvalue())).active
+    headers = [cell.value for cell in sheet[1]]
+    row = {name: cell for name, cell in zip(headers, sheet[2], strict=True)}
+    assert row["Original due date"].is_date and row["Current due date"].is_date
+    assert row["Original due date"].value.date() == TODAY - 30 * DAY
+    assert row["Current due date"].value.date() == TODAY + 15 * DAY
+    assert row["Slipped (days)"].value == 45
+    assert sheet.freeze_panes == "A2" and sheet["A1"].font.b
+
+
+@pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
+def test_text_that_would_start_a_formula_stays_text_in_every_export(scrutineer, police, start):
+    hostile = f'{start}HYPERLINK("http://evil.example/","Click")'
+    recommendation = RecommendationFactory(text=hostile)
+    AgencyActionFactory(recommendation=recommendation, agency=police, description=hostile)
+    client = client_for(scrutineer)
+
+    [row] = _rows(client.get(reverse("learning:export_csv")))
+    assert row["Recommendation"] == "'" + hostile
+    assert row["Description"] == "'" + hostile
+
+    response = client.get(reverse("learning:export_xlsx"))
+    sheet = openpyxl.load_workbook(io.BytesIO(response.getvalue())).active
+    values = [
+        cell for cell in sheet[2] if isinstance(cell.value, str) and "HYPERLINK" in cell.value
+    ]
+    assert len(values) == 2
+    assert all(cell.data_type == "s" and cell.value == "'" + hostile for cell in values)

@@ -5,23 +5,66 @@ import os
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage
 from django.db import models
+from django.db.models import ExpressionWrapper, F, Q
 from django.utils import timezone
 from django.utils.deconstruct import deconstructible
 
 
 class AgencyActionQuerySet(models.QuerySet):
+    """The tracker's rules about actions, each defined once, here.
+
+    `condition()` builds each rule as a Q; the queryset methods, the dashboard's counts
+    (`Count(filter=…)`), the per-row flags (`with_states()`), the lists, exports, reminders, the
+    API and search all use these, so "overdue" means the same thing everywhere.
+    """
+
+    CATEGORIES = ("outstanding", "overdue", "slipped", "complete_unassured", "assured", "open")
+
+    @staticmethod
+    def condition(category, today=None, prefix=""):
+        """The Q of a category, usable in filter(), exclude(), Count(filter=) and annotations.
+
+        `prefix` reaches actions through a relation, e.g. "actions__" when counting per agency.
+        - outstanding: work the agency still has to do (not started or in progress). A
+          "complete" action is not outstanding (nor overdue): it waits for assurance.
+        - overdue: outstanding and due before today.
+        - slipped: the current due date is later than the one first agreed.
+        - complete_unassured: the agency says complete; the scrutineer has not yet assured it.
+        - assured: signed off by the scrutineer.
+        - open: not yet assured or closed (complete-but-unassured included).
+        """
+        status = AgencyAction.Status
+        if category == "outstanding":
+            return Q(**{f"{prefix}status__in": status.in_hand()})
+        if category == "overdue":
+            today = today or timezone.localdate()
+            return Q(**{f"{prefix}status__in": status.in_hand()}) & Q(
+                **{f"{prefix}current_due_date__lt": today}
+            )
+        if category == "slipped":
+            return Q(**{f"{prefix}current_due_date__gt": F(f"{prefix}original_due_date")})
+        if category == "complete_unassured":
+            return Q(**{f"{prefix}status": status.COMPLETE})
+        if category == "assured":
+            return Q(**{f"{prefix}status": status.ASSURED})
+        if category == "open":
+            return ~Q(**{f"{prefix}status__in": status.finished()})
+        raise ValueError(f"Unknown category of action {category!r}")
+
+    def category(self, category, today=None):
+        return self.filter(self.condition(category, today))
+
     def outstanding(self):
-        """Work the agency still has to do: not started or in progress. A "complete" action is
-        not outstanding (nor overdue): it waits for assurance, counted apart."""
-        return self.filter(status__in=AgencyAction.Status.in_hand())
+        return self.category("outstanding")
 
     def open(self):
-        """Everything not yet assured or closed, complete-but-unassured included."""
-        return self.exclude(status__in=AgencyAction.Status.finished())
+        return self.category("open")
 
     def overdue(self, today=None):
-        today = today or timezone.localdate()
-        return self.outstanding().filter(current_due_date__lt=today)
+        return self.category("overdue", today)
+
+    def not_overdue(self, today=None):
+        return self.exclude(self.condition("overdue", today))
 
     def due_within(self, days, today=None):
         today = today or timezone.localdate()
@@ -30,37 +73,44 @@ class AgencyActionQuerySet(models.QuerySet):
         )
 
     def slipped(self):
-        """Actions whose revised due date is later than the one first agreed."""
-        return self.filter(current_due_date__gt=models.F("original_due_date"))
+        return self.category("slipped")
 
     def complete_unassured(self):
-        return self.filter(status=AgencyAction.Status.COMPLETE)
+        return self.category("complete_unassured")
 
     def assured(self):
-        return self.filter(status=AgencyAction.Status.ASSURED)
+        return self.category("assured")
 
     def for_agencies(self, agencies):
         return self.filter(agency__in=agencies)
 
+    def with_states(self, today=None):
+        """Each row carries whether it is overdue and whether it has slipped, computed by the
+        database from the same conditions: what `is_overdue` and `has_slipped` then read."""
+        return self.annotate(
+            annotated_overdue=ExpressionWrapper(
+                self.condition("overdue", today), output_field=models.BooleanField()
+            ),
+            annotated_slipped=ExpressionWrapper(
+                self.condition("slipped"), output_field=models.BooleanField()
+            ),
+        )
+
     def overdue_first(self, today=None):
         """Overdue actions first, then by due date: the order an agency lead works through."""
-        today = today or timezone.localdate()
-        overdue = models.Q(current_due_date__lt=today) & models.Q(
-            status__in=AgencyAction.Status.in_hand()
-        )
         return self.annotate(
             overdue_rank=models.Case(
-                models.When(overdue, then=models.Value(0)),
+                models.When(self.condition("overdue", today), then=models.Value(0)),
                 default=models.Value(1),
                 output_field=models.IntegerField(),
             )
         ).order_by("overdue_rank", "current_due_date", "pk")
 
-    def with_context(self):
+    def with_context(self, today=None):
         """Everything a list row shows, fetched in the same query."""
         return self.select_related(
             "agency", "recommendation", "recommendation__review", "rag_set_by"
-        )
+        ).with_states(today)
 
 
 class AgencyAction(models.Model):

@@ -38,6 +38,15 @@ class Recommendation(Orderable, ClusterableModel):
         MEDIUM = "medium", "Medium"
         LOW = "low", "Low"
 
+    class Progress(models.TextChoices):
+        """Where the agencies' actions on a recommendation stand, taken together."""
+
+        NO_ACTIONS = "no_actions", "No actions yet"
+        OUTSTANDING = "outstanding", "Outstanding"
+        COMPLETE = "complete", "Complete (not yet assured)"
+        ASSURED = "assured", "Assured"
+        CLOSED = "closed", "Closed"
+
     review = ParentalKey(
         "reviews.ReviewPage", on_delete=models.CASCADE, related_name="recommendations"
     )
@@ -90,3 +99,28 @@ class Recommendation(Orderable, ClusterableModel):
         """The recommendation's place on its review's page, by its number as the report gives it
         (`recommendation-3a`), so a link reads like the report and survives re-publishing."""
         return "recommendation-" + re.sub(r"[^A-Za-z0-9.]+", "-", self.number).strip("-")
+
+    @classmethod
+    def progress_from(cls, action_statuses):
+        """The recommendation's progress from its actions' statuses, using the action rules:
+        outstanding while any action is outstanding; complete once every action is complete,
+        assured or closed; assured once every action is assured or closed; closed when all
+        were closed."""
+        from .actions import AgencyAction
+
+        statuses = set(action_statuses)
+        if not statuses:
+            return cls.Progress.NO_ACTIONS
+        finished = set(AgencyAction.Status.finished())
+        if statuses <= {AgencyAction.Status.CLOSED}:
+            return cls.Progress.CLOSED
+        if statuses <= finished:
+            return cls.Progress.ASSURED
+        if statuses & set(AgencyAction.Status.in_hand()):
+            return cls.Progress.OUTSTANDING
+        return cls.Progress.COMPLETE
+
+    @property
+    def progress(self):
+        """This recommendation's progress (reads prefetched actions when a list prefetched them)."""
+        return self.progress_from(action.status for action in self.actions.all())

@@ -1,21 +1,18 @@
 """Agency actions: the lead's list, the action page with its history and forms, evidence downloads."""
 
-import functools
-
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from .. import permissions, services
+from ..filters import filtered_actions, page_of_actions, query_without_page
 from ..forms import (
     AssuranceForm,
     ExtensionDecisionForm,
     ExtensionRequestForm,
-    MyActionsFilterForm,
     ProgressUpdateForm,
 )
 from ..models import AgencyAction, EvidenceFile, ExtensionRequest
@@ -23,18 +20,7 @@ from ..models import AgencyAction, EvidenceFile, ExtensionRequest
 ACTIONS_PER_PAGE = 50
 
 
-def tracker_view(view):
-    """Anonymous visitors are sent to sign in; people outside the tracker get 403."""
-
-    @functools.wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not permissions.can_see_tracker(request.user):
-            raise PermissionDenied("The learning tracker is for the partnership's agencies.")
-        return view(request, *args, **kwargs)
-
-    return wrapper
+tracker_view = permissions.tracker_gate()
 
 
 def _visible_action(request, pk):
@@ -46,17 +32,11 @@ def _visible_action(request, pk):
 
 @tracker_view
 def my_actions(request):
-    """An agency lead's actions (everyone's for the business unit and scrutineer), overdue first."""
-    actions = permissions.visible_actions(request.user, AgencyAction.objects.with_context())
-    reviews = (
-        actions.filter(recommendation__isnull=False)
-        .order_by("recommendation__review__title")
-        .values_list("recommendation__review_id", "recommendation__review__title")
-        .distinct()
-    )
-    form = MyActionsFilterForm(request.GET or None, reviews=list(reviews))
-    actions = form.filter(actions).overdue_first()
-    page = Paginator(actions, ACTIONS_PER_PAGE).get_page(request.GET.get("page"))
+    """An agency lead's actions (everyone's for the business unit and scrutineer), overdue first,
+    filtered by the tracker's one filter form; the pages keep the filters."""
+    today = timezone.localdate()
+    form, actions = filtered_actions(request.user, request.GET, today)
+    page = page_of_actions(actions, request.GET.get("page"), ACTIONS_PER_PAGE, today)
     return render(
         request,
         "learning/my_actions.html",
@@ -64,8 +44,11 @@ def my_actions(request):
             "form": form,
             "page_obj": page,
             "actions": page.object_list,
+            "querystring_without_page": query_without_page(request.GET),
+            "filter_action": request.path,
             "sees_everything": permissions.can_see_everything_in_tracker(request.user),
         },
+        status=400 if form.refused else 200,
     )
 
 

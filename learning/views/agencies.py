@@ -1,6 +1,5 @@
 """An agency's page: its review actions, Section 11 return and actions, and briefing cascades."""
 
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, render
@@ -11,12 +10,8 @@ from ..filters import category_counts, category_q, with_list_columns
 from ..models import Agency, AuditCycle, BriefingCascade, Section11Return
 
 
-@login_required
+@permissions.tracker_gate()
 def agency_index(request):
-    if not permissions.can_see_tracker(request.user):
-        raise PermissionDenied(
-            "The tracker is for agency leads, the business unit and the scrutineer."
-        )
     today = timezone.localdate()
     agencies = permissions.visible_agencies(request.user).annotate(
         outstanding=Count("actions", filter=category_q("outstanding", today, "actions__")),
@@ -26,7 +21,7 @@ def agency_index(request):
     return render(request, "learning/agency_index.html", {"agencies": agencies})
 
 
-@login_required
+@permissions.tracker_gate()
 def agency_detail(request, slug):
     agency = get_object_or_404(Agency, slug=slug)
     if not permissions.visible_agencies(request.user).filter(pk=agency.pk).exists():

@@ -2,8 +2,6 @@
 
 from urllib.parse import urlencode
 
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -15,6 +13,7 @@ from ..filters import (
     category_q,
     filtered_actions,
     page_of_actions,
+    query_without_page,
     status_counts_by,
     summed_counts,
 )
@@ -93,18 +92,26 @@ def first_actions(actions, key, today, count=DASHBOARD_LIST_LENGTH):
     return list(
         AgencyAction.objects.filter(pk__in=first_ids)
         .select_related("agency", "recommendation__review")
+        .with_states(today)
         .order_by("current_due_date", "pk")
     )
 
 
-@login_required
+@permissions.tracker_gate(
+    permissions.can_see_dashboard, "The dashboard is for the business unit and the scrutineer."
+)
 def dashboard(request):
-    if not permissions.can_see_dashboard(request.user):
-        raise PermissionDenied("The dashboard is for the business unit and the scrutineer.")
     today = timezone.localdate()
     params = request.GET
     link = ListLinks(params)
     form, actions = filtered_actions(request.user, params, today)
+    if form.refused:
+        return render(
+            request,
+            "learning/dashboard.html",
+            {"form": form, "refused": True, "all_url": link(), "today": today},
+            status=400,
+        )
     # One grouped query gives the agency table and, summed, the headline figures.
     agency_rows = status_counts_by(
         actions, ["agency__slug", "agency__name"], today, with_categories=True
@@ -174,17 +181,13 @@ def dashboard(request):
     )
 
 
-@login_required
+@permissions.tracker_gate()
 def tracker_list(request):
     """Every action the filters select, overdue first; leads see their own agencies' only."""
-    if not permissions.can_see_tracker(request.user):
-        raise PermissionDenied(
-            "The tracker is for agency leads, the business unit and the scrutineer."
-        )
     today = timezone.localdate()
     form, actions = filtered_actions(request.user, request.GET, today)
     page = page_of_actions(actions, request.GET.get("page"), LIST_PAGE_SIZE, today)
-    query = _query_without(request.GET, ["page"]).urlencode()
+    query = query_without_page(request.GET)
     return render(
         request,
         "learning/dashboard_list.html",
@@ -196,4 +199,5 @@ def tracker_list(request):
             "export_query": query,
             "can_see_dashboard": permissions.can_see_dashboard(request.user),
         },
+        status=400 if form.refused else 200,
     )

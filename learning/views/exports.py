@@ -1,13 +1,12 @@
 """CSV and XLSX downloads of the filtered action list: the same filters, the same rows."""
 
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
+from django.http import StreamingHttpResponse
 from django.utils import timezone
 
 from .. import permissions
-from ..exports import actions_dataset
+from ..exports import stream_export
 from ..filters import filtered_actions
+from .dashboard import tracker_list
 
 FORMATS = {
     "csv": "text/csv; charset=utf-8",
@@ -17,36 +16,25 @@ FORMATS = {
 
 def _export(request, file_format):
     # Leads may export, but visible_actions inside filtered_actions keeps them to their agencies.
-    if not permissions.can_see_tracker(request.user):
-        raise PermissionDenied(
-            "The tracker is for agency leads, the business unit and the scrutineer."
-        )
     today = timezone.localdate()
     form, actions = filtered_actions(request.user, request.GET, today)
-    if form.is_bound and not form.is_valid():
-        messages = "; ".join(
-            f"{name}: {' '.join(errors)}" if name != "__all__" else " ".join(errors)
-            for name, errors in form.errors.items()
-        )
-        return HttpResponse(
-            f"The filters could not be used: {messages}",
-            status=400,
-            content_type="text/plain; charset=utf-8",
-        )
-    dataset = actions_dataset(actions, today)
-    body = dataset.export(file_format)
-    response = HttpResponse(body, content_type=FORMATS[file_format])
+    if form.refused:
+        # The list's page, with the filters' problems: the same answer as the list gives.
+        return tracker_list(request)
+    response = StreamingHttpResponse(
+        stream_export(actions, file_format, today), content_type=FORMATS[file_format]
+    )
     response["Content-Disposition"] = (
         f'attachment; filename="actions-{today.isoformat()}.{file_format}"'
     )
     return response
 
 
-@login_required
+@permissions.tracker_gate()
 def export_csv(request):
     return _export(request, "csv")
 
 
-@login_required
+@permissions.tracker_gate()
 def export_xlsx(request):
     return _export(request, "xlsx")

@@ -1,8 +1,6 @@
 """Agency returns: download a template of open actions (XLSX or CSV), upload it filled in."""
 
 from django import forms
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -14,9 +12,9 @@ from ..returns import (
     RETURN_FORMATS,
     ReturnFileError,
     apply_return,
-    may_submit_returns,
     template_actions,
-    template_dataset,
+    template_csv,
+    template_xlsx,
 )
 
 CONTENT_TYPES = {
@@ -39,18 +37,12 @@ class ReturnUploadForm(forms.Form):
         return upload
 
 
-def _check(request):
-    if not request.user.is_authenticated:
-        return redirect_to_login(request.get_full_path())
-    if not may_submit_returns(request.user):
-        raise PermissionDenied("Returns are for agency leads and the business unit.")
-    return None
+returns_gate = permissions.tracker_gate(
+    permissions.can_submit_returns, "Returns are for agency leads and the business unit."
+)
 
 
 def _template(request, file_format):
-    refused = _check(request)
-    if refused:
-        return refused
     agency = None
     slug = request.GET.get("agency")
     if slug:
@@ -59,26 +51,27 @@ def _template(request, file_format):
         ).first()
         if agency is None:
             raise Http404("No agency of yours has that name.")
-    dataset = template_dataset(template_actions(request.user, agency))
+    actions = template_actions(request.user, agency)
+    body = template_xlsx(actions, request.user) if file_format == "xlsx" else template_csv(actions)
     today = timezone.localdate().isoformat()
     name = f"return-{agency.slug if agency else 'actions'}-{today}.{file_format}"
-    response = HttpResponse(dataset.export(file_format), content_type=CONTENT_TYPES[file_format])
+    response = HttpResponse(body, content_type=CONTENT_TYPES[file_format])
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 
 
-def template_xlsx(request):
+@returns_gate
+def xlsx_template(request):
     return _template(request, "xlsx")
 
 
-def template_csv(request):
+@returns_gate
+def csv_template(request):
     return _template(request, "csv")
 
 
+@returns_gate
 def upload_return(request):
-    refused = _check(request)
-    if refused:
-        return refused
     form = ReturnUploadForm(request.POST or None, request.FILES or None)
     result = None
     status = 200

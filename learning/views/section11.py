@@ -3,7 +3,6 @@ notes and the agencies × standards heatmap."""
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.forms import modelformset_factory
@@ -94,16 +93,8 @@ class ChallengeNoteForm(forms.Form):
         self.fields["standard"].queryset = cycle.standards.all()
 
 
-def _require_tracker(user):
-    if not permissions.can_see_tracker(user):
-        raise PermissionDenied(
-            "The tracker is for agency leads, the business unit and the scrutineer."
-        )
-
-
-@login_required
+@permissions.tracker_gate()
 def section11_index(request):
-    _require_tracker(request.user)
     can_manage = permissions.can_manage_section11(request.user)
     form = AuditCycleForm(request.POST or None)
     if request.method == "POST":
@@ -113,10 +104,11 @@ def section11_index(request):
             cycle = services.open_cycle(**form.cleaned_data)
             messages.success(request, f"{cycle.name} is open, with the ten standards to review.")
             return redirect("learning:section11_cycle", cycle.pk)
+    # Said explicitly: a model's default ordering is not applied to a query with aggregates.
     cycles = AuditCycle.objects.annotate(
         return_count=Count("returns", distinct=True),
         standard_count=Count("standards", distinct=True),
-    )
+    ).order_by("-opens_on", "-pk")
     return render(
         request,
         "learning/section11_index.html",
@@ -124,9 +116,8 @@ def section11_index(request):
     )
 
 
-@login_required
+@permissions.tracker_gate()
 def section11_cycle(request, cycle_id):
-    _require_tracker(request.user)
     cycle = get_object_or_404(AuditCycle, pk=cycle_id)
     if request.method == "POST":
         if not permissions.can_manage_section11(request.user):
@@ -155,11 +146,11 @@ def section11_cycle(request, cycle_id):
     )
 
 
-@login_required
+@permissions.tracker_gate(
+    permissions.can_manage_section11, "Only the business unit edits a cycle's standards."
+)
 def section11_standards(request, cycle_id):
     cycle = get_object_or_404(AuditCycle, pk=cycle_id)
-    if not permissions.can_manage_section11(request.user):
-        raise PermissionDenied("Only the business unit edits a cycle's standards.")
     formset = StandardFormSet(request.POST or None, queryset=cycle.standards.all())
     if request.method == "POST" and formset.is_valid():
         for standard in formset.save(commit=False):
@@ -183,9 +174,8 @@ def _answer_data(formset):
     }
 
 
-@login_required
+@permissions.tracker_gate()
 def section11_return(request, cycle_id, slug):
-    _require_tracker(request.user)
     cycle = get_object_or_404(AuditCycle, pk=cycle_id)
     agency = get_object_or_404(Agency, slug=slug)
     if not permissions.visible_agencies(request.user).filter(pk=agency.pk).exists():
@@ -238,10 +228,22 @@ def section11_return(request, cycle_id, slug):
                     services.save_answers(current, _answer_data(formset), version)
                     if action == "submit":
                         created = services.submit_return(current, request.user, current.version)
+                        carried = (
+                            AgencyAction.objects.filter(standard_answer__section11_return=current)
+                            .exclude(pk__in=[action.pk for action in created])
+                            .count()
+                        )
+                        carried_note = (
+                            f" {carried} open action{'s' if carried != 1 else ''} from the last "
+                            f"cycle carr{'y' if carried != 1 else 'ies'} forward."
+                            if carried
+                            else ""
+                        )
                         messages.success(
                             request,
                             f"Return submitted and locked. {len(created)} gap"
-                            f"{'s' if len(created) != 1 else ''} became tracked actions.",
+                            f"{'s' if len(created) != 1 else ''} became tracked actions."
+                            + carried_note,
                         )
                     else:
                         messages.success(request, "Your answers were saved.")
@@ -289,10 +291,10 @@ def section11_return(request, cycle_id, slug):
     )
 
 
-@login_required
+@permissions.tracker_gate(
+    permissions.can_see_dashboard, "The heatmap is for the business unit and the scrutineer."
+)
 def section11_heatmap(request, cycle_id):
-    if not permissions.can_see_dashboard(request.user):
-        raise PermissionDenied("The heatmap is for the business unit and the scrutineer.")
     cycle = get_object_or_404(AuditCycle, pk=cycle_id)
     standards = list(cycle.standards.all())
     returns = list(Section11Return.objects.filter(cycle=cycle).select_related("agency"))
