@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from . import permissions
 from .evidence import ACCEPTED_DESCRIPTION, check_evidence
-from .models import AgencyAction, Theme
+from .models import AgencyAction
 from .services import NOTE_MAX_LENGTH
 
 
