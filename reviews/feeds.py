@@ -26,16 +26,21 @@ class LatestLearningFeed(Feed):
     description = "New 7-minute briefings and published reviews from the partnership."
 
     # One Feed instance serves every request (it is the URL's view), so nothing about a request is
-    # kept on it: the requester travels as the feed's "object" to `items`.
+    # kept on it: the request travels as the feed's "object" to `items`, which gives each page
+    # its link at the address the feed was read at.
     def get_object(self, request, *args, **kwargs):
-        return request.user
+        return request
 
-    def items(self, user):
+    def items(self, request):
+        user = request.user
         briefings = visible_to(BriefingPage.objects.all(), user).order_by("-first_published_at")
         reviews = visible_to(ReviewPage.objects.all(), user).order_by("-first_published_at")
         pages = list(briefings[:FEED_LENGTH]) + list(reviews[:FEED_LENGTH])
         pages.sort(key=_published_at, reverse=True)
-        return pages[:FEED_LENGTH]
+        pages = pages[:FEED_LENGTH]
+        for page in pages:
+            page.feed_link = page.get_full_url(request)
+        return pages
 
     def item_title(self, item):
         return item.title
@@ -45,7 +50,7 @@ class LatestLearningFeed(Feed):
         return escape(item.summary)
 
     def item_link(self, item):
-        return item.get_full_url(self.request)
+        return item.feed_link
 
     def item_pubdate(self, item):
         return item.first_published_at or item.last_published_at
