@@ -244,7 +244,7 @@ class FullTextMoreLikeThis:
         terms = more_like_this_terms(text)
         if not terms:
             return []
-        full_text = FullTextSQL(terms, any_term=True)
+        full_text = FullTextSQL.any_of(terms)
         source, source_params = full_text.source()
         match, match_params = full_text.match()
         if connection.vendor == "sqlite":

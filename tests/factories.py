@@ -296,6 +296,8 @@ class BriefingCascadeFactory(factory.django.DjangoModelFactory):
     agency = factory.SubFactory(AgencyFactory)
     confirmed_by = factory.SubFactory(UserFactory)
     cascaded_on = factory.LazyFunction(timezone.localdate)
+    teams_reached = 4
+    staff_reached = 38
 
 
 class RecurrenceLinkFactory(factory.django.DjangoModelFactory):
@@ -314,8 +316,6 @@ class RecurrenceDismissalFactory(factory.django.DjangoModelFactory):
     recommendation = factory.SubFactory(RecommendationFactory)
     suggestion = factory.SubFactory(RecommendationFactory)
     dismissed_by = factory.SubFactory(UserFactory, role=permissions.BUSINESS_UNIT)
-    teams_reached = 4
-    staff_reached = 38
 
 
 class ReminderLogFactory(factory.django.DjangoModelFactory):

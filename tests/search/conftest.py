@@ -105,6 +105,7 @@ def make_review(title, *, year, month=6, themes=(), recommendations=(), **fields
         rec.save()
         for agency, status in zip(agencies, statuses, strict=False):
             AgencyActionFactory(recommendation=rec, agency=agency, status=status)
+    sync.flush()  # indexed as the commit of an editor's save would index it
     return review
 
 
@@ -113,6 +114,7 @@ def make_briefing(title, *, themes=(), reviews=(), **parts):
     briefing.themes.set(themes)
     briefing.reviews.set(reviews)
     briefing.save()
+    sync.flush()
     return briefing
 
 
