@@ -125,9 +125,10 @@ def test_with_no_broker_the_catch_up_runs_in_the_web_process_in_the_background(
 
 
 def test_a_search_cluster_that_never_answers_costs_one_search_two_seconds_then_none(
-    settings, client, caplog
+    settings, client, caplog, committed
 ):
-    ReviewPageFactory(title="Serious case review: Family S", summary="Neglect of the children.")
+    with committed():
+        ReviewPageFactory(title="Serious case review: Family S", summary="Neglect of the children.")
     with silent_server() as port:
         settings.SEARCH_ENGINE = "elasticsearch"
         settings.ELASTICSEARCH_URL = f"http://127.0.0.1:{port}"

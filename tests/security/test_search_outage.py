@@ -28,8 +28,9 @@ def test_counts_and_facets_never_count_what_changed_while_the_cluster_was_down(
 ):
     partnership_user = business_unit
     settings.SEARCH_ENGINE = "elasticsearch"
-    review = ReviewPageFactory(title="Serious case review: Family S")
-    briefing = BriefingPageFactory(title="7-minute briefing: Family S")
+    with django_capture_on_commit_callbacks(execute=True):
+        review = ReviewPageFactory(title="Serious case review: Family S")
+        briefing = BriefingPageFactory(title="7-minute briefing: Family S")
     with OsmemServer.start(japanese=False) as server:
         cluster = osmem_client(server.url)
         monkeypatch.setattr(es_engine, "client_factory", lambda: cluster)
