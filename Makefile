@@ -60,11 +60,13 @@ test-elasticsearch: install system-deps ## Only the search contract suite on osm
 
 test: lint check test-sqlite test-postgres ## Everything CI runs: ruff, checks, SQLite and PostgreSQL suites
 
-benchmarks: install ## Print the tracker, search and recurrence benchmarks' figures
+benchmarks: install ## Print the tracker, search, recurrence, publishing and case log benchmarks' figures
 	$(BIN)/python manage.py benchmark_tracker
 	$(BIN)/python manage.py benchmark_search --recommendations 100000
 	$(BIN)/python manage.py evaluate_recurrence
 	$(BIN)/python manage.py benchmark_recurrence --recommendations 100000
+	$(BIN)/python manage.py benchmark_publish
+	$(BIN)/python manage.py benchmark_case_log
 
 clean: ## Remove the virtualenv, the dev database and uploaded files
 	rm -rf $(VENV) db.sqlite3 media .test-media .pytest_cache sent-email

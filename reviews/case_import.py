@@ -64,7 +64,8 @@ UPDATED_FIELDS = [
     "publication_due",
     "updated_at",
 ]
-DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y")
+# ISO or UK dates; spreadsheets saved as CSV sometimes add a midnight time.
+DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%Y-%m-%d %H:%M:%S", "%d/%m/%Y %H:%M")
 
 
 class CaseLogError(Exception):
@@ -146,7 +147,12 @@ def read_rows(name, data):
             "split it into smaller files."
         )
     rows = _rows_from_xlsx(name, data) if extension == ".xlsx" else _rows_from_csv(name, data)
-    rows = [row for row in rows if any(_text(cell) for cell in row)] if rows else []
+    # Blank rows are skipped, but every row keeps its number as the spreadsheet shows it.
+    rows = [
+        (number, row)
+        for number, row in enumerate(rows or [], start=1)
+        if any(_text(cell) for cell in row)
+    ]
     if not rows:
         raise CaseLogError(f"{name}: the file is empty.")
     if len(rows) - 1 > MAX_CASE_LOG_ROWS:
@@ -229,11 +235,11 @@ def _headings(name, header_row):
 def check_case_log(name, data):
     """Read and check every row. Returns the checked rows (as field values) and the problems."""
     rows = read_rows(name, data)
-    positions = _headings(name, rows[0])
+    positions = _headings(name, rows[0][1])
     reasons = {reason.name.lower(): reason for reason in ReferralReason.objects.all()}
     allowed_reasons = ", ".join(reason.name for reason in ReferralReason.objects.all())
     problems, checked, seen = [], [], {}
-    for row_number, row in enumerate(rows[1:], start=2):
+    for row_number, row in rows[1:]:
 
         def cell(column, row=row):
             position = positions.get(column)

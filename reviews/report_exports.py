@@ -174,7 +174,7 @@ def bar_chart_png(title, categories, series):
     bold = ImageFont.load_default(size=18)
     colours = [(29, 112, 184), (244, 119, 56)]  # distinct in greyscale too, with a legend
     row_height, bar_height = 34, 12
-    label_width, chart_width = 330, 420
+    label_width, chart_width = 390, 400
     width = label_width + chart_width + 80
     height = 80 + row_height * len(categories) + 40
     image = Image.new("RGB", (width, height), "white")
@@ -187,7 +187,7 @@ def bar_chart_png(title, categories, series):
         draw.text((x + 20, 42), name, fill="black", font=font)
     for row, category in enumerate(categories):
         top = 80 + row * row_height
-        draw.text((10, top + 4), category[:38], fill="black", font=font)
+        draw.text((10, top + 4), category[:44], fill="black", font=font)
         for position, (_name, values) in enumerate(series):
             value = values[row]
             y = top + position * (bar_height + 2)

@@ -175,3 +175,11 @@ def test_reimporting_an_unchanged_log_changes_nothing_and_dates_reach_the_review
     import_case_log("log.csv", csv_bytes("RR-1,02/03/2020,Neglect,04/03/2020,,,,,,"))
     page.refresh_from_db()
     assert page.notification_date == datetime.date(2020, 3, 4)
+
+
+def test_problems_name_the_row_the_spreadsheet_shows_even_after_blank_rows(db):
+    data = csv_bytes(
+        "RR-1,02/03/2020,Neglect,,,,,,,", ",,,,,,,,,", "RR-2,02/03/2020,Burglary,,,,,,,"
+    )
+    result = import_case_log("log.csv", data)
+    assert [(p.row, p.column) for p in result.problems] == [(4, "Referral reason")]

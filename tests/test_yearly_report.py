@@ -486,3 +486,12 @@ def test_cases_count_in_the_year_of_their_referral_and_stages_in_their_own(db):
     assert (before["rapid_reviews"], after["rapid_reviews"]) == (0, 1)
     assert after["lcsprs_commissioned"] == 1
     assert Case.objects.get().publication_due == d("2020-10-21")
+
+
+def test_a_date_that_is_not_a_date_is_named_and_the_last_year_shown(db, business_unit):
+    response = client_for(business_unit).get(
+        "/tracker/yearly-report/?from=2019-13-01&to=2020-03-31"
+    )
+    page = response.content.decode()
+    assert "From: Enter a valid date." in page
+    assert "Showing" in page
