@@ -1,0 +1,28 @@
+"""The demo partnership `seed_demo` loads, all in one place: who the partnership is
+(`partnership`), what it has published (`publications`) and what its agencies are doing about it
+(`tracker`). Every part is idempotent: a second run changes nothing it already made."""
+
+from django.utils import timezone
+
+from . import partnership, publications, tracker
+
+
+def seed(password="demo-password", today=None):
+    today = today or timezone.localdate()
+    agencies = partnership.agencies()
+    themes = partnership.themes()
+    users = partnership.users(password, agencies)
+    partnership.settings()
+    reviews = publications.reviews(today, agencies, themes)
+    publications.briefings(today, reviews, themes)
+    tracker.seed(today=today, users=users)
+    demo = {
+        "today": today,
+        "agencies": agencies,
+        "themes": themes,
+        "users": users,
+        "reviews": reviews,
+    }
+    # Further demo parts go here, one call each, in the order they depend on one another: each
+    # takes `demo` (the partnership loaded so far) and must be idempotent.
+    return demo
