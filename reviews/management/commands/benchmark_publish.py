@@ -106,7 +106,10 @@ class Command(BaseCommand):
                 revision.publish(user=approver)
             elapsed = time.perf_counter() - started
             actions = AgencyAction.objects.filter(recommendation__review=revision.object_id)
-            self.stdout.write(f"{size:>16}{actions.count():>9}{elapsed:>10.2f}{counter.writes:>14}")
+            self.stdout.write(
+                f"{size:>16}{actions.count():>9}{elapsed:>10.2f}{counter.writes:>14}"
+                f"{counter.statements:>22}"
+            )
 
     def _approver(self):
         user = get_user_model().objects.create_user("benchmark-manager", password=None)
