@@ -5,7 +5,7 @@ import uuid
 
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Length, Substr
 from django.http import HttpRequest, HttpResponse
@@ -288,6 +288,13 @@ class ReviewPage(VisibilityMixin, Page):
 
     class Meta:
         verbose_name = "review"
+
+    def save(self, *args, **kwargs):
+        # The page and every recommendation saved with it in one transaction, whoever calls it
+        # (Wagtail's "Publish" and scheduled publishing do not open one), so search indexes the
+        # review once when it commits rather than once per recommendation.
+        with transaction.atomic():
+            return super().save(*args, **kwargs)
 
     def with_content_json(self, content):
         """Wagtail's override point for building the page from a revision (the editor, preview,
