@@ -323,9 +323,11 @@ class ReviewPage(VisibilityMixin, Page):
 
     def publish(self, revision, user=None, **kwargs):
         # Wagtail's page_published signal does not say who published: keep it on the revision
-        # so the actions this publication opens are attributed to the approver.
+        # so the actions this publication opens are attributed to the approver. The publication
+        # and the actions it opens stand or fall together, and are indexed once.
         revision.published_by = user
-        return super().publish(revision, user=user, **kwargs)
+        with transaction.atomic():
+            return super().publish(revision, user=user, **kwargs)
 
     # Statutory deadlines, computed from the recorded dates (never typed in).
     @property
