@@ -141,6 +141,28 @@ class ReviewPageForm(WagtailAdminPageForm):
     """Gives every recommendation its own key, and refuses to remove one that agencies have
     already acted on, whether by its delete button or by restoring a revision without it."""
 
+    def __init__(self, data=None, *args, **kwargs):
+        if data is not None:
+            data = self._with_distinct_recommendation_keys(data)
+        super().__init__(data, *args, **kwargs)
+
+    @staticmethod
+    def _with_distinct_recommendation_keys(data):
+        """The browser copies each new recommendation's form from one template, hidden key and
+        all: every copy after the first gets a key of its own before the forms are checked."""
+        data = data.copy()
+        seen = set()
+        total = data.get("recommendations-TOTAL_FORMS", "0")
+        # No more forms than Django's formsets would ever read.
+        total = min(int(total), 2000) if str(total).isdigit() else 0
+        for position in range(total):
+            name = f"recommendations-{position}-key"
+            key = data.get(name)
+            if key and key in seen:
+                data[name] = str(uuid.uuid4())
+            seen.add(data.get(name))
+        return data
+
     def is_valid(self):
         valid = super().is_valid()
         formset = self.formsets.get("recommendations")
@@ -173,8 +195,7 @@ class ReviewPageForm(WagtailAdminPageForm):
 
     @staticmethod
     def _give_each_recommendation_its_own_key(formset):
-        """A new recommendation's form is copied in the browser from one template, key and all:
-        each copy after the first gets a key of its own (as does a form that lost its key)."""
+        """A form that lost its key keeps its row's key, or gets a new one."""
         from learning.models import Recommendation
 
         stored = dict(
