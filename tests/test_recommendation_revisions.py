@@ -142,6 +142,9 @@ def test_editing_and_republishing_updates_the_same_recommendations(
     )
     first = rows(review)
     assert len(first) == 2
+    editor = manager.get(edit_url(review)).content.decode()
+    key = str(Recommendation.objects.get(pk=first["1"]).key)
+    assert f'type="hidden" name="recommendations-0-key" value="{key}"' in editor
     actions = set(AgencyAction.objects.values_list("pk", flat=True))
     assert len(actions) == 2
 
