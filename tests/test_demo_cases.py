@@ -3,8 +3,8 @@ changes nothing."""
 
 import datetime
 
+from home.demo.cases import build_case_log
 from reviews.cases import information_requests_for
-from reviews.demo_cases import build_case_log
 from reviews.models import Case, InformationRequest
 from reviews.yearly_report import Period, YearlyReport
 

@@ -5,6 +5,7 @@ older revision, or scheduled to go live later."""
 import datetime
 import io
 import re
+import uuid
 
 import pytest
 from django.core.management import call_command
@@ -141,6 +142,9 @@ def test_editing_and_republishing_updates_the_same_recommendations(
     )
     first = rows(review)
     assert len(first) == 2
+    editor = manager.get(edit_url(review)).content.decode()
+    key = str(Recommendation.objects.get(pk=first["1"]).key)
+    assert f'type="hidden" name="recommendations-0-key" value="{key}"' in editor
     actions = set(AgencyAction.objects.values_list("pk", flat=True))
     assert len(actions) == 2
 
@@ -345,3 +349,18 @@ def test_recommendations_without_actions_can_be_removed(business_manager, police
         form_for(draft(review), delete=["2"]) | {"action-publish": "action-publish"},
     )
     assert set(rows(review)) == {"1"}
+
+
+def test_recommendations_added_together_each_get_their_own_key(business_manager, police):
+    """The editor's browser copies every new recommendation's form from one template, hidden key
+    and all: each still becomes a recommendation of its own."""
+    copied_key = str(uuid.uuid4())
+    review = add_review(
+        client_for(business_manager),
+        new_recommendation("1", "See children alone.", police) | {"key": copied_key},
+        new_recommendation("2", "Share health records.", police) | {"key": copied_key},
+        action="action-publish",
+    )
+    keys = set(Recommendation.objects.filter(review=review).values_list("key", flat=True))
+    assert len(keys) == 2
+    assert AgencyAction.objects.filter(recommendation__review=review).count() == 2

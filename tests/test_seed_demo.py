@@ -118,3 +118,39 @@ def test_runs_with_debug_off_when_forced(settings):
     settings.DEBUG = False
     call_command("seed_demo", "--force", verbosity=0)
     assert ReviewPage.objects.live().count() >= 8
+
+
+def test_demo_hangs_together_and_prints_only_its_own_line(
+    settings, monkeypatch, tmp_path, capsys, committed
+):
+    """Loaded as `make run` loads it (development email, the transaction committed): the output
+    is one line, every action answers its own recommendation, every note that says something is
+    attached has a file, and each briefing carries its own date."""
+    from config.settings import base
+    from learning.models import AgencyAction, EvidenceFile, ProgressUpdate
+
+    settings.DEBUG = True
+    settings.EMAIL_BACKEND = base.EMAIL_BACKEND
+    settings.EMAIL_FILE_PATH = tmp_path / "sent-email"
+    monkeypatch.setenv("DEMO_PASSWORD", DEMO_PASSWORD)
+    capsys.readouterr()
+
+    with committed():
+        call_command("seed_demo")
+
+    assert capsys.readouterr().out == "Demo partnership ready.\n"
+    assert any((tmp_path / "sent-email").iterdir()), "the agencies' leads were emailed"
+    actions = AgencyAction.objects.filter(recommendation__isnull=False).select_related(
+        "recommendation", "agency"
+    )
+    assert actions.exists()
+    for action in actions:
+        recommendation = action.recommendation
+        assert f"recommendation {recommendation.number}:" in action.description
+        assert recommendation.text in action.description
+    attached = ProgressUpdate.objects.filter(note__icontains="attached")
+    assert attached.exists()
+    for update in attached:
+        assert EvidenceFile.objects.filter(update=update).exists(), update.note
+    dates = list(BriefingPage.objects.live().values_list("first_published_at", flat=True))
+    assert len(set(dates)) == len(dates)

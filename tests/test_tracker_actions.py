@@ -676,7 +676,7 @@ def test_tracker_link_shows_in_the_header_only_for_people_who_may_use_it(police_
 
 
 def test_demo_has_actions_in_every_status_some_overdue_some_slipped_with_rag():
-    from home.management.commands.seed_demo import seed
+    from home.demo import seed
 
     seed()
     seed()  # idempotent: a second run adds nothing

@@ -5,7 +5,7 @@ import uuid
 
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Length, Substr
 from django.http import HttpRequest, HttpResponse
@@ -156,6 +156,28 @@ class ReviewPageForm(WagtailAdminPageForm):
                     name
                 ].help_text = f"From the case log ({case.reference}): edit it there."
 
+    def __init__(self, data=None, *args, **kwargs):
+        if data is not None:
+            data = self._with_distinct_recommendation_keys(data)
+        super().__init__(data, *args, **kwargs)
+
+    @staticmethod
+    def _with_distinct_recommendation_keys(data):
+        """The browser copies each new recommendation's form from one template, hidden key and
+        all: every copy after the first gets a key of its own before the forms are checked."""
+        data = data.copy()
+        seen = set()
+        total = data.get("recommendations-TOTAL_FORMS", "0")
+        # No more forms than Django's formsets would ever read.
+        total = min(int(total), 2000) if str(total).isdigit() else 0
+        for position in range(total):
+            name = f"recommendations-{position}-key"
+            key = data.get(name)
+            if key and key in seen:
+                data[name] = str(uuid.uuid4())
+            seen.add(data.get(name))
+        return data
+
     def is_valid(self):
         valid = super().is_valid()
         formset = self.formsets.get("recommendations")
@@ -188,8 +210,7 @@ class ReviewPageForm(WagtailAdminPageForm):
 
     @staticmethod
     def _give_each_recommendation_its_own_key(formset):
-        """A new recommendation's form is copied in the browser from one template, key and all:
-        each copy after the first gets a key of its own (as does a form that lost its key)."""
+        """A form that lost its key keeps its row's key, or gets a new one."""
         from learning.models import Recommendation
 
         stored = dict(
@@ -304,6 +325,13 @@ class ReviewPage(VisibilityMixin, Page):
     class Meta:
         verbose_name = "review"
 
+    def save(self, *args, **kwargs):
+        # The page and every recommendation saved with it in one transaction, whoever calls it
+        # (Wagtail's "Publish" and scheduled publishing do not open one), so search indexes the
+        # review once when it commits rather than once per recommendation.
+        with transaction.atomic():
+            return super().save(*args, **kwargs)
+
     def with_content_json(self, content):
         """Wagtail's override point for building the page from a revision (the editor, preview,
         publishing, scheduled publishing, reverting). Each recommendation is matched to its row by
@@ -331,9 +359,11 @@ class ReviewPage(VisibilityMixin, Page):
 
     def publish(self, revision, user=None, **kwargs):
         # Wagtail's page_published signal does not say who published: keep it on the revision
-        # so the actions this publication opens are attributed to the approver.
+        # so the actions this publication opens are attributed to the approver. The publication
+        # and the actions it opens stand or fall together, and are indexed once.
         revision.published_by = user
-        return super().publish(revision, user=user, **kwargs)
+        with transaction.atomic():
+            return super().publish(revision, user=user, **kwargs)
 
     # Statutory deadlines, computed from the recorded dates (never typed in).
     @property

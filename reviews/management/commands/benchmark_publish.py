@@ -11,8 +11,9 @@ import time
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
-from django.db import connection, transaction
+from django.db import connection
 from django.test.utils import override_settings
+from wagtail.actions.publish_page_revision import PublishPageRevisionAction
 
 from learning import permissions
 from learning.models import Agency, AgencyAction, Recommendation
@@ -72,6 +73,12 @@ class Command(BaseCommand):
             default=list(SIZES),
             help="Numbers of recommendations, one review each.",
         )
+        parser.add_argument(
+            "--publish-button",
+            action="store_true",
+            help="Publish as the editor's Publish button does (Wagtail's publish action, outside "
+            "any transaction) instead of as an approval.",
+        )
 
     def handle(self, *args, **options):
         workdir = tempfile.mkdtemp(prefix="publish-benchmark-")
@@ -85,12 +92,12 @@ class Command(BaseCommand):
         try:
             # The agencies' leads are emailed about their new actions: keep those in memory.
             with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
-                self._run(options["sizes"])
+                self._run(options["sizes"], options["publish_button"])
         finally:
             connection.creation.destroy_test_db(old_name, verbosity=0)
             shutil.rmtree(workdir, ignore_errors=True)
 
-    def _run(self, sizes):
+    def _run(self, sizes, publish_button=False):
         approver = self._approver()
         agencies = self._agencies()
         self.stdout.write(
@@ -101,12 +108,19 @@ class Command(BaseCommand):
             revision = self._draft(size, agencies)
             counter = IndexWriteCounter()
             started = time.perf_counter()
-            with counter.counting(), transaction.atomic():
-                # Everything the approval does, including the work queued for after the commit.
-                revision.publish(user=approver)
+            with counter.counting():
+                # As the business manager's approval (or the Publish button) publishes it, with
+                # the work each commit queues (indexing, emails) run as it commits.
+                if publish_button:
+                    PublishPageRevisionAction(revision, user=approver).execute()
+                else:
+                    revision.publish(user=approver)
             elapsed = time.perf_counter() - started
             actions = AgencyAction.objects.filter(recommendation__review=revision.object_id)
-            self.stdout.write(f"{size:>16}{actions.count():>9}{elapsed:>10.2f}{counter.writes:>14}")
+            self.stdout.write(
+                f"{size:>16}{actions.count():>9}{elapsed:>10.2f}{counter.writes:>14}"
+                f"{counter.statements:>22}"
+            )
 
     def _approver(self):
         user = get_user_model().objects.create_user("benchmark-manager", password=None)

@@ -10,11 +10,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from learning.models import Agency
-
-from .deadlines import add_months, add_working_days, subtract_working_days
-from .models import Case, Decision, InformationRequest, PartnerSignOff, ReferralReason
-from .models.cases import seed_referral_reasons
-from .yearly_report import financial_year_start
+from reviews.deadlines import add_months, add_working_days, subtract_working_days
+from reviews.models import Case, Decision, InformationRequest, PartnerSignOff, ReferralReason
+from reviews.models.cases import seed_referral_reasons
+from reviews.yearly_report import financial_year_start
 
 # What happened to each referral: each path sets the dates a partnership would record.
 NOT_NOTIFIED = "not_notified"

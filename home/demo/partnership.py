@@ -1,5 +1,13 @@
-"""The demo partnership: agency names, themes and review wording drawn from the public Kirklees
-documents in shared/corpus (annual assurance statement 2019-20, commissioner's report 2017)."""
+"""The demo partnership itself: its agencies, its theme vocabulary, its people in each role and
+its settings. Agency names, themes and review wording are drawn from the public Kirklees documents
+in tests/fixtures/corpus (annual assurance statement 2019-20, commissioner's report 2017)."""
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+
+from home.models import PartnershipSettings
+from learning import permissions
+from learning.models import Agency, AgencyMembership, Theme
 
 AGENCIES = [
     (
@@ -64,3 +72,65 @@ THEMES = [
     ("Assessment, planning and chronologies", ""),
     ("Supervision and workforce", ""),
 ]
+
+
+DEMO_USERS = [
+    ("practitioner", [permissions.PRACTITIONERS], []),
+    ("police-lead", [permissions.AGENCY_LEADS], ["Police"]),
+    ("health-lead", [permissions.AGENCY_LEADS], ["CHFT", "Locala"]),
+    ("business-unit", [permissions.BUSINESS_UNIT], []),
+    ("business-manager", [permissions.BUSINESS_UNIT, permissions.BUSINESS_MANAGERS], []),
+    ("scrutineer", [permissions.SCRUTINEERS], []),
+]
+
+
+def agencies():
+    agencies = {}
+    for name, short, sector, aliases in AGENCIES:
+        agency, _ = Agency.objects.get_or_create(
+            short_name=short, defaults={"name": name, "sector": sector, "aliases": aliases}
+        )
+        agencies[short] = agency
+    return agencies
+
+
+def themes():
+    return {
+        name: Theme.objects.get_or_create(name=name, defaults={"description": description})[0]
+        for name, description in THEMES
+    }
+
+
+def users(password, agencies):
+    User = get_user_model()
+    users = {}
+    for username, group_names, agency_shorts in DEMO_USERS:
+        user, created = User.objects.get_or_create(
+            username=username, defaults={"email": f"{username}@example.org"}
+        )
+        if created:
+            user.set_password(password)
+            user.save()
+        user.groups.add(*Group.objects.filter(name__in=group_names))
+        for short in agency_shorts:
+            AgencyMembership.objects.get_or_create(user=user, agency=agencies[short])
+        users[username] = user
+    admin, created = User.objects.get_or_create(
+        username="admin",
+        defaults={"email": "admin@example.org", "is_staff": True, "is_superuser": True},
+    )
+    if created:
+        admin.set_password(password)
+        admin.save()
+    admin.groups.add(Group.objects.get(name=permissions.ADMINISTRATORS))
+    users["admin"] = admin
+    return users
+
+
+def settings():
+    from wagtail.models import Site
+
+    site = Site.objects.get(is_default_site=True)
+    partnership, _ = PartnershipSettings.objects.get_or_create(site=site)
+    partnership.partnership_name = "Kirklees Safeguarding Children Partnership"
+    partnership.save()

@@ -1,22 +1,27 @@
-"""Demo tracker content for seed_demo: actions in every status, a Section 11 cycle."""
+"""What the demo's agencies are doing: actions in every status, briefing cascades, a Section 11
+cycle."""
 
 import datetime
+import io
 
 from django.db.models import Count
 from django.utils import timezone
 
-from . import services
-from .audit import acting_as
-from .models import (
+from learning import section11, services
+from learning.audit import acting_as
+from learning.models import (
+    Agency,
     AgencyAction,
     AgencyMembership,
+    AuditCycle,
     BriefingCascade,
     ProgressUpdate,
     Recommendation,
 )
 
 # What happens to the demo's actions, in turn: (days from today the action was first due, script).
-# Each step is (kind, status, RAG, note); "extension" moves the due date by the given days.
+# Each step is (kind, status, RAG, note[, evidence file name]); "extension" moves the due date by
+# the given days. A note that says something is attached comes with the file.
 ACTION_STORIES = [
     (30, []),
     (
@@ -35,7 +40,13 @@ ACTION_STORIES = [
         -5,
         [
             ("update", "in_progress", "green", "Briefing sessions running."),
-            ("update", "complete", "green", "All teams trained; attendance register attached."),
+            (
+                "update",
+                "complete",
+                "green",
+                "All teams trained; attendance register attached.",
+                "attendance-register.pdf",
+            ),
         ],
     ),
     (
@@ -63,19 +74,41 @@ ACTION_STORIES = [
 ]
 
 
-ACTION_DESCRIPTIONS = [
-    ("Revise the referral procedure and brief every team on it.", "Head of safeguarding"),
-    ("Add a prompt for fathers and partners to the contact record.", "Named nurse"),
-    ("Run multi-agency training on professional curiosity.", "Partnership trainer"),
-    ("Audit 20 referrals for recorded risk and the child's own words.", "Quality assurance lead"),
-    ("Agree a same-day information-sharing route with schools.", "Detective inspector, MASH"),
-    ("Update the escalation policy and publish it to staff.", "Designated safeguarding lead"),
-    ("Introduce safeguarding supervision for every frontline worker.", "Principal social worker"),
-    ("Check every plan drifting for more than two reviews.", "Service manager"),
-]
+# Who leads an agency's action, by the agency's sector.
+LEAD_OFFICERS = {
+    "police": "Detective inspector, safeguarding unit",
+    "health": "Named nurse for safeguarding children",
+    "local_authority": "Service manager, children's social care",
+    "education": "Designated safeguarding lead",
+    "statutory_partner": "Partnership business manager",
+    "voluntary": "Safeguarding lead",
+    "other": "Safeguarding lead",
+}
 
 
-def seed_tracker(today, users):
+def _description(action):
+    """An action says what it answers: its own recommendation, in the agency's name."""
+    recommendation = action.recommendation
+    return (
+        f"{action.agency.short_name} response to recommendation {recommendation.number}: "
+        f"{recommendation.text}"
+    )
+
+
+def _attachment(name):
+    """A small PDF to stand for evidence a note says is attached."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    writer.add_metadata({"/Title": name.rsplit(".", 1)[0].replace("-", " ").capitalize()})
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return SimpleUploadedFile(name, buffer.getvalue(), content_type="application/pdf")
+
+
+def seed(today, users):
     """Actions, updates, assurance and Section 11 for the demo."""
     _seed_actions(today, users)
     _seed_cascades(today, users)
@@ -123,10 +156,15 @@ def _seed_actions(today, users):
     with_entries = AgencyAction.objects.annotate(entries=Count("updates"))
     if with_entries.filter(entries__gt=1).exists():
         return  # the stories were told on an earlier run
-    untouched = with_entries.filter(entries__lte=1).select_related("agency").order_by("pk")
+    untouched = (
+        with_entries.filter(entries__lte=1)
+        .select_related("agency", "recommendation")
+        .order_by("pk")
+    )
     for index, action in enumerate(untouched):
         first_due, steps = ACTION_STORIES[index % len(ACTION_STORIES)]
-        description, lead_officer = ACTION_DESCRIPTIONS[index % len(ACTION_DESCRIPTIONS)]
+        description = _description(action)
+        lead_officer = LEAD_OFFICERS.get(action.agency.sector, LEAD_OFFICERS["other"])
         due = today + datetime.timedelta(days=first_due)
         # The demo's actions were agreed months ago: set their start as it would have been.
         agreed = timezone.now() - datetime.timedelta(days=max(90 - first_due, 30))
@@ -146,11 +184,17 @@ def _seed_actions(today, users):
 
 def _tell(action, steps, users):
     lead = _lead_for(action, users)
-    for kind, status, rag, note in steps:
+    for kind, status, rag, note, *files in steps:
         if kind == "update":
             with acting_as(lead):
                 services.post_update(
-                    action, lead, version=action.version, status=status, rag=rag, note=note
+                    action,
+                    lead,
+                    version=action.version,
+                    status=status,
+                    rag=rag,
+                    note=note,
+                    evidence=[_attachment(name) for name in files],
                 )
         elif kind == "close":
             by = users["business-unit"]
@@ -191,9 +235,6 @@ SECTION11_GAPS = [
 def _seed_section11(today, users):
     """A closed earlier cycle and an open one with the ten standards: a submitted return with gaps
     (now actions), a carried-forward draft, a challenge note, and more briefing cascades."""
-    from . import section11
-    from .models import Agency, AuditCycle
-
     _seed_more_cascades(today)
     if AuditCycle.objects.exists():
         return
