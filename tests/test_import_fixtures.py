@@ -36,16 +36,27 @@ def test_each_document_gives_the_recommendations_written_down_for_it(path, wante
             "section": r.section,
             "first_words": " ".join(r.text.splitlines()[0].split()[:4]),
             "last_words": " ".join(r.text.split()[-3:]),
-            "sub_items": r.text.splitlines()[1:],
+            "lines": [" ".join(line.split()) for line in r.text.splitlines()],
             "notes": r.notes,
         }
         for r in reading.recommendations
     ]
-    keys = ("number", "section", "first_words", "last_words", "sub_items", "notes")
-    assert found == [{key: expected[key] for key in keys} for expected in wanted]
-    assert [" ".join(r.text.split()) for r in reading.recommendations] == [
-        " ".join(expected["text"].split()) for expected in wanted
+    assert found == [
+        {
+            "number": expected["number"],
+            "section": expected["section"],
+            "first_words": expected["first_words"],
+            "last_words": expected["last_words"],
+            # The wording (after a title, if it has one), then each sub-item on a line of its own.
+            "lines": [" ".join(line.split()) for line in expected["text"].splitlines()],
+            "notes": expected["notes"],
+        }
+        for expected in wanted
     ]
+    for recommendation, expected in zip(reading.recommendations, wanted, strict=True):
+        if expected["sub_items"]:
+            tail = recommendation.text.splitlines()[-len(expected["sub_items"]) :]
+            assert tail == expected["sub_items"]
 
 
 def test_evaluate_prints_precision_recall_and_exact_wording_per_document_and_overall():
