@@ -71,14 +71,6 @@ def test_evaluate_prints_precision_recall_and_exact_wording_per_document_and_ove
     assert lines[-1].split() == ["overall", total, total, "1.00", "1.00", "1.00"]
 
 
-def test_evaluate_as_json_parses():
-    out = io.StringIO()
-    call_command("import_review", str(FIXTURES), "--evaluate", "--json", stdout=out)
-    result = json.loads(out.getvalue())
-    assert len(result["documents"]) == len(LABELLED)
-    assert result["overall"]["expected"] == sum(len(wanted) for _, wanted in LABELLED)
-
-
 def test_the_2009_commission_report_reconciles_chapter_and_final_lists():
     path = FIXTURES / "commission-2009.txt"
     reading = find_recommendations(read_document(path.name, path.read_bytes()))
@@ -148,7 +140,7 @@ def test_a_word_file_whose_text_unpacks_to_100_mb_is_refused_quickly(tmp_path):
     started = time.perf_counter()
     with pytest.raises(CommandError, match=r"^huge\.docx: the Word document unpacks to more"):
         call_command("import_review", str(bomb))
-    assert time.perf_counter() - started < 2
+    assert time.perf_counter() - started < 5  # it took 36 s and 467 MB before
     assert ReviewPage.objects.count() == 0
 
 
