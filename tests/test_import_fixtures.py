@@ -198,3 +198,22 @@ def test_hostile_documents_are_read_in_bounded_time():
         reading = find_recommendations(read_document(name, text.encode()))
         assert time.perf_counter() - started < 5, name
     assert len(reading.recommendations) == 998  # the four copies of one list are one list
+
+
+def test_chapter_names_inside_a_numbered_final_list_are_its_groups_not_items():
+    report = (
+        "Report of the Inquiry into Child Protection in Westshire\n\n"
+        "12. Summary of Recommendations\n\n"
+        "3. Information Sharing\n"
+        "1. The Board should agree one information sharing protocol.\n"
+        "2. Police should notify social care of domestic abuse within one working day.\n"
+        "4. Child Protection Conference System and Protection Plans\n"
+        "3. Conferences should be held within 15 working days.\n"
+    )
+    reading = find_recommendations(read_document("westshire.txt", report.encode()))
+
+    assert [(r.number, r.section) for r in reading.recommendations] == [
+        ("1", "3. Information Sharing"),
+        ("2", "3. Information Sharing"),
+        ("3", "4. Child Protection Conference System and Protection Plans"),
+    ]

@@ -212,6 +212,12 @@ def _roman(number):
     return out
 
 
+def _heading_number(text):
+    """The chapter number a heading starts with ("12. Summary…" → 12), or None."""
+    match = re.match(r"^(?:chapter|section|part)?\s*(\d{1,3})\b", text.strip(), re.IGNORECASE)
+    return int(match.group(1)) if match else None
+
+
 def _integer(number):
     match = re.match(r"\d+", number)
     return int(match.group()) if match else None
@@ -259,6 +265,7 @@ class _Finder:
         self.stack = []  # (level, text, key)
         self.seen_headings = []  # keys of headings met so far
         self.region = None  # level of the recommendations heading we are under, if any
+        self.region_text = ""  # its text
         self.lists = []
         self.current = None
         self.last_paragraph = ""
@@ -270,6 +277,11 @@ class _Finder:
         for index, block in enumerate(self.blocks):
             if block.kind == HEADING:
                 self.heading(block)
+            elif block.kind == ITEM and self.is_heading_item(block, index):
+                self.heading(
+                    Block(HEADING, f"{block.marker}. {block.text}", level=block.marker.count(".")
+                          + 1, marker=block.marker, style="numbered", line=block.line)
+                )  # fmt: skip
             elif block.kind == ITEM:
                 self.item(block)
             elif block.kind == NOTE:
@@ -316,7 +328,13 @@ class _Finder:
         key = heading_key(block.text)
         if self.region is not None and level <= self.region:
             restated = key and key in self.seen_headings
-            if restated and not RECOMMEND.search(block.text):
+            # "3. Information sharing" after "12. Summary of recommendations" goes back to an
+            # earlier chapter's number: a group inside the final list.
+            number, region_number = _heading_number(block.text), _heading_number(self.region_text)
+            earlier_number = (
+                number is not None and region_number is not None and (number < region_number)
+            )
+            if (restated or earlier_number) and not RECOMMEND.search(block.text):
                 # A final list grouped under the chapters' names: those are its sub-headings.
                 level = self.region + 1
             else:
@@ -327,9 +345,22 @@ class _Finder:
         self.seen_headings.append(key)
         if RECOMMEND.search(block.text) and self.region is None:
             self.region = level
+            self.region_text = block.text
         self.last_paragraph = ""
 
     # Items -----------------------------------------------------------------------------------
+
+    def is_heading_item(self, block, index):
+        """A numbered title directly followed by items numbered otherwise ("4. Child Protection
+        Conferences" then "13. The Board should…"): a heading in a final list, not an item."""
+        if block.style not in ("decimal", "dotted") or block.level > 0:
+            return False
+        if not looks_like_heading(block.text):
+            return False
+        following = self.blocks[index + 1] if index + 1 < len(self.blocks) else None
+        if following is None or following.kind != ITEM or following.style != block.style:
+            return False
+        return not _follows(block.marker, following.marker)
 
     def item(self, block):
         current = self.current
