@@ -538,14 +538,13 @@ class _Finder:
 
 
 def _table_columns(header):
+    """Which column of a table's header row holds what (the first match of each kind)."""
     columns = {}
     for index, cell in enumerate(header):
         for name, pattern in TABLE_COLUMNS.items():
             if name not in columns and pattern.search(cell):
                 columns[name] = index
                 break
-    if "recommendation" in columns and "number" not in columns:
-        return columns
     return columns
 
 
@@ -647,7 +646,7 @@ def _reconcile(lists):
     appendix); an earlier statement is matched to it by number first and wording second, each
     later item taking at most one statement from each earlier list."""
     candidates = _candidates(lists)
-    kept, warnings, copies, only_earlier = [], [], 0, []
+    kept, warnings = [], []
     taken = set()  # (id of the later item, order of the earlier list)
     records = set()  # orders of the lists that restate earlier ones: the final list
     # Matching by wording compares every pair; past a report's usual size only numbers match,
@@ -668,7 +667,6 @@ def _reconcile(lists):
             continue
         taken.add((id(twin), order))
         records.add(order_of[id(twin)])
-        copies += 1
         # Chapter order keeps a recommendation found only in a chapter next to its neighbours.
         twin.position = min(twin.position, candidate.position)
         twin.notes = [*candidate.notes, *[n for n in twin.notes if n not in candidate.notes]]
