@@ -217,3 +217,19 @@ def test_chapter_names_inside_a_numbered_final_list_are_its_groups_not_items():
         ("2", "3. Information Sharing"),
         ("3", "4. Child Protection Conference System and Protection Plans"),
     ]
+
+
+def test_short_recommendations_are_kept_and_lists_of_topics_are_not():
+    report = (
+        "# Rapid review: Child S\n\n## Recommendations\n\n"
+        "1. Refresh neglect training.\n2. Audit strategy discussions.\n\n"
+        "## Themes\n\nThe partnership's recommendations over three years were about:\n\n"
+        "- Information exchange\n- The impact of neglect in families\n- Disguised compliance\n"
+    )
+    reading = find_recommendations(read_document("s.md", report.encode()))
+
+    assert [r.text for r in reading.recommendations] == [
+        "Refresh neglect training.",
+        "Audit strategy discussions.",
+    ]
+    assert any("short phrases" in skipped for skipped in reading.skipped)

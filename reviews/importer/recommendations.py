@@ -51,6 +51,13 @@ DIRECTIVE = re.compile(
     r"\b(?:should|must|shall|will|ensure|ensures|need|needs|recommend\w*|to|is asked|are asked)\b",
     re.IGNORECASE,
 )
+# Verbs a short recommendation is made of ("Refresh neglect training", "Police share notes").
+ACTION_VERBS = set(
+    """agree audit build check clarify commission consider create deliver develop embed ensure
+    establish evaluate explore extend identify implement improve include increase introduce make
+    monitor offer produce promote provide publish raise record reduce refresh remind review run
+    seek set share strengthen support take train undertake update use""".split()
+)
 # An executive summary or introduction restates recommendations but is not their subject.
 OVERVIEW_HEADING = re.compile(r"summary|introduction|overview|foreword|conclusion", re.IGNORECASE)
 # A numbered paragraph that introduces the list rather than recommending anything.
@@ -167,7 +174,9 @@ class _List:
         short = [
             item
             for item in self.items
-            if len(item.text.split()) <= 8 and not DIRECTIVE.search(item.full_text)
+            if len(item.text.split()) <= 8
+            and not DIRECTIVE.search(item.full_text)
+            and not _asks(item.text)
         ]
         return len(short) >= max(2, 0.75 * len(self.items))
 
@@ -210,6 +219,12 @@ def _roman(number):
             out += letters
             number -= value
     return out
+
+
+def _asks(text):
+    """Whether a short item asks for something: it uses one of the usual verbs."""
+    words = re.findall(r"[a-z]+", text.lower())
+    return any(word in ACTION_VERBS or word.removesuffix("s") in ACTION_VERBS for word in words)
 
 
 def _heading_number(text):
