@@ -207,7 +207,8 @@ def test_the_upload_never_waits_for_the_reading_and_the_check_page_shows_progres
 
     assert waiting.status_code == 200
     assert "is waiting to be read" in waiting.content.decode()
-    assert '<meta http-equiv="refresh" content="2">' in waiting.content.decode()
+    assert 'id="import-progress" role="status"' in waiting.content.decode()
+    assert "js/import-progress" in waiting.content.decode()  # it asks again by itself
     assert ReviewPage.objects.count() == 0
 
 

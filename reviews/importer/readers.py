@@ -27,7 +27,7 @@ MAX_TEXT_BYTES = 8 * 1024 * 1024
 MAX_PDF_PAGES = 1500
 MAX_PDF_SECONDS = 300  # a 300-page report takes about 10 s of processor time
 MAX_DOCX_ENTRIES = 2000
-MAX_DOCX_XML_BYTES = 24 * 1024 * 1024  # the main document part, uncompressed
+MAX_DOCX_XML_BYTES = 16 * 1024 * 1024  # the XML parts, uncompressed (a 300-page report: ~5 MB)
 MAX_DOCX_TOTAL_BYTES = 200 * 1024 * 1024  # every part, images included, uncompressed
 
 # What a file that is not what its name says most often turns out to be.

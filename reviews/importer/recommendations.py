@@ -51,6 +51,13 @@ DIRECTIVE = re.compile(
     r"\b(?:should|must|shall|will|ensure|ensures|need|needs|recommend\w*|to|is asked|are asked)\b",
     re.IGNORECASE,
 )
+# Verbs a short recommendation is made of ("Refresh neglect training", "Police share notes").
+ACTION_VERBS = set(
+    """agree audit build check clarify commission consider create deliver develop embed ensure
+    establish evaluate explore extend identify implement improve include increase introduce make
+    monitor offer produce promote provide publish raise record reduce refresh remind review run
+    seek set share strengthen support take train undertake update use""".split()
+)
 # An executive summary or introduction restates recommendations but is not their subject.
 OVERVIEW_HEADING = re.compile(r"summary|introduction|overview|foreword|conclusion", re.IGNORECASE)
 # A numbered paragraph that introduces the list rather than recommending anything.
@@ -167,7 +174,9 @@ class _List:
         short = [
             item
             for item in self.items
-            if len(item.text.split()) <= 8 and not DIRECTIVE.search(item.full_text)
+            if len(item.text.split()) <= 8
+            and not DIRECTIVE.search(item.full_text)
+            and not _asks(item.text)
         ]
         return len(short) >= max(2, 0.75 * len(self.items))
 
@@ -210,6 +219,18 @@ def _roman(number):
             out += letters
             number -= value
     return out
+
+
+def _asks(text):
+    """Whether a short item asks for something: it uses one of the usual verbs."""
+    words = re.findall(r"[a-z]+", text.lower())
+    return any(word in ACTION_VERBS or word.removesuffix("s") in ACTION_VERBS for word in words)
+
+
+def _heading_number(text):
+    """The chapter number a heading starts with ("12. Summary…" → 12), or None."""
+    match = re.match(r"^(?:chapter|section|part)?\s*(\d{1,3})\b", text.strip(), re.IGNORECASE)
+    return int(match.group(1)) if match else None
 
 
 def _integer(number):
@@ -259,6 +280,7 @@ class _Finder:
         self.stack = []  # (level, text, key)
         self.seen_headings = []  # keys of headings met so far
         self.region = None  # level of the recommendations heading we are under, if any
+        self.region_text = ""  # its text
         self.lists = []
         self.current = None
         self.last_paragraph = ""
@@ -270,6 +292,11 @@ class _Finder:
         for index, block in enumerate(self.blocks):
             if block.kind == HEADING:
                 self.heading(block)
+            elif block.kind == ITEM and self.is_heading_item(block, index):
+                self.heading(
+                    Block(HEADING, f"{block.marker}. {block.text}", level=block.marker.count(".")
+                          + 1, marker=block.marker, style="numbered", line=block.line)
+                )  # fmt: skip
             elif block.kind == ITEM:
                 self.item(block)
             elif block.kind == NOTE:
@@ -316,7 +343,13 @@ class _Finder:
         key = heading_key(block.text)
         if self.region is not None and level <= self.region:
             restated = key and key in self.seen_headings
-            if restated and not RECOMMEND.search(block.text):
+            # "3. Information sharing" after "12. Summary of recommendations" goes back to an
+            # earlier chapter's number: a group inside the final list.
+            number, region_number = _heading_number(block.text), _heading_number(self.region_text)
+            earlier_number = (
+                number is not None and region_number is not None and (number < region_number)
+            )
+            if (restated or earlier_number) and not RECOMMEND.search(block.text):
                 # A final list grouped under the chapters' names: those are its sub-headings.
                 level = self.region + 1
             else:
@@ -327,9 +360,22 @@ class _Finder:
         self.seen_headings.append(key)
         if RECOMMEND.search(block.text) and self.region is None:
             self.region = level
+            self.region_text = block.text
         self.last_paragraph = ""
 
     # Items -----------------------------------------------------------------------------------
+
+    def is_heading_item(self, block, index):
+        """A numbered title directly followed by items numbered otherwise ("4. Child Protection
+        Conferences" then "13. The Board should…"): a heading in a final list, not an item."""
+        if block.style not in ("decimal", "dotted") or block.level > 0:
+            return False
+        if not looks_like_heading(block.text):
+            return False
+        following = self.blocks[index + 1] if index + 1 < len(self.blocks) else None
+        if following is None or following.kind != ITEM or following.style != block.style:
+            return False
+        return not _follows(block.marker, following.marker)
 
     def item(self, block):
         current = self.current
@@ -507,14 +553,13 @@ class _Finder:
 
 
 def _table_columns(header):
+    """Which column of a table's header row holds what (the first match of each kind)."""
     columns = {}
     for index, cell in enumerate(header):
         for name, pattern in TABLE_COLUMNS.items():
             if name not in columns and pattern.search(cell):
                 columns[name] = index
                 break
-    if "recommendation" in columns and "number" not in columns:
-        return columns
     return columns
 
 
@@ -616,7 +661,7 @@ def _reconcile(lists):
     appendix); an earlier statement is matched to it by number first and wording second, each
     later item taking at most one statement from each earlier list."""
     candidates = _candidates(lists)
-    kept, warnings, copies, only_earlier = [], [], 0, []
+    kept, warnings = [], []
     taken = set()  # (id of the later item, order of the earlier list)
     records = set()  # orders of the lists that restate earlier ones: the final list
     # Matching by wording compares every pair; past a report's usual size only numbers match,
@@ -637,7 +682,6 @@ def _reconcile(lists):
             continue
         taken.add((id(twin), order))
         records.add(order_of[id(twin)])
-        copies += 1
         # Chapter order keeps a recommendation found only in a chapter next to its neighbours.
         twin.position = min(twin.position, candidate.position)
         twin.notes = [*candidate.notes, *[n for n in twin.notes if n not in candidate.notes]]

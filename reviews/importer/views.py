@@ -176,7 +176,7 @@ def confirm(request, token):
         _forget(request, token)
         messages.error(request, state["message"])
         return redirect("review_import")
-    if state["state"] != "done":
+    if state["state"] != "done" or not (pending_folder(token) / "analysis.json").exists():
         return render(
             request,
             "reviews/import_progress.html",
