@@ -142,8 +142,10 @@ class ReviewPageForm(WagtailAdminPageForm):
     already acted on, whether by its delete button or by restoring a revision without it. A
     review that has a case in the case log takes its dates from there: shown, not edited here."""
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, data=None, *args, **kwargs):
+        if data is not None:
+            data = self._with_distinct_recommendation_keys(data)
+        super().__init__(data, *args, **kwargs)
         from .cases import Case
 
         case = Case.objects.filter(review_id=self.instance.pk).first() if self.instance.pk else None
@@ -155,11 +157,6 @@ class ReviewPageForm(WagtailAdminPageForm):
                 self.fields[
                     name
                 ].help_text = f"From the case log ({case.reference}): edit it there."
-
-    def __init__(self, data=None, *args, **kwargs):
-        if data is not None:
-            data = self._with_distinct_recommendation_keys(data)
-        super().__init__(data, *args, **kwargs)
 
     @staticmethod
     def _with_distinct_recommendation_keys(data):
