@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from . import permissions
 from .evidence import ACCEPTED_DESCRIPTION, check_evidence
-from .models import AgencyAction, Theme
+from .models import Agency, AgencyAction, Invitation, Theme
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -166,8 +166,129 @@ class MyActionsFilterForm(forms.Form):
 
 
 class ChangeLogFilterForm(forms.Form):
-    object_type = forms.ChoiceField(required=False, label="Type of record", choices=())
+    """The change log's filters: agency, person, kind of change and dates."""
 
-    def __init__(self, *args, types=(), **kwargs):
+    agency = forms.ModelChoiceField(
+        queryset=Agency.objects.all(),
+        to_field_name="slug",
+        required=False,
+        empty_label="Every agency",
+    )
+    person = forms.ModelChoiceField(
+        queryset=None, to_field_name="username", required=False, empty_label="Everyone"
+    )
+    kind = forms.ChoiceField(required=False, label="Kind of change", choices=())
+    since = forms.DateField(
+        required=False, label="From", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = forms.DateField(
+        required=False, label="To", widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args, kinds=(), people=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["object_type"].choices = [("", "Every type"), *[(t, t) for t in types]]
+        self.fields["kind"].choices = [("", "Every kind"), *kinds]
+        self.fields["person"].queryset = people
+        self.fields["person"].label_from_instance = lambda user: (
+            user.get_full_name() or user.get_username()
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        since, until = cleaned.get("since"), cleaned.get("until")
+        if since and until and since > until:
+            raise forms.ValidationError("The “from” date must not be after the “to” date.")
+        return cleaned
+
+
+# --- People -------------------------------------------------------------------------------------
+
+
+class InvitationForm(forms.Form):
+    email = forms.EmailField(label="Email address")
+    role = forms.ChoiceField(choices=Invitation.Role.choices, widget=forms.RadioSelect)
+    agencies = forms.ModelMultipleChoiceField(
+        queryset=Agency.objects.filter(active=True),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="For an agency lead: the agency or agencies they will lead for.",
+    )
+
+
+class MembershipForm(forms.Form):
+    agency = forms.ModelChoiceField(queryset=Agency.objects.filter(active=True), empty_label=None)
+
+
+class AcceptInvitationForm(forms.Form):
+    first_name = forms.CharField(max_length=150, required=False)
+    last_name = forms.CharField(max_length=150, required=False)
+    username = forms.RegexField(
+        regex=r"^[\w.@+-]+$",
+        max_length=150,
+        help_text="Letters, digits and @ . + - _ only.",
+        error_messages={"invalid": "Use only letters, digits and @ . + - _ in a username."},
+    )
+    password1 = forms.CharField(
+        label="Password", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+    password2 = forms.CharField(
+        label="Password again", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+
+    def __init__(self, *args, email="", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.email = email
+
+    def clean(self):
+        from django.contrib.auth import get_user_model, password_validation
+
+        cleaned = super().clean()
+        first, second = cleaned.get("password1"), cleaned.get("password2")
+        if first and second and first != second:
+            self.add_error("password2", "The two passwords do not match.")
+        elif first:
+            candidate = get_user_model()(
+                username=cleaned.get("username", ""),
+                email=self.email,
+                first_name=cleaned.get("first_name", ""),
+                last_name=cleaned.get("last_name", ""),
+            )
+            try:
+                password_validation.validate_password(first, candidate)
+            except forms.ValidationError as problems:
+                self.add_error("password1", problems)
+        return cleaned
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(
+        max_length=100, help_text="What will use it, e.g. “Police performance spreadsheet”."
+    )
+
+
+# --- Queues and conversations -------------------------------------------------------------------
+
+
+class ChallengeReplyForm(forms.Form):
+    note = forms.CharField(
+        label="Your answer to the challenge",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="The scrutineer is told and reads it on this page. You can use Markdown.",
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "id_reply_%s")
+        super().__init__(*args, **kwargs)
+
+
+class AssureSeveralForm(forms.Form):
+    actions = forms.ModelMultipleChoiceField(
+        queryset=AgencyAction.objects.complete_unassured(),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Choose at least one action to assure."},
+    )
+    note = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="What evidence you checked. Each action gets its own assurance with this note.",
+    )

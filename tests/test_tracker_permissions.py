@@ -12,6 +12,7 @@ from rest_framework.test import APIClient
 from learning import permissions, services
 from learning.models import (
     AgencyAction,
+    ApiToken,
     AuditCycle,
     Section11Return,
     Standard,
@@ -19,7 +20,7 @@ from learning.models import (
 )
 
 from .conftest import client_for
-from .factories import AgencyActionFactory, BriefingPageFactory, UserFactory
+from .factories import AgencyActionFactory, BriefingPageFactory, InvitationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -29,6 +30,7 @@ ROLES = [
     "police_lead",
     "health_lead",
     "business_unit",
+    "business_manager",
     "scrutineer",
     "admin",
 ]
@@ -56,6 +58,10 @@ def expect(**overrides):
     row = {role: OK for role in ROLES}
     row.update(anonymous=LOGIN, practitioner=NO)
     row.update(overrides)
+    # A business manager is a business unit officer too, unless a page says otherwise.
+    row.setdefault("business_manager", row["business_unit"])
+    if "business_manager" not in overrides:
+        row["business_manager"] = row["business_unit"]
     return row
 
 
@@ -64,6 +70,16 @@ OVERSEERS = {"police_lead": NO, "health_lead": NO}  # business unit, scrutineer 
 BUSINESS_UNIT = {"police_lead": NO, "health_lead": NO, "scrutineer": NO}
 CHANGES_POLICE_ACTION = {"health_lead": NO, "scrutineer": NO}
 LEADS_AND_BUSINESS_UNIT = {"scrutineer": NO}
+ONLY_LEADS = {"business_unit": NO, "scrutineer": NO, "admin": NO}
+ONLY_POLICE_LEAD = {"health_lead": NO, "business_unit": NO, "scrutineer": NO, "admin": NO}
+ONLY_SCRUTINEER = {"police_lead": NO, "health_lead": NO, "business_unit": NO}
+ONLY_MANAGER = {
+    "police_lead": NO,
+    "health_lead": NO,
+    "business_unit": NO,
+    "business_manager": OK,
+    "scrutineer": NO,
+}
 
 
 @pytest.fixture
@@ -74,7 +90,7 @@ def admin(db):
 
 
 @pytest.fixture
-def world(police, health, police_lead, health_lead, business_unit):
+def world(police, health, police_lead, health_lead, business_unit, scrutineer):
     """Police's objects, which the police lead may touch and the health lead (agency B) may not."""
     today = timezone.localdate()
     police_action = AgencyActionFactory(agency=police, description="Police action")
@@ -103,7 +119,14 @@ def world(police, health, police_lead, health_lead, business_unit):
         StandardAnswer.objects.create(
             section11_return=section11_return, standard=standard, narrative=narrative
         )
+    challenge = services.challenge_action(police_action, scrutineer, note="Show the audit.")
+    police_action.refresh_from_db()
+    invitation = InvitationFactory()
+    token = ApiToken.objects.create(user=police_lead, name="Spreadsheet")
     return {
+        "challenge": challenge,
+        "invitation": invitation,
+        "token": token,
         "action": police_action,
         "evidence": update.evidence.get(),
         "extension": extension,
@@ -137,7 +160,25 @@ def cases(world):
             {},
             expect(**LEADS_AND_BUSINESS_UNIT),
         ),
-        ("changelog", "get", {}, {}, expect(**BUSINESS_UNIT)),
+        ("changelog", "get", {}, {}, expect(**OVERSEERS)),
+        ("changelog_csv", "get", {}, {}, expect(**OVERSEERS)),
+        ("my_work", "get", {}, {}, expect(**ONLY_LEADS)),
+        ("business_unit_queue", "get", {}, {}, expect(**BUSINESS_UNIT)),
+        ("assurance_queue", "get", {}, {}, expect(**ONLY_SCRUTINEER)),
+        ("assurance_queue", "post", {}, {}, expect(**ONLY_SCRUTINEER)),
+        ("reply_to_challenge", "post", {"pk": action.pk}, {}, expect(**ONLY_POLICE_LEAD)),
+        ("people", "get", {}, {}, expect(**ONLY_MANAGER)),
+        ("invite", "get", {}, {}, expect(**ONLY_MANAGER)),
+        ("invite", "post", {}, {}, expect(**ONLY_MANAGER)),
+        ("person", "get", {"pk": world["token"].user_id}, {}, expect(**ONLY_MANAGER)),
+        ("person", "post", {"pk": world["token"].user_id}, {}, expect(**ONLY_MANAGER)),
+        (
+            "withdraw_invitation",
+            "post",
+            {"pk": world["invitation"].pk},
+            {},
+            expect(**ONLY_MANAGER),
+        ),
         ("dashboard", "get", {}, {}, expect(**OVERSEERS)),
         ("tracker_list", "get", {}, {}, expect()),
         ("export_csv", "get", {}, {}, expect()),
@@ -184,7 +225,14 @@ def cases(world):
             expect(anonymous=UNAUTH, **CHANGES_POLICE_ACTION),
         ),
     ]
-    return [(f"learning:{name}", *rest) for name, *rest in learning] + api
+    anyone_signed_in = expect(practitioner=OK)
+    own_token_only = {role: "status 404" for role in ROLES}
+    own_token_only.update(anonymous=LOGIN, police_lead=OK)
+    account = [
+        ("account:account", "get", {}, {}, anyone_signed_in),
+        ("account:revoke_token", "post", {"pk": world["token"].pk}, {}, own_token_only),
+    ]
+    return [(f"learning:{name}", *rest) for name, *rest in learning] + api + account
 
 
 def tracker_url_names():
@@ -195,7 +243,9 @@ def tracker_url_names():
         for name in resolver.namespace_dict["learning"][1].reverse_dict
         if isinstance(name, str)
     }
-    return names | {"api_actions", "api_action_updates"}
+    # The account pages a signed-in person uses (the reset and invitation pages are public).
+    account = {"account:account", "account:revoke_token"}
+    return names | {"api_actions", "api_action_updates"} | account
 
 
 def test_every_role_against_every_tracker_page_export_and_api_endpoint(world, request, admin):
