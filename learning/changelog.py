@@ -50,7 +50,7 @@ FIELD_WORDS = {
     "number": "the number",
     "priority": "the priority",
     "due_date": "the due date",
-    "agencies": "who it is addressed to",
+    "agencies": "the agencies",
     "themes": "the themes",
     "name": "the name",
     "short_name": "the short name",

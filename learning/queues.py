@@ -260,12 +260,15 @@ def _briefings_not_cascaded(user, today):
 
 def live_briefings(since=None):
     from django.contrib.contenttypes.models import ContentType
+    from django.db.models import Q
     from wagtail.models import Page
 
     content_type = ContentType.objects.get_by_natural_key(*BRIEFING_PAGE_MODEL)
     pages = Page.objects.live().filter(content_type=content_type)
     if since is not None:
-        pages = pages.filter(first_published_at__date__gte=since)
+        start = timezone.make_aware(datetime.datetime.combine(since, datetime.time.min))
+        # A page made live without going through publishing has no first publication time.
+        pages = pages.filter(Q(first_published_at__gte=start) | Q(first_published_at__isnull=True))
     return pages.order_by("-first_published_at", "-pk")
 
 

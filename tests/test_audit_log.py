@@ -85,7 +85,7 @@ def test_changing_who_a_recommendation_is_addressed_to_is_logged(business_unit, 
         "from West Yorkshire Police to Calderdale and Huddersfield NHS Foundation Trust, "
         "West Yorkshire Police"
     )
-    assert "changed who it is addressed to of" in html and addressed_to in html
+    assert "changed the agencies of" in html and addressed_to in html
 
 
 def test_business_unit_editing_an_agency_in_the_admin_is_logged_against_them(business_unit, police):
