@@ -292,3 +292,10 @@ class AssureSeveralForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="What evidence you checked. Each action gets its own assurance with this note.",
     )
+
+
+class StandardEvidenceForm(forms.Form):
+    files = MultipleEvidenceField(
+        label="Evidence files",
+        help_text=f"{ACCEPTED_DESCRIPTION}, up to 20 MB each. You can choose several files.",
+    )

@@ -69,6 +69,11 @@ urlpatterns = [
         name="section11_return",
     ),
     path(
+        "section11/evidence/<int:pk>/",
+        section11.section11_evidence_download,
+        name="section11_evidence_download",
+    ),
+    path(
         "section11/<int:cycle_id>/heatmap/",
         section11.section11_heatmap,
         name="section11_heatmap",

@@ -20,7 +20,14 @@ from learning.models import (
 )
 
 from .conftest import client_for
-from .factories import AgencyActionFactory, BriefingPageFactory, InvitationFactory, UserFactory
+from .factories import (
+    AgencyActionFactory,
+    BriefingPageFactory,
+    ChallengeNoteFactory,
+    InvitationFactory,
+    StandardEvidenceFileFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -114,17 +121,24 @@ def world(police, health, police_lead, health_lead, business_unit, scrutineer):
         name="Section 11 2026", opens_on=today, closes_on=today + datetime.timedelta(days=90)
     )
     standard = Standard.objects.create(cycle=cycle, number="1", title="Accountability")
+    answers = {}
     for agency, narrative in ((police, "Police narrative"), (health, HEALTH_ONLY)):
         section11_return = Section11Return.objects.create(agency=agency, cycle=cycle)
-        StandardAnswer.objects.create(
+        answers[agency] = StandardAnswer.objects.create(
             section11_return=section11_return, standard=standard, narrative=narrative
         )
+    section11_evidence = StandardEvidenceFileFactory(answer=answers[police])
+    panel_note = ChallengeNoteFactory(
+        section11_return=answers[police].section11_return, author=scrutineer
+    )
     challenge = services.challenge_action(police_action, scrutineer, note="Show the audit.")
     police_action.refresh_from_db()
     invitation = InvitationFactory()
     token = ApiToken.objects.create(user=police_lead, name="Spreadsheet")
     return {
         "challenge": challenge,
+        "section11_evidence": section11_evidence,
+        "panel_note": panel_note,
         "invitation": invitation,
         "token": token,
         "action": police_action,
@@ -211,6 +225,27 @@ def cases(world):
             expect(police_lead=NO, health_lead=NO),
         ),
         ("section11_heatmap", "get", {"cycle_id": cycle.pk}, {}, expect(**OVERSEERS)),
+        (
+            "section11_evidence_download",
+            "get",
+            {"pk": world["section11_evidence"].pk},
+            {},
+            expect(**ONLY_OWN_AGENCY),
+        ),
+        (
+            "section11_return",
+            "post",
+            {"cycle_id": cycle.pk, "slug": police.slug},
+            {"action": "evidence"},
+            expect(**CHANGES_POLICE_ACTION),
+        ),
+        (
+            "section11_return",
+            "post",
+            {"cycle_id": cycle.pk, "slug": police.slug},
+            {"action": "answer", "note_id": world["panel_note"].pk, "answer": ""},
+            expect(**ONLY_POLICE_LEAD),
+        ),
         ("returns_template_xlsx", "get", {}, {}, expect(**LEADS_AND_BUSINESS_UNIT)),
         ("returns_template_csv", "get", {}, {}, expect(**LEADS_AND_BUSINESS_UNIT)),
         ("returns_upload", "get", {}, {}, expect(**LEADS_AND_BUSINESS_UNIT)),
