@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from . import permissions
 from .evidence import ACCEPTED_DESCRIPTION, check_evidence
-from .models import Agency, AgencyAction, Invitation, Theme
+from .models import Agency, AgencyAction, Invitation, LearningEvent, Theme
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -299,3 +299,86 @@ class StandardEvidenceForm(forms.Form):
         label="Evidence files",
         help_text=f"{ACCEPTED_DESCRIPTION}, up to 20 MB each. You can choose several files.",
     )
+
+
+# --- Learning events ----------------------------------------------------------------------------
+
+
+class LearningEventForm(forms.ModelForm):
+    """A seminar, workshop or course, with attendance by agency as one number field per agency."""
+
+    class Meta:
+        model = LearningEvent
+        fields = [
+            "title",
+            "kind",
+            "held_on",
+            "review",
+            "briefing",
+            "theme",
+            "recommendations",
+            "immediate_evaluation",
+            "follow_up_on",
+            "follow_up_evaluation",
+        ]
+        widgets = {
+            "held_on": forms.DateInput(attrs={"type": "date"}),
+            "follow_up_on": forms.DateInput(attrs={"type": "date"}),
+            "immediate_evaluation": forms.Textarea(attrs={"rows": 3}),
+            "follow_up_evaluation": forms.Textarea(attrs={"rows": 3}),
+            "recommendations": forms.CheckboxSelectMultiple,
+        }
+        labels = {
+            "held_on": "Date held",
+            "review": "About the review",
+            "briefing": "About the 7-minute briefing",
+            "theme": "About the theme",
+            "recommendations": "Recommendations it answers",
+            "immediate_evaluation": "Evaluation on the day",
+            "follow_up_on": "Follow-up evaluation date",
+            "follow_up_evaluation": "Follow-up evaluation: what have you done differently?",
+        }
+
+    def __init__(self, *args, reviews=None, briefings=None, attendance=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["review"].queryset = reviews
+        self.fields["briefing"].queryset = briefings
+        self.fields["recommendations"].queryset = self.fields[
+            "recommendations"
+        ].queryset.select_related("review")
+        self.fields["recommendations"].label_from_instance = lambda r: (
+            f"{r.review.title}, recommendation {r.number}"
+        )
+        attendance = attendance or {}
+        self.agencies = list(Agency.objects.filter(active=True))
+        for agency in self.agencies:
+            self.fields[f"attendance_{agency.pk}"] = forms.IntegerField(
+                label=f"Attendees from {agency.name}",
+                min_value=0,
+                required=False,
+                initial=attendance.get(agency.pk),
+            )
+
+    def clean(self):
+        cleaned = super().clean()
+        if not (cleaned.get("review") or cleaned.get("briefing") or cleaned.get("theme")):
+            raise forms.ValidationError(
+                "Say what the event was about: a review, briefing or theme."
+            )
+        held_on, follow_up_on = cleaned.get("held_on"), cleaned.get("follow_up_on")
+        if held_on and follow_up_on and follow_up_on < held_on:
+            self.add_error("follow_up_on", "The follow-up cannot come before the event.")
+        if cleaned.get("follow_up_evaluation") and not follow_up_on:
+            self.add_error("follow_up_on", "Give the date of the follow-up evaluation.")
+        return cleaned
+
+    def attendance_fields(self):
+        return [self[f"attendance_{agency.pk}"] for agency in self.agencies]
+
+    def attendance(self):
+        """{agency: attendees} for the agencies with a number, after is_valid()."""
+        return {
+            agency: self.cleaned_data[f"attendance_{agency.pk}"]
+            for agency in self.agencies
+            if self.cleaned_data.get(f"attendance_{agency.pk}")
+        }

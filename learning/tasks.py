@@ -393,3 +393,11 @@ def notify_section11_note(note_id):
         for user in recipients
         if user.email
     )
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=60, max_retries=3)
+def remind_cascades():
+    """Leads whose agency has not confirmed a briefing four weeks on: once per briefing each."""
+    from .cascades import send_cascade_reminders
+
+    return send_cascade_reminders()

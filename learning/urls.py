@@ -8,6 +8,7 @@ from .views import (
     cascades,
     changelog,
     dashboard,
+    events,
     exports,
     people,
     queues,
@@ -44,6 +45,13 @@ urlpatterns = [
     path("returns/upload/", returns.upload_return, name="returns_upload"),
     # 7-minute briefing cascades
     path("briefings/<int:page_id>/cascade/", cascades.confirm_cascade, name="cascade_confirm"),
+    path("briefings/coverage/", cascades.cascade_coverage, name="cascade_coverage"),
+    # Learning events and what each recommendation led to
+    path("events/", events.event_index, name="event_index"),
+    path("events/new/", events.event_edit, name="event_new"),
+    path("events/<int:pk>/", events.event_detail, name="event_detail"),
+    path("events/<int:pk>/edit/", events.event_edit, name="event_edit"),
+    path("recommendations/", events.recommendation_reach, name="recommendation_reach"),
     # The change log
     path("changes/", changelog.change_log, name="changelog"),
     path("changes.csv", changelog.change_log_csv, name="changelog_csv"),

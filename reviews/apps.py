@@ -7,4 +7,4 @@ class ReviewsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from . import queues, signals  # noqa: F401
+        from . import queues, reach, signals  # noqa: F401

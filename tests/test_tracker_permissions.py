@@ -25,6 +25,7 @@ from .factories import (
     BriefingPageFactory,
     ChallengeNoteFactory,
     InvitationFactory,
+    LearningEventFactory,
     StandardEvidenceFileFactory,
     UserFactory,
 )
@@ -137,6 +138,7 @@ def world(police, health, police_lead, health_lead, business_unit, scrutineer):
     token = ApiToken.objects.create(user=police_lead, name="Spreadsheet")
     return {
         "challenge": challenge,
+        "event": LearningEventFactory(),
         "section11_evidence": section11_evidence,
         "panel_note": panel_note,
         "invitation": invitation,
@@ -177,6 +179,13 @@ def cases(world):
         ("changelog", "get", {}, {}, expect(**OVERSEERS)),
         ("changelog_csv", "get", {}, {}, expect(**OVERSEERS)),
         ("my_work", "get", {}, {}, expect(**ONLY_LEADS)),
+        ("cascade_coverage", "get", {}, {}, expect(**OVERSEERS)),
+        ("event_index", "get", {}, {}, expect(**OVERSEERS)),
+        ("event_new", "get", {}, {}, expect(**BUSINESS_UNIT)),
+        ("event_new", "post", {}, {}, expect(**BUSINESS_UNIT)),
+        ("event_detail", "get", {"pk": world["event"].pk}, {}, expect(**OVERSEERS)),
+        ("event_edit", "get", {"pk": world["event"].pk}, {}, expect(**BUSINESS_UNIT)),
+        ("recommendation_reach", "get", {}, {}, expect(**OVERSEERS)),
         ("business_unit_queue", "get", {}, {}, expect(**BUSINESS_UNIT)),
         ("assurance_queue", "get", {}, {}, expect(**ONLY_SCRUTINEER)),
         ("assurance_queue", "post", {}, {}, expect(**ONLY_SCRUTINEER)),

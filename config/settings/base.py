@@ -167,6 +167,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "learning.tasks.remind_overdue",
         "schedule": crontab(hour=7, minute=45),
     },
+    "remind-cascades": {
+        "task": "learning.tasks.remind_cascades",
+        "schedule": crontab(hour=8, minute=0),
+    },
     "weekly-digest": {
         "task": "learning.tasks.send_weekly_digest",
         "schedule": crontab(day_of_week="mon", hour=7, minute=0),
