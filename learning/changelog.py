@@ -63,7 +63,6 @@ FIELD_WORDS = {
     "evidence": "the evidence",
     "agency_id": "the agency",
     "account": "the account",
-    "submitted_at": "when it was submitted",
 }
 # Bookkeeping the sentences leave out.
 QUIET_FIELDS = {
@@ -73,6 +72,7 @@ QUIET_FIELDS = {
     "submitted_by_id",
     "carried_forward_from_id",
     "sort_order",
+    "submitted_at",
     "slug",
     "id",
 }
@@ -211,9 +211,7 @@ class Describer:
         key, kind = entry.object_id, entry.object_type
         if kind == "AgencyAction" and key in self.actions:
             action = self.actions[key]
-            return f"{action.agency.short_name}'s action “{action.description}”", (
-                action.get_absolute_url()
-            )
+            return action.description, action.get_absolute_url()
         if kind == "Recommendation" and key in self.recommendations:
             recommendation = self.recommendations[key]
             review = recommendation.review

@@ -13,6 +13,7 @@ from django.utils import timezone
 from home.demo_content import AGENCIES, THEMES
 from home.models import PartnershipSettings
 from learning import permissions
+from learning.demo_reach import seed_learning_reach
 from learning.models import Agency, AgencyMembership, Theme
 from reviews.deadlines import add_working_days, subtract_working_days
 from reviews.models import BriefingIndexPage, BriefingPage, ReviewIndexPage, ReviewPage
@@ -52,6 +53,7 @@ def seed(password="demo-password", today=None):
     from learning.demo import seed_tracker
 
     seed_tracker(today=today, users=users)
+    seed_learning_reach(today)
     return {"agencies": agencies, "themes": themes, "users": users, "reviews": reviews}
 
 
