@@ -290,3 +290,11 @@ def test_an_invited_business_manager_is_also_in_the_business_unit(
     )
     user = UserFactory._meta.model.objects.get(username="new-manager")
     assert permissions.can_manage_people(user) and permissions.is_business_unit(user)
+
+
+def test_the_admin_menu_links_the_business_manager_to_people(business_manager, business_unit):
+    manager_menu = client_for(business_manager).get("/admin/").content.decode()
+    officer_menu = client_for(business_unit).get("/admin/").content.decode()
+    assert "/tracker/people/" in manager_menu
+    assert "/tracker/people/" not in officer_menu
+    assert "/tracker/business-unit/" in manager_menu and "/tracker/business-unit/" in officer_menu

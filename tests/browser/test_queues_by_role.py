@@ -140,3 +140,32 @@ def test_practitioner_signs_in_and_sees_their_account(browser_page):
     page.get_by_role("link", name="Your account").click()
     assert page.get_by_text("Practitioners").is_visible()
     check_page(page)
+
+
+def test_scrutineer_reads_the_change_log_and_what_each_recommendation_led_to(browser_page, police):
+    from ..factories import BriefingPageFactory, LearningEventFactory, RecommendationFactory
+
+    scrutineer = UserFactory(username="scrutineer", role=permissions.SCRUTINEERS)
+    lead = agency_lead(police, "police-lead")
+    recommendation = RecommendationFactory()
+    action = AgencyActionFactory(
+        agency=police,
+        recommendation=recommendation,
+        description="Agree a same-day information-sharing route",
+    )
+    services.post_update(action, lead, version=action.version, status="complete")
+    services.challenge_action(action, scrutineer, note="Show the audit.")
+    BriefingPageFactory(title="Involving fathers")
+    LearningEventFactory(title="Child J seminar", review=recommendation.review)
+    page = browser_page
+    sign_in(page, "scrutineer")
+    for url, heading in (
+        ("/tracker/changes/", "Change log"),
+        ("/tracker/recommendations/", "What each recommendation led to"),
+        ("/tracker/briefings/coverage/", "Have the briefings reached practice?"),
+        ("/tracker/events/", "Learning events"),
+        (action.get_absolute_url(), "Agree a same-day information-sharing route"),
+    ):
+        page.goto(url)
+        assert page.get_by_role("heading", name=heading, level=1).is_visible()
+        check_page(page)
