@@ -305,22 +305,36 @@ def briefings_awaiting(agency_ids, today):
     order=10,
 )
 def _extensions(user, today):
+    from django.db.models import Prefetch
+
     from .models import ExtensionRequest
 
+    earlier = ExtensionRequest.objects.exclude(decision=ExtensionRequest.Decision.PENDING).order_by(
+        "requested_at", "pk"
+    )
     pending = (
         ExtensionRequest.objects.filter(decision=ExtensionRequest.Decision.PENDING)
         .select_related("action__agency", "requested_by")
+        .prefetch_related(
+            Prefetch("action__extension_requests", queryset=earlier, to_attr="decided")
+        )
         .order_by("requested_at", "pk")
     )
 
     def item(extension):
         action = extension.action
+        history = "; ".join(
+            f"{earlier.get_decision_display().lower()} a move to {earlier.new_due_date:%d %b %Y}"
+            for earlier in action.decided
+        )
         return QueueItem(
             title=action.description,
             url=action.get_absolute_url() + "#extensions-heading",
             detail=(
                 f"{action.agency.short_name} asks to move {action.current_due_date:%d %b %Y} to "
-                f"{extension.new_due_date:%d %b %Y}: {extension.reason}"
+                f"{extension.new_due_date:%d %b %Y} (first agreed "
+                f"{action.original_due_date:%d %b %Y}): {extension.reason}"
+                + (f" · Earlier requests: {history}" if history else "")
             ),
             when=timezone.localtime(extension.requested_at).date(),
             when_label="Asked",

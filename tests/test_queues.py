@@ -240,7 +240,11 @@ def test_business_unit_queue_lists_late_returns_agencies_without_a_lead_and_quie
     AgencyAction.objects.filter(pk=quiet.pk).update(
         created_at=timezone.now() - datetime.timedelta(days=120)
     )
-    ExtensionRequestFactory(action=action(police), reason="Restructure of the team.")
+    extended = action(police)
+    ExtensionRequestFactory(
+        action=extended, decision="declined", new_due_date=days(70), reason="Sickness."
+    )
+    ExtensionRequestFactory(action=extended, reason="Restructure of the team.")
 
     sections = {
         entry["section"].key: entry for entry in queues.build(queues.BUSINESS_UNIT, business_unit)
@@ -250,7 +254,9 @@ def test_business_unit_queue_lists_late_returns_agencies_without_a_lead_and_quie
         "Kirklees Children's Services: Section 11 2025"
     ]
     assert [item.title for item in sections["quiet"]["items"]] == ["Nothing said since spring"]
-    assert "Restructure of the team." in sections["extensions"]["items"][0].detail
+    detail = sections["extensions"]["items"][0].detail
+    assert "Restructure of the team." in detail
+    assert f"Earlier requests: declined a move to {days(70):%d %b %Y}" in detail
 
 
 def test_a_lead_who_is_deactivated_leaves_their_agency_without_a_lead(
