@@ -7,6 +7,7 @@ import re
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
@@ -229,6 +230,7 @@ def test_create_api_token_command_makes_a_named_token_the_person_sees(police_lea
 
 
 def test_forgot_password_sends_one_working_link_and_is_throttled(police_lead, mailoutbox):
+    cache.clear()  # the throttle counts in the cache, which outlives a single test
     sign_in = Client().get("/login/").content.decode()
     assert 'href="/account/password/reset/"' in sign_in and "Forgot your password?" in sign_in
 
@@ -298,3 +300,21 @@ def test_the_admin_menu_links_the_business_manager_to_people(business_manager, b
     assert "/tracker/people/" in manager_menu
     assert "/tracker/people/" not in officer_menu
     assert "/tracker/business-unit/" in manager_menu and "/tracker/business-unit/" in officer_menu
+
+
+def test_the_people_page_runs_a_fixed_number_of_queries(
+    manager_client, police, django_assert_max_num_queries
+):
+    from .factories import InvitationFactory, agency_lead
+
+    agency_lead(police, "police-lead")
+    InvitationFactory()
+    manager_client.get("/tracker/people/")
+    with django_assert_max_num_queries(30) as few:
+        manager_client.get("/tracker/people/")
+    for number in range(5):
+        agency = AgencyFactory(name=f"Academy trust {number}", short_name=f"AT{number}")
+        agency_lead(agency, f"trust-lead-{number}")
+        InvitationFactory()
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        manager_client.get("/tracker/people/")
