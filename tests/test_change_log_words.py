@@ -14,7 +14,7 @@ from learning.audit import acting_as
 from learning.models import ChangeLog
 
 from .conftest import client_for
-from .factories import AgencyActionFactory, ThemeFactory
+from .factories import AgencyActionFactory, ChangeLogFactory, ThemeFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -52,8 +52,14 @@ def test_filters_by_agency_person_kind_and_date_are_kept_on_every_page_and_in_th
 ):
     police_action = route(police)
     health_action = AgencyActionFactory(agency=health, description="Record fathers")
-    for rag in ("red", "amber", "green") * 20:
-        services.post_update(police_action, police_lead, version=police_action.version, rag=rag)
+    # Sixty RAG changes on the police action (more than a page), one on health's.
+    ChangeLogFactory.create_batch(
+        60,
+        actor=police_lead,
+        object_type="AgencyAction",
+        object_id=str(police_action.pk),
+        changes={"rag": ["red", "amber"]},
+    )
     services.post_update(health_action, health_lead, version=health_action.version, rag="red")
     with acting_as(business_unit):
         ThemeFactory(name="Fathers")
@@ -79,8 +85,9 @@ def test_filters_by_agency_person_kind_and_date_are_kept_on_every_page_and_in_th
     rows = list(csv.reader(io.StringIO(b"".join(export.streaming_content).decode())))
     assert rows[0] == ["When", "Who", "What", "Link"]
     assert len(rows) == 61
-    assert rows[1][2].startswith(
-        "police-lead changed the RAG rating of Agree a same-day information-sharing route from"
+    assert rows[1][2] == (
+        "police-lead changed the RAG rating of Agree a same-day information-sharing route "
+        "from Red to Amber"
     )
     assert rows[1][3] == f"http://testserver/tracker/actions/{police_action.pk}/"
 
