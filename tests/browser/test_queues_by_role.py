@@ -132,6 +132,15 @@ def test_business_manager_invites_a_lead_for_an_agency_that_has_none(browser_pag
     assert list(invitation.agencies.all()) == [police]
     check_page(page)
 
+    # A lead's page, with agencies whose long names fill the "move to" list, fits a phone too.
+    trust = AgencyFactory(
+        name="Calderdale and Huddersfield NHS Foundation Trust", short_name="CHFT"
+    )
+    lead = agency_lead(trust, "health-lead")
+    page.goto(f"/tracker/people/{lead.pk}/")
+    assert page.get_by_role("heading", name="health-lead", level=1).is_visible()
+    check_page(page)
+
 
 def test_practitioner_signs_in_and_sees_their_account(browser_page):
     UserFactory(username="practitioner", role=permissions.PRACTITIONERS)
