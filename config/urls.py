@@ -10,6 +10,7 @@ from wagtail.api.v2.views import PagesAPIViewSet
 from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
+from learning.views.account import SignInView
 from reviews.feeds import LatestLearningAtomFeed, LatestLearningFeed
 
 
@@ -57,11 +58,8 @@ urlpatterns = [
     path("api/learning/", include("learning.api_urls")),
     path("api/learning/", include("search.api_urls")),
     path("api/learning/", include("search.recurrence_api_urls")),
-    path(
-        "login/",
-        auth_views.LoginView.as_view(template_name="registration/login.html"),
-        name="login",
-    ),
+    path("login/", SignInView.as_view(), name="login"),
+    path("account/", include("learning.account_urls")),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("sitemap.xml", sitemap),
     path("feeds/latest/", LatestLearningFeed(), name="feed_rss"),

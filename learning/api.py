@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from . import permissions, services
+from .authentication import NamedTokenAuthentication
 from .filters import filtered_actions
 from .models import AgencyAction, ProgressUpdate
 
@@ -26,7 +27,7 @@ class SeesTracker(BasePermission):
 
 class TrackerAPIView:
     # Token first, so an anonymous caller is told how to authenticate (401, not 403).
-    authentication_classes = [TokenAuthentication, SessionAuthentication]
+    authentication_classes = [NamedTokenAuthentication, TokenAuthentication, SessionAuthentication]
     permission_classes = [SeesTracker]
 
 

@@ -21,6 +21,7 @@ AUDITED_MODELS = [
     "AgencyAction",
     "Section11Return",
     "StandardAnswer",
+    "AgencyMembership",
 ]
 # Many-to-many fields whose changes are logged too: who a recommendation is addressed to matters.
 AUDITED_RELATIONS = [("Recommendation", "agencies"), ("Recommendation", "themes")]
@@ -61,6 +62,16 @@ def current_actor():
     if user is not None and user.is_authenticated:
         return user
     return None
+
+
+def warn_current_request(text):
+    """Show `text` as a warning to the person whose request is being served, if there is one (an
+    approval in the admin); outside a request nothing is shown and the emails carry the news."""
+    from django.contrib import messages
+
+    request = _current_request.get()
+    if request is not None and hasattr(request, "_messages"):
+        messages.warning(request, text)
 
 
 def plain_value(value):

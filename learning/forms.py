@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from . import permissions
 from .evidence import ACCEPTED_DESCRIPTION, check_evidence
-from .models import AgencyAction
+from .models import Agency, AgencyAction, Invitation, LearningEvent
 from .services import NOTE_MAX_LENGTH
 
 
@@ -155,8 +155,219 @@ class CascadeForm(forms.Form):
 
 
 class ChangeLogFilterForm(forms.Form):
-    object_type = forms.ChoiceField(required=False, label="Type of record", choices=())
+    """The change log's filters: agency, person, kind of change and dates."""
 
-    def __init__(self, *args, types=(), **kwargs):
+    agency = forms.ModelChoiceField(
+        queryset=Agency.objects.all(),
+        to_field_name="slug",
+        required=False,
+        empty_label="Every agency",
+    )
+    person = forms.ModelChoiceField(
+        queryset=None, to_field_name="username", required=False, empty_label="Everyone"
+    )
+    kind = forms.ChoiceField(required=False, label="Kind of change", choices=())
+    since = forms.DateField(
+        required=False, label="From", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = forms.DateField(
+        required=False, label="To", widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args, kinds=(), people=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["object_type"].choices = [("", "Every type"), *[(t, t) for t in types]]
+        self.fields["kind"].choices = [("", "Every kind"), *kinds]
+        self.fields["person"].queryset = people
+        self.fields["person"].label_from_instance = lambda user: (
+            user.get_full_name() or user.get_username()
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        since, until = cleaned.get("since"), cleaned.get("until")
+        if since and until and since > until:
+            raise forms.ValidationError("The “from” date must not be after the “to” date.")
+        return cleaned
+
+
+# --- People -------------------------------------------------------------------------------------
+
+
+class InvitationForm(forms.Form):
+    email = forms.EmailField(label="Email address")
+    role = forms.ChoiceField(choices=Invitation.Role.choices, widget=forms.RadioSelect)
+    agencies = forms.ModelMultipleChoiceField(
+        queryset=Agency.objects.filter(active=True),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="For an agency lead: the agency or agencies they will lead for.",
+    )
+
+
+class MembershipForm(forms.Form):
+    agency = forms.ModelChoiceField(queryset=Agency.objects.filter(active=True), empty_label=None)
+
+
+class AcceptInvitationForm(forms.Form):
+    first_name = forms.CharField(max_length=150, required=False)
+    last_name = forms.CharField(max_length=150, required=False)
+    username = forms.RegexField(
+        regex=r"^[\w.@+-]+$",
+        max_length=150,
+        help_text="Letters, digits and @ . + - _ only.",
+        error_messages={"invalid": "Use only letters, digits and @ . + - _ in a username."},
+    )
+    password1 = forms.CharField(
+        label="Password", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+    password2 = forms.CharField(
+        label="Password again", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+
+    def __init__(self, *args, email="", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.email = email
+
+    def clean(self):
+        from django.contrib.auth import get_user_model, password_validation
+
+        cleaned = super().clean()
+        first, second = cleaned.get("password1"), cleaned.get("password2")
+        if first and second and first != second:
+            self.add_error("password2", "The two passwords do not match.")
+        elif first:
+            candidate = get_user_model()(
+                username=cleaned.get("username", ""),
+                email=self.email,
+                first_name=cleaned.get("first_name", ""),
+                last_name=cleaned.get("last_name", ""),
+            )
+            try:
+                password_validation.validate_password(first, candidate)
+            except forms.ValidationError as problems:
+                self.add_error("password1", problems)
+        return cleaned
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(
+        max_length=100, help_text="What will use it, e.g. “Police performance spreadsheet”."
+    )
+
+
+# --- Queues and conversations -------------------------------------------------------------------
+
+
+class ChallengeReplyForm(forms.Form):
+    note = forms.CharField(
+        label="Your answer to the challenge",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="The scrutineer is told and reads it on this page. You can use Markdown.",
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "id_reply_%s")
+        super().__init__(*args, **kwargs)
+
+
+class AssureSeveralForm(forms.Form):
+    actions = forms.ModelMultipleChoiceField(
+        queryset=AgencyAction.objects.complete_unassured(),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Choose at least one action to assure."},
+    )
+    note = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="What evidence you checked. Each action gets its own assurance with this note.",
+    )
+
+
+class StandardEvidenceForm(forms.Form):
+    files = MultipleEvidenceField(
+        label="Evidence files",
+        help_text=f"{ACCEPTED_DESCRIPTION}, up to 20 MB each. You can choose several files.",
+    )
+
+
+# --- Learning events ----------------------------------------------------------------------------
+
+
+class LearningEventForm(forms.ModelForm):
+    """A seminar, workshop or course, with attendance by agency as one number field per agency."""
+
+    class Meta:
+        model = LearningEvent
+        fields = [
+            "title",
+            "kind",
+            "held_on",
+            "review",
+            "briefing",
+            "theme",
+            "recommendations",
+            "immediate_evaluation",
+            "follow_up_on",
+            "follow_up_evaluation",
+        ]
+        widgets = {
+            "held_on": forms.DateInput(attrs={"type": "date"}),
+            "follow_up_on": forms.DateInput(attrs={"type": "date"}),
+            "immediate_evaluation": forms.Textarea(attrs={"rows": 3}),
+            "follow_up_evaluation": forms.Textarea(attrs={"rows": 3}),
+            "recommendations": forms.CheckboxSelectMultiple,
+        }
+        labels = {
+            "held_on": "Date held",
+            "review": "About the review",
+            "briefing": "About the 7-minute briefing",
+            "theme": "About the theme",
+            "recommendations": "Recommendations it answers",
+            "immediate_evaluation": "Evaluation on the day",
+            "follow_up_on": "Follow-up evaluation date",
+            "follow_up_evaluation": "Follow-up evaluation: what have you done differently?",
+        }
+
+    def __init__(self, *args, reviews=None, briefings=None, attendance=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["review"].queryset = reviews
+        self.fields["briefing"].queryset = briefings
+        self.fields["recommendations"].queryset = self.fields[
+            "recommendations"
+        ].queryset.select_related("review")
+        self.fields["recommendations"].label_from_instance = lambda r: (
+            f"{r.review.title}, recommendation {r.number}"
+        )
+        attendance = attendance or {}
+        self.agencies = list(Agency.objects.filter(active=True))
+        for agency in self.agencies:
+            self.fields[f"attendance_{agency.pk}"] = forms.IntegerField(
+                label=f"Attendees from {agency.name}",
+                min_value=0,
+                required=False,
+                initial=attendance.get(agency.pk),
+            )
+
+    def clean(self):
+        cleaned = super().clean()
+        if not (cleaned.get("review") or cleaned.get("briefing") or cleaned.get("theme")):
+            raise forms.ValidationError(
+                "Say what the event was about: a review, briefing or theme."
+            )
+        held_on, follow_up_on = cleaned.get("held_on"), cleaned.get("follow_up_on")
+        if held_on and follow_up_on and follow_up_on < held_on:
+            self.add_error("follow_up_on", "The follow-up cannot come before the event.")
+        if cleaned.get("follow_up_evaluation") and not follow_up_on:
+            self.add_error("follow_up_on", "Give the date of the follow-up evaluation.")
+        return cleaned
+
+    def attendance_fields(self):
+        return [self[f"attendance_{agency.pk}"] for agency in self.agencies]
+
+    def attendance(self):
+        """{agency: attendees} for the agencies with a number, after is_valid()."""
+        return {
+            agency: self.cleaned_data[f"attendance_{agency.pk}"]
+            for agency in self.agencies
+            if self.cleaned_data.get(f"attendance_{agency.pk}")
+        }

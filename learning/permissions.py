@@ -204,6 +204,41 @@ def can_confirm_cascades(user):
 
 
 def can_see_change_log(user):
+    """The business unit and the scrutineer read who changed what."""
+    return is_business_unit(user) or is_scrutineer(user)
+
+
+# --- People ---------------------------------------------------------------------------------
+
+# The groups each invitation role gives; a business manager is also a business unit officer.
+INVITATION_ROLE_GROUPS = {
+    "practitioner": [PRACTITIONERS],
+    "agency_lead": [AGENCY_LEADS],
+    "business_unit": [BUSINESS_UNIT],
+    "business_manager": [BUSINESS_UNIT, BUSINESS_MANAGERS],
+    "scrutineer": [SCRUTINEERS],
+}
+
+
+def can_manage_people(user):
+    """Inviting people, moving or ending memberships and deactivating accounts: the business
+    manager (and an administrator), not every business unit officer."""
+    return has_role(user, BUSINESS_MANAGERS, ADMINISTRATORS)
+
+
+def can_hold_api_tokens(user):
+    """The API serves the tracker, so only people who may see the tracker hold tokens."""
+    return can_see_tracker(user)
+
+
+# --- Work queues ----------------------------------------------------------------------------
+
+
+def is_agency_lead(user):
+    return has_role(user, AGENCY_LEADS) and bool(led_agency_ids(user))
+
+
+def can_see_business_unit_queue(user):
     return is_business_unit(user)
 
 
@@ -285,3 +320,38 @@ def tracker_gate(check=can_see_tracker, refusal=TRACKER_REFUSAL):
         return wrapper
 
     return decorator
+
+
+def can_see_assurance_queue(user):
+    return can_assure(user)
+
+
+def can_reply_to_challenge(user, action):
+    """An agency's leads answer the scrutineer's challenge on their own agency's action."""
+    return has_role(user, AGENCY_LEADS) and action.agency_id in led_agency_ids(user)
+
+
+# --- Learning reaching practice -------------------------------------------------------------
+
+
+def can_see_learning_reach(user):
+    """Cascade coverage, learning events and what each recommendation led to."""
+    return can_see_everything_in_tracker(user)
+
+
+def can_record_learning_events(user):
+    return is_business_unit(user)
+
+
+# --- Section 11 evidence and the challenge panel's conversation -----------------------------
+
+
+def can_see_section11_return(user, agency_id):
+    return can_see_everything_in_tracker(user) or (
+        has_role(user, AGENCY_LEADS) and agency_id in led_agency_ids(user)
+    )
+
+
+def can_answer_section11_challenge(user, agency_id):
+    """The agency's leads answer the challenge panel's notes on their own return."""
+    return has_role(user, AGENCY_LEADS) and agency_id in led_agency_ids(user)

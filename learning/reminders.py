@@ -57,7 +57,7 @@ def _already_sent(kind, periods, recipients):
     )
 
 
-def _claim(kind, action, period, recipient):
+def claim(kind, action, period, recipient):
     """Record the reminder; False if it is already recorded (another run got there first)."""
     try:
         with transaction.atomic():
@@ -75,7 +75,7 @@ def send_recorded(kind, recipient, claims, subject, template, context):
     """
     with transaction.atomic():
         fresh = [
-            (action, period) for action, period in claims if _claim(kind, action, period, recipient)
+            (action, period) for action, period in claims if claim(kind, action, period, recipient)
         ]
         if not fresh:
             return 0
@@ -208,7 +208,7 @@ def send_weekly_digest(today=None):
     sent = 0
     for email in recipients:
         with transaction.atomic():
-            if not _claim(DIGEST, None, week, email):
+            if not claim(DIGEST, None, week, email):
                 continue
             send_mail(
                 subject=f"Learning tracker: the week of {today:%d %B %Y}",

@@ -231,6 +231,55 @@ def add_challenge_note(section11_return, author, note, standard=None):
     """The challenge panel's notes are kept whether or not the return is submitted."""
     if standard is not None and standard.cycle_id != section11_return.cycle_id:
         raise ValueError("That standard belongs to another audit cycle.")
-    return ChallengeNote.objects.create(
+    from config.celery import enqueue_on_commit
+
+    from .tasks import notify_section11_note
+
+    created = ChallengeNote.objects.create(
         section11_return=section11_return, author=author, note=note, standard=standard
     )
+    # The panel's notes reach the agency's leads, who answer on the return.
+    enqueue_on_commit(notify_section11_note, created.pk)
+    return created
+
+
+def answer_challenge_note(note, author, text):
+    """The agency answers one of the panel's notes; the note's author is told. Append-only."""
+    from config.celery import enqueue_on_commit
+
+    from .tasks import notify_section11_note
+
+    text = (text or "").strip()
+    if not text:
+        raise ValueError("Write your answer to the challenge panel's note.")
+    if note.reply_to_id is not None:
+        raise ValueError("Answer the panel's note itself, not an answer to it.")
+    created = ChallengeNote.objects.create(
+        section11_return=note.section11_return,
+        author=author,
+        note=text,
+        standard=note.standard,
+        reply_to=note,
+    )
+    enqueue_on_commit(notify_section11_note, created.pk)
+    return created
+
+
+def attach_standard_evidence(answer, by, uploads):
+    """Store checked files against one standard of a return that is still open for changes."""
+    from .evidence import check_evidence
+    from .models import StandardEvidenceFile
+
+    if answer.section11_return.is_locked:
+        raise ReturnLocked(answer.section11_return)
+    return [
+        StandardEvidenceFile.objects.create(
+            answer=answer,
+            file=upload,
+            original_name=upload.name[:255],
+            content_type=check_evidence(upload),
+            size=upload.size,
+            uploaded_by=by,
+        )
+        for upload in uploads
+    ]

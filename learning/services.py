@@ -187,9 +187,13 @@ def request_extension(action, by, *, new_due_date, reason):
         raise ActionRuleError(
             "An extension request for this action is already waiting for a decision."
         )
-    return ExtensionRequest.objects.create(
+    from .tasks import notify_extension_requested
+
+    extension = ExtensionRequest.objects.create(
         action=action, requested_by=by, new_due_date=new_due_date, reason=reason.strip()
     )
+    enqueue_on_commit(notify_extension_requested, extension.pk)
+    return extension
 
 
 @transaction.atomic
@@ -218,6 +222,9 @@ def decide_extension(extension, by, *, accept, note=""):
         due_date=extension.new_due_date if accept else None,
         kind=ProgressUpdate.Kind.EXTENSION,
     )
+    from .tasks import notify_extension_decided
+
+    enqueue_on_commit(notify_extension_decided, extension.pk)
     return extension
 
 
@@ -279,12 +286,66 @@ def _decide_assurance(action, by, note, version, decision, status, kind):
 
 
 def notify_new_actions(actions):
-    """Tell each agency's leads about its new actions once the actions are safely stored."""
+    """Tell each agency's leads about its new actions once the actions are safely stored.
+
+    Actions for an agency nobody leads for would reach nobody: the approver and the business unit
+    are warned by email, and on the page when the approval was made in a browser.
+    """
+    from .models import Agency
     from .tasks import notify_new_actions as task
+    from .tasks import warn_agencies_without_lead
 
     action_ids = [action.pk for action in actions]
-    if action_ids:
-        enqueue_on_commit(task, action_ids)
+    if not action_ids:
+        return
+    enqueue_on_commit(task, action_ids)
+    unled = list(
+        Agency.objects.without_lead()
+        .filter(pk__in={action.agency_id for action in actions})
+        .values_list("name", flat=True)
+    )
+    if unled:
+        approver = (
+            ProgressUpdate.objects.filter(
+                action_id__in=action_ids, kind=ProgressUpdate.Kind.CREATED
+            )
+            .values_list("author_id", flat=True)
+            .first()
+        )
+        enqueue_on_commit(warn_agencies_without_lead, action_ids, approver)
+        audit.warn_current_request(
+            f"Nobody leads for {', '.join(unled)} on the hub, so their new actions reach nobody. "
+            "The business unit has been told; invite a lead under Tracker → People."
+        )
+
+
+@transaction.atomic
+def reply_to_challenge(action, by, *, note, version):
+    """The agency answers the scrutineer's challenge on the action itself; the scrutineer is told.
+    The reply is part of the action's history, like every other entry."""
+    from .tasks import notify_challenge_reply
+
+    if not note or not note.strip():
+        raise ActionRuleError("Write your answer to the challenge.")
+    if not AgencyAction.objects.filter(pk=action.pk).challenged().exists():
+        raise ActionRuleError("This action has no open challenge to answer.")
+    update = post_update(
+        action, by, version=version, note=note.strip(), kind=ProgressUpdate.Kind.REPLY
+    )
+    enqueue_on_commit(notify_challenge_reply, update.pk)
+    return update
+
+
+def assure_several(actions, by, *, note):
+    """One note assures several complete actions: each gets its own assurance record, through the
+    same rule as a single assurance. Returns (assured, refused) with the reason for each refusal."""
+    assured, refused = [], []
+    for action in actions:
+        try:
+            assured.append(assure_action(action, by, note=note))
+        except (ActionRuleError, StaleVersion) as reason:
+            refused.append((action, str(reason)))
+    return assured, refused
 
 
 @transaction.atomic

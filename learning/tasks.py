@@ -6,6 +6,9 @@ import datetime
 
 from celery import shared_task
 from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
 from django.utils import timezone
 
 # --- Notifications: new actions, challenges ---------------------------------------------------
@@ -145,3 +148,273 @@ def send_weekly_digest():
     from .reminders import send_weekly_digest as send
 
     return send()
+
+
+# --- People, extensions, challenge conversations, agencies without a lead -----------------------
+
+INVITATION = "invitation"
+EXTENSION_REQUESTED = "extension_requested"
+EXTENSION_DECIDED = "extension_decided"
+CHALLENGE_REPLY = "challenge_reply"
+NO_LEAD = "no_lead"
+SECTION11_CHALLENGE = "s11_challenge"
+SECTION11_ANSWER = "s11_answer"
+
+
+def _send_once(kind, action, period, recipient, subject, template, context):
+    """Record the email and send it in one transaction: at most once, and retried if sending
+    fails (the record rolls back with the failure). Returns 1 if it left, else 0."""
+    from .reminders import claim
+
+    with transaction.atomic():
+        if not claim(kind, action, period, recipient):
+            return 0
+        send_mail(
+            subject=subject,
+            message=render_to_string(template, context),
+            from_email=None,
+            recipient_list=[recipient],
+        )
+    return 1
+
+
+def _business_unit_people():
+    from django.contrib.auth import get_user_model
+
+    from . import permissions
+
+    return list(
+        get_user_model()
+        .objects.filter(groups__name=permissions.BUSINESS_UNIT, is_active=True, email__gt="")
+        .distinct()
+        .order_by("email")
+    )
+
+
+@shared_task
+def send_invitation(invitation_id):
+    """Email the one-time link. Its secret is made here, so it exists only in the email."""
+    from django.urls import reverse
+
+    from .models import Invitation
+    from .reminders import claim
+
+    with transaction.atomic():
+        invitation = Invitation.objects.select_for_update().filter(pk=invitation_id).first()
+        if invitation is None or invitation.state != "Waiting":
+            return 0
+        if not claim(INVITATION, None, f"invitation-{invitation.pk}", invitation.email):
+            return 0
+        token = invitation.set_new_token()
+        invitation.save(update_fields=["token_digest", "expires_at"])
+        context = {
+            "invitation": invitation,
+            "agencies": list(invitation.agencies.order_by("name")),
+            "link": _site_url(reverse("account:accept_invitation", args=[token])),
+        }
+        send_mail(
+            subject="You are invited to the safeguarding learning hub",
+            message=render_to_string("learning/email/invitation.txt", context),
+            from_email=None,
+            recipient_list=[invitation.email],
+        )
+    return 1
+
+
+@shared_task
+def notify_extension_requested(extension_id):
+    """Tell the business unit an agency has asked for more time."""
+    from .models import ExtensionRequest
+
+    extension = (
+        ExtensionRequest.objects.select_related("action__agency", "requested_by")
+        .filter(pk=extension_id)
+        .first()
+    )
+    if extension is None:
+        return 0
+    action = extension.action
+    context = {
+        "extension": extension,
+        "action": action,
+        "action_url": _site_url(action.get_absolute_url()),
+    }
+    return sum(
+        _send_once(
+            EXTENSION_REQUESTED,
+            action,
+            f"extension-{extension.pk}",
+            user.email,
+            f"Extension requested: {action.agency.short_name}, due {action.current_due_date:%d %b %Y}",
+            "learning/email/extension_requested.txt",
+            {**context, "user": user},
+        )
+        for user in _business_unit_people()
+    )
+
+
+@shared_task
+def notify_extension_decided(extension_id):
+    """Tell the agency's leads what the business unit decided about their request."""
+    from .models import ExtensionRequest
+
+    extension = (
+        ExtensionRequest.objects.select_related("action__agency", "decided_by")
+        .filter(pk=extension_id)
+        .exclude(decision=ExtensionRequest.Decision.PENDING)
+        .first()
+    )
+    if extension is None:
+        return 0
+    action = extension.action
+    return sum(
+        _send_once(
+            EXTENSION_DECIDED,
+            action,
+            f"extension-{extension.pk}",
+            user.email,
+            f"Extension {extension.get_decision_display().lower()}: {action.agency.short_name}",
+            "learning/email/extension_decided.txt",
+            {
+                "user": user,
+                "extension": extension,
+                "action": action,
+                "action_url": _site_url(action.get_absolute_url()),
+            },
+        )
+        for user in _leads_by_agency([action.agency_id]).get(action.agency_id, [])
+    )
+
+
+@shared_task
+def notify_challenge_reply(update_id):
+    """Tell the scrutineer who challenged an action that the agency has answered."""
+    from .models import Assurance, ProgressUpdate
+
+    reply = (
+        ProgressUpdate.objects.select_related("action__agency", "author")
+        .filter(pk=update_id, kind=ProgressUpdate.Kind.REPLY)
+        .first()
+    )
+    if reply is None:
+        return 0
+    challenge = (
+        Assurance.objects.select_related("by")
+        .filter(action=reply.action, decision=Assurance.Decision.CHALLENGED)
+        .order_by("-at", "-pk")
+        .first()
+    )
+    if challenge is None or not challenge.by.is_active or not challenge.by.email:
+        return 0
+    return _send_once(
+        CHALLENGE_REPLY,
+        reply.action,
+        f"reply-{reply.pk}",
+        challenge.by.email,
+        f"{reply.action.agency.short_name} has answered your challenge",
+        "learning/email/challenge_reply.txt",
+        {
+            "user": challenge.by,
+            "reply": reply,
+            "challenge": challenge,
+            "action": reply.action,
+            "action_url": _site_url(reply.action.get_absolute_url()),
+        },
+    )
+
+
+@shared_task
+def warn_agencies_without_lead(action_ids, approver_id=None):
+    """New actions went to an agency nobody leads for: tell the approver and the business unit,
+    once per agency and review, so the actions do not sit unread."""
+    from django.contrib.auth import get_user_model
+
+    from .models import Agency, AgencyAction
+
+    actions = list(
+        AgencyAction.objects.filter(pk__in=action_ids)
+        .filter(agency__in=Agency.objects.without_lead())
+        .with_context()
+        .order_by("agency__name", "pk")
+    )
+    if not actions:
+        return 0
+    recipients = {user.email: user for user in _business_unit_people()}
+    approver = get_user_model().objects.filter(pk=approver_id, is_active=True).first()
+    if approver is not None and approver.email:
+        recipients.setdefault(approver.email, approver)
+    by_agency = {}
+    for action in actions:
+        by_agency.setdefault(action.agency, []).append(action)
+    sent = 0
+    for agency, agency_actions in by_agency.items():
+        review = agency_actions[0].review
+        period = f"nolead-{agency.pk}-{review.pk if review else 's11'}"
+        for email, user in sorted(recipients.items()):
+            sent += _send_once(
+                NO_LEAD,
+                None,
+                period,
+                email,
+                f"No lead for {agency.name}: {len(agency_actions)} new action(s) unassigned",
+                "learning/email/no_lead.txt",
+                {
+                    "user": user,
+                    "agency": agency,
+                    "review": review,
+                    "actions": [(a, _site_url(a.get_absolute_url())) for a in agency_actions],
+                    "people_url": _site_url("/tracker/people/"),
+                },
+            )
+    return sent
+
+
+@shared_task
+def notify_section11_note(note_id):
+    """A challenge panel note reaches the agency's leads; an agency's answer reaches the note's
+    author."""
+    from django.urls import reverse
+
+    from .models import ChallengeNote
+
+    note = (
+        ChallengeNote.objects.select_related(
+            "section11_return__agency", "section11_return__cycle", "reply_to__author", "author"
+        )
+        .filter(pk=note_id)
+        .first()
+    )
+    if note is None:
+        return 0
+    section11_return = note.section11_return
+    agency = section11_return.agency
+    url = _site_url(
+        reverse("learning:section11_return", args=[section11_return.cycle_id, agency.slug])
+    )
+    if note.reply_to_id:
+        recipients = [note.reply_to.author] if note.reply_to.author.is_active else []
+        kind, subject = SECTION11_ANSWER, f"{agency.short_name} has answered the challenge panel"
+    else:
+        recipients = _leads_by_agency([agency.pk]).get(agency.pk, [])
+        kind, subject = SECTION11_CHALLENGE, "The challenge panel asks about your Section 11 return"
+    return sum(
+        _send_once(
+            kind,
+            None,
+            f"s11note-{note.pk}",
+            user.email,
+            subject,
+            "learning/email/section11_note.txt",
+            {"user": user, "note": note, "agency": agency, "return_url": url},
+        )
+        for user in recipients
+        if user.email
+    )
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=60, max_retries=3)
+def remind_cascades():
+    """Leads whose agency has not confirmed a briefing four weeks on: once per briefing each."""
+    from .cascades import send_cascade_reminders
+
+    return send_cascade_reminders()

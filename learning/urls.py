@@ -2,15 +2,41 @@
 
 from django.urls import path
 
-from .views import actions, agencies, cascades, changelog, dashboard, exports, returns, section11
+from .views import (
+    actions,
+    agencies,
+    cascades,
+    changelog,
+    dashboard,
+    events,
+    exports,
+    people,
+    queues,
+    returns,
+    section11,
+)
 
 app_name = "learning"
 urlpatterns = [
+    # Work queues: each person's work comes to them
+    path("my-work/", queues.my_work, name="my_work"),
+    path("business-unit/", queues.business_unit_queue, name="business_unit_queue"),
+    path("assurance/", queues.assurance_queue, name="assurance_queue"),
+    # People
+    path("people/", people.people_index, name="people"),
+    path("people/invite/", people.invite, name="invite"),
+    path(
+        "people/invitations/<int:pk>/withdraw/",
+        people.withdraw_invitation,
+        name="withdraw_invitation",
+    ),
+    path("people/<int:pk>/", people.person_detail, name="person"),
     # Agency actions and their history
     path("actions/", actions.my_actions, name="my_actions"),
     path("actions/<int:pk>/", actions.action_detail, name="action_detail"),
     path("actions/<int:pk>/extension/", actions.request_extension, name="request_extension"),
     path("actions/<int:pk>/assurance/", actions.assure, name="assure_action"),
+    path("actions/<int:pk>/reply/", actions.reply_to_challenge, name="reply_to_challenge"),
     path("extensions/<int:pk>/decision/", actions.decide_extension, name="decide_extension"),
     path("evidence/<int:pk>/", actions.evidence_download, name="evidence_download"),
     # Agency returns by spreadsheet
@@ -19,8 +45,16 @@ urlpatterns = [
     path("returns/upload/", returns.upload_return, name="returns_upload"),
     # 7-minute briefing cascades
     path("briefings/<int:page_id>/cascade/", cascades.confirm_cascade, name="cascade_confirm"),
+    path("briefings/coverage/", cascades.cascade_coverage, name="cascade_coverage"),
+    # Learning events and what each recommendation led to
+    path("events/", events.event_index, name="event_index"),
+    path("events/new/", events.event_edit, name="event_new"),
+    path("events/<int:pk>/", events.event_detail, name="event_detail"),
+    path("events/<int:pk>/edit/", events.event_edit, name="event_edit"),
+    path("recommendations/", events.recommendation_reach, name="recommendation_reach"),
     # The change log
     path("changes/", changelog.change_log, name="changelog"),
+    path("changes.csv", changelog.change_log_csv, name="changelog_csv"),
     # Dashboard, filtered lists and exports
     path("dashboard/", dashboard.dashboard, name="dashboard"),
     path("list/", dashboard.tracker_list, name="tracker_list"),
@@ -41,6 +75,11 @@ urlpatterns = [
         "section11/<int:cycle_id>/agencies/<slug:slug>/",
         section11.section11_return,
         name="section11_return",
+    ),
+    path(
+        "section11/evidence/<int:pk>/",
+        section11.section11_evidence_download,
+        name="section11_evidence_download",
     ),
     path(
         "section11/<int:cycle_id>/heatmap/",

@@ -1,8 +1,13 @@
-"""Admin registration of the learning vocabularies."""
+"""Admin registration of the learning vocabularies, and admin menu links to the people pages and
+the business unit's queue."""
 
+from django.urls import reverse
+from wagtail import hooks
+from wagtail.admin.menu import MenuItem
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
+from . import permissions
 from .models import Agency, Theme
 
 
@@ -29,3 +34,33 @@ class AgencyViewSet(SnippetViewSet):
 
 register_snippet(ThemeViewSet)
 register_snippet(AgencyViewSet)
+
+
+class PeopleMenuItem(MenuItem):
+    """People and their roles: the business manager's page, linked from the admin menu."""
+
+    def is_shown(self, request):
+        return permissions.can_manage_people(request.user)
+
+
+class BusinessUnitQueueMenuItem(MenuItem):
+    def is_shown(self, request):
+        return permissions.can_see_business_unit_queue(request.user)
+
+
+@hooks.register("register_admin_menu_item")
+def register_people_menu_item():
+    return PeopleMenuItem(
+        "People", reverse("learning:people"), name="people", icon_name="user", order=320
+    )
+
+
+@hooks.register("register_admin_menu_item")
+def register_business_unit_queue_menu_item():
+    return BusinessUnitQueueMenuItem(
+        "Waiting for the business unit",
+        reverse("learning:business_unit_queue"),
+        name="business-unit-queue",
+        icon_name="tasks",
+        order=240,
+    )

@@ -8,7 +8,7 @@ class ReviewsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from . import signals  # noqa: F401
+        from . import queues, reach, signals  # noqa: F401
         from .setup import ensure_case_log_permissions
 
         post_migrate.connect(ensure_case_log_permissions, sender=self)

@@ -14,13 +14,17 @@ from learning.models import (
     Agency,
     AgencyAction,
     AgencyMembership,
+    ApiToken,
     Assurance,
     AuditCycle,
     BriefingCascade,
     ChallengeNote,
     ChangeLog,
+    EventAttendance,
     EvidenceFile,
     ExtensionRequest,
+    Invitation,
+    LearningEvent,
     ProgressUpdate,
     Recommendation,
     RecurrenceDismissal,
@@ -29,6 +33,7 @@ from learning.models import (
     Section11Return,
     Standard,
     StandardAnswer,
+    StandardEvidenceFile,
     Theme,
 )
 from reviews.models import (
@@ -298,6 +303,56 @@ class BriefingCascadeFactory(factory.django.DjangoModelFactory):
     cascaded_on = factory.LazyFunction(timezone.localdate)
     teams_reached = 4
     staff_reached = 38
+
+
+class InvitationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Invitation
+
+    email = factory.Sequence(lambda n: f"new-person{n}@example.org")
+    role = Invitation.Role.PRACTITIONER
+    invited_by = factory.SubFactory(UserFactory, role=permissions.BUSINESS_MANAGERS)
+    token_digest = factory.Sequence(lambda n: f"{n:064x}")
+    expires_at = factory.LazyFunction(lambda: timezone.now() + datetime.timedelta(days=7))
+
+
+class ApiTokenFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ApiToken
+
+    user = factory.SubFactory(UserFactory, role=permissions.AGENCY_LEADS)
+    name = "Performance spreadsheet"
+
+
+class StandardEvidenceFileFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = StandardEvidenceFile
+
+    answer = factory.SubFactory(StandardAnswerFactory)
+    file = factory.LazyFunction(lambda: ContentFile(b"%PDF-1.4 policy", name="policy.pdf"))
+    original_name = "policy.pdf"
+    content_type = "application/pdf"
+    size = 15
+    uploaded_by = factory.SubFactory(UserFactory)
+
+
+class LearningEventFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = LearningEvent
+
+    title = factory.Sequence(lambda n: f"Learning from Child {n}: practice seminar")
+    kind = LearningEvent.Kind.SEMINAR
+    held_on = factory.LazyFunction(lambda: timezone.localdate() - datetime.timedelta(days=10))
+    immediate_evaluation = "Most attendees rated it useful."
+
+
+class EventAttendanceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = EventAttendance
+
+    event = factory.SubFactory(LearningEventFactory)
+    agency = factory.SubFactory(AgencyFactory)
+    attendees = 12
 
 
 class RecurrenceLinkFactory(factory.django.DjangoModelFactory):

@@ -12,6 +12,7 @@ from rest_framework.test import APIClient
 from learning import permissions, services
 from learning.models import (
     AgencyAction,
+    ApiToken,
     AuditCycle,
     Section11Return,
     Standard,
@@ -19,7 +20,15 @@ from learning.models import (
 )
 
 from .conftest import client_for
-from .factories import AgencyActionFactory, BriefingPageFactory, UserFactory
+from .factories import (
+    AgencyActionFactory,
+    BriefingPageFactory,
+    ChallengeNoteFactory,
+    InvitationFactory,
+    LearningEventFactory,
+    StandardEvidenceFileFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -29,6 +38,7 @@ ROLES = [
     "police_lead",
     "health_lead",
     "business_unit",
+    "business_manager",
     "scrutineer",
     "admin",
 ]
@@ -56,6 +66,10 @@ def expect(**overrides):
     row = {role: OK for role in ROLES}
     row.update(anonymous=LOGIN, practitioner=NO)
     row.update(overrides)
+    # A business manager is a business unit officer too, unless a page says otherwise.
+    row.setdefault("business_manager", row["business_unit"])
+    if "business_manager" not in overrides:
+        row["business_manager"] = row["business_unit"]
     return row
 
 
@@ -64,6 +78,16 @@ OVERSEERS = {"police_lead": NO, "health_lead": NO}  # business unit, scrutineer 
 BUSINESS_UNIT = {"police_lead": NO, "health_lead": NO, "scrutineer": NO}
 CHANGES_POLICE_ACTION = {"health_lead": NO, "scrutineer": NO}
 LEADS_AND_BUSINESS_UNIT = {"scrutineer": NO}
+ONLY_LEADS = {"business_unit": NO, "scrutineer": NO, "admin": NO}
+ONLY_POLICE_LEAD = {"health_lead": NO, "business_unit": NO, "scrutineer": NO, "admin": NO}
+ONLY_SCRUTINEER = {"police_lead": NO, "health_lead": NO, "business_unit": NO}
+ONLY_MANAGER = {
+    "police_lead": NO,
+    "health_lead": NO,
+    "business_unit": NO,
+    "business_manager": OK,
+    "scrutineer": NO,
+}
 
 
 @pytest.fixture
@@ -74,7 +98,7 @@ def admin(db):
 
 
 @pytest.fixture
-def world(police, health, police_lead, health_lead, business_unit):
+def world(police, health, police_lead, health_lead, business_unit, scrutineer):
     """Police's objects, which the police lead may touch and the health lead (agency B) may not."""
     today = timezone.localdate()
     police_action = AgencyActionFactory(agency=police, description="Police action")
@@ -98,12 +122,27 @@ def world(police, health, police_lead, health_lead, business_unit):
         name="Section 11 2026", opens_on=today, closes_on=today + datetime.timedelta(days=90)
     )
     standard = Standard.objects.create(cycle=cycle, number="1", title="Accountability")
+    answers = {}
     for agency, narrative in ((police, "Police narrative"), (health, HEALTH_ONLY)):
         section11_return = Section11Return.objects.create(agency=agency, cycle=cycle)
-        StandardAnswer.objects.create(
+        answers[agency] = StandardAnswer.objects.create(
             section11_return=section11_return, standard=standard, narrative=narrative
         )
+    section11_evidence = StandardEvidenceFileFactory(answer=answers[police])
+    panel_note = ChallengeNoteFactory(
+        section11_return=answers[police].section11_return, author=scrutineer
+    )
+    challenge = services.challenge_action(police_action, scrutineer, note="Show the audit.")
+    police_action.refresh_from_db()
+    invitation = InvitationFactory()
+    token = ApiToken.objects.create(user=police_lead, name="Spreadsheet")
     return {
+        "challenge": challenge,
+        "event": LearningEventFactory(),
+        "section11_evidence": section11_evidence,
+        "panel_note": panel_note,
+        "invitation": invitation,
+        "token": token,
         "action": police_action,
         "evidence": update.evidence.get(),
         "extension": extension,
@@ -137,7 +176,32 @@ def cases(world):
             {},
             expect(**LEADS_AND_BUSINESS_UNIT),
         ),
-        ("changelog", "get", {}, {}, expect(**BUSINESS_UNIT)),
+        ("changelog", "get", {}, {}, expect(**OVERSEERS)),
+        ("changelog_csv", "get", {}, {}, expect(**OVERSEERS)),
+        ("my_work", "get", {}, {}, expect(**ONLY_LEADS)),
+        ("cascade_coverage", "get", {}, {}, expect(**OVERSEERS)),
+        ("event_index", "get", {}, {}, expect(**OVERSEERS)),
+        ("event_new", "get", {}, {}, expect(**BUSINESS_UNIT)),
+        ("event_new", "post", {}, {}, expect(**BUSINESS_UNIT)),
+        ("event_detail", "get", {"pk": world["event"].pk}, {}, expect(**OVERSEERS)),
+        ("event_edit", "get", {"pk": world["event"].pk}, {}, expect(**BUSINESS_UNIT)),
+        ("recommendation_reach", "get", {}, {}, expect(**OVERSEERS)),
+        ("business_unit_queue", "get", {}, {}, expect(**BUSINESS_UNIT)),
+        ("assurance_queue", "get", {}, {}, expect(**ONLY_SCRUTINEER)),
+        ("assurance_queue", "post", {}, {}, expect(**ONLY_SCRUTINEER)),
+        ("reply_to_challenge", "post", {"pk": action.pk}, {}, expect(**ONLY_POLICE_LEAD)),
+        ("people", "get", {}, {}, expect(**ONLY_MANAGER)),
+        ("invite", "get", {}, {}, expect(**ONLY_MANAGER)),
+        ("invite", "post", {}, {}, expect(**ONLY_MANAGER)),
+        ("person", "get", {"pk": world["token"].user_id}, {}, expect(**ONLY_MANAGER)),
+        ("person", "post", {"pk": world["token"].user_id}, {}, expect(**ONLY_MANAGER)),
+        (
+            "withdraw_invitation",
+            "post",
+            {"pk": world["invitation"].pk},
+            {},
+            expect(**ONLY_MANAGER),
+        ),
         ("dashboard", "get", {}, {}, expect(**OVERSEERS)),
         ("tracker_list", "get", {}, {}, expect()),
         ("export_csv", "get", {}, {}, expect()),
@@ -170,6 +234,27 @@ def cases(world):
             expect(police_lead=NO, health_lead=NO),
         ),
         ("section11_heatmap", "get", {"cycle_id": cycle.pk}, {}, expect(**OVERSEERS)),
+        (
+            "section11_evidence_download",
+            "get",
+            {"pk": world["section11_evidence"].pk},
+            {},
+            expect(**ONLY_OWN_AGENCY),
+        ),
+        (
+            "section11_return",
+            "post",
+            {"cycle_id": cycle.pk, "slug": police.slug},
+            {"action": "evidence"},
+            expect(**CHANGES_POLICE_ACTION),
+        ),
+        (
+            "section11_return",
+            "post",
+            {"cycle_id": cycle.pk, "slug": police.slug},
+            {"action": "answer", "note_id": world["panel_note"].pk, "answer": ""},
+            expect(**ONLY_POLICE_LEAD),
+        ),
         ("returns_template_xlsx", "get", {}, {}, expect(**LEADS_AND_BUSINESS_UNIT)),
         ("returns_template_csv", "get", {}, {}, expect(**LEADS_AND_BUSINESS_UNIT)),
         ("returns_upload", "get", {}, {}, expect(**LEADS_AND_BUSINESS_UNIT)),
@@ -184,7 +269,14 @@ def cases(world):
             expect(anonymous=UNAUTH, **CHANGES_POLICE_ACTION),
         ),
     ]
-    return [(f"learning:{name}", *rest) for name, *rest in learning] + api
+    anyone_signed_in = expect(practitioner=OK)
+    own_token_only = {role: "status 404" for role in ROLES}
+    own_token_only.update(anonymous=LOGIN, police_lead=OK)
+    account = [
+        ("account:account", "get", {}, {}, anyone_signed_in),
+        ("account:revoke_token", "post", {"pk": world["token"].pk}, {}, own_token_only),
+    ]
+    return [(f"learning:{name}", *rest) for name, *rest in learning] + api + account
 
 
 def tracker_url_names():
@@ -195,7 +287,9 @@ def tracker_url_names():
         for name in resolver.namespace_dict["learning"][1].reverse_dict
         if isinstance(name, str)
     }
-    return names | {"api_actions", "api_action_updates"}
+    # The account pages a signed-in person uses (the reset and invitation pages are public).
+    account = {"account:account", "account:revoke_token"}
+    return names | {"api_actions", "api_action_updates"} | account
 
 
 def test_every_role_against_every_tracker_page_export_and_api_endpoint(world, request, admin):

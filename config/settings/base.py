@@ -168,6 +168,7 @@ TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBacken
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
+        "learning.authentication.NamedTokenAuthentication",
         "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -201,6 +202,10 @@ CELERY_BEAT_SCHEDULE = {
     "remind-overdue": {
         "task": "learning.tasks.remind_overdue",
         "schedule": crontab(hour=7, minute=45),
+    },
+    "remind-cascades": {
+        "task": "learning.tasks.remind_cascades",
+        "schedule": crontab(hour=8, minute=0),
     },
     "weekly-digest": {
         "task": "learning.tasks.send_weekly_digest",

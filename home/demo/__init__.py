@@ -1,11 +1,13 @@
 """The demo partnership `seed_demo` loads, all in one place: who the partnership is
 (`partnership`), what it has published (`publications`) and what its agencies are doing about it
-(`tracker`), and the case log behind its reviews (`cases`). Every part is idempotent: a second run changes nothing it already made."""
+(`tracker`), the case log behind its reviews (`cases`) and the learning events that carried it
+to practice (`reach`). Every part is idempotent: a second run changes nothing it already made."""
 
 from django.utils import timezone
 
 from . import partnership, publications, tracker
 from .cases import build_case_log
+from .reach import seed_learning_reach
 
 
 def seed(password="demo-password", today=None):
@@ -27,4 +29,5 @@ def seed(password="demo-password", today=None):
     # Further demo parts go here, one call each, in the order they depend on one another: each
     # takes `demo` (the partnership loaded so far) and must be idempotent.
     build_case_log(today=today)
+    seed_learning_reach(today)
     return demo

@@ -8,7 +8,8 @@ from .actions import (
     ExtensionRequest,
     ProgressUpdate,
 )
-from .people import AgencyMembership
+from .events import EventAttendance, LearningEvent
+from .people import AgencyMembership, ApiToken, Invitation
 from .recommendations import Recommendation
 from .records import BriefingCascade, ChangeLog, ReminderLog
 from .recurrence import (
@@ -24,11 +25,17 @@ from .section11 import (
     Section11Return,
     Standard,
     StandardAnswer,
+    StandardEvidenceFile,
 )
 from .settings import TrackerSettings
 from .taxonomy import Agency, Theme
 
 __all__ = [
+    "ApiToken",
+    "EventAttendance",
+    "Invitation",
+    "LearningEvent",
+    "StandardEvidenceFile",
     "TrackerSettings",
     "SECTION11_STANDARDS",
     "AuditCycle",

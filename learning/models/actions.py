@@ -1,11 +1,13 @@
 """Agency actions and their append-only history: progress updates, extensions, assurance."""
 
+import datetime
 import os
 
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.db.models import ExpressionWrapper, F, Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.deconstruct import deconstructible
 
@@ -80,6 +82,34 @@ class AgencyActionQuerySet(models.QuerySet):
 
     def assured(self):
         return self.category("assured")
+
+    def challenged(self):
+        """Sent back by the scrutineer and not yet marked complete again: the agency owes an
+        answer. The latest assurance decision is a challenge and the work is back in hand."""
+        latest_decision = (
+            Assurance.objects.filter(action=models.OuterRef("pk"))
+            .order_by("-at", "-pk")
+            .values("decision")[:1]
+        )
+        return (
+            self.filter(status__in=AgencyAction.Status.in_hand())
+            .alias(latest_decision=models.Subquery(latest_decision))
+            .filter(latest_decision=Assurance.Decision.CHALLENGED)
+        )
+
+    def without_update_since(self, days, today=None):
+        """Outstanding actions whose history has had nothing new for `days` days."""
+        today = today or timezone.localdate()
+        cutoff = timezone.make_aware(
+            datetime.datetime.combine(today - datetime.timedelta(days=days), datetime.time.min)
+        )
+        return (
+            self.outstanding()
+            .alias(
+                last_entry_at=Coalesce(models.Max("updates__created_at"), models.F("created_at"))
+            )
+            .filter(last_entry_at__lt=cutoff)
+        )
 
     def for_agencies(self, agencies):
         return self.filter(agency__in=agencies)
@@ -237,6 +267,7 @@ class ProgressUpdate(models.Model):
         EXTENSION = "extension", "Extension decision"
         ASSURANCE = "assurance", "Assurance"
         CHALLENGE = "challenge", "Challenge"
+        REPLY = "reply", "Reply to the challenge"
         CREATED = "created", "Action created"
 
     action = models.ForeignKey(AgencyAction, on_delete=models.PROTECT, related_name="updates")

@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from .actions import EvidenceStorage
+
 SECTION11_STANDARDS = [
     ("1", "A clear line of accountability for safeguarding"),
     ("2", "A senior board-level lead"),
@@ -138,9 +140,47 @@ class ChallengeNote(models.Model):
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     note = models.TextField()
+    reply_to = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="replies",
+        help_text="The panel's note this is the agency's answer to.",
+    )
 
     class Meta:
         ordering = ["created_at", "pk"]
 
     def __str__(self):
         return f"Challenge on {self.section11_return}"
+
+    @property
+    def is_reply(self):
+        return self.reply_to_id is not None
+
+
+class StandardEvidenceFile(models.Model):
+    """A file an agency attaches to one standard of its return: checked and private, as action
+    evidence is, and served only after the same kind of permission check."""
+
+    answer = models.ForeignKey(StandardAnswer, on_delete=models.PROTECT, related_name="files")
+    file = models.FileField(upload_to="section11/%Y/%m/", storage=EvidenceStorage())
+    original_name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["uploaded_at", "pk"]
+
+    def __str__(self):
+        return self.original_name
+
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        return reverse("learning:section11_evidence_download", args=[self.pk])

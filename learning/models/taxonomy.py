@@ -4,6 +4,8 @@ from django.db import models
 from django.utils.text import slugify
 from wagtail.search import index
 
+from ..permissions import AGENCY_LEADS
+
 
 class Theme(index.Indexed, models.Model):
     """A theme of learning, e.g. "Neglect" or "Voice of the child". A controlled vocabulary."""
@@ -34,6 +36,19 @@ class Theme(index.Indexed, models.Model):
         return reverse("theme_detail", args=[self.slug])
 
 
+class AgencyQuerySet(models.QuerySet):
+    def led(self):
+        """Agencies with at least one active lead: the people emails about their actions reach."""
+        return self.filter(
+            memberships__user__is_active=True,
+            memberships__user__groups__name=AGENCY_LEADS,
+        ).distinct()
+
+    def without_lead(self):
+        """Active agencies nobody leads for: their actions would reach nobody."""
+        return self.filter(active=True).exclude(pk__in=self.led().values("pk"))
+
+
 class Agency(index.Indexed, models.Model):
     """An organisation of the partnership that answers recommendations."""
 
@@ -57,6 +72,8 @@ class Agency(index.Indexed, models.Model):
     )
 
     search_fields = [index.SearchField("name"), index.AutocompleteField("name")]
+
+    objects = AgencyQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]

@@ -11,9 +11,16 @@ register = template.Library()
 @register.inclusion_tag("learning/action_nav_link.html", takes_context=True)
 def tracker_nav(context):
     """The "Tracker" link in the header, for people who may see the tracker."""
+    from learning import queues
+
     request = context.get("request")
     user = getattr(request, "user", None)
-    return {"show": permissions.can_see_tracker(user)}
+    work_url = queues.landing_url(user) if user is not None else "/"
+    return {
+        "show": permissions.can_see_tracker(user),
+        "work_url": work_url if work_url != "/" else None,
+        "people": permissions.can_manage_people(user),
+    }
 
 
 @register.inclusion_tag("learning/cascade_summary.html", takes_context=True)

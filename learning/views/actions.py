@@ -11,6 +11,7 @@ from .. import permissions, services
 from ..filters import filtered_actions, page_of_actions, query_without_page
 from ..forms import (
     AssuranceForm,
+    ChallengeReplyForm,
     ExtensionDecisionForm,
     ExtensionRequestForm,
     ProgressUpdateForm,
@@ -76,6 +77,14 @@ def _action_page(request, action, status=200, **forms):
         "assurance_form": forms.get("assurance_form")
         or AssuranceForm(initial={"version": action.version}),
         "stale_changes": forms.get("stale_changes"),
+        # The challenge is a conversation: the agency answers on the action itself.
+        "reply_form": forms.get("reply_form")
+        or (
+            ChallengeReplyForm(initial={"version": action.version})
+            if permissions.can_reply_to_challenge(user, action)
+            and AgencyAction.objects.filter(pk=action.pk).challenged().exists()
+            else None
+        ),
     }
     return render(request, "learning/action_detail.html", context, status=status)
 
@@ -194,6 +203,37 @@ def assure(request, pk):
         messages.success(
             request, "The action is challenged and back in progress; its leads are told."
         )
+    return redirect(action)
+
+
+@tracker_view
+@require_POST
+def reply_to_challenge(request, pk):
+    action = _visible_action(request, pk)
+    if not permissions.can_reply_to_challenge(request.user, action):
+        raise PermissionDenied("The agency's leads answer the scrutineer's challenge.")
+    form = ChallengeReplyForm(request.POST)
+    if form.is_valid():
+        try:
+            services.reply_to_challenge(
+                action,
+                request.user,
+                note=form.cleaned_data["note"],
+                version=form.cleaned_data["version"],
+            )
+        except services.StaleVersion as stale:
+            return _action_page(
+                request,
+                _visible_action(request, pk),
+                status=409,
+                reply_form=form,
+                stale_changes=stale.changes(),
+            )
+        except services.ActionRuleError as refused:
+            form.add_error(None, str(refused))
+    if not form.is_valid():
+        return _action_page(request, action, status=400, reply_form=form)
+    messages.success(request, "Your answer is on the action, and the scrutineer has been told.")
     return redirect(action)
 
 

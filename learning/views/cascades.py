@@ -2,10 +2,11 @@
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 
-from .. import permissions, services
+from .. import cascades, permissions, queues, services
 from ..forms import CascadeForm
 from ..models import BriefingCascade
 from .actions import tracker_view
@@ -52,4 +53,21 @@ def confirm_cascade(request, page_id):
         "learning/cascade_form.html",
         {"briefing": briefing, "form": form, "confirmations": confirmations},
         status=400 if request.method == "POST" else 200,
+    )
+
+
+COVERAGE_PER_PAGE = 20
+
+
+@tracker_view
+def cascade_coverage(request):
+    """For each briefing: which agencies confirmed it reached their teams, how many teams and
+    staff, and which have not."""
+    if not permissions.can_see_learning_reach(request.user):
+        raise PermissionDenied("Cascade coverage is for the business unit and the scrutineer.")
+    page = Paginator(queues.live_briefings(), COVERAGE_PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "learning/cascade_coverage.html",
+        {"page_obj": page, "rows": cascades.coverage(page.object_list)},
     )

@@ -161,6 +161,25 @@ def dashboard(request):
         {**category, "actions": first_actions(actions, category["key"], today)}
         for category in categories
     ]
+    # Challenged: sent back by the scrutineer, waiting for the agency (the queryset's definition).
+    challenged = actions.challenged()
+    challenged_entry = {
+        "key": "challenged",
+        "label": "Challenged by the scrutineer",
+        "count": challenged.count(),
+        "url": "#list-challenged",
+    }
+    categories = _bars([*categories, challenged_entry])
+    lists.append(
+        {
+            **challenged_entry,
+            "actions": list(
+                challenged.select_related("agency", "recommendation__review").order_by(
+                    "current_due_date", "pk"
+                )[:DASHBOARD_LIST_LENGTH]
+            ),
+        }
+    )
     return render(
         request,
         "learning/dashboard.html",

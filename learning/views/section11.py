@@ -4,13 +4,24 @@ notes and the agencies × standards heatmap."""
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count
+from django.db.models import Count, Prefetch
 from django.forms import modelformset_factory
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 
 from .. import permissions
 from .. import section11 as services
-from ..models import Agency, AgencyAction, AuditCycle, Section11Return, Standard, StandardAnswer
+from ..forms import StandardEvidenceForm
+from ..models import (
+    Agency,
+    AgencyAction,
+    AuditCycle,
+    ChallengeNote,
+    Section11Return,
+    Standard,
+    StandardAnswer,
+    StandardEvidenceFile,
+)
 
 
 class AuditCycleForm(forms.ModelForm):
@@ -187,8 +198,20 @@ def section11_return(request, cycle_id, slug):
     formset = None
     challenge_form = ChallengeNoteForm(request.POST if action == "challenge" else None, cycle=cycle)
 
-    if action in ("start", "save", "submit") and not can_edit:
+    if action in ("start", "save", "submit", "evidence") and not can_edit:
         raise PermissionDenied("Only the agency's leads and the business unit change this return.")
+    if action == "answer" and not permissions.can_answer_section11_challenge(
+        request.user, agency.pk
+    ):
+        raise PermissionDenied("The agency's leads answer the challenge panel.")
+    if action in ("evidence", "answer"):
+        if current is None:
+            messages.error(request, "Start the return first.")
+        elif action == "evidence":
+            _attach_evidence(request, current)
+        else:
+            _answer_note(request, current)
+        return redirect("learning:section11_return", cycle.pk, agency.slug)
     if action == "challenge" and not can_challenge:
         raise PermissionDenied("Only the challenge panel records challenge notes.")
 
@@ -279,15 +302,97 @@ def section11_return(request, cycle_id, slug):
             "can_edit": can_edit,
             "can_challenge": can_challenge,
             "challenge_form": challenge_form,
-            "challenge_notes": current.challenge_notes.select_related("author", "standard")
+            "challenge_notes": current.challenge_notes.filter(reply_to__isnull=True)
+            .select_related("author", "standard")
+            .prefetch_related(
+                Prefetch("replies", queryset=ChallengeNote.objects.select_related("author"))
+            )
             if current
             else [],
+            "can_answer": permissions.can_answer_section11_challenge(request.user, agency.pk),
+            "evidence_by_answer": _evidence_by_answer(answers),
+            "may_attach": bool(current and can_edit and not current.is_locked),
+            "evidence_form": StandardEvidenceForm(),
             "gap_actions": AgencyAction.objects.filter(
                 standard_answer__section11_return=current
             ).select_related("standard_answer__standard")
             if current
             else [],
         },
+    )
+
+
+def _evidence_by_answer(answers):
+    """Each answer with its files, in one query."""
+    files = {}
+    for evidence in StandardEvidenceFile.objects.filter(answer__in=answers).order_by(
+        "uploaded_at", "pk"
+    ):
+        files.setdefault(evidence.answer_id, []).append(evidence)
+    return [(answer, files.get(answer.pk, [])) for answer in answers]
+
+
+def _attach_evidence(request, section11_return):
+    answer_id = request.POST.get("answer", "")
+    answer = (
+        section11_return.answers.select_related("standard").filter(pk=answer_id).first()
+        if answer_id.isdigit()
+        else None
+    )
+    if answer is None:
+        messages.error(request, "Choose the standard the files are evidence for.")
+        return
+    form = StandardEvidenceForm(request.POST, request.FILES)
+    if not form.is_valid():
+        for error in form.errors.get("files", []) or ["Choose a file to attach."]:
+            messages.error(request, error)
+        return
+    try:
+        stored = services.attach_standard_evidence(answer, request.user, form.cleaned_data["files"])
+    except services.ReturnLocked as locked:
+        messages.error(request, str(locked))
+        return
+    messages.success(
+        request,
+        f"{len(stored)} file{'s' if len(stored) != 1 else ''} attached to standard "
+        f"{answer.standard.number}.",
+    )
+
+
+def _answer_note(request, section11_return):
+    note_id = request.POST.get("note_id", "")
+    note = (
+        section11_return.challenge_notes.filter(pk=note_id).first() if note_id.isdigit() else None
+    )
+    if note is None:
+        messages.error(request, "Choose the challenge panel's note you are answering.")
+        return
+    try:
+        services.answer_challenge_note(note, request.user, request.POST.get("answer", ""))
+    except ValueError as refused:
+        messages.error(request, str(refused))
+        return
+    messages.success(request, "Your answer was recorded and the challenge panel has been told.")
+
+
+@permissions.tracker_gate()
+def section11_evidence_download(request, pk):
+    """Section 11 evidence is private: served only to those who may see the agency's return."""
+    evidence = get_object_or_404(
+        StandardEvidenceFile.objects.select_related("answer__section11_return"), pk=pk
+    )
+    agency_id = evidence.answer.section11_return.agency_id
+    if not permissions.can_see_section11_return(request.user, agency_id):
+        raise PermissionDenied("This evidence belongs to another agency's return.")
+    try:
+        handle = evidence.file.open("rb")
+    except FileNotFoundError as missing:
+        raise Http404("The evidence file is missing from storage.") from missing
+    return FileResponse(
+        handle,
+        as_attachment=True,
+        filename=evidence.original_name,
+        content_type=evidence.content_type,
     )
 
 

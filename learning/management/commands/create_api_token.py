@@ -1,10 +1,16 @@
-"""Give a person a token for the tracker's JSON API (printed once; run again to see it)."""
+"""Give a person a token for the tracker's JSON API (printed once; run again to see it).
+
+The token is one of the person's named tokens ("Command line"): they see it, with when it was
+last used, on their account page, and can revoke it there.
+"""
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
-from rest_framework.authtoken.models import Token
 
-from learning import permissions
+from learning import people, permissions
+from learning.models import ApiToken
+
+TOKEN_NAME = "Command line"
 
 
 class Command(BaseCommand):
@@ -20,9 +26,11 @@ class Command(BaseCommand):
         user = get_user_model().objects.filter(username=username, is_active=True).first()
         if user is None:
             raise CommandError(f"There is no active user called {username!r}.")
-        if not permissions.can_see_tracker(user):
+        if not permissions.can_hold_api_tokens(user):
             raise CommandError(f"{username} cannot see the tracker, so an API token is no use.")
-        if renew:
-            Token.objects.filter(user=user).delete()
-        token, _ = Token.objects.get_or_create(user=user)
+        current = ApiToken.objects.usable().filter(user=user, name=TOKEN_NAME).first()
+        if current is not None and renew:
+            people.revoke_api_token(current)
+            current = None
+        token = current or people.create_api_token(user, TOKEN_NAME)
         self.stdout.write(token.key)

@@ -1,0 +1,168 @@
+"""What changes who is who: invitations, agency memberships, deactivation and API tokens.
+
+The people pages, the admin and the create_api_token command all come here, and each change is
+written to the change log in the partnership's words.
+"""
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db import transaction
+from django.utils import timezone
+
+from config.celery import enqueue_on_commit
+
+from . import audit, permissions
+from .models import AgencyMembership, ApiToken, ChangeLog, Invitation
+
+
+class PeopleRuleError(ValueError):
+    """A change to people that the partnership's rules refuse; the message says why."""
+
+
+def _log(person, what, actor, **changes):
+    """One change-log entry about a person (a user is not an audited model of its own)."""
+    return ChangeLog.objects.create(
+        actor=actor or audit.current_actor(),
+        operation=ChangeLog.Operation.UPDATE,
+        object_type="Person",
+        object_id=str(person.pk),
+        object_repr=display_name(person)[:255],
+        changes={what: [changes.get("before"), changes.get("after")]},
+    )
+
+
+def display_name(user):
+    return user.get_full_name() or user.get_username()
+
+
+@transaction.atomic
+def invite(*, by, email, role, agencies=()):
+    """Record an invitation and send its one-time link once the invitation is stored."""
+    from .tasks import send_invitation
+
+    email = email.strip().lower()
+    if role not in Invitation.Role.values:
+        raise PeopleRuleError("Choose a role for the person you are inviting.")
+    agencies = list(agencies)
+    if role == Invitation.Role.AGENCY_LEAD and not agencies:
+        raise PeopleRuleError("Choose the agency or agencies this person will lead for.")
+    if role != Invitation.Role.AGENCY_LEAD and agencies:
+        raise PeopleRuleError("Only agency leads are tied to agencies; leave the agencies empty.")
+    if get_user_model().objects.filter(email__iexact=email, is_active=True).exists():
+        raise PeopleRuleError(
+            f"{email} already has an account: open their page under People to change it."
+        )
+    # Any earlier link to the same address stops working: only the newest invitation counts.
+    Invitation.objects.pending().filter(email__iexact=email).update(withdrawn_at=timezone.now())
+    invitation = Invitation(email=email, role=role, invited_by=by)
+    invitation.set_new_token()  # a placeholder: the link that is sent gets its own secret
+    invitation.save()
+    invitation.agencies.set(agencies)
+    enqueue_on_commit(send_invitation, invitation.pk)
+    return invitation
+
+
+@transaction.atomic
+def accept_invitation(invitation, *, username, password, first_name="", last_name=""):
+    """Make the account the invitation promised: its role, its agencies. The link is then spent."""
+    User = get_user_model()
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if invitation.state != "Waiting":
+        raise PeopleRuleError("This invitation has already been used or has expired.")
+    if User.objects.filter(username__iexact=username).exists():
+        raise PeopleRuleError(f"The username {username} is taken; choose another.")
+    user = User.objects.create_user(
+        username=username,
+        email=invitation.email,
+        password=password,
+        first_name=first_name,
+        last_name=last_name,
+    )
+    groups = permissions.INVITATION_ROLE_GROUPS[invitation.role]
+    user.groups.add(*Group.objects.filter(name__in=groups))
+    for agency in invitation.agencies.all():
+        with audit.acting_as(invitation.invited_by):
+            AgencyMembership.objects.create(user=user, agency=agency)
+    invitation.accepted_at = timezone.now()
+    invitation.accepted_by = user
+    invitation.save(update_fields=["accepted_at", "accepted_by"])
+    _log(user, "account", invitation.invited_by, after=f"Joined as {invitation.get_role_display()}")
+    return user
+
+
+@transaction.atomic
+def withdraw_invitation(invitation, *, by):
+    if invitation.state != "Waiting":
+        raise PeopleRuleError("Only an invitation still waiting to be used can be withdrawn.")
+    invitation.withdrawn_at = timezone.now()
+    invitation.save(update_fields=["withdrawn_at"])
+
+
+@transaction.atomic
+def add_membership(person, agency, *, by):
+    if not person.is_active:
+        raise PeopleRuleError(f"{display_name(person)} is deactivated; reactivate them first.")
+    if AgencyMembership.objects.filter(user=person, agency=agency).exists():
+        raise PeopleRuleError(f"{display_name(person)} already leads for {agency.name}.")
+    person.groups.add(Group.objects.get(name=permissions.AGENCY_LEADS))
+    with audit.acting_as(by):
+        return AgencyMembership.objects.create(user=person, agency=agency)
+
+
+@transaction.atomic
+def move_membership(membership, agency, *, by):
+    """A lead now leads for another agency instead; the change log keeps where they were."""
+    if membership.agency_id == agency.pk:
+        raise PeopleRuleError(f"They already lead for {agency.name}.")
+    if AgencyMembership.objects.filter(user_id=membership.user_id, agency=agency).exists():
+        raise PeopleRuleError(f"They already lead for {agency.name}; end this membership instead.")
+    membership.agency = agency
+    with audit.acting_as(by):
+        membership.save()
+    return membership
+
+
+@transaction.atomic
+def end_membership(membership, *, by):
+    with audit.acting_as(by):
+        membership.delete()
+
+
+@transaction.atomic
+def deactivate(person, *, by):
+    """The person can no longer sign in and their API tokens stop working; everything they wrote
+    stays in the history under their name."""
+    if person.pk == by.pk:
+        raise PeopleRuleError("You cannot deactivate your own account.")
+    if not person.is_active:
+        raise PeopleRuleError(f"{display_name(person)} is already deactivated.")
+    person.is_active = False
+    person.save(update_fields=["is_active"])
+    ApiToken.objects.filter(user=person, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    _log(person, "account", by, before="Active", after="Deactivated")
+
+
+@transaction.atomic
+def reactivate(person, *, by):
+    if person.is_active:
+        raise PeopleRuleError(f"{display_name(person)} is already active.")
+    person.is_active = True
+    person.save(update_fields=["is_active"])
+    _log(person, "account", by, before="Deactivated", after="Active")
+
+
+def create_api_token(user, name):
+    """A new named token; its key is shown to the person once, on the page that made it."""
+    name = (name or "").strip()
+    if not name:
+        raise PeopleRuleError("Give the token a name, such as the program that will use it.")
+    if not permissions.can_hold_api_tokens(user):
+        raise PeopleRuleError("API tokens are for people who use the tracker.")
+    return ApiToken.objects.create(user=user, name=name[:100])
+
+
+def revoke_api_token(token):
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+    return token

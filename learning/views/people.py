@@ -1,0 +1,151 @@
+"""People: the business manager invites people, sees who leads which agency, moves or ends a
+membership and deactivates an account. Every change goes through learning.people."""
+
+import functools
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from .. import people, permissions
+from ..forms import InvitationForm, MembershipForm
+from ..models import Agency, AgencyMembership, Invitation
+from ..models.people import INVITATION_DAYS
+
+
+def people_view(view):
+    """Anonymous visitors sign in first; anyone but the business manager gets 403."""
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not permissions.can_manage_people(request.user):
+            raise PermissionDenied("People and their roles are managed by the business manager.")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _people():
+    memberships = AgencyMembership.objects.select_related("agency").order_by("agency__name")
+    return (
+        get_user_model()
+        .objects.prefetch_related("groups", Prefetch("agency_memberships", queryset=memberships))
+        .order_by("-is_active", "last_name", "first_name", "username")
+    )
+
+
+@people_view
+def people_index(request):
+    """Everyone with an account, who leads which agency, and the invitations still open."""
+    leads = AgencyMembership.objects.filter(user__is_active=True).select_related("user")
+    agencies = Agency.objects.filter(active=True).prefetch_related(
+        Prefetch("memberships", queryset=leads.order_by("user__username"), to_attr="active_leads")
+    )
+    return render(
+        request,
+        "learning/people_index.html",
+        {
+            "people": _people(),
+            "agencies": agencies,
+            "invitations": Invitation.objects.pending()
+            .select_related("invited_by")
+            .prefetch_related("agencies"),
+        },
+    )
+
+
+@people_view
+def invite(request):
+    initial = {"role": request.GET.get("role", "")}
+    if request.GET.get("agencies"):
+        initial["agencies"] = request.GET.getlist("agencies")
+    form = InvitationForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            invitation = people.invite(by=request.user, **form.cleaned_data)
+        except people.PeopleRuleError as refused:
+            form.add_error(None, str(refused))
+        else:
+            messages.success(
+                request,
+                f"An invitation has been sent to {invitation.email}. The link works once, "
+                f"for {INVITATION_DAYS} days.",
+            )
+            return redirect("learning:people")
+    status = 400 if request.method == "POST" else 200
+    return render(request, "learning/people_invite.html", {"form": form}, status=status)
+
+
+@people_view
+@require_POST
+def withdraw_invitation(request, pk):
+    invitation = get_object_or_404(Invitation, pk=pk)
+    try:
+        people.withdraw_invitation(invitation, by=request.user)
+    except people.PeopleRuleError as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(request, f"The invitation to {invitation.email} no longer works.")
+    return redirect("learning:people")
+
+
+PERSON_ACTIONS = {"add", "move", "end", "deactivate", "reactivate"}
+
+
+@people_view
+def person_detail(request, pk):
+    person = get_object_or_404(_people(), pk=pk)
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action not in PERSON_ACTIONS:
+            messages.error(request, "Choose what to change.")
+            return redirect("learning:person", pk=pk)
+        try:
+            message = _change_person(request, person, action)
+        except people.PeopleRuleError as refused:
+            messages.error(request, str(refused))
+        else:
+            messages.success(request, message)
+        return redirect("learning:person", pk=pk)
+    return render(
+        request,
+        "learning/person_detail.html",
+        {
+            "person": person,
+            "name": people.display_name(person),
+            "roles": sorted(group.name for group in person.groups.all()),
+            "memberships": person.agency_memberships.all(),
+            "membership_form": MembershipForm(),
+            "token_count": person.api_tokens.filter(revoked_at__isnull=True).count(),
+            "is_self": person.pk == request.user.pk,
+        },
+    )
+
+
+def _change_person(request, person, action):
+    name = people.display_name(person)
+    if action == "deactivate":
+        people.deactivate(person, by=request.user)
+        return f"{name} can no longer sign in; their API tokens no longer work."
+    if action == "reactivate":
+        people.reactivate(person, by=request.user)
+        return f"{name} can sign in again. Their old API tokens stay revoked."
+    form = MembershipForm(request.POST)
+    if action in ("add", "move") and not form.is_valid():
+        raise people.PeopleRuleError("Choose an agency.")
+    if action == "add":
+        membership = people.add_membership(person, form.cleaned_data["agency"], by=request.user)
+        return f"{name} now leads for {membership.agency.name}."
+    membership = get_object_or_404(AgencyMembership, pk=request.POST.get("membership"), user=person)
+    if action == "move":
+        before = membership.agency.name
+        people.move_membership(membership, form.cleaned_data["agency"], by=request.user)
+        return f"{name} now leads for {membership.agency.name} instead of {before}."
+    people.end_membership(membership, by=request.user)
+    return f"{name} no longer leads for {membership.agency.name}."

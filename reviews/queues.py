@@ -1,0 +1,41 @@
+"""The reviews side of the work queues: imports waiting for an editor to confirm the suggested
+themes and agencies appear in "Waiting for the business unit"."""
+
+from django.urls import reverse
+from django.utils import timezone
+from wagtail.models import PageLogEntry
+
+from learning import queues
+
+from .importer.create import IMPORT_LOG_ACTION
+from .models import ReviewPage
+
+
+@queues.section(
+    queues.BUSINESS_UNIT,
+    "imports_to_confirm",
+    "Imports to confirm",
+    "Reviews imported from a document whose suggested themes and agencies no editor has "
+    "confirmed yet. Check them in the editor, then submit the review for approval.",
+    order=50,
+)
+def imports_to_confirm(user, today):
+    unconfirmed = PageLogEntry.objects.filter(
+        action=IMPORT_LOG_ACTION, data__confirmed_by_editor=False
+    ).values("page_id")
+    drafts = ReviewPage.objects.filter(live=False, pk__in=unconfirmed).order_by(
+        "latest_revision_created_at", "pk"
+    )
+
+    def item(page):
+        return queues.QueueItem(
+            title=page.title,
+            url=reverse("wagtailadmin_pages:edit", args=[page.pk]),
+            detail=f"{page.get_kind_display()} · draft",
+            when=timezone.localtime(page.latest_revision_created_at).date()
+            if page.latest_revision_created_at
+            else None,
+            when_label="Imported",
+        )
+
+    return drafts, item
