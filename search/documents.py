@@ -432,7 +432,7 @@ def _full_text_index_rebuilt_at_the_end():
     if connection.vendor != "sqlite":
         yield
         return
-    migration = importlib.import_module("search.migrations.0003_vocabulary_and_report_text")
+    migration = importlib.import_module("search.migrations.0004_vocabulary_and_report_text")
     with connection.cursor() as cursor:
         for name in ("insert", "delete", "update"):
             cursor.execute(f"DROP TRIGGER IF EXISTS learning_search_fts_{name}")

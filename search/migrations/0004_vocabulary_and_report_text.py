@@ -111,7 +111,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('learning', '0009_tracker_settings'),
-        ('learning_search', '0002_full_text_index'),
+        ('learning_search', '0003_index_backlog'),
         ('wagtaildocs', '0014_alter_document_file_size'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

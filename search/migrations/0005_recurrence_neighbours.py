@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('learning_search', '0002_full_text_index'),
+        ('learning_search', '0004_vocabulary_and_report_text'),
     ]
 
     operations = [

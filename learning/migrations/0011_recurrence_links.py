@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('learning', '0009_tracker_settings'),
+        ('learning', '0010_recommendation_key_and_briefing_cascades'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
