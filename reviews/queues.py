@@ -1,5 +1,6 @@
 """The reviews side of the work queues: imports waiting for an editor to confirm the suggested
-themes and agencies appear in "Waiting for the business unit"."""
+themes and agencies appear in "Waiting for the business unit"; the chronologies a rapid review
+has asked an agency for appear in its leads' "My work"."""
 
 from django.urls import reverse
 from django.utils import timezone
@@ -7,6 +8,7 @@ from wagtail.models import PageLogEntry
 
 from learning import queues
 
+from .cases import information_requests_for
 from .importer.create import IMPORT_LOG_ACTION
 from .models import ReviewPage
 
@@ -39,3 +41,25 @@ def imports_to_confirm(user, today):
         )
 
     return drafts, item
+
+
+@queues.section(
+    queues.MY_WORK,
+    "information_requests",
+    "Information requests for rapid reviews",
+    "Chronologies and summaries a rapid review has asked your agency for, soonest due first. "
+    "Upload each on the information requests page.",
+    order=15,
+)
+def information_requests_due(user, today):
+    def item(request):
+        late = " · overdue" if request.due_on and request.due_on < today else ""
+        return queues.QueueItem(
+            title=f"{request.case.reference}: {request.asked}",
+            url=reverse("information_requests"),
+            detail=f"{request.agency.name}{late}",
+            when=request.due_on,
+            when_label="Due",
+        )
+
+    return information_requests_for(user), item

@@ -402,3 +402,22 @@ def test_approving_in_the_admin_shows_the_warning_to_the_approver(business_unit,
     review.refresh_from_db()
     assert review.live
     assert "Nobody leads for Kirklees Children&#x27;s Services" in response.content.decode()
+
+
+def test_my_work_lists_the_chronologies_a_rapid_review_asked_the_leads_agency_for(
+    police, police_lead
+):
+    from .factories import AgencyFactory, InformationRequestFactory
+
+    asked = InformationRequestFactory(
+        agency=police, asked="Chronology of police contact with Family T", due_on=days(-2)
+    )
+    InformationRequestFactory(agency=police, asked="Already returned", returned_on=days(-5))
+    InformationRequestFactory(agency=AgencyFactory(), asked="Health visiting chronology")
+
+    assert counts(police_lead)["information_requests"] == 1
+    html = client_for(police_lead).get("/tracker/my-work/").content.decode()
+    assert "Information requests for rapid reviews" in html
+    assert f"{asked.case.reference}: Chronology of police contact with Family T" in html
+    assert "overdue" in html
+    assert "Already returned" not in html and "Health visiting chronology" not in html
