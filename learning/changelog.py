@@ -276,7 +276,7 @@ class Describer:
 
 
 def _ids_of(queryset):
-    return queryset.annotate(key=Cast("pk", CharField())).values("key")
+    return queryset.annotate(pk_text=Cast("pk", CharField())).values("pk_text")
 
 
 def about_agency(agency):

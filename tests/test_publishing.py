@@ -201,7 +201,7 @@ def test_setup_gives_managers_publish_as_well():
     }
 
 
-def test_setup_gives_officers_documents_theme_and_agency_snippets_and_the_case_log_only():
+def test_setup_gives_officers_documents_snippets_the_case_log_and_search_vocabulary_only():
     expected = {("wagtailadmin", "access_admin")}
     expected |= {
         ("wagtaildocs", codename)
@@ -217,6 +217,16 @@ def test_setup_gives_officers_documents_theme_and_agency_snippets_and_the_case_l
         ("reviews", f"{action}_{model}")
         for action in ("add", "change", "view")
         for model in ("case", "referralreason", "partnersignoff", "informationrequest")
+    }
+    # The search vocabulary they keep, and which attached reports search could not read.
+    expected |= {
+        ("learning_search", codename)
+        for codename in (
+            "add_vocabularygroup",
+            "change_vocabularygroup",
+            "delete_vocabularygroup",
+            "view_reporttext",
+        )
     }
     assert _model_permissions(permissions.BUSINESS_UNIT) == expected
 
