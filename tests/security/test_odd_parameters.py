@@ -36,7 +36,9 @@ def some_learning():
     BriefingPageFactory(title="Fathers matter")
 
 
-@pytest.mark.parametrize(("url", "params"), ODD, ids=[f"{u}?{k}={v[:12]}" for u, p in ODD for k, v in p.items()])
+@pytest.mark.parametrize(
+    ("url", "params"), ODD, ids=[f"{u}?{k}={v[:12]}" for u, p in ODD for k, v in p.items()]
+)
 def test_an_odd_parameter_gets_a_400_with_a_message(client, some_learning, url, params):
     response = client.get(url, params)
     assert response.status_code == 400, response.status_code
