@@ -4,14 +4,30 @@ from django.urls import include, path
 from rest_framework.permissions import AllowAny
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
+from wagtail.api.v2.pagination import WagtailPagination
 from wagtail.api.v2.router import WagtailAPIRouter
 from wagtail.api.v2.serializers import PageHtmlUrlField, PageSerializer
+from wagtail.api.v2.utils import BadRequestError
 from wagtail.api.v2.views import PagesAPIViewSet
 from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
 from learning.views.account import SignInView
 from reviews.feeds import LatestLearningAtomFeed, LatestLearningFeed
+
+MAX_API_OFFSET = 1_000_000
+
+
+class BoundedPagination(WagtailPagination):
+    """Wagtail's offset and limit, with an offset no database overflows on."""
+
+    def paginate_queryset(self, queryset, request, view=None):
+        offset = request.GET.get("offset", "0")
+        number = offset.lstrip("0") or "0"
+        digits = offset.isascii() and offset.isdigit() and len(number) <= len(str(MAX_API_OFFSET))
+        if not digits or int(number) > MAX_API_OFFSET:
+            raise BadRequestError(f"offset must be a whole number from 0 to {MAX_API_OFFSET}")
+        return super().paginate_queryset(queryset, request, view)
 
 
 class HtmlUrlOfTheRequest(PageHtmlUrlField):
@@ -33,19 +49,37 @@ class PublicPagesAPIViewSet(PagesAPIViewSet):
     base_serializer_class = PublicPageSerializer
     # Open to all; the viewset itself hides every page the requester may not open.
     permission_classes = [AllowAny]
+    pagination_class = BoundedPagination
 
     def get_base_queryset(self):
-        from wagtail.models import Page, Site
+        from wagtail.models import Page
 
         from reviews.models import pages_the_request_may_open
 
-        if "site" in self.request.GET:
-            return super().get_base_queryset()
-        site = Site.find_for_request(self.request)
+        site = self._requested_site()
         if site is None:
             return Page.objects.none()
         pages = Page.objects.live().descendant_of(site.root_page, inclusive=True)
         return pages_the_request_may_open(pages, self.request)
+
+    def _requested_site(self):
+        """The site named by `?site=host[:port]`, or the one serving this request."""
+        from wagtail.models import Site
+
+        if "site" not in self.request.GET:
+            return Site.find_for_request(self.request)
+        hostname, _, port = self.request.GET["site"].partition(":")
+        query = {"hostname": hostname}
+        if port:
+            if not port.isascii() or not port.isdigit() or len(port) > 5 or int(port) > 65535:
+                raise BadRequestError("site must be a host name, optionally with :port")
+            query["port"] = int(port)
+        sites = list(Site.objects.filter(**query)[:2])
+        if len(sites) != 1:
+            raise BadRequestError(
+                "No site answers to that name." if not sites else "Add the port to the site."
+            )
+        return sites[0]
 
 
 api_router = WagtailAPIRouter("wagtailapi")

@@ -24,6 +24,7 @@ RENDER_MAX_LENGTH = 100_000
 # More link or tag openers than these, in one block or in all, is not prose: shown as text.
 MAX_OPENERS_PER_BLOCK = 50
 MAX_TAG_OPENERS = 400
+MAX_LINK_OPENERS = 500
 # Quotes and lists nested deeper than this are flattened to their text.
 MAX_NESTING = 12
 
@@ -85,7 +86,7 @@ def _nesting(line):
 def _is_prose(text):
     """False for text built to be slow or deep: many link or tag openers, or quotes and lists
     nested deeper than any real note."""
-    if text.count("<") > MAX_TAG_OPENERS:
+    if text.count("<") > MAX_TAG_OPENERS or text.count("[") > MAX_LINK_OPENERS:
         return False
     for block in re.split(r"\n[ \t]*\n", text):
         if block.count("[") + block.count("<") > MAX_OPENERS_PER_BLOCK:

@@ -109,9 +109,9 @@ def send_owed_notifications():
     from .models import AgencyAction, Assurance
 
     since = timezone.now() - datetime.timedelta(days=OWED_WITHIN_DAYS)
-    new_actions = list(
-        AgencyAction.objects.filter(created_at__gte=since).values_list("pk", flat=True)
-    )
+    # Actions on a review's recommendations are the ones announced when the review is published.
+    announced = AgencyAction.objects.filter(created_at__gte=since, recommendation__isnull=False)
+    new_actions = list(announced.values_list("pk", flat=True))
     sent = notify_new_actions(new_actions) if new_actions else 0
     challenges = Assurance.objects.filter(
         decision=Assurance.Decision.CHALLENGED, at__gte=since

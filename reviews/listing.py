@@ -1,5 +1,7 @@
 """Filtering and pagination shared by the review and briefing listings and the theme pages."""
 
+import re
+
 from django.core.paginator import Paginator
 from django.db.models import F, Q
 
@@ -14,16 +16,25 @@ def newest_first(model):
     return ["-first_published_at", "-pk"]
 
 
+# ASCII digits only ("²" is a digit to str.isdigit), and a year a date can have.
+_YEAR = re.compile(r"[12][0-9]{3}")
+BAD_YEAR = "Year must be a year such as 2019."
+
+
 def build_listing(queryset, request, page_size):
-    """Filter a queryset of visible pages by theme, kind and year, newest first, one page of it."""
+    """Filter a queryset of visible pages by theme, kind and year, newest first, one page of it.
+    A year that is not one is left out, and `listing_error` says so (the page answers 400)."""
     theme_slug = request.GET.get("theme", "")
     kind = request.GET.get("kind", "")
-    year = request.GET.get("year", "")
+    year = request.GET.get("year", "").strip()
+    error = None
+    if year and not _YEAR.fullmatch(year):
+        error, year = BAD_YEAR, ""
     if theme_slug:
         queryset = queryset.filter(themes__slug=theme_slug)
     if kind and hasattr(queryset.model, "kind"):
         queryset = queryset.filter(kind=kind)
-    if year.isdigit():
+    if year:
         year_filter = Q(first_published_at__year=int(year))
         if hasattr(queryset.model, "publication_date"):
             year_filter = Q(publication_date__year=int(year)) | (
@@ -37,6 +48,7 @@ def build_listing(queryset, request, page_size):
         "items": page,
         "paginator": paginator,
         "filters": {"theme": theme_slug, "kind": kind, "year": year},
+        "listing_error": error,
         "filter_themes": Theme.objects.all(),
         "querystring_without_page": _querystring_without(request, "page"),
     }

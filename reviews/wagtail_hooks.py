@@ -1,7 +1,9 @@
 """Admin and serving hooks for reviews and briefings."""
 
+from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
 from django.urls import path, reverse
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
@@ -47,6 +49,50 @@ def may_download(user, document):
         "page__visibility", flat=True
     )
     return any(permissions.can_view_level(user, level) for level in live_levels)
+
+
+def reviews_with_actions(pages):
+    """Titles of the reviews among `pages`, or under them, that agencies have actions on: their
+    history must stay, so such a review is unpublished, never deleted."""
+    from wagtail.models import Page
+
+    from .models import ReviewPage
+
+    under = Page.objects.none()
+    for page in pages:
+        under |= Page.objects.descendant_of(page, inclusive=True)
+    return list(
+        ReviewPage.objects.filter(pk__in=under.values("pk"), recommendations__actions__isnull=False)
+        .distinct()
+        .values_list("title", flat=True)
+    )
+
+
+def _refuse_deleting(request, titles, back_to):
+    messages.error(
+        request,
+        f"{', '.join(titles)} cannot be deleted: agencies have actions on its recommendations, "
+        "and their history is kept. Unpublish the review instead.",
+    )
+    return redirect(back_to)
+
+
+@hooks.register("before_delete_page")
+def refuse_deleting_a_review_with_actions(request, page):
+    titles = reviews_with_actions([page])
+    if titles:
+        return _refuse_deleting(request, titles, reverse("wagtailadmin_pages:edit", args=[page.pk]))
+    return None
+
+
+@hooks.register("before_bulk_action")
+def refuse_bulk_deleting_reviews_with_actions(request, action_type, objects, action_class):
+    if action_type != "delete":
+        return None
+    titles = reviews_with_actions(objects)
+    if titles:
+        return _refuse_deleting(request, titles, reverse("wagtailadmin_explore_root"))
+    return None
 
 
 class OpenReviewsReportMenuItem(MenuItem):

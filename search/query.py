@@ -7,6 +7,10 @@ from itertools import combinations
 MAX_QUERY_LENGTH = 200
 MAX_TERMS = 12
 PAGE_SIZE = 20
+# Far past any result list, and small enough that no engine or database overflows on the offset.
+MAX_PAGE = 10_000
+# ASCII digits only: "²" and "٣" are digits to str.isdigit but not numbers to a database.
+_YEAR = re.compile(r"[0-9]{4}")
 FACETS = ["kind", "theme", "review_kind", "agency", "year", "status"]
 # Facets stored as columns of the document; the others are tag rows (a document has several).
 COLUMN_FACETS = ["kind", "review_kind", "year", "status"]
@@ -201,7 +205,7 @@ class SearchRequest:
         filters = {}
         for facet in FACETS:
             values = [v.strip() for v in params.getlist(facet) if v.strip()]
-            if facet == "year" and any(not v.isdigit() for v in values):
+            if facet == "year" and any(not _YEAR.fullmatch(v) for v in values):
                 raise BadSearch("Year must be a year such as 2019.")
             if values:
                 filters[facet] = sorted(set(values))
@@ -209,8 +213,11 @@ class SearchRequest:
         if sort not in SORTS:
             raise BadSearch("Sort by relevance or newest.")
         page = params.get("page") or "1"
-        if not page.isdigit() or int(page) < 1:
+        if not page.isascii() or not page.isdigit() or not page.strip("0"):
             raise BadSearch("Page must be a whole number, 1 or more.")
+        page = page.lstrip("0")
+        if len(page) > len(str(MAX_PAGE)) or int(page) > MAX_PAGE:
+            raise BadSearch(f"Page must be at most {MAX_PAGE:,}.")
         return cls(q=q, filters=filters, sort=sort, page=int(page))
 
     def filters_except(self, facet):

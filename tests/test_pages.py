@@ -232,7 +232,9 @@ def test_index_pages_filter_by_theme_kind_and_year_and_paginate(client):
     second = client.get("/reviews/", {"kind": "learning_review", "theme": "neglect", "page": 2})
     assert "Page 2 of 2" in second.content.decode()
     assert "0 reviews" in client.get("/reviews/", {"year": "1999"}).content.decode()
-    assert client.get("/reviews/", {"year": "nonsense", "page": "x"}).status_code == 200
+    odd = client.get("/reviews/", {"year": "nonsense", "page": "x"})
+    assert odd.status_code == 400  # the listing, with what to change
+    assert "Year must be a year such as 2019." in odd.content.decode()
 
 
 def test_home_page_shows_partnership_name_contact_numbers_themes_and_search(client):

@@ -545,6 +545,12 @@ class ListingMixin:
         context.update(build_listing(self.listing_queryset(request), request, self.page_size))
         return context
 
+    def serve(self, request, *args, **kwargs):
+        response = super().serve(request, *args, **kwargs)
+        if (getattr(response, "context_data", None) or {}).get("listing_error"):
+            response.status_code = 400  # the listing, with the message about the filter
+        return response
+
 
 class ReviewIndexPage(VisibilityControlledPrivacy, ListingMixin, Page):
     intro = models.TextField(blank=True)

@@ -37,10 +37,10 @@ def database_for_server(tmp_path):
             connection.connection.backup(target)
         target.close()
         return f"sqlite:///{path}"
-    return (
-        f"postgres://{settings['USER']}:{settings['PASSWORD']}@{settings['HOST']}:"
-        f"{settings['PORT']}/{settings['NAME']}"
-    )
+    user, password = settings["USER"] or "", settings["PASSWORD"] or ""
+    auth = f"{user}:{password}" if password else user
+    host, port = settings["HOST"] or "127.0.0.1", settings["PORT"] or 5432
+    return f"postgres://{auth}@{host}:{port}/{settings['NAME']}"
 
 
 def query(database_url, sql):
