@@ -6,7 +6,6 @@ import datetime
 import re
 
 from django import forms
-from django.apps import apps
 from django.core.paginator import Paginator
 from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.utils import timezone
@@ -64,14 +63,18 @@ def category_q(key, today, prefix=""):
     return AgencyActionQuerySet.condition(key, today, prefix)
 
 
+def _review_model():
+    """The page a recommendation belongs to, as its own foreign key names it: learning never
+    imports the reviews app."""
+    return Recommendation._meta.get_field("review").related_model
+
+
 def review_kind_choices():
-    """The review kinds, read from the reviews app without importing it."""
-    review_model = apps.get_model("reviews", "ReviewPage")
-    return list(review_model._meta.get_field("kind").choices)
+    return list(_review_model()._meta.get_field("kind").choices)
 
 
 def review_choices_queryset(user=None):
-    review_model = apps.get_model("reviews", "ReviewPage")
+    review_model = _review_model()
     if permissions.can_see_everything_in_tracker(user):
         # Reviews with recommendations: a cheap question, where "with actions" would read every
         # action.

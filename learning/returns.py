@@ -20,7 +20,13 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from . import permissions
 from .models import AgencyAction, ExtensionRequest
-from .services import ActionRuleError, StaleVersion, post_update, request_extension
+from .services import (
+    NOTE_MAX_LENGTH,
+    ActionRuleError,
+    StaleVersion,
+    post_update,
+    request_extension,
+)
 from .spreadsheets import safe_row, stream_csv
 
 MAX_RETURN_BYTES = 2 * 1024 * 1024
@@ -32,7 +38,6 @@ MAX_CELL_CHARACTERS = 10_000
 MAX_XLSX_UNPACKED_BYTES = 25 * 1024 * 1024
 RETURN_SHEET = "Agency return"
 INSTRUCTIONS_SHEET = "Instructions"
-MAX_NOTE_LENGTH = 5000
 RETURN_FORMATS = {".csv": "csv", ".xlsx": "xlsx"}
 
 ACTION_ID = "Action id"
@@ -517,8 +522,8 @@ def check_return(user, name, data, today=None):
             problem(RAG, f"“{rag_text}” is not a RAG rating: use Red, Amber or Green.")
 
         note = _text(record[NOTE])
-        if len(note) > MAX_NOTE_LENGTH:
-            problem(NOTE, f"The progress note is longer than {MAX_NOTE_LENGTH} characters.")
+        if len(note) > NOTE_MAX_LENGTH:
+            problem(NOTE, f"The progress note is longer than {NOTE_MAX_LENGTH:,} characters.")
         reason = _text(record[REASON])
 
         # A new due date is a request for more time: the business unit decides, as on the page.
