@@ -33,6 +33,8 @@ QUESTION_WORDS = frozenset(
     "lessons recommendation recommendations briefing briefings".split()
 )
 MAX_VOCABULARY_WORDS = 8
+# A relaxed search asks for k of at most this many clauses: C(8, 4) = 70 combinations at most.
+MAX_RELAXED_CLAUSES = 8
 _WORD = re.compile(r"\w+")
 _PHRASE_OR_CHUNK = re.compile(r'"([^"]*)"|(\S+)')
 
@@ -168,8 +170,8 @@ def _join_vocabulary_runs(clauses, mates, normalise_term):
 
 
 def match_expression(clauses, minimum=None):
-    """The clauses as a boolean structure: a list of alternatives' lists, any `minimum` of which
-    must match (all of them when None), as a list of the clause combinations that would do."""
+    """Which clauses must match together: all of them (one combination), or `minimum` of them
+    (every combination of that size; a document matching any one of them will do)."""
     minimum = len(clauses) if minimum is None else minimum
     if minimum >= len(clauses):
         return [list(clauses)]

@@ -16,7 +16,7 @@ from .documents import MARK_END, MARK_START
 from .engines import get_engine
 from .engines.database import DatabaseEngine, best_passages
 from .models import SearchDocument
-from .query import FACETS, MAX_VOCABULARY_WORDS, PAGE_SIZE, parse_clauses, search_terms
+from .query import FACETS, MAX_RELAXED_CLAUSES, PAGE_SIZE, parse_clauses, search_terms
 
 FACET_TITLES = {
     "kind": "Type",
@@ -239,7 +239,7 @@ def relax(request, engine, levels):
         counts = [engine.count(_with_clauses(request, [c]), levels) for c in content]
     found = [c for c, count in zip(content, counts, strict=True) if count]
     not_found = [c.label for c, count in zip(content, counts, strict=True) if not count]
-    found = found[:MAX_VOCABULARY_WORDS]
+    found = found[:MAX_RELAXED_CLAUSES]
     for minimum in range(len(found), 0, -1):
         relaxed = _with_clauses(request, found, minimum)
         if engine.count(relaxed, levels):

@@ -237,3 +237,26 @@ def test_tracker_pages_are_accessible_to_the_scrutineer_and_an_agency_lead(
     assert page.goto(reverse("learning:my_actions")).status == 200
     assert page.get_by_text("Audit referrals for information about risk.").first.is_visible()
     assert_accessible(page)
+
+
+def test_practitioner_is_offered_a_respelling_and_saves_an_alert_on_accessible_pages(
+    browser_page, partnership
+):
+    UserFactory(username="practitioner", role=permissions.PRACTITIONERS)
+    page = browser_page
+    sign_in(page, "practitioner")
+    page.goto("/search/?q=neglet")
+    assert page.get_by_text("Did you mean").is_visible()
+    assert "Child J: 7-minute briefing" in page.locator("main").inner_text()
+    assert_accessible(page)
+    page.get_by_role("link", name="Email me new learning for this search").click()
+    page.wait_for_load_state()
+    assert page.get_by_label("Words to search for").input_value() == "neglet"
+    page.get_by_label("Words to search for").fill("neglect")
+    page.get_by_label("As soon as it is published").check()
+    page.get_by_role("button", name="Save the alert").click()
+    page.wait_for_load_state()
+    assert page.get_by_text("New learning for “neglect” · as soon as it is published").is_visible()
+    assert_accessible(page)
+    page.set_viewport_size({"width": 390, "height": 800})
+    assert page.evaluate("document.documentElement.scrollWidth <= 390")

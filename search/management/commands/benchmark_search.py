@@ -441,7 +441,7 @@ class Command(BaseCommand):
     def _time_report_searches(self, report_queries, levels, raw):
         """Searches whose words are on a report's page: the engine's answer plus loading the
         page of results with each review's best report passage, as the search page does."""
-        from search.engines.database import DatabaseEngine, FullTextSQL
+        from search.engines.database import DatabaseEngine, FullTextSQL, best_passages
         from search.query import SearchRequest
         from search.services import load_results
 
@@ -454,8 +454,11 @@ class Command(BaseCommand):
             t = time.perf_counter()
             answer = engine.search(request, levels)
             results = load_results(answer.hits, levels, request)
+            # The best page of every review on the page of results, not only of those whose own
+            # words did not match: the most this lookup can cost.
+            reviews = [doc.object_id for doc in results if doc.kind == "review"]
+            passages_found += len(best_passages(reviews, request.query_clauses))
             ours.append(time.perf_counter() - t)
-            passages_found += sum(1 for doc in results if doc.report_page)
             t = time.perf_counter()
             raw.search(FullTextSQL.for_request(request).match()[1], {})
             floor.append(time.perf_counter() - t)
@@ -464,7 +467,7 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{'searches hitting attached reports':34} {p50:9.1f} {p95:9.1f}  "
             f"({len(report_queries)} queries, results with page and passage; raw FTS5 for the "
-            f"same words {f50:.1f} / {f95:.1f} ms; {passages_found} report passages shown)"
+            f"same words {f50:.1f} / {f95:.1f} ms; best page found for {passages_found} reviews)"
         )
 
     def _target(self, label, met, figure):
