@@ -3,10 +3,7 @@ and print p50/p95 times and query counts for the dashboard, an agency's page and
 
 import datetime
 import math
-import os
 import random
-import shutil
-import tempfile
 import time
 
 from django.contrib.auth import get_user_model
@@ -20,6 +17,8 @@ from django.utils import timezone
 
 from learning import permissions
 from learning.models import Agency, AgencyAction, ProgressUpdate, Recommendation, Theme
+
+from ...benchmarking import throwaway_database
 
 BATCH = 5000
 STATUS_WEIGHTS = [
@@ -58,26 +57,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         self.verbosity = options["verbosity"]
-        # A test database beside the configured one (a temporary file for SQLite): the dev data
-        # is never touched, and the file is removed at the end.
-        workdir = tempfile.mkdtemp(prefix="tracker-benchmark-")
-        test_settings = connection.settings_dict.setdefault("TEST", {})
-        if connection.vendor == "sqlite":
-            test_settings["NAME"] = os.path.join(workdir, "benchmark.sqlite3")
-        self.stdout.write("Creating a throwaway database and running migrations…")
-        old_name = connection.creation.create_test_db(
-            verbosity=0, autoclobber=True, serialize=False
-        )
-        try:
+        with throwaway_database(self.stdout, "tracker-benchmark-", keep=options["keep"]):
             self._run(options)
-        finally:
-            if options["keep"]:
-                self.stdout.write(
-                    f"Kept the benchmark database: {connection.settings_dict['NAME']}"
-                )
-            else:
-                connection.creation.destroy_test_db(old_name, verbosity=0)
-                shutil.rmtree(workdir, ignore_errors=True)
 
     def _run(self, options):
         rng = random.Random(options["seed"])

@@ -2,15 +2,13 @@
 every row changed — and time the yearly report over it, in a throwaway database."""
 
 import datetime
-import os
 import random
-import shutil
-import tempfile
 import time
 
 from django.core.management.base import BaseCommand
 from django.db import connection
 
+from learning.benchmarking import throwaway_database
 from reviews.case_import import COLUMNS, MAX_CASE_LOG_ROWS, import_case_log
 from reviews.models import Decision
 from reviews.yearly_report import Period, yearly_report
@@ -55,19 +53,8 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=13)
 
     def handle(self, *args, rows, seed, **options):
-        workdir = tempfile.mkdtemp(prefix="case-log-benchmark-")
-        test_settings = connection.settings_dict.setdefault("TEST", {})
-        if connection.vendor == "sqlite":
-            test_settings["NAME"] = os.path.join(workdir, "benchmark.sqlite3")
-        self.stdout.write("Creating a throwaway database and running migrations…")
-        old_name = connection.creation.create_test_db(
-            verbosity=0, autoclobber=True, serialize=False
-        )
-        try:
+        with throwaway_database(self.stdout, "case-log-benchmark-"):
             self._run(rows, random.Random(seed))
-        finally:
-            connection.creation.destroy_test_db(old_name, verbosity=0)
-            shutil.rmtree(workdir, ignore_errors=True)
 
     def _time(self, label, function):
         started = time.perf_counter()

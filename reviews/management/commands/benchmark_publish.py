@@ -2,10 +2,7 @@
 throwaway database and print the wall time and the search-index writes of each publication."""
 
 import contextlib
-import os
 import re
-import shutil
-import tempfile
 import time
 
 from django.contrib.auth import get_user_model
@@ -16,6 +13,7 @@ from django.test.utils import override_settings
 from wagtail.actions.publish_page_revision import PublishPageRevisionAction
 
 from learning import permissions
+from learning.benchmarking import throwaway_database
 from learning.models import Agency, AgencyAction, Recommendation
 from reviews.models import ReviewIndexPage, ReviewPage
 from search import documents
@@ -81,21 +79,10 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
-        workdir = tempfile.mkdtemp(prefix="publish-benchmark-")
-        test_settings = connection.settings_dict.setdefault("TEST", {})
-        if connection.vendor == "sqlite":
-            test_settings["NAME"] = os.path.join(workdir, "benchmark.sqlite3")
-        self.stdout.write("Creating a throwaway database and running migrations…")
-        old_name = connection.creation.create_test_db(
-            verbosity=0, autoclobber=True, serialize=False
-        )
-        try:
+        with throwaway_database(self.stdout, "publish-benchmark-"):
             # The agencies' leads are emailed about their new actions: keep those in memory.
             with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
                 self._run(options["sizes"], options["publish_button"])
-        finally:
-            connection.creation.destroy_test_db(old_name, verbosity=0)
-            shutil.rmtree(workdir, ignore_errors=True)
 
     def _run(self, sizes, publish_button=False):
         approver = self._approver()
