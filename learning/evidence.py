@@ -5,6 +5,7 @@ import zipfile
 import filetype
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404
 from django.template.defaultfilters import filesizeformat
 
 # What each accepted kind must start with (by content) and may be called (by name).
@@ -104,3 +105,18 @@ def attach_evidence(update, uploads):
         )
         for upload in uploads
     ]
+
+
+def serve_private_file(stored_file, filename=None, content_type=None):
+    """A download of a privately stored file, for a view that has already checked who may have
+    it: never a public media URL."""
+    try:
+        handle = stored_file.open("rb")
+    except FileNotFoundError as missing:
+        raise Http404("The file is missing from storage.") from missing
+    return FileResponse(
+        handle,
+        as_attachment=True,
+        filename=filename or stored_file.name.rsplit("/", 1)[-1],
+        content_type=content_type,
+    )

@@ -8,11 +8,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from learning import permissions
+from learning.evidence import serve_private_file
 from learning.models import AgencyAction, BriefingCascade, Recommendation, Section11Return
 
 from .cases import case_log, information_requests_for, return_information_request
@@ -112,15 +113,7 @@ def information_request_file(request, pk):
     information_request = get_object_or_404(visible, pk=pk)
     if not information_request.returned_file:
         raise Http404("Nothing has been returned yet.")
-    try:
-        handle = information_request.returned_file.open("rb")
-    except FileNotFoundError as missing:
-        raise Http404("The file is missing from storage.") from missing
-    return FileResponse(
-        handle,
-        as_attachment=True,
-        filename=information_request.returned_file.name.rsplit("/", 1)[-1],
-    )
+    return serve_private_file(information_request.returned_file)
 
 
 # --- The yearly report -------------------------------------------------------------------------

@@ -2,12 +2,12 @@
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from .. import permissions, services
+from ..evidence import serve_private_file
 from ..filters import filtered_actions, page_of_actions, query_without_page
 from ..forms import (
     AssuranceForm,
@@ -243,13 +243,4 @@ def evidence_download(request, pk):
     evidence = get_object_or_404(EvidenceFile.objects.select_related("update__action"), pk=pk)
     if not permissions.can_see_action(request.user, evidence.update.action):
         raise PermissionDenied("This evidence belongs to another agency's action.")
-    try:
-        handle = evidence.file.open("rb")
-    except FileNotFoundError as missing:
-        raise Http404("The evidence file is missing from storage.") from missing
-    return FileResponse(
-        handle,
-        as_attachment=True,
-        filename=evidence.original_name,
-        content_type=evidence.content_type,
-    )
+    return serve_private_file(evidence.file, evidence.original_name, evidence.content_type)

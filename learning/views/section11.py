@@ -6,11 +6,11 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Prefetch
 from django.forms import modelformset_factory
-from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 
 from .. import permissions
 from .. import section11 as services
+from ..evidence import serve_private_file
 from ..forms import StandardEvidenceForm
 from ..models import (
     Agency,
@@ -384,16 +384,7 @@ def section11_evidence_download(request, pk):
     agency_id = evidence.answer.section11_return.agency_id
     if not permissions.can_see_section11_return(request.user, agency_id):
         raise PermissionDenied("This evidence belongs to another agency's return.")
-    try:
-        handle = evidence.file.open("rb")
-    except FileNotFoundError as missing:
-        raise Http404("The evidence file is missing from storage.") from missing
-    return FileResponse(
-        handle,
-        as_attachment=True,
-        filename=evidence.original_name,
-        content_type=evidence.content_type,
-    )
+    return serve_private_file(evidence.file, evidence.original_name, evidence.content_type)
 
 
 @permissions.tracker_gate(
