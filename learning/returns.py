@@ -27,7 +27,7 @@ from .services import (
     post_update,
     request_extension,
 )
-from .spreadsheets import safe_row, stream_csv
+from .spreadsheets import cell_date, cell_text, safe_row, stream_csv
 
 MAX_RETURN_BYTES = 2 * 1024 * 1024
 # The shape of anything that could be a filled-in template; beyond it, the file is refused while
@@ -65,7 +65,6 @@ COLUMNS = [
     REASON,
 ]
 REQUIRED_COLUMNS = [ACTION_ID, VERSION, STATUS, RAG, NOTE, NEW_DUE, REASON]
-DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%d %B %Y", "%d %b %Y"]
 
 
 class ReturnFileError(ValueError):
@@ -265,7 +264,7 @@ def _refuse_shape(name, message):
 
 def _without_trailing_blanks(row):
     row = list(row)
-    while row and not _text(row[-1]):
+    while row and not cell_text(row[-1]):
         row.pop()
     return row
 
@@ -275,7 +274,7 @@ def _check_header(name, header):
         _refuse_shape(
             name, f"its first row has {len(header):,} columns; the template has {len(COLUMNS)}."
         )
-    named = {_text(cell).lower() for cell in header}
+    named = {cell_text(cell).lower() for cell in header}
     missing = [column for column in REQUIRED_COLUMNS if column.lower() not in named]
     if missing:
         _refuse_shape(name, f"the columns {', '.join(missing)} are missing.")
@@ -296,7 +295,7 @@ def _bounded_rows(name, rows):
         row = _without_trailing_blanks(row)
         if header is None:
             _check_header(name, row)
-            header = [_text(cell) for cell in row]
+            header = [cell_text(cell) for cell in row]
             continue
         if len(row) > len(header):
             _refuse_shape(name, f"row {number} has values to the right of the last column.")
@@ -422,35 +421,13 @@ def _cell(values, position):
 def _whole_number(value):
     """A whole number as the template writes it (1 to 999,999,999), or None: "²" and other
     characters that Python counts as digits are not."""
-    text = _text(value)
+    text = cell_text(value)
     return int(text) if re.fullmatch(r"[0-9]{1,9}", text) and int(text) > 0 else None
-
-
-def _text(value):
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
-
-
-def _date(value):
-    if isinstance(value, datetime.datetime):
-        return value.date()
-    if isinstance(value, datetime.date):
-        return value
-    text = _text(value)
-    for date_format in DATE_FORMATS:
-        try:
-            return datetime.datetime.strptime(text, date_format).date()
-        except ValueError:
-            continue
-    raise ValueError(text)
 
 
 def _choice(value, choices):
     """Accept a choice by its value ("in_progress") or its label ("In progress")."""
-    text = _text(value).lower()
+    text = cell_text(value).lower()
     for choice_value, label in choices:
         if text in (choice_value.lower(), label.lower()):
             return choice_value
@@ -467,7 +444,7 @@ def check_return(user, name, data, today=None):
     for index, values in enumerate(data_rows):
         # Row 1 of the sheet is the header row.
         record = {column: _cell(values, headers.get(column.lower())) for column in COLUMNS}
-        if any(_text(value) for value in record.values()):
+        if any(cell_text(value) for value in record.values()):
             records.append((index + 2, record))
     ids = [_whole_number(record[ACTION_ID]) for _, record in records]
     actions = AgencyAction.objects.in_bulk([action_id for action_id in ids if action_id])
@@ -485,7 +462,7 @@ def check_return(user, name, data, today=None):
         def problem(column, message, row_number=row_number, problems=problems):
             problems.append(RowProblem(row_number, column, message))
 
-        action_id = _text(record[ACTION_ID])
+        action_id = cell_text(record[ACTION_ID])
         action = actions.get(_whole_number(action_id))
         if action is None or not permissions.can_update_action(user, action):
             # The same words whether the action is missing or another agency's: nothing leaks.
@@ -509,30 +486,30 @@ def check_return(user, name, data, today=None):
             )
 
         # A blank status or RAG leaves the action's current one as it is.
-        status_text = _text(record[STATUS])
+        status_text = cell_text(record[STATUS])
         status = _choice(status_text, AgencyAction.Status.choices) if status_text else None
         if status_text and status is None:
             problem(STATUS, f"“{status_text}” is not a status.")
         elif status and status != action.status and status not in allowed_statuses:
             problem(STATUS, f"You cannot set the status to “{AgencyAction.Status(status).label}”.")
 
-        rag_text = _text(record[RAG])
+        rag_text = cell_text(record[RAG])
         rag = _choice(rag_text, AgencyAction.RAG.choices) if rag_text else None
         if rag_text and rag is None:
             problem(RAG, f"“{rag_text}” is not a RAG rating: use Red, Amber or Green.")
 
-        note = _text(record[NOTE])
+        note = cell_text(record[NOTE])
         if len(note) > NOTE_MAX_LENGTH:
             problem(NOTE, f"The progress note is longer than {NOTE_MAX_LENGTH:,} characters.")
-        reason = _text(record[REASON])
+        reason = cell_text(record[REASON])
 
         # A new due date is a request for more time: the business unit decides, as on the page.
         due_date = None
-        if _text(record[NEW_DUE]):
+        if cell_text(record[NEW_DUE]):
             try:
-                due_date = _date(record[NEW_DUE])
+                due_date = cell_date(record[NEW_DUE])
             except ValueError:
-                problem(NEW_DUE, f"“{_text(record[NEW_DUE])}” is not a date: use YYYY-MM-DD.")
+                problem(NEW_DUE, f"“{cell_text(record[NEW_DUE])}” is not a date: use YYYY-MM-DD.")
             else:
                 if due_date == action.current_due_date:
                     due_date = None

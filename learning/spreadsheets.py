@@ -1,5 +1,6 @@
-"""Spreadsheets the tracker writes: the one guard against formula injection, and streamed CSV and
-XLSX writers for exports of any size.
+"""Spreadsheets the hub reads and writes: how a cell's text and date are read (spreadsheet
+returns, the case log), the one guard against formula injection, and streamed CSV and XLSX
+writers for exports of any size.
 
 Every value that leaves the tracker in a spreadsheet (exports, return templates) passes through
 `cell_value`, so a recommendation imported from a document that reads "=HYPERLINK(…)" arrives as
@@ -15,6 +16,47 @@ from xml.sax.saxutils import escape
 # A cell starting with one of these is read as a formula (or the start of one) by spreadsheet
 # programs; tab and carriage return are used to smuggle one past a check of the first character.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+# Dates as people type them into a spreadsheet: ISO, UK day first, written out, and the times
+# that a spreadsheet program adds to a date.
+CELL_DATE_FORMATS = (
+    "%Y-%m-%d",
+    "%d/%m/%Y",
+    "%d-%m-%Y",
+    "%d.%m.%Y",
+    "%d %B %Y",
+    "%d %b %Y",
+    "%Y-%m-%d %H:%M:%S",
+    "%d/%m/%Y %H:%M",
+)
+
+
+def cell_text(value):
+    """A cell as text: nothing for an empty cell, whole numbers without ".0", no outer spaces."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def cell_date(value):
+    """A cell's date: a date cell as it is, text in one of CELL_DATE_FORMATS, None when empty.
+    Anything else raises ValueError with a message that says how to write it."""
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    text = cell_text(value)
+    if not text:
+        return None
+    for date_format in CELL_DATE_FORMATS:
+        try:
+            return datetime.datetime.strptime(text, date_format).date()
+        except ValueError:
+            continue
+    raise ValueError(f'"{text}" is not a date: write it as 2020-03-31 or 31/03/2020.')
 
 
 def cell_value(value):

@@ -3,7 +3,6 @@ problem is reported with its row, column and reason, and then nothing changes. R
 same references updates those cases rather than adding new ones."""
 
 import csv
-import datetime
 import io
 import re
 import zipfile
@@ -12,6 +11,8 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from django.db import transaction
+
+from learning.spreadsheets import cell_date, cell_text
 
 from .models import Case, Decision, ReferralReason
 
@@ -65,7 +66,6 @@ UPDATED_FIELDS = [
     "updated_at",
 ]
 # ISO or UK dates; spreadsheets saved as CSV sometimes add a midnight time.
-DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%Y-%m-%d %H:%M:%S", "%d/%m/%Y %H:%M")
 
 
 class CaseLogError(Exception):
@@ -151,7 +151,7 @@ def read_rows(name, data):
     rows = [
         (number, row)
         for number, row in enumerate(rows or [], start=1)
-        if any(_text(cell) for cell in row)
+        if any(cell_text(cell) for cell in row)
     ]
     if not rows:
         raise CaseLogError(f"{name}: the file is empty.")
@@ -162,41 +162,21 @@ def read_rows(name, data):
     return rows
 
 
-def _text(value):
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
 
 
-def _date(value):
-    if isinstance(value, datetime.datetime):
-        return value.date()
-    if isinstance(value, datetime.date):
-        return value
-    text = _text(value)
-    if not text:
-        return None
-    for date_format in DATE_FORMATS:
-        try:
-            return datetime.datetime.strptime(text, date_format).date()
-        except ValueError:
-            continue
-    raise ValueError(f'"{text}" is not a date: write it as 2020-03-31 or 31/03/2020.')
 
 
 def _cost(value):
     if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
         amount = Decimal(str(value))
     else:
-        text = re.sub(r"[£,\s]", "", _text(value))
+        text = re.sub(r"[£,\s]", "", cell_text(value))
         if not text:
             return None
         try:
             amount = Decimal(text)
         except InvalidOperation:
-            raise ValueError(f'"{_text(value)}" is not an amount of money.') from None
+            raise ValueError(f'"{cell_text(value)}" is not an amount of money.') from None
     if amount < 0:
         raise ValueError("A cost cannot be negative.")
     if amount >= Decimal("100000000"):
@@ -205,7 +185,7 @@ def _cost(value):
 
 
 def _decision(value):
-    text = _text(value)
+    text = cell_text(value)
     if not text:
         return ""
     for choice, label in Decision.choices:
@@ -218,7 +198,7 @@ def _decision(value):
 def _headings(name, header_row):
     positions = {}
     for position, cell in enumerate(header_row):
-        heading = _text(cell)
+        heading = cell_text(cell)
         for column in COLUMNS:
             if heading.lower() == column.lower() and column not in positions:
                 positions[column] = position
@@ -249,7 +229,7 @@ def check_case_log(name, data):
             problems.append(Problem(row_number, column, reason))
 
         values = {}
-        reference = _text(cell(REFERENCE))
+        reference = cell_text(cell(REFERENCE))
         if not reference:
             problem(REFERENCE, "Every case needs a reference.")
         elif len(reference) > 50:
@@ -265,14 +245,14 @@ def check_case_log(name, data):
             if column not in positions:
                 continue
             try:
-                dates[column] = _date(cell(column))
+                dates[column] = cell_date(cell(column))
                 values[field_name] = dates[column]
             except ValueError as error:
                 problem(column, str(error))
         if REFERRED_ON in dates and dates[REFERRED_ON] is None:
             problem(REFERRED_ON, "Every case needs the date it was referred.")
 
-        reason_text = _text(cell(REASON))
+        reason_text = cell_text(cell(REASON))
         reason = reasons.get(reason_text.lower())
         if reason is None:
             problem(
