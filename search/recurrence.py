@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from django.db import connection, transaction
 from django.db.models import Q
 
+from learning import permissions
 from learning.models import (
     AgencyAction,
     Assurance,
@@ -74,22 +75,26 @@ def recommendation_documents(levels):
     )
 
 
-def _load(scored, levels, linked_ids=()):
+def _load(scored, user, linked_ids=()):
     """Similar rows for [(recommendation id, score)], in that order, keeping only those whose
-    documents the reader may see; with their themes, agencies' action statuses and assurance."""
+    documents the reader may see; with their themes and, for those who may see the tracker,
+    where the actions stand: each agency's action the reader may see, and when all were assured."""
     keys = [f"{SearchDocument.Kind.RECOMMENDATION}:{rec_id}" for rec_id, _ in scored]
     documents = {
         doc.object_id: doc
-        for doc in recommendation_documents(levels).filter(key__in=keys).prefetch_related("tags")
+        for doc in recommendation_documents(visible_levels(user))
+        .filter(key__in=keys)
+        .prefetch_related("tags")
     }
+    sees_tracker = permissions.can_see_tracker(user)
     actions = {}
     for rec_id, agency, status in (
-        AgencyAction.objects.filter(recommendation_id__in=documents)
+        permissions.visible_actions(user, AgencyAction.objects.filter(recommendation_id__in=documents))
         .order_by("agency__name")
         .values_list("recommendation_id", "agency__name", "status")
     ):
         actions.setdefault(rec_id, []).append((agency, AgencyAction.Status(status).label))
-    assured = dict(assured_dates(documents))
+    assured = dict(assured_dates(documents)) if sees_tracker else {}
     found = []
     for rec_id, score in scored:
         doc = documents.get(rec_id)
@@ -107,7 +112,7 @@ def _load(scored, levels, linked_ids=()):
                 url=doc.url,
                 linked=rec_id in linked_ids,
                 review_id=doc.page_id,
-                status=doc.get_status_display(),
+                status=doc.get_status_display() if sees_tracker else "",
                 agencies=actions.get(rec_id, []),
                 assured_on=assured.get(rec_id),
             )
@@ -162,10 +167,9 @@ def _engine_top(text, levels, limit, exclude_ids=(), exclude_review_id=None):
 
 def similar_to_text(text, user, limit=10, exclude_ids=(), exclude_review_id=None):
     """Recommendations the user may see that are most like `text` (a draft or an import)."""
-    levels = visible_levels(user)
-    scored = _engine_top(text, levels, limit, exclude_ids, exclude_review_id)
+    scored = _engine_top(text, visible_levels(user), limit, exclude_ids, exclude_review_id)
     top = scored[0][1] if scored else 1.0
-    return _load([(rec_id, score / top if top else 0.0) for rec_id, score in scored], levels)
+    return _load([(rec_id, score / top if top else 0.0) for rec_id, score in scored], user)
 
 
 # Stored: one recommendation's neighbours ------------------------------------------------------
@@ -190,7 +194,6 @@ def similar_to_recommendations(recommendation_ids, user, limit=10):
     first, then suggestions best first, all of them ones the user may see; suggestions set aside
     for a recommendation are left out of its list."""
     ids = list(recommendation_ids)
-    levels = visible_levels(user)
     links = linked_ids(ids)
     dismissed = {}
     for rec_id, other in RecurrenceDismissal.objects.filter(recommendation_id__in=ids).values_list(
@@ -209,7 +212,7 @@ def similar_to_recommendations(recommendation_ids, user, limit=10):
             suggested[rec_id].append((other, score))
     wanted = {other for pk in ids for other in links[pk]}
     wanted |= {other for pk in ids for other, _ in suggested[pk]}
-    loaded = {item.id: item for item in _load([(pk, 0.0) for pk in wanted], levels)}
+    loaded = {item.id: item for item in _load([(pk, 0.0) for pk in wanted], user)}
     answer = {}
     for pk in ids:
         rows = [_with(loaded[o], score=1.0, linked=True) for o in links[pk] if o in loaded]

@@ -71,3 +71,31 @@ def test_the_action_page_shows_what_was_said_before(
     assert "Said before" in said_before
     assert "Suggested" in said_before
     assert "Serious case review: Child G, 2011 (rec. 2)" in said_before
+
+
+def test_what_became_of_earlier_actions_is_shown_only_to_those_who_may_see_the_tracker(
+    said_in_2011, police, police_lead, practitioner, client, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        later = make_review(
+            "Learning review: Child M",
+            year=2021,
+            recommendations=[
+                (
+                    "1",
+                    "Police should share information about new partners with children's "
+                    "social care.",
+                    [],
+                    [],
+                    [],
+                )
+            ],
+        )
+    for visitor in (client, client_for(practitioner)):
+        page = visitor.get(later.url).content.decode()
+        said_before = page.split('class="recurrence"')[1]
+        assert "Serious case review: Child G, 2011 (rec. 2)" in said_before
+        assert "Assured" not in said_before and "assured" not in said_before
+        assert police.name not in said_before
+    lead_page = client_for(police_lead).get(later.url).content.decode()
+    assert f"{police.name}: Assured" in lead_page.split('class="recurrence"')[1]
