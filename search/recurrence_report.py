@@ -110,7 +110,7 @@ def _members(levels):
     )
     from .models import SearchDocument
 
-    labels = dict(SearchDocument.Status.choices)
+    labels = {value: str(label) for value, label in SearchDocument.Status.choices}
     members = {
         pk: Member(
             pk,
@@ -158,23 +158,24 @@ def _edges(levels):
 
 
 def _components(edges):
-    parent = {}
+    """Connected groups of recommendations (scipy's connected components over the pairs)."""
+    import numpy as np
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
 
-    def find(x):
-        parent.setdefault(x, x)
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    for a, b in edges:
-        root_a, root_b = find(a), find(b)
-        if root_a != root_b:
-            parent[root_b] = root_a
-    groups = defaultdict(list)
-    for node in parent:
-        groups[find(node)].append(node)
-    return list(groups.values())
+    if not edges:
+        return []
+    pairs = np.array(list(edges), dtype=np.int64)
+    nodes, inverse = np.unique(pairs, return_inverse=True)
+    inverse = inverse.reshape(-1, 2)
+    graph = coo_matrix(
+        (np.ones(len(pairs), dtype=np.int8), (inverse[:, 0], inverse[:, 1])),
+        shape=(len(nodes), len(nodes)),
+    )
+    _, labels = connected_components(graph, directed=False)
+    order = np.argsort(labels, kind="stable")
+    bounds = np.flatnonzero(np.diff(labels[order])) + 1
+    return [nodes[part].tolist() for part in np.split(order, bounds)]
 
 
 def _matrix(levels, members):
@@ -236,9 +237,11 @@ def build_report(user, theme=None, fy=None, group=None):
     groups.sort(key=lambda g: (-len(g.members), -g.latest))
     years, matrix = _matrix(levels, members)
 
-    assured = dict(assured_dates(list({pk for edge in edges for pk in edge})))
+    assured = dict(assured_dates())
     after = []
     for a, b in edges:
+        if a not in assured and b not in assured:
+            continue
         first, second = sorted([members[a], members[b]], key=lambda m: (m.year, m.id))
         when = assured.get(first.id)
         later_date = second.published
