@@ -7,6 +7,8 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.db import connection
+
 from learning.models import RecurrenceLink
 from learning.permissions import visible_levels
 
@@ -139,22 +141,29 @@ def _agencies(levels, members):
 
 
 def _edges(levels):
-    """Pairs judged the same finding: recorded links, and neighbours scoring over the line.
-    Both ends must be visible; the filter is part of the query."""
+    """Pairs judged the same finding, each once (smaller id first), as an n × 2 array: recorded
+    links, and neighbours scoring over the line. Both ends must be visible; the filter is part of
+    the query."""
+    import numpy as np
+
     visible = recommendation_documents(levels).values("object_id")
-    pairs = set(
-        RecurrenceNeighbour.objects.filter(
-            score__gte=SAME_FINDING_SCORE,
-            recommendation_id__in=visible,
-            neighbour_id__in=visible,
-        ).values_list("recommendation_id", "neighbour_id")
-    )
-    linked = set(
+    neighbours = RecurrenceNeighbour.objects.filter(
+        score__gte=SAME_FINDING_SCORE, recommendation_id__in=visible, neighbour_id__in=visible
+    ).values_list("recommendation_id", "neighbour_id")
+    sql, params = neighbours.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    rows += list(
         RecurrenceLink.objects.filter(earlier_id__in=visible, later_id__in=visible).values_list(
             "earlier_id", "later_id"
         )
     )
-    return pairs | linked
+    if not rows:
+        return np.zeros((0, 2), dtype=np.int64)
+    pairs = np.sort(np.array(rows, dtype=np.int64), axis=1)
+    codes = np.unique((pairs[:, 0] << 32) | pairs[:, 1])
+    return np.stack([codes >> 32, codes & 0xFFFFFFFF], axis=1)
 
 
 def _components(edges):
@@ -163,9 +172,9 @@ def _components(edges):
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
 
-    if not edges:
+    if not len(edges):
         return []
-    pairs = np.array(list(edges), dtype=np.int64)
+    pairs = edges
     nodes, inverse = np.unique(pairs, return_inverse=True)
     inverse = inverse.reshape(-1, 2)
     graph = coo_matrix(
@@ -238,10 +247,11 @@ def build_report(user, theme=None, fy=None, group=None):
     years, matrix = _matrix(levels, members)
 
     assured = dict(assured_dates())
+    import numpy as np
+
+    touched = np.isin(edges, list(assured)).any(axis=1) if assured else []
     after = []
-    for a, b in edges:
-        if a not in assured and b not in assured:
-            continue
+    for a, b in edges[touched].tolist() if assured else []:
         first, second = sorted([members[a], members[b]], key=lambda m: (m.year, m.id))
         when = assured.get(first.id)
         later_date = second.published
