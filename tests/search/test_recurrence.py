@@ -258,3 +258,28 @@ def test_on_elasticsearch_the_same_finding_is_found_by_its_own_similarity(
     ids = [r["id"] for r in response.json()["results"]]
     assert ids[:2] == [said_2017.pk, said_2009.pk]
     assert rapid.recommendations.get().pk not in ids
+
+
+def test_a_theme_raised_year_after_year_is_persistent_and_a_new_one_emerging(scrutineer):
+    from search.recurrence_report import build_report
+
+    neglect = ThemeFactory(name="Neglect", slug="neglect")
+    online = ThemeFactory(name="Online harm", slug="online-harm")
+    for year in (2019, 2021, 2023):
+        make_review(
+            f"Review of {year}",
+            year=year,
+            month=6,
+            recommendations=[("1", f"Neglect finding of {year}.", [neglect], [], [])],
+        )
+    make_review(
+        "Review of 2023 online",
+        year=2023,
+        month=7,
+        recommendations=[("1", "Apps and games finding.", [online], [], [])],
+    )
+    rows = {row.slug: row for row in build_report(scrutineer).matrix}
+    assert rows["neglect"].persistent and not rows["neglect"].new
+    assert rows["online-harm"].emerging and rows["online-harm"].new
+    assert not rows["online-harm"].persistent
+    assert [n for _, n, _ in rows["neglect"].cells] == [1, 0, 1, 0, 1]
