@@ -292,18 +292,16 @@ def recompute_neighbours(recommendation_id):
         ).delete()
         if document is None:  # deleted, or its review is no longer live
             return 0
-        method = FullTextMoreLikeThis()
-        self_score = method.self_score(document["text"], recommendation_id)
-        scored = method.top(
+        scored = FullTextMoreLikeThis().both_ways(
             document["text"],
+            recommendation_id,
             ALL_LEVELS,
             limit=NEIGHBOURS,
-            exclude_ids=[recommendation_id],
             exclude_page_id=document["page_id"],
         )
         rows = [
             RecurrenceNeighbour(
-                recommendation_id=recommendation_id, neighbour_id=other, score=score / self_score
+                recommendation_id=recommendation_id, neighbour_id=other, score=score
             )
             for other, score in scored
         ]
