@@ -374,10 +374,11 @@ class Bm25Method:
         query = (self.query @ diags((~common).astype(np.float32))).tocsr()
         query.eliminate_zeros()
         by_document = self.weights.tocsc() if self.both_ways else None
-        relative = diags(1 / self.self_scores.astype(np.float32))
+        inverse = (1 / self.self_scores).astype(np.float32)
+        relative = diags(inverse)
         for start in range(0, n, block):
             stop = min(n, start + block)
-            scores = relative[start:stop, start:stop] @ (query[start:stop] @ self.weights)
+            scores = diags(inverse[start:stop]) @ (query[start:stop] @ self.weights)
             if self.both_ways:
                 back = (relative @ (query @ by_document[:, start:stop])).T
                 scores = (scores + back) / 2

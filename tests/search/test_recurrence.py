@@ -4,6 +4,7 @@ linked with who and when, and never shown to someone who may not open them."""
 import datetime
 
 import pytest
+from django.core.management import call_command
 
 from learning.models import AgencyAction, RecurrenceLink
 from learning.permissions import Visibility
@@ -100,6 +101,23 @@ def test_a_new_recommendation_joins_its_earlier_neighbours_lists(
     assert not RecurrenceNeighbour.objects.filter(
         recommendation_id=said_2009.pk, neighbour_id=said_2017.pk, score__gte=0.15
     ).exists()
+
+
+def test_a_full_rebuild_suggests_what_the_change_by_change_task_suggested(
+    two_reviews, practitioner
+):
+    said_2009, said_2017 = two_reviews
+    client = client_for(practitioner)
+    before = similar(client, said_2017)
+
+    call_command("rebuild_recurrence")
+
+    after = similar(client, said_2017)
+    assert after[0]["id"] == said_2009.pk == before[0]["id"]
+    # Scored both ways, a pair has one score whichever of the two is looked up.
+    back = next(r for r in similar(client, said_2009) if r["id"] == said_2017.pk)
+    assert back["score"] == pytest.approx(after[0]["score"], rel=1e-4)
+    assert after[0]["score"] == pytest.approx(before[0]["score"], rel=0.35)
 
 
 def test_a_restricted_recommendation_is_never_shown_to_a_practitioner(
