@@ -12,7 +12,8 @@ import logging
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Q, Value
+from django.db.models.functions import Concat
 
 from learning import permissions
 from learning.models import (
@@ -75,16 +76,27 @@ def recommendation_documents(levels):
     )
 
 
+def recommendation_documents_by_id(recommendation_ids, levels):
+    """The documents of these recommendations that the levels may see, looked up by their unique
+    key. The visibility test is written as an expression so that SQLite's planner does not pick
+    the (visibility, kind) index and walk every visible document instead."""
+    keys = [f"{SearchDocument.Kind.RECOMMENDATION}:{pk}" for pk in recommendation_ids]
+    return (
+        SearchDocument.objects.filter(key__in=keys)
+        .alias(level=Concat("visibility", Value("")))
+        .filter(level__in=[str(v) for v in levels])
+    )
+
+
 def _load(scored, user, linked_ids=()):
     """Similar rows for [(recommendation id, score)], in that order, keeping only those whose
     documents the reader may see; with their themes and, for those who may see the tracker,
     where the actions stand: each agency's action the reader may see, and when all were assured."""
-    keys = [f"{SearchDocument.Kind.RECOMMENDATION}:{rec_id}" for rec_id, _ in scored]
     documents = {
         doc.object_id: doc
-        for doc in recommendation_documents(visible_levels(user))
-        .filter(key__in=keys)
-        .prefetch_related("tags")
+        for doc in recommendation_documents_by_id(
+            [rec_id for rec_id, _ in scored], visible_levels(user)
+        ).prefetch_related("tags")
     }
     sees_tracker = permissions.can_see_tracker(user)
     actions = {}
@@ -120,24 +132,23 @@ def _load(scored, user, linked_ids=()):
     return found
 
 
-def assured_dates(recommendation_ids):
-    """(recommendation id, date its last action was assured) for recommendations whose actions
-    have all been assured or closed, at least one of them assured."""
+def assured_dates(recommendation_ids=None):
+    """(recommendation id, when its last action was assured) for recommendations whose actions
+    have all been assured or closed, at least one of them assured; all of them if no ids."""
     from django.db.models import Max
 
-    finished = AgencyAction.Status.finished()
-    unfinished = (
-        AgencyAction.objects.filter(recommendation_id__in=recommendation_ids)
-        .exclude(status__in=finished)
-        .values_list("recommendation_id", flat=True)
+    actions = AgencyAction.objects.all()
+    assurances = Assurance.objects.filter(
+        decision=Assurance.Decision.ASSURED, action__status=AgencyAction.Status.ASSURED
+    )
+    if recommendation_ids is not None:
+        actions = actions.filter(recommendation_id__in=recommendation_ids)
+        assurances = assurances.filter(action__recommendation_id__in=recommendation_ids)
+    unfinished = actions.exclude(status__in=AgencyAction.Status.finished()).values(
+        "recommendation_id"
     )
     return (
-        Assurance.objects.filter(
-            decision=Assurance.Decision.ASSURED,
-            action__recommendation_id__in=recommendation_ids,
-            action__status=AgencyAction.Status.ASSURED,
-        )
-        .exclude(action__recommendation_id__in=unfinished)
+        assurances.exclude(action__recommendation_id__in=unfinished)
         .values("action__recommendation_id")
         .annotate(last=Max("at"))
         .values_list("action__recommendation_id", "last")
@@ -282,18 +293,16 @@ def recompute_neighbours(recommendation_id):
         ).delete()
         if document is None:  # deleted, or its review is no longer live
             return 0
-        method = FullTextMoreLikeThis()
-        self_score = method.self_score(document["text"], recommendation_id)
-        scored = method.top(
+        scored = FullTextMoreLikeThis().both_ways(
             document["text"],
+            recommendation_id,
             ALL_LEVELS,
             limit=NEIGHBOURS,
-            exclude_ids=[recommendation_id],
             exclude_page_id=document["page_id"],
         )
         rows = [
             RecurrenceNeighbour(
-                recommendation_id=recommendation_id, neighbour_id=other, score=score / self_score
+                recommendation_id=recommendation_id, neighbour_id=other, score=score
             )
             for other, score in scored
         ]

@@ -7,6 +7,8 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.db import connection
+
 from learning.models import RecurrenceLink
 from learning.permissions import visible_levels
 
@@ -110,7 +112,7 @@ def _members(levels):
     )
     from .models import SearchDocument
 
-    labels = dict(SearchDocument.Status.choices)
+    labels = {value: str(label) for value, label in SearchDocument.Status.choices}
     members = {
         pk: Member(
             pk,
@@ -139,42 +141,50 @@ def _agencies(levels, members):
 
 
 def _edges(levels):
-    """Pairs judged the same finding: recorded links, and neighbours scoring over the line.
-    Both ends must be visible; the filter is part of the query."""
+    """Pairs judged the same finding, each once (smaller id first), as an n × 2 array: recorded
+    links, and neighbours scoring over the line. Both ends must be visible; the filter is part of
+    the query."""
+    import numpy as np
+
     visible = recommendation_documents(levels).values("object_id")
-    pairs = set(
-        RecurrenceNeighbour.objects.filter(
-            score__gte=SAME_FINDING_SCORE,
-            recommendation_id__in=visible,
-            neighbour_id__in=visible,
-        ).values_list("recommendation_id", "neighbour_id")
-    )
-    linked = set(
+    neighbours = RecurrenceNeighbour.objects.filter(
+        score__gte=SAME_FINDING_SCORE, recommendation_id__in=visible, neighbour_id__in=visible
+    ).values_list("recommendation_id", "neighbour_id")
+    sql, params = neighbours.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    rows += list(
         RecurrenceLink.objects.filter(earlier_id__in=visible, later_id__in=visible).values_list(
             "earlier_id", "later_id"
         )
     )
-    return pairs | linked
+    if not rows:
+        return np.zeros((0, 2), dtype=np.int64)
+    pairs = np.sort(np.array(rows, dtype=np.int64), axis=1)
+    codes = np.unique((pairs[:, 0] << 32) | pairs[:, 1])
+    return np.stack([codes >> 32, codes & 0xFFFFFFFF], axis=1)
 
 
 def _components(edges):
-    parent = {}
+    """Connected groups of recommendations (scipy's connected components over the pairs)."""
+    import numpy as np
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
 
-    def find(x):
-        parent.setdefault(x, x)
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    for a, b in edges:
-        root_a, root_b = find(a), find(b)
-        if root_a != root_b:
-            parent[root_b] = root_a
-    groups = defaultdict(list)
-    for node in parent:
-        groups[find(node)].append(node)
-    return list(groups.values())
+    if not len(edges):
+        return []
+    pairs = edges
+    nodes, inverse = np.unique(pairs, return_inverse=True)
+    inverse = inverse.reshape(-1, 2)
+    graph = coo_matrix(
+        (np.ones(len(pairs), dtype=np.int8), (inverse[:, 0], inverse[:, 1])),
+        shape=(len(nodes), len(nodes)),
+    )
+    _, labels = connected_components(graph, directed=False)
+    order = np.argsort(labels, kind="stable")
+    bounds = np.flatnonzero(np.diff(labels[order])) + 1
+    return [nodes[part].tolist() for part in np.split(order, bounds)]
 
 
 def _matrix(levels, members):
@@ -236,9 +246,12 @@ def build_report(user, theme=None, fy=None, group=None):
     groups.sort(key=lambda g: (-len(g.members), -g.latest))
     years, matrix = _matrix(levels, members)
 
-    assured = dict(assured_dates(list({pk for edge in edges for pk in edge})))
+    assured = dict(assured_dates())
+    import numpy as np
+
+    touched = np.isin(edges, list(assured)).any(axis=1) if assured else []
     after = []
-    for a, b in edges:
+    for a, b in edges[touched].tolist() if assured else []:
         first, second = sorted([members[a], members[b]], key=lambda m: (m.year, m.id))
         when = assured.get(first.id)
         later_date = second.published

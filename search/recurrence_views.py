@@ -33,8 +33,7 @@ def _bad(message):
 def visible_recommendation(user, recommendation_id):
     """The recommendation if this user may see it (its review is live and open to them)."""
     levels = permissions.visible_levels(user)
-    key = f"recommendation:{recommendation_id}"
-    if not recurrence.recommendation_documents(levels).filter(key=key).exists():
+    if not recurrence.recommendation_documents_by_id([recommendation_id], levels).exists():
         raise Http404("No such recommendation.")
     return Recommendation.objects.select_related("review").get(pk=recommendation_id)
 

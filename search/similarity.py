@@ -235,7 +235,7 @@ class FullTextMoreLikeThis:
 
     name = "BM25 more-like-this (full-text index)"
 
-    def top(self, text, levels, limit=5, exclude_ids=(), exclude_page_id=None, only_id=None):
+    def top(self, text, levels, limit=5, exclude_ids=(), exclude_page_id=None, only_ids=None):
         """[(recommendation id, score)] best first, higher is better."""
         from django.db import connection
 
@@ -257,9 +257,9 @@ class FullTextMoreLikeThis:
         if exclude_page_id is not None:
             clauses.append("d.page_id <> %s")
             params.append(exclude_page_id)
-        if only_id is not None:
-            clauses.append("d.object_id = %s")
-            params.append(only_id)
+        if only_ids is not None:
+            clauses.append(f"d.object_id IN ({', '.join(['%s'] * len(only_ids))})")
+            params += list(only_ids)
         rank, rank_params = full_text.rank()
         score = rank.replace(" DESC", "")
         with connection.cursor() as cursor:
@@ -278,8 +278,41 @@ class FullTextMoreLikeThis:
         from learning.permissions import Visibility
 
         levels = [Visibility.PUBLIC, Visibility.PRACTITIONERS, Visibility.PARTNERSHIP]
-        hits = self.top(text, levels, limit=1, only_id=recommendation_id)
+        hits = self.top(text, levels, limit=1, only_ids=[recommendation_id])
         return hits[0][1] if hits and hits[0][1] > 0 else 1.0
+
+    def both_ways(self, text, recommendation_id, levels, limit=10, exclude_page_id=None, pool=3):
+        """[(recommendation id, score)] best first for a stored recommendation, each candidate
+        scored both ways: the mean of this text's score against it and its score against this
+        text, each relative to the text's score against itself. A long recommendation and a
+        short one saying the same thing meet in the middle. The candidates are the first
+        `pool` × `limit` one way; each is checked the other way in one query."""
+        from .models import SearchDocument
+
+        own = self.self_score(text, recommendation_id)
+        candidates = self.top(
+            text,
+            levels,
+            limit=limit * pool,
+            exclude_ids=[recommendation_id],
+            exclude_page_id=exclude_page_id,
+        )
+        texts = dict(
+            SearchDocument.objects.filter(
+                kind=SearchDocument.Kind.RECOMMENDATION,
+                object_id__in=[other for other, _ in candidates],
+            ).values_list("object_id", "text")
+        )
+        scored = []
+        for other, forward in candidates:
+            back = dict(
+                self.top(texts.get(other, ""), levels, 2, only_ids=[recommendation_id, other])
+            )
+            other_self = back.get(other, 0.0)
+            backward = back.get(recommendation_id, 0.0) / other_self if other_self > 0 else 0.0
+            scored.append((other, (forward / own + backward) / 2))
+        scored.sort(key=lambda pair: (-pair[1], pair[0]))
+        return scored[:limit]
 
 
 class Bm25Method:
@@ -287,10 +320,11 @@ class Bm25Method:
     (any of which may match) scored against every other's, as the full-text engine ranks them.
     Used to fill the neighbour table for the whole library in one pass."""
 
-    name = "BM25 more-like-this (bulk, sparse)"
+    name = "BM25 more-like-this (bulk, both ways)"
 
-    def __init__(self, k1=1.2, b=0.75):
+    def __init__(self, k1=1.2, b=0.75, both_ways=True):
         self.k1, self.b = k1, b
+        self.both_ways = both_ways
 
     def fit(self, texts, background=()):
         from sklearn.feature_extraction.text import CountVectorizer
@@ -314,9 +348,14 @@ class Bm25Method:
         return self
 
     def block_scores(self, start, stop):
-        """Scores of rows start..stop against every row, each relative to its own self-score."""
+        """Scores of rows start..stop against every row, each relative to its own self-score
+        (both ways, as `FullTextMoreLikeThis.both_ways`, unless the method was made one way)."""
         scores = (self.query[start:stop] @ self.weights).toarray()
-        return scores / self.self_scores[start:stop, None]
+        scores /= self.self_scores[start:stop, None]
+        if self.both_ways:
+            back = (self.query @ self.weights[:, start:stop]).toarray() / self.self_scores[:, None]
+            scores = (scores + back.T) / 2
+        return scores
 
     def row_scores(self, position):
         return self.block_scores(position, position + 1)[0]
@@ -334,13 +373,20 @@ class Bm25Method:
 
         query = (self.query @ diags((~common).astype(np.float32))).tocsr()
         query.eliminate_zeros()
+        by_document = self.weights.tocsc() if self.both_ways else None
+        inverse = (1 / self.self_scores).astype(np.float32)
+        relative = diags(inverse)
         for start in range(0, n, block):
             stop = min(n, start + block)
-            scores = (query[start:stop] @ self.weights).tocsr()
+            scores = diags(inverse[start:stop]) @ (query[start:stop] @ self.weights)
+            if self.both_ways:
+                back = (relative @ (query @ by_document[:, start:stop])).T
+                scores = (scores + back) / 2
+            scores = scores.tocsr()
             for offset in range(stop - start):
                 position = start + offset
                 row = slice(scores.indptr[offset], scores.indptr[offset + 1])
-                others, values = scores.indices[row], scores.data[row] / self.self_scores[position]
+                others, values = scores.indices[row], scores.data[row]
                 keep = others != position
                 if exclude_same is not None:
                     keep &= ~np.isin(others, exclude_same(position))

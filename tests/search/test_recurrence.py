@@ -4,6 +4,7 @@ linked with who and when, and never shown to someone who may not open them."""
 import datetime
 
 import pytest
+from django.core.management import call_command
 
 from learning.models import AgencyAction, RecurrenceLink
 from learning.permissions import Visibility
@@ -100,6 +101,23 @@ def test_a_new_recommendation_joins_its_earlier_neighbours_lists(
     assert not RecurrenceNeighbour.objects.filter(
         recommendation_id=said_2009.pk, neighbour_id=said_2017.pk, score__gte=0.15
     ).exists()
+
+
+def test_a_full_rebuild_suggests_what_the_change_by_change_task_suggested(
+    two_reviews, practitioner
+):
+    said_2009, said_2017 = two_reviews
+    client = client_for(practitioner)
+    before = similar(client, said_2017)
+
+    call_command("rebuild_recurrence")
+
+    after = similar(client, said_2017)
+    assert after[0]["id"] == said_2009.pk == before[0]["id"]
+    # Scored both ways, a pair has one score whichever of the two is looked up.
+    back = next(r for r in similar(client, said_2009) if r["id"] == said_2017.pk)
+    assert back["score"] == pytest.approx(after[0]["score"], rel=1e-4)
+    assert after[0]["score"] == pytest.approx(before[0]["score"], rel=0.35)
 
 
 def test_a_restricted_recommendation_is_never_shown_to_a_practitioner(
@@ -258,3 +276,28 @@ def test_on_elasticsearch_the_same_finding_is_found_by_its_own_similarity(
     ids = [r["id"] for r in response.json()["results"]]
     assert ids[:2] == [said_2017.pk, said_2009.pk]
     assert rapid.recommendations.get().pk not in ids
+
+
+def test_a_theme_raised_year_after_year_is_persistent_and_a_new_one_emerging(scrutineer):
+    from search.recurrence_report import build_report
+
+    neglect = ThemeFactory(name="Neglect", slug="neglect")
+    online = ThemeFactory(name="Online harm", slug="online-harm")
+    for year in (2019, 2021, 2023):
+        make_review(
+            f"Review of {year}",
+            year=year,
+            month=6,
+            recommendations=[("1", f"Neglect finding of {year}.", [neglect], [], [])],
+        )
+    make_review(
+        "Review of 2023 online",
+        year=2023,
+        month=7,
+        recommendations=[("1", "Apps and games finding.", [online], [], [])],
+    )
+    rows = {row.slug: row for row in build_report(scrutineer).matrix}
+    assert rows["neglect"].persistent and not rows["neglect"].new
+    assert rows["online-harm"].emerging and rows["online-harm"].new
+    assert not rows["online-harm"].persistent
+    assert [n for _, n, _ in rows["neglect"].cells] == [1, 0, 1, 0, 1]

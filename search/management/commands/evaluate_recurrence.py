@@ -74,8 +74,10 @@ class Command(BaseCommand):
         )
         self.stdout.write("Held out (never used for tuning): findings " + ", ".join(held))
         methods = [
+            ("bm25-both", BothWays(), None),
             ("bm25", similarity.FullTextMoreLikeThis(), None),
-            ("bm25-bulk", similarity.Bm25Method(), texts),
+            ("bm25-bulk-both", similarity.Bm25Method(), texts),
+            ("bm25-bulk", OneWayBulk(), texts),
             ("tfidf", similarity.TfidfMethod(), texts),
             ("lsa", similarity.LsaMethod(), texts),
             ("blend", similarity.BlendMethod(), texts),
@@ -134,9 +136,12 @@ class Command(BaseCommand):
             )
 
             def top(position, k):
-                hits = method.top(
-                    texts[position], [Visibility.PUBLIC], limit=k, exclude_ids=[position]
-                )
+                if isinstance(method, BothWays):
+                    hits = method.both_ways(texts[position], position, [Visibility.PUBLIC], limit=k)
+                else:
+                    hits = method.top(
+                        texts[position], [Visibility.PUBLIC], limit=k, exclude_ids=[position]
+                    )
                 return [object_id for object_id, _ in hits]
 
             rows = [(name, evaluate(top, labelled, library_ids, s)) for name, s in SPLITS]
@@ -146,3 +151,16 @@ class Command(BaseCommand):
 
 def labelled_finding(labelled, item_id):
     return next(item["finding"] for item in labelled.items if item["id"] == item_id)
+
+
+class BothWays(similarity.FullTextMoreLikeThis):
+    """What the neighbour table holds: each candidate scored both ways (the production method)."""
+
+    name = "BM25 more-like-this, both ways (index)"
+
+
+class OneWayBulk(similarity.Bm25Method):
+    name = "BM25 more-like-this (bulk, one way)"
+
+    def __init__(self):
+        super().__init__(both_ways=False)
