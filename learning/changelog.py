@@ -267,8 +267,10 @@ class Describer:
         )
 
     def _person(self, entry, actor):
-        old, new = entry.changes.get("account", [None, None])
         url = reverse("learning:person", args=[entry.object_id]) if self.may_open_people else None
+        if "role" in entry.changes:
+            return Phrase(actor, "ended", f"{entry.object_repr}'s agency lead role", url)
+        old, new = entry.changes.get("account", [None, None])
         if old is None:
             return Phrase(entry.object_repr, "joined the hub", "", url, f"({new.lower()})")
         verb = "deactivated" if new == "Deactivated" else "reactivated"

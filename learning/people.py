@@ -124,8 +124,19 @@ def move_membership(membership, agency, *, by):
 
 @transaction.atomic
 def end_membership(membership, *, by):
+    """They no longer lead for this agency. Someone who now leads for none is no agency lead at
+    all: the role goes, with what it opened (partnership pages, the tracker, their API tokens)."""
+    person = membership.user
     with audit.acting_as(by):
         membership.delete()
+    if AgencyMembership.objects.filter(user=person).exists():
+        return
+    person.groups.remove(Group.objects.get(name=permissions.AGENCY_LEADS))
+    if not permissions.can_hold_api_tokens(person):
+        ApiToken.objects.filter(user=person, revoked_at__isnull=True).update(
+            revoked_at=timezone.now()
+        )
+    _log(person, "role", by, before="Agency lead", after="No longer an agency lead")
 
 
 @transaction.atomic

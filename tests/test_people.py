@@ -15,9 +15,16 @@ from rest_framework.authtoken.models import Token
 
 from learning import permissions
 from learning.models import AgencyMembership, ApiToken, ChangeLog, Invitation
+from learning.permissions import Visibility
 
 from .conftest import client_for
-from .factories import AgencyActionFactory, AgencyFactory, ProgressUpdateFactory, UserFactory
+from .factories import (
+    AgencyActionFactory,
+    AgencyFactory,
+    ProgressUpdateFactory,
+    ReviewPageFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -318,3 +325,31 @@ def test_the_people_page_runs_a_fixed_number_of_queries(
         InvitationFactory()
     with django_assert_max_num_queries(len(few.captured_queries)):
         manager_client.get("/tracker/people/")
+
+
+def test_a_lead_whose_last_membership_ends_no_longer_opens_partnership_learning_or_the_api(
+    manager_client, police, police_lead, committed
+):
+    with committed():
+        restricted = ReviewPageFactory(
+            title="Rapid review: Baby Q", visibility=Visibility.PARTNERSHIP
+        )
+    named = ApiToken.objects.create(user=police_lead, name="Spreadsheet")
+    lead = client_for(police_lead)
+    assert lead.get(restricted.url).status_code == 200
+
+    membership = AgencyMembership.objects.get(user=police_lead)
+    manager_client.post(
+        f"/tracker/people/{police_lead.pk}/", {"action": "end", "membership": membership.pk}
+    )
+
+    assert lead.get(restricted.url).status_code == 403
+    assert lead.get("/tracker/actions/").status_code == 403
+    assert "Baby Q" not in lead.get("/api/learning/search/", {"q": "Baby Q"}).content.decode()
+    api = Client(HTTP_AUTHORIZATION=f"Token {named.key}")
+    assert api.get("/api/learning/actions/").status_code in (401, 403)
+    html = manager_client.get("/tracker/changes/").content.decode()
+    assert (
+        f'business-manager ended <a href="/tracker/people/{police_lead.pk}/"><em>police-lead&#x27;s '
+        "agency lead role</em></a>" in html
+    )
