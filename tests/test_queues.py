@@ -83,6 +83,7 @@ def test_my_work_counts_only_the_leads_own_agencies_work(
         "extension_decisions": 1,
         "section11_open": 1,
         "briefings_not_cascaded": 1,
+        "information_requests": 0,
     }
     html = client_for(police_lead).get("/tracker/my-work/").content.decode()
     for text in (

@@ -54,7 +54,12 @@ PAGES = [
 
 
 @pytest.fixture
-def secrets():
+def secrets(committed):
+    with committed():  # search indexes what a commit would
+        return _secrets()
+
+
+def _secrets():
     police = AgencyFactory(short_name="Police")
     health = AgencyFactory(short_name="CHFT")
     people = {
