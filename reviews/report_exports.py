@@ -6,6 +6,8 @@ import io
 
 from django.utils.text import slugify
 
+from learning.spreadsheets import safe_row
+
 from .yearly_report import (
     ACTION_CATEGORIES,
     FIGURE_LABELS,
@@ -310,11 +312,11 @@ def report_xlsx(report):
         sheet = workbook.create_sheet(title=name)
         sheet.append([title])
         sheet["A1"].font = Font(bold=True)
-        sheet.append(headings)
+        sheet.append(safe_row(headings))
         for cell in sheet[2]:
             cell.font = Font(bold=True)
         for row in rows:
-            sheet.append(row)
+            sheet.append(safe_row(row))
         sheet.column_dimensions["A"].width = 50
     buffer = io.BytesIO()
     workbook.save(buffer)

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from learning import permissions
 from learning.models import Recommendation, dismiss_suggestion, record_recurrence
+from learning.spreadsheets import safe_row
 
 from . import recurrence, recurrence_report
 
@@ -154,16 +155,18 @@ def report_xlsx(request):
     for n, group in enumerate(report.groups, 1):
         for m in group.members:
             groups.append(
-                [
-                    n,
-                    len(group.members),
-                    m.review,
-                    m.year,
-                    m.number,
-                    m.text,
-                    m.status,
-                    ", ".join(m.agencies),
-                ]
+                safe_row(
+                    [
+                        n,
+                        len(group.members),
+                        m.review,
+                        m.year,
+                        m.number,
+                        m.text,
+                        m.status,
+                        ", ".join(m.agencies),
+                    ]
+                )
             )
     matrix = tablib.Dataset(
         headers=[
@@ -177,13 +180,15 @@ def report_xlsx(request):
     )
     for row in report.matrix:
         matrix.append(
-            [
-                row.theme,
-                *[n for _, n, _ in row.cells],
-                *[r for _, _, r in row.cells],
-                "yes" if row.persistent else "",
-                "yes" if row.emerging else "",
-            ]
+            safe_row(
+                [
+                    row.theme,
+                    *[n for _, n, _ in row.cells],
+                    *[r for _, _, r in row.cells],
+                    "yes" if row.persistent else "",
+                    "yes" if row.emerging else "",
+                ]
+            )
         )
     after = tablib.Dataset(
         headers=[
@@ -199,15 +204,17 @@ def report_xlsx(request):
     )
     for r in report.after_assurance:
         after.append(
-            [
-                r.earlier.review,
-                r.earlier.number,
-                r.assured_on.date().isoformat(),
-                r.later.review,
-                r.later.year,
-                r.later.number,
-                r.later.text,
-            ]
+            safe_row(
+                [
+                    r.earlier.review,
+                    r.earlier.number,
+                    r.assured_on.date().isoformat(),
+                    r.later.review,
+                    r.later.year,
+                    r.later.number,
+                    r.later.text,
+                ]
+            )
         )
     book.add_sheet(groups)
     book.add_sheet(matrix)

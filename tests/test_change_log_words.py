@@ -101,3 +101,14 @@ def test_a_bad_date_filter_says_so_and_shows_nothing(business_unit):
     html = response.content.decode()
     assert "must not be after" in html and "No changes match." in html
     assert ChangeLog.objects.exists()
+
+
+def test_a_name_that_reads_as_a_formula_stays_text_in_the_export(business_unit):
+    business_unit.first_name, business_unit.last_name = "=HYPERLINK(\"http://x\")", ""
+    business_unit.save()
+    with acting_as(business_unit):
+        ThemeFactory(name="Fathers")
+    export = client_for(business_unit).get("/tracker/changes.csv")
+    rows = list(csv.reader(io.StringIO(b"".join(export.streaming_content).decode())))
+    assert rows[1][1].startswith("'=HYPERLINK(")
+    assert rows[1][2].startswith("'=HYPERLINK(")

@@ -1,8 +1,6 @@
 """The change log, for the business unit and the scrutineer: who changed what, in words, with
 filters by agency, person, kind and date that paging and the export keep."""
 
-import csv
-
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -13,6 +11,7 @@ from django.shortcuts import render
 from .. import changelog, permissions
 from ..forms import ChangeLogFilterForm
 from ..models import ChangeLog
+from ..spreadsheets import stream_csv
 from .actions import tracker_view
 
 ENTRIES_PER_PAGE = 50
@@ -57,13 +56,7 @@ def change_log(request):
     )
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
 def _rows(entries, may_open_people, base_url):
-    yield ["When", "Who", "What", "Link"]
     iterator = entries.iterator(chunk_size=EXPORT_CHUNK)
     while True:
         chunk = [entry for _i, entry in zip(range(EXPORT_CHUNK), iterator, strict=False)]
@@ -72,7 +65,7 @@ def _rows(entries, may_open_people, base_url):
         for entry, phrases in changelog.Describer(chunk, may_open_people).describe():
             for phrase in phrases:
                 yield [
-                    entry.at.isoformat(timespec="seconds"),
+                    entry.at,
                     phrase.actor,
                     phrase.text,
                     f"{base_url}{phrase.url}" if phrase.url else "",
@@ -83,11 +76,10 @@ def _rows(entries, may_open_people, base_url):
 def change_log_csv(request):
     """The same entries, with the same filters, as a CSV file: one row per change."""
     _form, entries = _filtered(request)
-    writer = csv.writer(_Echo())
     base_url = request.build_absolute_uri("/").rstrip("/")
     rows = _rows(entries, permissions.can_manage_people(request.user), base_url)
     response = StreamingHttpResponse(
-        (writer.writerow(row) for row in rows), content_type="text/csv; charset=utf-8"
+        stream_csv(["When", "Who", "What", "Link"], rows), content_type="text/csv; charset=utf-8"
     )
     response["Content-Disposition"] = 'attachment; filename="change-log.csv"'
     return response
