@@ -103,9 +103,8 @@ OWED_WITHIN_DAYS = 14
 
 @shared_task
 def send_owed_notifications():
-    """Send the assignment and challenge emails that never left (a mail server or broker was
-    down): every task above records only what it sent, so running them again sends only what is
-    owed. Looks back two weeks; older news is better read on the tracker itself."""
+    """Send the emails that never left (a mail server or broker was down): every task records
+    only what it sent, so running them again sends only what is owed. Looks back two weeks; older news is better read on the tracker itself."""
     from .models import AgencyAction, Assurance
 
     since = timezone.now() - datetime.timedelta(days=OWED_WITHIN_DAYS)
@@ -118,6 +117,37 @@ def send_owed_notifications():
     ).values_list("pk", flat=True)
     for assurance_id in challenges:
         sent += notify_challenge(assurance_id)
+    return sent + _send_owed_conversation_emails(since)
+
+
+def _send_owed_conversation_emails(since):
+    """The same for the emails of people's work: invitations, extension requests and decisions,
+    answers to challenges, the challenge panel's notes. Each task sends only what it has not."""
+    from .models import ChallengeNote, ExtensionRequest, Invitation, ProgressUpdate
+
+    sent = 0
+    for invitation_id in Invitation.objects.pending().filter(created_at__gte=since).values_list(
+        "pk", flat=True
+    ):
+        sent += send_invitation(invitation_id)
+    for extension_id in ExtensionRequest.objects.filter(requested_at__gte=since).values_list(
+        "pk", flat=True
+    ):
+        sent += notify_extension_requested(extension_id)
+    for extension_id in (
+        ExtensionRequest.objects.filter(decided_at__gte=since)
+        .exclude(decision=ExtensionRequest.Decision.PENDING)
+        .values_list("pk", flat=True)
+    ):
+        sent += notify_extension_decided(extension_id)
+    for update_id in ProgressUpdate.objects.filter(
+        kind=ProgressUpdate.Kind.REPLY, created_at__gte=since
+    ).values_list("pk", flat=True):
+        sent += notify_challenge_reply(update_id)
+    for note_id in ChallengeNote.objects.filter(created_at__gte=since).values_list(
+        "pk", flat=True
+    ):
+        sent += notify_section11_note(note_id)
     return sent
 
 

@@ -3,6 +3,7 @@ connection and never answers. Each request gives up within a second or two, the 
 logged, the person's change is stored, and no notification is lost: what could not be sent is
 sent by the catch-up."""
 
+import datetime
 import time
 
 import pytest
@@ -162,3 +163,28 @@ def test_an_update_is_stored_promptly_while_the_search_cluster_never_answers(
     assert seconds < PROMPT, f"{seconds:.1f} s"
     assert action.updates.filter(note="Audit done.").exists()
     assert "left for reconciliation" in caplog.text
+
+
+def test_an_extension_request_whose_email_failed_reaches_the_business_unit_later(
+    settings, police, police_lead, business_unit, django_capture_on_commit_callbacks
+):
+    from learning import services
+
+    action = AgencyActionFactory(agency=police)
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = closed_port()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.request_extension(
+            action,
+            police_lead,
+            new_due_date=action.current_due_date + datetime.timedelta(days=30),
+            reason="The trainer left.",
+        )
+    assert mail.outbox == []
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"  # the server is back
+    send_owed_notifications()
+    (sent,) = [m for m in mail.outbox if m.subject.startswith("Extension requested")]
+    assert sent.to == [business_unit.email]
+    assert send_owed_notifications() == 0  # never twice
