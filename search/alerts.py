@@ -9,6 +9,7 @@ import logging
 
 from django.conf import settings
 from django.core.mail import EmailMessage
+from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -89,24 +90,34 @@ def send_learning_alerts(frequency=None, now=None):
     if frequency:
         alerts = alerts.filter(frequency=frequency)
     sent = 0
-    for alert in alerts.exclude(user__email=""):
-        if not is_due(alert, now):
-            continue
-        items = new_items(alert)
-        if not items:
-            continue
+    for alert_id in alerts.exclude(user__email="").values_list("pk", flat=True):
         try:
-            send_alert(alert, items)
+            sent += _send_if_due(alert_id, now)
         except OSError as error:
             logger.warning(
-                "Learning alert %s not sent (%s); it will be tried again.", alert.pk, error
+                "Learning alert %s not sent (%s); it will be tried again.", alert_id, error
             )
-            continue
-        # A run at the same moment may have recorded some of them: those are left as they are.
+    return sent
+
+
+def _send_if_due(alert_id, now):
+    """One alert's email, recorded in the transaction that sends it: the alert's row is locked
+    first, so two runs at once send it once, and a failed send records nothing."""
+    with transaction.atomic():
+        alert = (
+            LearningAlert.objects.select_for_update(of=("self",))
+            .select_related("user", "theme")
+            .filter(pk=alert_id)
+            .first()
+        )
+        if alert is None or not is_due(alert, now):
+            return 0
+        items = new_items(alert)
+        if not items:
+            return 0
         AlertItemSent.objects.bulk_create(
-            [AlertItemSent(alert=alert, document_key=doc.key) for doc in items],
-            ignore_conflicts=True,
+            [AlertItemSent(alert=alert, document_key=doc.key) for doc in items]
         )
         LearningAlert.objects.filter(pk=alert.pk).update(last_sent_at=now)
-        sent += 1
-    return sent
+        send_alert(alert, items)
+    return 1

@@ -13,7 +13,7 @@ from django.utils import timezone
 from learning.models import AgencyAction
 from learning.permissions import Visibility
 from search.alerts import send_learning_alerts
-from search.models import LearningAlert
+from search.models import AlertItemSent, LearningAlert
 from tests.conftest import client_for
 from tests.factories import LearningAlertFactory, ThemeFactory
 
@@ -165,3 +165,21 @@ def test_an_alert_never_lists_an_action_status_or_restricted_learning_to_a_pract
     send_learning_alerts(now=timezone.now())
     body = mail.outbox[0].body
     assert "Child V" in body and "Baby N" not in body and "In progress" not in body
+
+
+def test_an_alert_the_mail_server_refused_is_sent_on_the_next_run_and_only_once(
+    neglect, practitioner, settings
+):
+    from tests.security.silent import closed_port
+
+    LearningAlertFactory(user=practitioner, query="neglect")
+    publish_new_learning(neglect)
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", closed_port()
+    assert send_learning_alerts() == 0
+    assert not AlertItemSent.objects.exists()  # nothing recorded as sent
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    assert send_learning_alerts() == 1
+    assert send_learning_alerts() == 0
+    assert len(mail.outbox) == 1
