@@ -8,9 +8,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db import connection
+from django.utils import timezone
 
 from learning.models import RecurrenceLink
 from learning.permissions import visible_levels
+from reviews.yearly_report import financial_year_label, financial_year_start
 
 from .models import RecurrenceNeighbour, SearchDocumentTag
 from .recurrence import SAME_FINDING_SCORE, assured_dates, recommendation_documents
@@ -20,15 +22,12 @@ PERSISTENT_YEARS = 3  # of the last five
 
 
 def financial_year(moment):
-    """The April-to-March year a date falls in, named by its first calendar year."""
+    """The April-to-March year a date (or a moment, on the local calendar) falls in, named by its
+    first calendar year: the yearly report's financial year."""
     if moment is None:
         return None
-    day = moment.date() if isinstance(moment, datetime.datetime) else moment
-    return day.year if day.month >= 4 else day.year - 1
-
-
-def financial_year_label(year):
-    return f"{year}/{str(year + 1)[-2:]}"
+    day = timezone.localdate(moment) if isinstance(moment, datetime.datetime) else moment
+    return financial_year_start(day).year
 
 
 @dataclass
