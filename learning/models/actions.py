@@ -244,10 +244,16 @@ class AgencyAction(models.Model):
 
     @property
     def is_overdue(self):
+        """Rows from `with_states(today)` read the database's answer for that day, so a reminder
+        or list made for a given day flags exactly what its query chose; a lone row asks today."""
+        if hasattr(self, "annotated_overdue"):
+            return self.annotated_overdue
         return self.status in self.Status.in_hand() and self.current_due_date < timezone.localdate()
 
     @property
     def has_slipped(self):
+        if hasattr(self, "annotated_slipped"):
+            return self.annotated_slipped
         return self.current_due_date > self.original_due_date
 
     @property
