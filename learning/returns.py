@@ -469,9 +469,9 @@ def check_return(user, name, data, today=None):
             problem(ACTION_ID, f"“{action_id}” is not an action of an agency you can update.")
             result.problems.extend(problems)
             continue
-        if action_id in seen:
-            problem(ACTION_ID, f"Action {action_id} is already on row {seen[action_id]}.")
-        seen.setdefault(action_id, row_number)
+        if action.pk in seen:
+            problem(ACTION_ID, f"Action {action.pk} is already on row {seen[action.pk]}.")
+        seen.setdefault(action.pk, row_number)
         if action.status in AgencyAction.Status.finished():
             problem(STATUS, f"Action {action_id} is {action.get_status_display().lower()}.")
 
