@@ -91,9 +91,9 @@ def send_cascade_reminders(today=None):
     rows = coverage(briefings)
     missing_ids = {agency.pk for row in rows for agency in row.missing}
     leads = {}
-    for membership in AgencyMembership.objects.filter(
-        agency_id__in=missing_ids, user__is_active=True, user__email__gt=""
-    ).select_related("user"):
+    for membership in (
+        AgencyMembership.objects.reachable().filter(agency_id__in=missing_ids).select_related("user")
+    ):
         leads.setdefault(membership.agency_id, []).append(membership.user)
     sent = 0
     for row in rows:

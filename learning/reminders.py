@@ -38,9 +38,8 @@ def site_url(path):
 def _lead_emails_by_agency(agency_ids):
     emails = {}
     rows = (
-        AgencyMembership.objects.filter(
-            agency_id__in=agency_ids, user__is_active=True, user__email__gt=""
-        )
+        AgencyMembership.objects.reachable()
+        .filter(agency_id__in=agency_ids)
         .values_list("agency_id", "user__email")
         .order_by("agency_id", "user__email")
     )

@@ -21,10 +21,11 @@ def _leads_by_agency(agency_ids):
     from .models import AgencyMembership
 
     leads = {}
-    memberships = AgencyMembership.objects.filter(agency_id__in=agency_ids).select_related("user")
+    memberships = (
+        AgencyMembership.objects.reachable().filter(agency_id__in=agency_ids).select_related("user")
+    )
     for membership in memberships:
-        if membership.user.is_active and membership.user.email:
-            leads.setdefault(membership.agency_id, []).append(membership.user)
+        leads.setdefault(membership.agency_id, []).append(membership.user)
     return leads
 
 

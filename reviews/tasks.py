@@ -48,11 +48,11 @@ def send_information_request_reminders(today=None):
     if not chased:
         return 0
     leads = {}
-    memberships = AgencyMembership.objects.filter(
-        agency_id__in={r.agency_id for _kind, r in chased},
-        user__is_active=True,
-        user__email__gt="",
-    ).values_list("agency_id", "user__email")
+    memberships = (
+        AgencyMembership.objects.reachable()
+        .filter(agency_id__in={r.agency_id for _kind, r in chased})
+        .values_list("agency_id", "user__email")
+    )
     for agency_id, email in memberships:
         leads.setdefault(email, set()).add(agency_id)
     period = today.isoformat()

@@ -422,3 +422,16 @@ def test_my_work_lists_the_chronologies_a_rapid_review_asked_the_leads_agency_fo
     assert f"{asked.case.reference}: Chronology of police contact with Family T" in html
     assert "overdue" in html
     assert "Already returned" not in html and "Health visiting chronology" not in html
+
+
+def test_an_agency_whose_only_lead_has_no_email_address_is_flagged_as_without_a_lead(
+    police, police_lead, business_unit
+):
+    from learning.models import Agency
+
+    assert police not in Agency.objects.without_lead()
+    police_lead.email = ""
+    police_lead.save()
+    assert police in Agency.objects.without_lead()
+    html = client_for(business_unit).get("/tracker/business-unit/").content.decode()
+    assert police.name in html.split('id="queue-agencies_without_lead"')[1]

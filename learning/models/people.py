@@ -10,6 +10,18 @@ from django.utils import timezone
 INVITATION_DAYS = 7
 
 
+class AgencyMembershipQuerySet(models.QuerySet):
+    def current(self):
+        """Who leads for an agency now: active people with the agency lead role."""
+        from ..permissions import AGENCY_LEADS
+
+        return self.filter(user__is_active=True, user__groups__name=AGENCY_LEADS)
+
+    def reachable(self):
+        """Current leads with an email address: the people the tracker's emails reach."""
+        return self.current().filter(user__email__gt="")
+
+
 class AgencyMembership(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="agency_memberships"
@@ -17,6 +29,8 @@ class AgencyMembership(models.Model):
     agency = models.ForeignKey(
         "learning.Agency", on_delete=models.CASCADE, related_name="memberships"
     )
+
+    objects = AgencyMembershipQuerySet.as_manager()
 
     class Meta:
         constraints = [

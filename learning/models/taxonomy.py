@@ -4,8 +4,6 @@ from django.db import models
 from django.utils.text import slugify
 from wagtail.search import index
 
-from ..permissions import AGENCY_LEADS
-
 
 class Theme(index.Indexed, models.Model):
     """A theme of learning, e.g. "Neglect" or "Voice of the child". A controlled vocabulary."""
@@ -38,11 +36,10 @@ class Theme(index.Indexed, models.Model):
 
 class AgencyQuerySet(models.QuerySet):
     def led(self):
-        """Agencies with at least one active lead: the people emails about their actions reach."""
-        return self.filter(
-            memberships__user__is_active=True,
-            memberships__user__groups__name=AGENCY_LEADS,
-        ).distinct()
+        """Agencies with a lead that emails about their actions reach."""
+        from .people import AgencyMembership
+
+        return self.filter(pk__in=AgencyMembership.objects.reachable().values("agency_id"))
 
     def without_lead(self):
         """Active agencies nobody leads for: their actions would reach nobody."""

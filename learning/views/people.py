@@ -43,7 +43,7 @@ def _people():
 @people_view
 def people_index(request):
     """Everyone with an account, who leads which agency, and the invitations still open."""
-    leads = AgencyMembership.objects.filter(user__is_active=True).select_related("user")
+    leads = AgencyMembership.objects.current().select_related("user")
     agencies = Agency.objects.filter(active=True).prefetch_related(
         Prefetch("memberships", queryset=leads.order_by("user__username"), to_attr="active_leads")
     )
