@@ -180,7 +180,7 @@ def create_review(
 def _describe_actions(page, found_recommendations):
     """Actions opened on publication take the action plan's proposed action as their
     description, where the document gave one."""
-    proposed = {found.number: found.proposed_action for found in found_recommendations}
+    proposed = {found.number[:12]: found.proposed_action for found in found_recommendations}
     for recommendation in page.recommendations.all():
         if proposed.get(recommendation.number):
             AgencyAction.objects.filter(
