@@ -46,6 +46,7 @@ def tracker():
     health = AgencyFactory(name=LONG_NAME, short_name="CHFT")
     lead = agency_lead(police, "police-lead")
     UserFactory(username="business-unit", role=permissions.BUSINESS_UNIT)
+    UserFactory(username="scrutineer", role=permissions.SCRUTINEERS)
     review = ReviewPageFactory(title="Child J: local child safeguarding practice review")
     review.save_revision().publish()
     recommendation = RecommendationFactory(review=review, number="1", text=LONG_TEXT)
@@ -104,6 +105,8 @@ def _tracker_pages(tracker):
             "/tracker/returns/upload/",
             f"/tracker/section11/{cycle.pk}/agencies/{police.slug}/",
             f"/tracker/briefings/{tracker['briefing'].pk}/cascade/",
+            "/tracker/my-work/",
+            "/tracker/information-requests/",
         ],
         "business-unit": [
             "/tracker/dashboard/",
@@ -120,7 +123,16 @@ def _tracker_pages(tracker):
             f"/tracker/section11/{cycle.pk}/agencies/{police.slug}/",
             f"/tracker/section11/{cycle.pk}/heatmap/",
             "/tracker/returns/upload/",
+            "/tracker/changes/",
+            "/tracker/business-unit/",
+            "/tracker/events/",
+            "/tracker/briefings/coverage/",
+            "/tracker/recommendations/",
+            "/tracker/recurrence/",
+            "/tracker/cases/",
+            "/tracker/yearly-report/",
         ],
+        "scrutineer": ["/tracker/assurance/", "/tracker/changes/"],
     }
 
 
