@@ -6,8 +6,9 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1:8000
 PYTEST_ARGS ?=
 # The SQLite pass measures coverage of the project's code and fails below the floor (the suite's
-# figure when the floor was set, rounded down). `COVERAGE=` turns it off for a narrowed run.
-COVERAGE_FLOOR ?= 87
+# figure when the floor was set, 92.1%, rounded down, less a point for what timing decides).
+# `COVERAGE=` turns it off for a narrowed run.
+COVERAGE_FLOOR ?= 91
 COVERAGE ?= --cov --cov-report=term:skip-covered --cov-fail-under=$(COVERAGE_FLOOR)
 # A pass that selects tests by marker may legitimately select none (pytest exits 5): say so and
 # carry on. Any other failure still fails the target.
