@@ -5,6 +5,7 @@ import datetime
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 
 from learning.models import AgencyAction, RecurrenceLink
 from learning.permissions import Visibility
@@ -117,7 +118,10 @@ def test_a_full_rebuild_suggests_what_the_change_by_change_task_suggested(
     # Scored both ways, a pair has one score whichever of the two is looked up.
     back = next(r for r in similar(client, said_2009) if r["id"] == said_2017.pk)
     assert back["score"] == pytest.approx(after[0]["score"], rel=1e-4)
-    assert after[0]["score"] == pytest.approx(before[0]["score"], rel=0.35)
+    if connection.vendor == "sqlite":
+        # Both paths score with BM25 there; PostgreSQL's task ranks with ts_rank, a different
+        # scale, so on it only the order and the symmetry above are compared.
+        assert after[0]["score"] == pytest.approx(before[0]["score"], rel=0.35)
 
 
 def test_a_restricted_recommendation_is_never_shown_to_a_practitioner(
