@@ -8,6 +8,7 @@ from celery.contrib.testing.worker import start_worker
 from django.utils import timezone
 
 import learning.tasks  # noqa: F401  (registers the reminder tasks with every Celery app)
+from config.celery import app as project_app
 from learning.models import ReminderLog
 
 from .factories import AgencyActionFactory, agency_lead
@@ -25,8 +26,14 @@ def celery_on_redis():
         app.config_from_object("django.conf:settings", namespace="CELERY")
         app.conf.update(broker_url=url, result_backend=url, task_always_eager=False)
         app.finalize()  # registers the project's shared tasks, learning.tasks among them
-        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30):
-            yield app
+        try:
+            with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30):
+                yield app
+        finally:
+            # The test worker makes its app the current and default one; the tasks of every later
+            # test must go back to the project's app, not to this stopped Redis.
+            project_app.set_default()
+            project_app.set_current()
 
 
 def test_overdue_reminder_travels_through_redis_to_a_worker_and_is_sent(
