@@ -347,6 +347,8 @@ def _check_workbook_shape(name, data):
                     )
                 if _more_than(_XML_CELL, xml, (MAX_RETURN_ROWS + 1) * MAX_RETURN_COLUMNS):
                     _refuse_shape(name, "it has far more cells than a return does.")
+    # zipfile raises NotImplementedError for a compression method it cannot read: a damaged or
+    # foreign file, refused like any other.
     except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError, OSError):
         raise ReturnFileError(f"{name}: the workbook could not be read (damaged file).") from None
 

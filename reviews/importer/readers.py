@@ -581,6 +581,7 @@ def _check_docx_package(name, data):
                             raise too_large
     except zipfile.BadZipFile:
         raise _wrong_type(name, "a Word .docx file", data) from None
+    # NotImplementedError: zipfile meets a compression method it cannot read.
     except (zipfile.LargeZipFile, NotImplementedError, RuntimeError, OSError) as error:
         raise ReviewImportError(f"{name}: the Word file could not be read ({error}).") from None
 
