@@ -31,9 +31,10 @@ from .similarity import Bm25Method, FullTextMoreLikeThis, more_like_this_terms
 logger = logging.getLogger(__name__)
 
 NEIGHBOURS = 10
-# Relative BM25 score at which two recommendations count as the same finding for the report's
-# groups: on the labelled set's development pairs it keeps 78% of same-finding pairs, 16% of
-# related ones and none of the different ones (see `evaluate_recurrence`).
+# Relative BM25 score (the better of the two ways) at which two recommendations count as the
+# same finding for the report's groups. On the labelled set's development pairs it keeps 88% of
+# same-finding pairs, 16% of related ones and 7% of different ones; 0.2 keeps 82%, 12% and 4%,
+# much the same gap, but misses more of what the report is for (see `evaluate_recurrence`).
 SAME_FINDING_SCORE = 0.15
 ALL_LEVELS = [Visibility.PUBLIC, Visibility.PRACTITIONERS, Visibility.PARTNERSHIP]
 

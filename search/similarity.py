@@ -10,6 +10,7 @@ import re
 from functools import lru_cache
 
 import numpy as np
+import snowballstemmer
 from sklearn.decomposition import TruncatedSVD
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 from sklearn.preprocessing import normalize
@@ -26,15 +27,19 @@ RECOMMENDATION_WORDS = frozenset(
     "professionals professional services service need needs needed make made sure".split()
 )
 IGNORED = frozenset(ENGLISH_STOP_WORDS) | STOP_WORDS | RECOMMENDATION_WORDS
+# Scored both ways, a recommendation's candidates are its first fifty one way: enough to keep
+# every wording of a finding (a finding has a few), few enough that a short, general sentence
+# that a long recommendation happens to contain does not crowd in.
+CANDIDATES = 50
 
 
 # The field's vocabulary -----------------------------------------------------------------------
 
 
-def _merged_groups():
+def _merged_groups(groups):
     """Synonym groups, merged where they share a term ("child protection" is in two groups)."""
     merged = []
-    for group in synonym_groups():
+    for group in groups:
         terms = set(group)
         overlapping = [g for g in merged if g[1] & terms]
         canonical = overlapping[0][0] if overlapping else group[0]
@@ -54,7 +59,7 @@ def _is_abbreviation(term, canonical):
 @lru_cache(maxsize=8)
 def _vocabulary_patterns(groups_key):
     phrases, abbreviations = {}, {}
-    for canonical, terms in _merged_groups():
+    for canonical, terms in _merged_groups(groups_key):
         token = "syn" + re.sub(r"\W+", "", canonical.replace(" ", ""))
         for term in terms:
             target = abbreviations if _is_abbreviation(term, canonical) else phrases
@@ -73,9 +78,19 @@ def _vocabulary_patterns(groups_key):
     )
 
 
-def vocabulary_patterns():
-    groups = tuple(tuple(g) for g in synonym_groups())
-    return _vocabulary_patterns(groups)
+def vocabulary_key(groups=None):
+    """The vocabulary in force (or `groups`) as a key for the cached patterns below: read it once
+    for a batch of texts."""
+    return tuple(tuple(g) for g in (synonym_groups() if groups is None else groups))
+
+
+def vocabulary_patterns(key=None):
+    return _vocabulary_patterns(vocabulary_key() if key is None else key)
+
+
+@lru_cache(maxsize=8)
+def _wordings(groups_key):
+    return {term: terms for _, terms in _merged_groups(groups_key) for term in terms}
 
 
 def normalise(text):
@@ -91,18 +106,15 @@ def normalise(text):
     return text.lower()
 
 
-_SUFFIXES = ("ations", "ation", "ments", "ment", "ings", "ing", "ies", "ied", "ed", "es", "ly", "s")
+_STEMMER = snowballstemmer.stemmer("english")
 
 
 def stem(word):
-    """A light suffix stripper: enough to meet "assessments" and "assessed" at "assess"."""
-    if word.startswith("syn") or len(word) <= 4:
+    """The Snowball English stem ("assessments" and "assessed" meet at "assess"); the field's
+    vocabulary tokens are left whole."""
+    if word.startswith("syn"):
         return word
-    for suffix in _SUFFIXES:
-        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
-            word = word[: -len(suffix)]
-            break
-    return word.rstrip("e") if len(word) > 4 else word
+    return _STEMMER.stemWord(word)
 
 
 def words(text):
@@ -203,13 +215,14 @@ class BlendMethod(TfidfMethod):
         )
 
 
-def more_like_this_terms(text, max_terms=40):
+def more_like_this_terms(text, max_terms=40, vocabulary=None):
     """The full-text query for "more like this": the text's meaningful words (stop words and
     recommendation boilerplate dropped) and every wording of the field's terms it uses, any of
-    which may match; BM25 weighs the rare ones up."""
-    phrase_re, phrases, abbreviation_re, abbreviations = vocabulary_patterns()
+    which may match; BM25 weighs the rare ones up. `vocabulary` is a `vocabulary_key()`."""
+    key = vocabulary_key() if vocabulary is None else vocabulary
+    phrase_re, phrases, abbreviation_re, abbreviations = vocabulary_patterns(key)
     text = (text or "").replace("’", "'")
-    group_of = {term: terms for _, terms in _merged_groups() for term in terms}
+    group_of = _wordings(key)
     expansions = []
     for pattern in (abbreviation_re, phrase_re):
         if pattern is None:
@@ -234,6 +247,8 @@ class FullTextMoreLikeThis:
     ranked by the engine (FTS5's bm25 on SQLite, ts_rank on PostgreSQL)."""
 
     name = "BM25 more-like-this (full-text index)"
+    # How the two ways' relative scores make one (see `evaluate_recurrence` for the others tried).
+    combine = staticmethod(max)
 
     def top(self, text, levels, limit=5, exclude_ids=(), exclude_page_id=None, only_ids=None):
         """[(recommendation id, score)] best first, higher is better."""
@@ -281,19 +296,20 @@ class FullTextMoreLikeThis:
         hits = self.top(text, levels, limit=1, only_ids=[recommendation_id])
         return hits[0][1] if hits and hits[0][1] > 0 else 1.0
 
-    def both_ways(self, text, recommendation_id, levels, limit=10, exclude_page_id=None, pool=3):
+    def both_ways(self, text, recommendation_id, levels, limit=10, exclude_page_id=None):
         """[(recommendation id, score)] best first for a stored recommendation, each candidate
-        scored both ways: the mean of this text's score against it and its score against this
-        text, each relative to the text's score against itself. A long recommendation and a
-        short one saying the same thing meet in the middle. The candidates are the first
-        `pool` × `limit` one way; each is checked the other way in one query."""
+        scored both ways: this text's score against it and its score against this text, each
+        relative to the text's score against itself, and the better of the two kept
+        (`combine`). A short recommendation whose words a longer one repeats scores high the
+        way the short one asks, however much else the long one says. The candidates are the
+        first CANDIDATES one way; each is checked the other way in one query."""
         from .models import SearchDocument
 
         own = self.self_score(text, recommendation_id)
         candidates = self.top(
             text,
             levels,
-            limit=limit * pool,
+            limit=max(limit, CANDIDATES),
             exclude_ids=[recommendation_id],
             exclude_page_id=exclude_page_id,
         )
@@ -310,52 +326,104 @@ class FullTextMoreLikeThis:
             )
             other_self = back.get(other, 0.0)
             backward = back.get(recommendation_id, 0.0) / other_self if other_self > 0 else 0.0
-            scored.append((other, (forward / own + backward) / 2))
+            scored.append((other, self.combine(forward / own, backward)))
         scored.sort(key=lambda pair: (-pair[1], pair[0]))
         return scored[:limit]
 
 
+# The full-text index's words: unicode61 splits on anything but letters and digits, porter stems.
+_INDEX_WORD = re.compile(r"[^\W_]+")
+_PORTER = snowballstemmer.stemmer("porter")
+
+
+@lru_cache(maxsize=100_000)
+def _porter(word):
+    # FTS5's porter tokenizer leaves words under 3 or over 64 characters as they are.
+    return _PORTER.stemWord(word) if 3 <= len(word) <= 64 else word
+
+
+def index_words(text):
+    """The text's words as SQLite's full-text index holds them: lower-cased, Porter-stemmed."""
+    return [_porter(w) for w in _INDEX_WORD.findall((text or "").lower())]
+
+
+def query_phrases(text, vocabulary=None):
+    """The "more like this" query of `more_like_this_terms` as the index reads it: each term a
+    phrase of index words (three spellings of "neglect" stay three phrases, as in the query)."""
+    phrases = (tuple(index_words(t)) for t in more_like_this_terms(text, vocabulary=vocabulary))
+    return [phrase for phrase in phrases if phrase]
+
+
 class Bm25Method:
-    """BM25 "more like this" computed in bulk with sparse matrices: each recommendation's words
-    (any of which may match) scored against every other's, as the full-text engine ranks them.
-    Used to fill the neighbour table for the whole library in one pass."""
+    """BM25 "more like this" computed in bulk with sparse matrices: each recommendation's query
+    phrases (any of which may match) scored against every other's text exactly as SQLite's
+    full-text index ranks them (FTS5's bm25: its idf, k1 = 1.2, b = 0.75, the text's length),
+    so the rebuild and the change-by-change task write the same scores. Used to fill the
+    neighbour table for the whole library in one pass."""
 
     name = "BM25 more-like-this (bulk, both ways)"
 
-    def __init__(self, k1=1.2, b=0.75, both_ways=True):
+    def __init__(self, k1=1.2, b=0.75, both_ways=True, candidates=CANDIDATES):
         self.k1, self.b = k1, b
         self.both_ways = both_ways
+        self.candidates = candidates
 
     def fit(self, texts, background=()):
-        from sklearn.feature_extraction.text import CountVectorizer
+        from scipy.sparse import csr_matrix
 
-        counts = CountVectorizer(analyzer=words, dtype=np.float32).fit_transform(texts).tocsr()
-        n = counts.shape[0]
-        df = np.bincount(counts.indices, minlength=counts.shape[1]).astype(np.float32)
+        documents = [index_words(text) for text in texts]
+        vocabulary = vocabulary_key()
+        queries = [query_phrases(text, vocabulary) for text in texts]
+        column = {}
+        for phrases in queries:
+            for phrase in phrases:
+                column.setdefault(phrase, len(column))
+        # Every start of a longer phrase, so a document is read once, left to right.
+        starts = {phrase[:end] for phrase in column for end in range(1, len(phrase))}
+        n = len(texts)
+        self.query = _counts(([column[p] for p in phrases] for phrases in queries), n, column)
+        counts = _counts((_phrases_in(words, column, starts) for words in documents), n, column)
+        df = np.bincount(counts.indices, minlength=len(column)).astype(np.float32)
         self.document_frequency = df
-        idf = np.log1p((n - df + 0.5) / (df + 0.5)).astype(np.float32)
-        lengths = np.asarray(counts.sum(axis=1)).ravel()
+        idf = np.log((n - df + 0.5) / (df + 0.5))
+        idf[idf <= 0] = 1e-6  # as FTS5: a phrase in over half the texts still counts a little
+        lengths = np.array([len(words) for words in documents], dtype=np.float32)
         norm = self.k1 * (1 - self.b + self.b * lengths / max(lengths.mean(), 1.0))
-        weights = counts.copy()
         rows = np.repeat(np.arange(n), np.diff(counts.indptr))
-        tf = weights.data
-        weights.data = idf[counts.indices] * tf * (self.k1 + 1) / (tf + norm[rows])
-        self.weights = weights.tocsc().T.tocsr()  # terms x documents
-        self.query = counts.copy()
-        self.query.data[:] = 1.0
+        tf = counts.data
+        weights = csr_matrix(
+            (
+                (idf[counts.indices] * tf * (self.k1 + 1) / (tf + norm[rows])).astype(np.float32),
+                counts.indices,
+                counts.indptr,
+            ),
+            shape=counts.shape,
+        )
+        self.weights = weights.tocsc().T.tocsr()  # phrases x documents
         self.self_scores = np.asarray(self.query.multiply(weights).sum(axis=1)).ravel()
         self.self_scores[self.self_scores == 0] = 1.0
         return self
 
     def block_scores(self, start, stop):
         """Scores of rows start..stop against every row, each relative to its own self-score
-        (both ways, as `FullTextMoreLikeThis.both_ways`, unless the method was made one way)."""
+        (both ways for the first `candidates` one way, the better kept, as
+        `FullTextMoreLikeThis.both_ways`, unless the method was made one way)."""
         scores = (self.query[start:stop] @ self.weights).toarray()
         scores /= self.self_scores[start:stop, None]
         if self.both_ways:
             back = (self.query @ self.weights[:, start:stop]).toarray() / self.self_scores[:, None]
-            scores = (scores + back.T) / 2
+            for offset, row in enumerate(scores):
+                others = np.flatnonzero(row)
+                others = others[others != start + offset]
+                others = self._candidates(others, row[others])
+                row[others] = np.maximum(row[others], back[others, offset])
         return scores
+
+    def _candidates(self, others, values):
+        """The first `candidates` of `others` by their one-way scores."""
+        if len(others) <= self.candidates:
+            return others
+        return others[np.argpartition(-values, self.candidates - 1)[: self.candidates]]
 
     def row_scores(self, position):
         return self.block_scores(position, position + 1)[0]
@@ -378,11 +446,10 @@ class Bm25Method:
         relative = diags(inverse)
         for start in range(0, n, block):
             stop = min(n, start + block)
-            scores = diags(inverse[start:stop]) @ (query[start:stop] @ self.weights)
+            scores = (diags(inverse[start:stop]) @ (query[start:stop] @ self.weights)).tocsr()
             if self.both_ways:
-                back = (relative @ (query @ by_document[:, start:stop])).T
-                scores = (scores + back) / 2
-            scores = scores.tocsr()
+                back = (relative @ (query @ by_document[:, start:stop])).T.tocsr()
+                back.sort_indices()
             for offset in range(stop - start):
                 position = start + offset
                 row = slice(scores.indptr[offset], scores.indptr[offset + 1])
@@ -391,8 +458,48 @@ class Bm25Method:
                 if exclude_same is not None:
                     keep &= ~np.isin(others, exclude_same(position))
                 others, values = others[keep], values[keep]
+                if self.both_ways:
+                    chosen = self._candidates(np.arange(len(others)), values)
+                    others, values = others[chosen], values[chosen]
+                    row = slice(back.indptr[offset], back.indptr[offset + 1])
+                    values = np.maximum(values, _lookup(back.indices[row], back.data[row], others))
                 if len(others) > k:
                     best = np.argpartition(-values, k - 1)[:k]
                     others, values = others[best], values[best]
                 order = np.lexsort((others, -values))
                 yield position, [(int(others[i]), float(values[i])) for i in order if values[i] > 0]
+
+
+def _lookup(indices, data, wanted):
+    """The values of a sparse row (sorted `indices`, `data`) at `wanted`, 0 where it has none."""
+    if not len(indices):
+        return np.zeros(len(wanted), dtype=np.float32)
+    at = np.minimum(np.searchsorted(indices, wanted), len(indices) - 1)
+    return np.where(indices[at] == wanted, data[at], 0).astype(np.float32)
+
+
+def _phrases_in(words, column, starts):
+    """The columns of every query phrase found in a text's words, once per occurrence."""
+    found = []
+    for i in range(len(words)):
+        for end in range(i + 1, len(words) + 1):
+            phrase = tuple(words[i:end])
+            if phrase in column:
+                found.append(column[phrase])
+            if phrase not in starts:
+                break
+    return found
+
+
+def _counts(rows, n, column):
+    """A rows x phrases matrix of counts from each row's list of columns."""
+    from scipy.sparse import csr_matrix
+
+    indptr, indices = [0], []
+    for columns in rows:
+        indices.extend(columns)
+        indptr.append(len(indices))
+    data = np.ones(len(indices), dtype=np.float32)
+    matrix = csr_matrix((data, indices, indptr), shape=(n, len(column)))
+    matrix.sum_duplicates()
+    return matrix
