@@ -4,8 +4,13 @@ temporary file for SQLite), so a benchmark never touches real data and leaves no
 import contextlib
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
+from pathlib import Path
 
+from django.conf import settings
+from django.core.management.base import CommandError
 from django.db import connection
 
 
@@ -18,12 +23,43 @@ def throwaway_database(stdout, prefix, keep=False):
     if connection.vendor == "sqlite":
         test_settings["NAME"] = os.path.join(workdir, "benchmark.sqlite3")
     stdout.write("Creating a throwaway database and running migrations…")
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
+    # create_test_db returns the test database's name; the configured one is restored after.
+    configured_name = connection.settings_dict["NAME"]
+    connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
     try:
         yield
     finally:
         if keep:
             stdout.write(f"Kept the benchmark database: {connection.settings_dict['NAME']}")
         else:
-            connection.creation.destroy_test_db(old_name, verbosity=0)
+            connection.creation.destroy_test_db(configured_name, verbosity=0)
             shutil.rmtree(workdir, ignore_errors=True)
+
+
+def run_in_throwaway_sqlite(stdout, prefix, command, options, passed_on, benchmark):
+    """Run `command` again in a child process on a fresh, migrated SQLite file, with the database
+    search engine and no Celery broker whatever the settings say, passing on the options named
+    in `passed_on`; in that child, call `benchmark(options)`. The file is removed after."""
+    child_flag = f"{command.upper()}_THROWAWAY_DB"
+    if os.environ.get(child_flag) == "1":
+        if connection.vendor != "sqlite":
+            raise CommandError("The benchmark runs on SQLite only.")
+        benchmark(options)
+        return
+    workdir = tempfile.mkdtemp(prefix=prefix)
+    env = dict(
+        os.environ,
+        DATABASE_URL=f"sqlite:///{workdir}/bench.sqlite3",
+        SEARCH_ENGINE="database",
+        CELERY_BROKER_URL="",
+        MEDIA_ROOT=f"{workdir}/media",
+        **{child_flag: "1"},
+    )
+    manage = [sys.executable, str(Path(settings.BASE_DIR) / "manage.py")]
+    arguments = [f"--{name.replace('_', '-')}={options[name]}" for name in passed_on]
+    try:
+        stdout.write(f"Throwaway database: {workdir}/bench.sqlite3 (migrating…)")
+        subprocess.run([*manage, "migrate", "--noinput", "-v0"], env=env, check=True)
+        subprocess.run([*manage, command, *arguments], env=env, check=True)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)

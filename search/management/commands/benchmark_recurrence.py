@@ -1,23 +1,16 @@
 """Time recurrence over a synthetic library in a throwaway SQLite database: the similar list of a
 recommendation and of typed text, the recurrence report, a full rebuild, and memory."""
 
-import os
 import random
 import resource
-import shutil
-import subprocess
-import sys
-import tempfile
 import time
-from pathlib import Path
 
-from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
+
+from learning.benchmarking import run_in_throwaway_sqlite
 
 from .benchmark_search import Command as SearchBenchmark
 from .benchmark_search import percentile
-
-CHILD_FLAG = "BENCHMARK_RECURRENCE_THROWAWAY_DB"
 
 
 def peak_memory_mb():
@@ -35,40 +28,14 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=12)
 
     def handle(self, *args, **options):
-        if os.environ.get(CHILD_FLAG) != "1":
-            return self._run_in_throwaway_database(options)
-        if "sqlite" not in settings.DATABASES["default"]["ENGINE"]:
-            raise CommandError("The benchmark runs on SQLite only.")
-        self._benchmark(options)
-
-    def _run_in_throwaway_database(self, options):
-        workdir = tempfile.mkdtemp(prefix="hub-recurrence-bench-")
-        env = dict(
-            os.environ,
-            DATABASE_URL=f"sqlite:///{workdir}/bench.sqlite3",
-            SEARCH_ENGINE="database",
-            CELERY_BROKER_URL="",
-            MEDIA_ROOT=f"{workdir}/media",
-            **{CHILD_FLAG: "1"},
+        run_in_throwaway_sqlite(
+            self.stdout,
+            "hub-recurrence-bench-",
+            command="benchmark_recurrence",
+            options=options,
+            passed_on=["recommendations", "per_review", "queries", "seed"],
+            benchmark=self._benchmark,
         )
-        manage = [sys.executable, str(Path(settings.BASE_DIR) / "manage.py")]
-        try:
-            self.stdout.write(f"Throwaway database: {workdir}/bench.sqlite3 (migrating…)")
-            subprocess.run([*manage, "migrate", "--noinput", "-v0"], env=env, check=True)
-            subprocess.run(
-                [
-                    *manage,
-                    "benchmark_recurrence",
-                    *[
-                        f"--{name.replace('_', '-')}={options[name]}"
-                        for name in ("recommendations", "per_review", "queries", "seed")
-                    ],
-                ],
-                env=env,
-                check=True,
-            )
-        finally:
-            shutil.rmtree(workdir, ignore_errors=True)
 
     def _benchmark(self, options):
         from django.contrib.auth.models import Group, User

@@ -3,21 +3,17 @@ hand-written FTS5 SQL (the floor), over a synthetic library in a throwaway SQLit
 
 # ruff: noqa: S608 - SQL here names only constant tables and columns; every value is a parameter.
 
-import os
 import random
 import re
-import shutil
 import sqlite3
-import subprocess
-import sys
-import tempfile
 import time
 from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-CHILD_FLAG = "BENCHMARK_SEARCH_THROWAWAY_DB"
+from learning.benchmarking import run_in_throwaway_sqlite
+
 CORPUS_DIRS = [Path(settings.BASE_DIR) / "tests" / "fixtures" / "corpus"]
 THEMES = [
     "Managing risk and effective decision making",
@@ -110,48 +106,21 @@ class Command(BaseCommand):
         parser.add_argument("--report-pages", type=int, default=100)
 
     def handle(self, *args, **options):
-        if os.environ.get(CHILD_FLAG) != "1":
-            return self._run_in_throwaway_database(options)
-        if "sqlite" not in settings.DATABASES["default"]["ENGINE"]:
-            raise CommandError("The benchmark runs on SQLite only.")
-        self._benchmark(options)
-
-    def _run_in_throwaway_database(self, options):
-        """Re-run this command against a fresh SQLite file so no real data is touched."""
-        workdir = tempfile.mkdtemp(prefix="hub-search-bench-")
-        env = dict(
-            os.environ,
-            DATABASE_URL=f"sqlite:///{workdir}/bench.sqlite3",
-            SEARCH_ENGINE="database",
-            CELERY_BROKER_URL="",
-            MEDIA_ROOT=f"{workdir}/media",
-            **{CHILD_FLAG: "1"},
+        run_in_throwaway_sqlite(
+            self.stdout,
+            "hub-search-bench-",
+            command="benchmark_search",
+            options=options,
+            passed_on=[
+                "recommendations",
+                "per_review",
+                "queries",
+                "seed",
+                "reports",
+                "report_pages",
+            ],
+            benchmark=self._benchmark,
         )
-        manage = [sys.executable, str(Path(settings.BASE_DIR) / "manage.py")]
-        try:
-            self.stdout.write(f"Throwaway database: {workdir}/bench.sqlite3 (migrating…)")
-            subprocess.run([*manage, "migrate", "--noinput", "-v0"], env=env, check=True)
-            subprocess.run(
-                [
-                    *manage,
-                    "benchmark_search",
-                    *[
-                        f"--{name.replace('_', '-')}={options[name]}"
-                        for name in (
-                            "recommendations",
-                            "per_review",
-                            "queries",
-                            "seed",
-                            "reports",
-                            "report_pages",
-                        )
-                    ],
-                ],
-                env=env,
-                check=True,
-            )
-        finally:
-            shutil.rmtree(workdir, ignore_errors=True)
 
     # The synthetic library -------------------------------------------------------------------
 
