@@ -356,10 +356,10 @@ def query_phrases(text, vocabulary=None):
 
 class Bm25Method:
     """BM25 "more like this" computed in bulk with sparse matrices: each recommendation's query
-    phrases (any of which may match) scored against every other's text exactly as SQLite's
-    full-text index ranks them (FTS5's bm25: its idf, k1 = 1.2, b = 0.75, the text's length),
-    so the rebuild and the change-by-change task write the same scores. Used to fill the
-    neighbour table for the whole library in one pass."""
+    phrases (any of which may match) scored against every other's text as SQLite's full-text
+    index ranks them (FTS5's bm25: its idf, k1 = 1.2, b = 0.75, the text's length). On a library
+    of recommendations alone the two rank alike; in the site's index, reviews and briefings also
+    count in the word statistics, so the change-by-change task's scores differ a little. Used to fill the neighbour table for the whole library in one pass."""
 
     name = "BM25 more-like-this (bulk, both ways)"
 
