@@ -249,11 +249,12 @@ def _record_rows(records, request):
                 )
             )
         elif isinstance(record, AgencyAction):
+            # As the action stood at the end of the period, as the figure counted it.
+            status = AgencyAction.Status(record.as_at_status).label
             rows.append(
                 (
                     record.description[:120],
-                    f"{record.agency.short_name}, {record.get_status_display()}, "
-                    f"due {record.current_due_date:%d/%m/%Y}",
+                    f"{record.agency.short_name}, {status}, due {record.as_at_due:%d/%m/%Y}",
                     record.get_absolute_url(),
                 )
             )

@@ -213,18 +213,25 @@ class YearlyReport:
 
     @property
     def as_at(self):
-        """Actions are counted as at the end of the period (or today, for a period not over)."""
+        """Actions are counted as they stood at the end of the period (or now, for a period not
+        over): the day after its end, or today."""
         return min(self.period.end + datetime.timedelta(days=1), self.today)
 
     def actions(self, category=None, agency=None):
-        actions = AgencyAction.objects.filter(created_at__lt=_day_after(self.period.end))
+        """Actions agreed by the end of the period, each with its status and due date as they
+        stood then, read from its history (`as_at_status`, `as_at_due`)."""
+        if self.as_at <= self.period.end:  # the period is not over: as things stand now
+            moment = timezone.now()
+        else:
+            moment = _day_after(self.period.end)
+        actions = AgencyAction.objects.all()
         if agency:
             actions = actions.filter(agency__name=agency)
-        if category == "overdue":
-            actions = actions.overdue(today=self.as_at)
-        elif category:
-            actions = getattr(actions, category)()
-        return actions.with_context().order_by("agency__name", "current_due_date", "pk")
+        if category:
+            actions = actions.category_as_at(category, moment, today=self.as_at)
+        else:
+            actions = actions.as_at(moment)
+        return actions.with_context().order_by("agency__name", "as_at_due", "pk")
 
     def briefings(self):
         return (

@@ -15,6 +15,7 @@ from django.utils import timezone
 from docx import Document
 from openpyxl import load_workbook
 
+from learning.models import AgencyAction
 from reviews.case_import import import_case_log
 from reviews.deadlines import add_months, add_working_days, working_days_between
 from reviews.models import Case, Decision, ReferralReason
@@ -27,6 +28,7 @@ from .factories import (
     AgencyFactory,
     BriefingCascadeFactory,
     CaseFactory,
+    ProgressUpdateFactory,
     RecommendationFactory,
     ReviewPageFactory,
     ThemeFactory,
@@ -324,6 +326,91 @@ def test_learning_figures_come_from_the_tracker_as_at_the_end_of_the_year(db):
         }
     }
     assert figures["cascade_reach"] == {"West Yorkshire Police": {"teams": 5, "staff": 52}}
+
+
+def test_actions_are_counted_as_they_stood_at_the_end_of_the_year_from_their_history(
+    db, business_unit
+):
+    police = AgencyFactory(name="West Yorkshire Police", short_name="Police")
+
+    def at(text):
+        return timezone.make_aware(datetime.datetime.fromisoformat(text))
+
+    def history(action, *entries):
+        for when, status, due in entries:
+            ProgressUpdateFactory(action=action, created_at=at(when), status=status, due_date=d(due))
+        last = entries[-1]
+        AgencyAction.objects.filter(pk=action.pk).update(status=last[1], current_due_date=d(last[2]))
+
+    # Agreed in the year, due in it, finished only after it ended: outstanding and overdue then.
+    late = AgencyActionFactory(
+        agency=police,
+        description="Train call handlers in the neglect toolkit",
+        original_due_date=d("2022-02-28"),
+        created_at=at("2021-06-01T10:00"),
+    )
+    history(
+        late,
+        ("2021-06-01T10:00", "not_started", "2022-02-28"),
+        ("2021-09-01T10:00", "in_progress", "2022-02-28"),
+        ("2022-05-03T10:00", "complete", "2022-02-28"),
+        ("2022-07-01T10:00", "assured", "2022-02-28"),
+    )
+    # Complete before the year ended, assured after it: complete but not assured then.
+    waiting = AgencyActionFactory(
+        agency=police,
+        description="Audit strategy discussions",
+        original_due_date=d("2021-12-31"),
+        created_at=at("2021-05-01T10:00"),
+    )
+    history(
+        waiting,
+        ("2021-05-01T10:00", "not_started", "2021-12-31"),
+        ("2022-03-30T16:00", "complete", "2021-12-31"),
+        ("2022-04-20T10:00", "assured", "2021-12-31"),
+    )
+    # Extended in the year to a date after it: outstanding, not overdue.
+    extended = AgencyActionFactory(
+        agency=police,
+        description="Publish the escalation policy",
+        original_due_date=d("2022-01-31"),
+        created_at=at("2021-04-10T10:00"),
+    )
+    history(
+        extended,
+        ("2021-04-10T10:00", "not_started", "2022-01-31"),
+        ("2022-01-20T10:00", "in_progress", "2022-06-30"),
+        ("2022-08-01T10:00", "complete", "2022-06-30"),
+    )
+
+    report = YearlyReport(YEAR, today=d("2026-01-01"))
+    assert report.figures()["actions_by_agency"] == {
+        "West Yorkshire Police": {
+            "outstanding": 2,
+            "overdue": 1,
+            "complete_unassured": 1,
+            "assured": 0,
+        }
+    }
+    # The next year sees each as it stood at its own end.
+    assert YearlyReport(Period.financial_year(2022), today=d("2026-01-01")).figures()[
+        "actions_by_agency"
+    ] == {
+        "West Yorkshire Police": {
+            "outstanding": 0,
+            "overdue": 0,
+            "complete_unassured": 1,
+            "assured": 2,
+        }
+    }
+    # The list behind the figure shows each action as it was counted.
+    page = client_for(business_unit).get(
+        report.link("actions_by_agency", value="West Yorkshire Police", part="overdue")
+    )
+    listed = page.content.decode()
+    assert "The 1 record behind this figure." in listed
+    assert "Train call handlers in the neglect toolkit" in listed
+    assert "Police, In progress, due 28/02/2022" in listed
 
 
 def _statement_table():

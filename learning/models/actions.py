@@ -23,10 +23,11 @@ class AgencyActionQuerySet(models.QuerySet):
     CATEGORIES = ("outstanding", "overdue", "slipped", "complete_unassured", "assured", "open")
 
     @staticmethod
-    def condition(category, today=None, prefix=""):
+    def condition(category, today=None, prefix="", status="status", due="current_due_date"):
         """The Q of a category, usable in filter(), exclude(), Count(filter=) and annotations.
 
         `prefix` reaches actions through a relation, e.g. "actions__" when counting per agency.
+        `status` and `due` name the fields read: `as_at()`'s annotations for a past day.
         - outstanding: work the agency still has to do (not started or in progress). A
           "complete" action is not outstanding (nor overdue): it waits for assurance.
         - overdue: outstanding and due before today.
@@ -35,26 +36,58 @@ class AgencyActionQuerySet(models.QuerySet):
         - assured: signed off by the scrutineer.
         - open: not yet assured or closed (complete-but-unassured included).
         """
-        status = AgencyAction.Status
+        states = AgencyAction.Status
+        status, due = f"{prefix}{status}", f"{prefix}{due}"
         if category == "outstanding":
-            return Q(**{f"{prefix}status__in": status.in_hand()})
+            return Q(**{f"{status}__in": states.in_hand()})
         if category == "overdue":
             today = today or timezone.localdate()
-            return Q(**{f"{prefix}status__in": status.in_hand()}) & Q(
-                **{f"{prefix}current_due_date__lt": today}
-            )
+            return Q(**{f"{status}__in": states.in_hand()}) & Q(**{f"{due}__lt": today})
         if category == "slipped":
-            return Q(**{f"{prefix}current_due_date__gt": F(f"{prefix}original_due_date")})
+            return Q(**{f"{due}__gt": F(f"{prefix}original_due_date")})
         if category == "complete_unassured":
-            return Q(**{f"{prefix}status": status.COMPLETE})
+            return Q(**{status: states.COMPLETE})
         if category == "assured":
-            return Q(**{f"{prefix}status": status.ASSURED})
+            return Q(**{status: states.ASSURED})
         if category == "open":
-            return ~Q(**{f"{prefix}status__in": status.finished()})
+            return ~Q(**{f"{status}__in": states.finished()})
         raise ValueError(f"Unknown category of action {category!r}")
 
     def category(self, category, today=None):
         return self.filter(self.condition(category, today))
+
+    def as_at(self, moment):
+        """The actions that existed at `moment`, each with its status and due date as they stood
+        then (`as_at_status`, `as_at_due`), read from its append-only history: the last entry
+        before `moment`, or not started and due when first agreed if every entry came later. An
+        action with no history at all (made outside the tracker's services) reads as it is now."""
+        earlier = ProgressUpdate.objects.filter(
+            action=models.OuterRef("pk"), created_at__lt=moment
+        ).order_by("-created_at", "-pk")
+        untracked = ~models.Exists(ProgressUpdate.objects.filter(action=models.OuterRef("pk")))
+        return self.filter(created_at__lt=moment).annotate(
+            as_at_status=models.Case(
+                models.When(untracked, then=F("status")),
+                default=Coalesce(
+                    models.Subquery(earlier.values("status")[:1]),
+                    models.Value(AgencyAction.Status.NOT_STARTED),
+                ),
+                output_field=models.CharField(),
+            ),
+            as_at_due=models.Case(
+                models.When(untracked, then=F("current_due_date")),
+                default=Coalesce(
+                    models.Subquery(earlier.values("due_date")[:1]), F("original_due_date")
+                ),
+                output_field=models.DateField(),
+            ),
+        )
+
+    def category_as_at(self, category, moment, today):
+        """The actions in `category` as they stood at `moment` (overdue: due before `today`)."""
+        return self.as_at(moment).filter(
+            self.condition(category, today, status="as_at_status", due="as_at_due")
+        )
 
     def outstanding(self):
         return self.category("outstanding")
