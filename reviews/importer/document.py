@@ -3,15 +3,26 @@ lettered, Roman, bullets), notes (cross-references) and tables. Every reader's t
 `build_document`, so the recommendation finder sees one shape whatever the file was."""
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 
 HEADING, PARAGRAPH, ITEM, NOTE, TABLE = "heading", "paragraph", "item", "note", "table"
 
 MARKDOWN_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 # "Recommendation 3: text", "Recommendation 3" on its own line.
+# Older reports number them in words: "Recommendation One", "Recommendation Twelve".
+NUMBER_WORDS = {
+    word: index
+    for index, word in enumerate(
+        "one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+        "fifteen sixteen seventeen eighteen nineteen twenty".split(),
+        start=1,
+    )
+}
 LABEL = re.compile(
     r"^(?:[-*•]\s+)?(?:\*\*)?(?:recommendation\s+(?:no\.?\s*)?|rec\.?\s*|r)"
-    r"(?P<marker>\d{1,3}(?:\.\d{1,2})*[a-z]?)"
+    r"(?:(?P<marker>\d{1,3}(?:\.\d{1,2})*[a-z]?)"
+    rf"|(?<=\s)(?P<word>{'|'.join(NUMBER_WORDS)})\b)"
     r"(?:\*\*)?\s*(?:[:.)–—-]\s*(?P<text>\S.*)?|$)",
     re.IGNORECASE,
 )
@@ -19,6 +30,8 @@ DOTTED = re.compile(r"^(?P<marker>\d{1,3}(?:\.\d{1,3})+)\.?\s+(?P<text>\S.*)$")
 DECIMAL = re.compile(
     r"^(?:[-*•]\s+)?(?P<marker>\d{1,3}[a-z]?)(?:[.)]|\s+[-–—]|:)\s+(?P<text>\S.*)$"
 )
+# "(1) The Board should …": a number in brackets reads as "1."
+BRACKETED = re.compile(r"^\((?P<marker>\d{1,3}[a-z]?)\)\s+(?P<text>\S.*)$")
 LETTER = re.compile(r"^(?:\((?P<a>[a-z])\)|(?P<b>[a-z])[.)])\s+(?P<text>\S.*)$")
 ROMAN_NUMERAL = r"(?:i|ii|iii|iv|v|vi|vii|viii|ix|x|xi|xii|xiii|xiv|xv)"
 ROMAN = re.compile(rf"^(?:\((?P<a>{ROMAN_NUMERAL})\)|(?P<b>{ROMAN_NUMERAL})[.)])\s+(?P<text>\S.*)$")
@@ -36,12 +49,14 @@ CROSS_REFERENCE = re.compile(
     r"sections?|chapters?)\b|(?:links? (?:to|with)|relates? to|also see) recommendations?\b)",
     re.IGNORECASE,
 )
-# A page number on a line of its own: "12", "Page 12", "Page 12 of 40", "- 12 -", "12/40".
+# A page number on a line of its own: "12", "Page 12", "Page 12 of 40", "- 12 -", "12/40", and
+# Word's "12 | P a g e" footer as a PDF gives it back.
 PAGE_FURNITURE = re.compile(
     r"^(?:page\s+\d{1,4}(?:\s*(?:of|/)\s*\d{1,4})?|[-–—]\s*\d{1,4}\s*[-–—]|\d{1,4}"
-    r"(?:\s*(?:of|/)\s*\d{1,4})?)$",
+    r"(?:\s*(?:of|/)\s*\d{1,4})?|\d{1,4}\s*\|\s*p\s?a\s?g\s?e|p\s?a\s?g\s?e\s*\|\s*\d{1,4})$",
     re.IGNORECASE,
 )
+RUNNING_HEADER_REPEATS = 3
 # Words that make a line a sentence (a recommendation, a finding) rather than a heading.
 SENTENCE_WORDS = re.compile(
     r"\b(?:should|must|shall|will|would|could|need|needs|ensure|ensures|is|are|was|were|has|have|"
@@ -97,9 +112,18 @@ def looks_like_heading(text):
     return len(words) <= 4 or not significant or len(capitalised) / len(significant) >= 0.5
 
 
+def label_marker(match):
+    """The number of a LABEL match, in figures ("Recommendation Three" → "3")."""
+    word = match.group("word")
+    return str(NUMBER_WORDS[word.lower()]) if word else match.group("marker")
+
+
 def _match_marker(line):
     """(style, marker, text) for a list item line, or None."""
-    for style, pattern in (("label", LABEL), ("dotted", DOTTED), ("decimal", DECIMAL)):
+    match = LABEL.match(line)
+    if match:
+        return "label", label_marker(match), (match.group("text") or "").strip()
+    for style, pattern in (("dotted", DOTTED), ("decimal", DECIMAL), ("decimal", BRACKETED)):
         match = pattern.match(line)
         if match:
             return style, match.group("marker"), (match.group("text") or "").strip()
@@ -126,6 +150,39 @@ def _plain_heading(text, previous_blank, next_blank):
     return _match_marker(text) is None or bool(PART.match(text))
 
 
+def _running_headers(lines):
+    """Lines that text taken from a PDF repeats beside its page numbers: the report's running
+    header or footer ("Child T – LCSPR – FINAL"), which would otherwise read as a heading and cut
+    an item carried over a page break in two."""
+    near_page_number = Counter()
+    seen = Counter()
+    stripped = [line.strip() for line in lines]
+    pages = [index for index, line in enumerate(stripped) if PAGE_FURNITURE.match(line)]
+    if len(pages) < RUNNING_HEADER_REPEATS:
+        return set()
+    for line in stripped:
+        if line:
+            seen[line] += 1
+    for index in pages:
+        nearby = set()
+        for step in (-1, 1):
+            position, found = index + step, 0
+            while 0 <= position < len(stripped) and found < 2:
+                if stripped[position]:
+                    nearby.add(stripped[position])
+                    found += 1
+                position += step
+        near_page_number.update(nearby)
+    return {
+        line
+        for line, count in near_page_number.items()
+        if count >= RUNNING_HEADER_REPEATS
+        and count * 3 >= seen[line] * 2
+        and not PAGE_FURNITURE.match(line)
+        and _match_marker(line) is None
+    }
+
+
 def _clean(line):
     return line.replace("**", "").replace("__", "").rstrip()
 
@@ -150,7 +207,10 @@ class _Builder:
 
     def build(self):
         lines = [_clean(line.replace("\u00ad", "")) for line in self.source.text.split("\n")]
+        running = _running_headers(lines)
         for index, raw in enumerate(lines):
+            if raw.strip() in running:
+                continue
             previous_blank = index == 0 or not lines[index - 1].strip()
             next_blank = index + 1 >= len(lines) or not lines[index + 1].strip()
             self.feed(raw, index, previous_blank, next_blank)
@@ -242,7 +302,8 @@ class _Builder:
 
     def table(self, raw, line, index):
         """Markdown "| a | b |" rows, or tab-separated rows as text extracted from PDFs gives."""
-        if line.startswith("|") and line.endswith("|") and line.count("|") >= 3:
+        # (One cell is a boxed paragraph: Word reports put a recommendation in a box.)
+        if line.startswith("|") and line.endswith("|") and len(line) > 2 and line.count("|") >= 2:
             cells = [cell.strip() for cell in line.strip("|").split("|")]
         elif "\t" in raw.strip() and len([c for c in raw.split("\t") if c.strip()]) >= 2:
             if len(raw) <= 200 and CONTENTS_LINE.match(raw):

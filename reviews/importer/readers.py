@@ -217,7 +217,12 @@ def _pdf_pages(data, page_count, progress):
             lines = []
             for index in range(text_page.count_rects()):
                 left, bottom, right, top = text_page.get_rect(index)
-                text = " ".join(text_page.get_text_bounded(left, bottom, right, top).split())
+                # A glyph whose box overhangs this piece (the "A" after a bullet) is read with it
+                # unless the box is narrowed a little: it belongs to the next piece.
+                inset = min(1.0, (right - left) / 4)
+                text = " ".join(
+                    text_page.get_text_bounded(left + inset, bottom, right - inset, top).split()
+                )
                 if not text:
                     continue
                 first = text_page.get_index(

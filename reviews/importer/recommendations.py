@@ -19,6 +19,7 @@ from .document import (
     Block,
     build_document,
     heading_key,
+    label_marker,
     looks_like_heading,
 )
 
@@ -40,6 +41,13 @@ INTRODUCES_OTHER_LIST = re.compile(
 OTHER_HEADING = re.compile(
     rf"^(?:[\d.]+\s*|(?:part|chapter|section|appendix|annex)\s+\w+[:.–—-]?\s*)?"
     rf"(?:the |key |our |main )?(?:{NOT_RECOMMENDATIONS})(?: (?:of|for) the (?:review|panel))?$",
+    re.IGNORECASE,
+)
+# Headings that start a part of a report rather than a group of recommendations.
+REPORT_PART = re.compile(
+    r"\b(?:conclusions?|glossary|appendix|annex|references|bibliography|acknowledge?ments?"
+    r"|contributors|next steps|decision|background|introduction|methodology|terms of reference"
+    r"|chronology|analysis|findings?|summary|contents|distribution|panel|author|signed)\b",
     re.IGNORECASE,
 )
 # "Summary of recommendations" heads a final chapter; a bare "Recommendations" closes a chapter.
@@ -67,6 +75,14 @@ SELF_REFERENCE = re.compile(
     r"contains?|follows?|are|is)\b",
     re.IGNORECASE,
 )
+# A paragraph that asks someone to do something: "The Partnership should …", "Health partners are
+# asked to …", "The review recommends that …" (not "should have", which looks back).
+ASKS_IN_PROSE = re.compile(
+    r"^[A-Z](?:\S*\s+){0,12}?(?:should|must|is asked to|are asked to|needs? to|recommends? that)"
+    r"\b(?!\s+(?:not\s+)?have\b)"
+)
+CARRIES_ON = re.compile(r"^(?:this|these|it|they|such|in particular|for example|including)\b",
+                        re.IGNORECASE)  # fmt: skip
 SAME_NUMBER_SIMILARITY = 0.3
 RENUMBERED_SIMILARITY = 0.85
 MOVED_SIMILARITY = 0.97
@@ -211,6 +227,10 @@ def _last_sentence(text):
     return parts[-1][-300:]
 
 
+def _first_sentence(text):
+    return re.split(r"(?<=[.!?])\s+(?=[A-Z])", text, maxsplit=1)[0]
+
+
 def _roman(number):
     numerals = ((10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i"))
     out = ""
@@ -287,11 +307,13 @@ class _Finder:
         self.last_explicit = 0
         self.last_table = None  # (columns, width) of the last recommendations table
         self.last_numbered = 0
+        self.unnumbered = []  # paragraphs under a recommendations heading that each ask something
+        self.segment_start = 0  # len(self.lists) when the current heading's text began
 
     def run(self):
         for index, block in enumerate(self.blocks):
             if block.kind == HEADING:
-                self.heading(block)
+                self.heading(block, index)
             elif block.kind == ITEM and self.is_heading_item(block, index):
                 self.heading(
                     Block(HEADING, f"{block.marker}. {block.text}", level=block.marker.count(".")
@@ -302,11 +324,13 @@ class _Finder:
             elif block.kind == NOTE:
                 self.note(block)
             elif block.kind == TABLE:
-                self.end_list()
-                self.table(block)
+                if not self.labelled_table(block):
+                    self.end_list()
+                    self.table(block)
             elif block.kind == PARAGRAPH:
                 self.paragraph(block, index)
         self.end_list()
+        self.end_unnumbered()
         return self.lists
 
     # Headings --------------------------------------------------------------------------------
@@ -328,18 +352,23 @@ class _Finder:
         self.last_explicit = block.level
         return block.level
 
-    def heading(self, block):
+    def heading(self, block, index=None):
         label = LABEL.match(block.text)
         if label and block.style != "numbered":
             # "### Recommendation 2: Voice of the child", then its wording as paragraphs.
             text = (label.group("text") or "").strip()
-            self.item(Block(ITEM, text, marker=label.group("marker"), style="label",
+            self.item(Block(ITEM, text, marker=label_marker(label), style="label",
                             line=block.line))  # fmt: skip
             self.current.items[-1].from_heading = True
             return
         self.end_list()
+        self.end_unnumbered()
         self.last_table = None
         level = self.heading_level(block)
+        if self.is_group_heading(block, index):
+            # "Northshire Police" then its list, under "Single agency recommendations": plain
+            # text gives every heading one level, so the list's place says it is a group.
+            level = self.region + 1
         key = heading_key(block.text)
         if self.region is not None and level <= self.region:
             restated = key and key in self.seen_headings
@@ -356,12 +385,23 @@ class _Finder:
                 self.region = None
         while self.stack and self.stack[-1][0] >= level:
             self.stack.pop()
-        self.stack.append((level, block.text))
+        # "For the Police:" names the group that follows; the colon is not part of its name.
+        self.stack.append((level, block.text.rstrip(": ") or block.text))
         self.seen_headings.append(key)
         if RECOMMEND.search(block.text) and self.region is None:
             self.region = level
             self.region_text = block.text
         self.last_paragraph = ""
+
+    def is_group_heading(self, block, index):
+        """A plain-text heading inside a recommendations section that names a group (an agency,
+        a theme) and is followed at once by its list, rather than starting the next part."""
+        if block.style != "plain" or self.region is None or index is None:
+            return False
+        if RECOMMEND.search(block.text) or REPORT_PART.search(block.text):
+            return False
+        following = self.blocks[index + 1] if index + 1 < len(self.blocks) else None
+        return following is not None and following.kind == ITEM
 
     # Items -----------------------------------------------------------------------------------
 
@@ -448,8 +488,48 @@ class _Finder:
                 # A paragraph between items 3 and 4 of one list belongs to item 3.
                 last.subs.append(block.text)
                 return
+        else:
+            self.unnumbered_paragraph(block)
         self.end_list()
         self.last_paragraph = block.text
+
+    def unnumbered_paragraph(self, block):
+        """Under a recommendations heading without a list, each paragraph that says who should do
+        what ("The Partnership should …") is a recommendation; one that carries on the paragraph
+        before it ("This should include …") belongs to it."""
+        if self.region is None:
+            return
+        nearest = self.stack[-1][1] if self.stack else ""
+        if OTHER_HEADING.match(nearest.strip()) or SELF_REFERENCE.match(block.text):
+            return
+        if self.unnumbered and CARRIES_ON.match(block.text):
+            self.unnumbered[-1].subs.append(block.text)
+        elif ASKS_IN_PROSE.search(_first_sentence(block.text)) and len(block.text.split()) >= 6:
+            if not self.unnumbered:
+                self.unnumbered_start = (block.line, self.last_paragraph)
+            self.unnumbered.append(_Item(number="", text=block.text, style="paragraph"))
+
+    def end_unnumbered(self):
+        """Keep the paragraphs as recommendations only where no list was found under the same
+        heading: with one, the paragraphs are the list's introduction or commentary."""
+        items, self.unnumbered = self.unnumbered, []
+        segment_start, self.segment_start = self.segment_start, len(self.lists)
+        if not items or len(self.lists) > segment_start:
+            self.segment_start = len(self.lists)
+            return
+        for number, item in enumerate(items, start=1):
+            item.number = str(number)
+        line, lead_in = self.unnumbered_start
+        self.lists.append(
+            _List(
+                items=items,
+                lead_in=lead_in,
+                headings=[(level, text) for level, text in self.stack],
+                position=line,
+                document_title=self.document.title,
+            )
+        )
+        self.segment_start = len(self.lists)
 
     def next_item(self, index):
         """The item after a short run of paragraphs (one or two, as a recommendation's second
@@ -474,6 +554,41 @@ class _Finder:
             self.last_paragraph = ""
 
     # Tables ----------------------------------------------------------------------------------
+
+    def labelled_table(self, block):
+        """Tables whose rows say what they hold: a recommendation boxed in a one-cell table or a
+        summary of "Recommendation N | wording" rows (read as labelled items), and an action plan
+        set out as one table per recommendation, the recommendation across its top row and its
+        actions below. Returns whether the table was one of these."""
+        rows = [_distinct_cells(row) for row in block.rows]
+        rows = [row for row in rows if row]
+        labels = [LABEL.match(row[0]) for row in rows]
+        if not rows or labels[0] is None:
+            return False
+        if all(labels) or len(rows) == 1:
+            for row, label in zip(rows, labels, strict=True):
+                text = (label.group("text") or "").strip() or " ".join(row[1:2])
+                self.item(Block(ITEM, text, marker=label_marker(label), style="label",
+                                line=block.line))  # fmt: skip
+            return True
+        if len(rows[0]) != 1 or any(labels[1:]):
+            return False
+        label = labels[0]
+        self.item(Block(ITEM, (label.group("text") or "").strip(), marker=label_marker(label),
+                        style="label", line=block.line))  # fmt: skip
+        columns = _table_columns(rows[1])
+        if not {"action", "agency", "due"} & set(columns):
+            return True
+        recommendation = self.current.items[-1]
+        for row in rows[2:]:
+            cell = {name: (row[i].strip() if i < len(row) else "") for name, i in columns.items()}
+            if cell.get("action"):
+                recommendation.proposed_action = "\n".join(
+                    part for part in (recommendation.proposed_action, cell["action"]) if part
+                )
+            recommendation.lead = recommendation.lead or cell.get("agency", "")
+            recommendation.due_date = recommendation.due_date or parse_due_date(cell.get("due", ""))
+        return True
 
     def table(self, block):
         rows = [row for row in block.rows if any(cell.strip() for cell in row)]
@@ -550,6 +665,15 @@ class _Finder:
                 )
             )
         self.last_paragraph = ""
+
+
+def _distinct_cells(row):
+    """A row's cells without blanks and without the copies a merged cell leaves behind."""
+    cells = []
+    for cell in (cell.strip() for cell in row):
+        if cell and (not cells or cells[-1] != cell):
+            cells.append(cell)
+    return cells
 
 
 def _table_columns(header):
