@@ -233,3 +233,66 @@ def test_short_recommendations_are_kept_and_lists_of_topics_are_not():
         "Audit strategy discussions.",
     ]
     assert any("short phrases" in skipped for skipped in reading.skipped)
+
+
+def test_an_action_plan_set_out_one_table_per_recommendation_brings_its_actions():
+    path = FIXTURES / "dhr-action-plan-tables.docx"
+    reading = find_recommendations(read_document(path.name, path.read_bytes()))
+
+    first, second = reading.recommendations
+    assert first.lead == "Northshire Police"
+    assert str(first.due_date) == "2023-12-31"
+    assert first.proposed_action.splitlines() == [
+        "Add questions about the children to the risk assessment form",
+        "Train MARAC representatives in the new questions",
+    ]
+    assert (second.lead, str(second.due_date)) == ("Integrated Care Board", "2024-06-30")
+
+
+def test_lists_numbered_afresh_for_each_agency_are_not_taken_for_restatements():
+    report = (
+        "# Learning review: Child U\n\n## Recommendations\n\nFor the Police:\n\n"
+        "1. Officers should see every child at a domestic abuse incident.\n"
+        "2. Notifications should reach the school before the next school day.\n\n"
+        "For health partners:\n\n"
+        "1. Health visitors should ask about every adult in the household.\n"
+    )
+    reading = find_recommendations(read_document("u.md", report.encode()))
+
+    assert [(r.number, r.section) for r in reading.recommendations] == [
+        ("1", "For the Police"),
+        ("2", "For the Police"),
+        ("1", "For health partners"),
+    ]
+
+
+def test_paragraphs_beside_a_numbered_list_are_not_recommendations_of_their_own():
+    report = (
+        "# Rapid review: Child Z\n\n## Recommendations\n\n"
+        "All agencies should share this review with their staff.\n\n"
+        "1. The Partnership should audit strategy discussions.\n"
+        "2. Schools should record the child's own words.\n\n"
+        "## Recommendations for the national Panel\n\n"
+        "The national Panel should consider guidance on children missing from education.\n\n"
+        "Progress will be reported to the Partnership in six months.\n"
+    )
+    reading = find_recommendations(read_document("z.md", report.encode()))
+
+    assert [(r.number, r.text[:20]) for r in reading.recommendations] == [
+        ("1", "The Partnership shou"),
+        ("2", "Schools should recor"),
+        ("1", "The national Panel s"),
+    ]
+
+
+def test_an_initial_inside_a_wrapped_paragraph_is_not_a_lettered_recommendation():
+    report = (
+        "Serious Case Review: Child Y\n\nRecommendations\n\n"
+        "A. The LSCB should ask the designated doctor, currently\n"
+        "J. Smith, to review the bruising protocol.\n\n"
+        "B. Schools should record the child's own words.\n"
+    )
+    reading = find_recommendations(read_document("y.txt", report.encode()))
+
+    assert [r.number for r in reading.recommendations] == ["A", "B"]
+    assert reading.recommendations[0].text.endswith("J. Smith, to review the bruising protocol.")

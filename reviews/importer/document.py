@@ -23,7 +23,7 @@ LABEL = re.compile(
     r"^(?:[-*•]\s+)?(?:\*\*)?(?:recommendation\s+(?:no\.?\s*)?|rec\.?\s*|r)"
     r"(?:(?P<marker>\d{1,3}(?:\.\d{1,2})*[a-z]?)"
     rf"|(?<=\s)(?P<word>{'|'.join(NUMBER_WORDS)})\b)"
-    r"(?:\*\*)?\s*(?:[:.)–—-]\s*(?P<text>\S.*)?|$)",
+    r"(?:\*\*)?(?:\s*(?:[:.)–—-]\s*(?P<text>\S.*)?|$)|\s+(?P<bare>(?-i:[A-Z]).*))",
     re.IGNORECASE,
 )
 DOTTED = re.compile(r"^(?P<marker>\d{1,3}(?:\.\d{1,3})+)\.?\s+(?P<text>\S.*)$")
@@ -35,7 +35,17 @@ BRACKETED = re.compile(r"^\((?P<marker>\d{1,3}[a-z]?)\)\s+(?P<text>\S.*)$")
 LETTER = re.compile(r"^(?:\((?P<a>[a-z])\)|(?P<b>[a-z])[.)])\s+(?P<text>\S.*)$")
 ROMAN_NUMERAL = r"(?:i|ii|iii|iv|v|vi|vii|viii|ix|x|xi|xii|xiii|xiv|xv)"
 ROMAN = re.compile(rf"^(?:\((?P<a>{ROMAN_NUMERAL})\)|(?P<b>{ROMAN_NUMERAL})[.)])\s+(?P<text>\S.*)$")
-BULLET = re.compile(r"^[-*•▪◦‣–·o]\s+(?P<text>\S.*)$")
+# Bullets as Word and PDFs give them back: symbols, and Symbol/Wingdings glyphs in the private use
+# area ("\uf0b7" is Word's round bullet, "\uf0d8" its arrow).
+BULLET = re.compile(
+    r"^(?:[-*•▪◦‣–·o]\s+|[●○■□►▶➢➤✓✔❖◆▫\uf0a7\uf0a8\uf076\uf0b7\uf0d8\uf0fc]\s*)(?P<text>\S.*)$"
+)
+# Capital letters and Roman numerals number recommendations in some reports ("A. The LSCB
+# should …", "IV. Health should …"); a short title after one is a part heading instead.
+CAPITAL = re.compile(
+    rf"^(?:\((?P<a>[A-Z]|{ROMAN_NUMERAL.upper()})\)|(?P<b>[A-Z]|{ROMAN_NUMERAL.upper()})[.)])"
+    r"\s+(?P<text>\S.*)$"
+)
 # Parts named by a capital letter or a Roman numeral: "Part A", "A. Leadership", "IV. Findings".
 PART = re.compile(
     r"^(?:(?:part|chapter|section|appendix|annex)\s+(?:[A-Z]|[IVX]{1,5}|\d{1,2})\b[:.–—-]?\s*"
@@ -112,6 +122,12 @@ def looks_like_heading(text):
     return len(words) <= 4 or not significant or len(capitalised) / len(significant) >= 0.5
 
 
+def label_text(match):
+    """The wording after a LABEL ("Recommendation 2: The Board …" or "Recommendation 2 The
+    Board …"), or ""."""
+    return (match.group("text") or match.group("bare") or "").strip()
+
+
 def label_marker(match):
     """The number of a LABEL match, in figures ("Recommendation Three" → "3")."""
     word = match.group("word")
@@ -122,7 +138,7 @@ def _match_marker(line):
     """(style, marker, text) for a list item line, or None."""
     match = LABEL.match(line)
     if match:
-        return "label", label_marker(match), (match.group("text") or "").strip()
+        return "label", label_marker(match), label_text(match)
     for style, pattern in (("dotted", DOTTED), ("decimal", DECIMAL), ("decimal", BRACKETED)):
         match = pattern.match(line)
         if match:
@@ -136,7 +152,18 @@ def _match_marker(line):
     match = BULLET.match(line)
     if match:
         return "bullet", "-", match.group("text").strip()
+    match = CAPITAL.match(line)
+    if match and not looks_like_heading(match.group("text")):
+        return "capital", match.group("a") or match.group("b"), match.group("text").strip()
     return None
+
+
+def _next_capital(previous, marker):
+    """Whether a capital marker carries on from the one before ("A" → "B", "IV" → "V")."""
+    romans = ROMAN_NUMERAL.upper()[3:-1].split("|")
+    if previous in romans and marker in romans:
+        return romans.index(marker) == romans.index(previous) + 1
+    return len(previous) == len(marker) == 1 and ord(marker) == ord(previous) + 1
 
 
 def _plain_heading(text, previous_blank, next_blank):
@@ -251,6 +278,16 @@ class _Builder:
             self.add(Block(NOTE, line, line=index), continues=True)
             return
         found = _match_marker(line)
+        if found and found[0] == "capital" and not previous_blank:
+            # "J. Smith …" inside a wrapped paragraph is not an item: a lettered one starts a block.
+            open_block = self.open
+            if not (
+                open_block
+                and open_block.kind == ITEM
+                and open_block.style == "capital"
+                and _next_capital(open_block.marker, found[1])
+            ):
+                found = None
         if found:
             style, marker, text = found
             if self.is_numbered_heading(style, marker, text, line, previous_blank, next_blank):

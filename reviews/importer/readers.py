@@ -220,9 +220,9 @@ def _pdf_pages(data, page_count, progress):
                 # A glyph whose box overhangs this piece (the "A" after a bullet) is read with it
                 # unless the box is narrowed a little: it belongs to the next piece.
                 inset = min(1.0, (right - left) / 4)
-                text = " ".join(
-                    text_page.get_text_bounded(left + inset, bottom, right - inset, top).split()
-                )
+                text = text_page.get_text_bounded(left + inset, bottom, right - inset, top)
+                # PDFium gives a hyphen that the layout added at a line's end as \x02.
+                text = " ".join(text.replace("\x02", "-").split())
                 if not text:
                     continue
                 first = text_page.get_index(

@@ -20,6 +20,7 @@ from .document import (
     build_document,
     heading_key,
     label_marker,
+    label_text,
     looks_like_heading,
 )
 
@@ -81,6 +82,11 @@ ASKS_IN_PROSE = re.compile(
     r"^[A-Z](?:\S*\s+){0,12}?(?:should|must|is asked to|are asked to|needs? to|recommends? that)"
     r"\b(?!\s+(?:not\s+)?have\b)"
 )
+INTRODUCES_LIST = re.compile(
+    r"\b(?:that|following|below|above|as follows|makes?|made|include[sd]?|including|should|must"
+    r"|will|would|could|is|are|was|were|has|have|had|be|been|we|our)\b",
+    re.IGNORECASE,
+)
 CARRIES_ON = re.compile(r"^(?:this|these|it|they|such|in particular|for example|including)\b",
                         re.IGNORECASE)  # fmt: skip
 SAME_NUMBER_SIMILARITY = 0.3
@@ -90,11 +96,16 @@ MAX_WORDING_CANDIDATES = 600
 # Action-plan tables: which column holds what.
 TABLE_COLUMNS = {
     "number": re.compile(
-        r"^(?:no\.?|number|ref(?:erence)?\.?|#|rec(?:ommendation)?\.? ?(?:no|number|ref)\.?)$", re.I
-    ),  # noqa: E501
+        r"^(?:no\.?|number|ref(?:erence)?\.?|#|rec\.?|rec(?:ommendation)?\.? ?(?:no|number|ref)\.?)$",
+        re.I,
+    ),
+    # "Recommendation", "Single agency recommendation", "Finding and recommendation".
     "recommendation": re.compile(
-        r"^(?:the )?recommendations?(?: (?:made|text|of the review))?$", re.I
-    ),  # noqa: E501
+        r"^(?:(?:the|multi[- ]agency|single[- ]agency|agency|partnership|review|local|national"
+        r"|findings?|learning)\s*(?:and|/|&)?\s*)*recommendations?"
+        r"(?:\s*(?:and|/|&)\s*(?:learning|findings?|rationale))?(?: (?:made|text|of the review))?$",
+        re.I,
+    ),
     "action": re.compile(r"action|what will|how will|response|what", re.I),
     "agency": re.compile(r"lead|agency|agencies|owner|responsib|who", re.I),
     "due": re.compile(r"due|date|timescale|by when|deadline|target|complet|when", re.I),
@@ -227,6 +238,16 @@ def _last_sentence(text):
     return parts[-1][-300:]
 
 
+def _names_a_group(text):
+    """A short line that names whom the list after it is for ("For the Police:", "Health
+    partners"), not one that introduces it ("The review recommends that:")."""
+    name = text.strip().rstrip(":").strip()
+    words = name.split()
+    if not words or len(words) > 8 or name[-1] in ".;,!?" or INTRODUCES_LIST.search(name):
+        return False
+    return text.strip().endswith(":") or looks_like_heading(name)
+
+
 def _first_sentence(text):
     return re.split(r"(?<=[.!?])\s+(?=[A-Z])", text, maxsplit=1)[0]
 
@@ -261,6 +282,8 @@ def _integer(number):
 def _follows(previous, number):
     """Whether `number` carries on a list whose last item was `previous` (3 → 4, 3 → 3a, b → c)."""
     romans = [_roman(n) for n in range(1, 16)]
+    if previous.isupper() and number.isupper():
+        previous, number = previous.lower(), number.lower()  # "A." → "B.", "IV." → "V."
     if previous in romans and number in romans:
         return romans.index(number) == romans.index(previous) + 1
     if re.fullmatch(r"[a-z]", previous) and re.fullmatch(r"[a-z]", number):
@@ -280,7 +303,8 @@ def _follows(previous, number):
     return after == before + 1 or (after == before and number != previous)
 
 
-STYLE_RANK = {"label": 0, "decimal": 0, "dotted": 0, "letter": 1, "roman": 2, "bullet": 3}
+STYLE_RANK = {"label": 0, "decimal": 0, "dotted": 0, "capital": 0, "letter": 1, "roman": 2,
+              "bullet": 3}  # fmt: skip
 
 
 def _sub_line(block):
@@ -356,7 +380,7 @@ class _Finder:
         label = LABEL.match(block.text)
         if label and block.style != "numbered":
             # "### Recommendation 2: Voice of the child", then its wording as paragraphs.
-            text = (label.group("text") or "").strip()
+            text = label_text(label)
             self.item(Block(ITEM, text, marker=label_marker(label), style="label",
                             line=block.line))  # fmt: skip
             self.current.items[-1].from_heading = True
@@ -364,8 +388,8 @@ class _Finder:
         self.end_list()
         self.end_unnumbered()
         self.last_table = None
-        level = self.heading_level(block)
-        if self.is_group_heading(block, index):
+        level = self.heading_level(block) if block.style != "group" else None
+        if block.style == "group" or self.is_group_heading(block, index):
             # "Northshire Police" then its list, under "Single agency recommendations": plain
             # text gives every heading one level, so the list's place says it is a group.
             level = self.region + 1
@@ -470,6 +494,16 @@ class _Finder:
             target.items[-1].notes.append(block.text)
 
     def paragraph(self, block, index):
+        following = self.blocks[index + 1] if index + 1 < len(self.blocks) else None
+        if (
+            self.region is not None
+            and following is not None
+            and following.kind == ITEM
+            and _names_a_group(block.text)
+        ):
+            # "For the Police:" in the paragraph style, then the Police's list: a group heading.
+            self.heading(Block(HEADING, block.text, style="group", line=block.line))
+            return
         current = self.current
         if current is not None:
             last = current.items[-1]
@@ -567,14 +601,14 @@ class _Finder:
             return False
         if all(labels) or len(rows) == 1:
             for row, label in zip(rows, labels, strict=True):
-                text = (label.group("text") or "").strip() or " ".join(row[1:2])
+                text = label_text(label) or " ".join(row[1:2])
                 self.item(Block(ITEM, text, marker=label_marker(label), style="label",
                                 line=block.line))  # fmt: skip
             return True
         if len(rows[0]) != 1 or any(labels[1:]):
             return False
         label = labels[0]
-        self.item(Block(ITEM, (label.group("text") or "").strip(), marker=label_marker(label),
+        self.item(Block(ITEM, label_text(label), marker=label_marker(label),
                         style="label", line=block.line))  # fmt: skip
         columns = _table_columns(rows[1])
         if not {"action", "agency", "due"} & set(columns):
