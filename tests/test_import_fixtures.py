@@ -296,3 +296,66 @@ def test_an_initial_inside_a_wrapped_paragraph_is_not_a_lettered_recommendation(
 
     assert [r.number for r in reading.recommendations] == ["A", "B"]
     assert reading.recommendations[0].text.endswith("J. Smith, to review the bruising protocol.")
+
+
+def test_a_findings_narrative_is_not_read_as_recommendations_where_the_section_has_a_list():
+    report = (
+        "# LCSPR: Child R\n\n## Findings and recommendations\n\n### Finding 1: The household\n\n"
+        "Agencies should be aware that the mother moved four times in a year.\n\n"
+        "Recommendation 1: The Partnership should audit household checks.\n\n"
+        "### Finding 2: Drift\n\n"
+        "Practitioners should remember that the plan did not change for a year.\n\n"
+        "## Next steps\n\nThe Partnership will publish a briefing.\n"
+    )
+    reading = find_recommendations(read_document("r.md", report.encode()))
+
+    assert [r.text for r in reading.recommendations] == [
+        "The Partnership should audit household checks."
+    ]
+
+
+def test_areas_for_improvement_that_ask_agencies_to_act_are_recommendations():
+    report = (
+        "# Learning review: Child K\n\n## Areas for improvement\n\n"
+        "1. The Partnership should audit strategy discussions.\n"
+        "2. Schools should record what children say.\n\n"
+        "## What went well\n\n1. Health visitors were persistent.\n2. The school was curious.\n"
+    )
+    reading = find_recommendations(read_document("k.md", report.encode()))
+
+    assert [(r.number, r.section) for r in reading.recommendations] == [
+        ("1", "Areas for improvement"),
+        ("2", "Areas for improvement"),
+    ]
+
+
+def test_word_numbering_that_prints_recommendation_n_gives_clean_wording():
+    import docx
+    from docx.oxml import parse_xml
+
+    ns = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+    document = docx.Document()
+    document.add_heading("Recommendations", level=1)
+    numbering = document.part.numbering_part.element
+    numbering.insert(
+        0,
+        parse_xml(
+            f'<w:abstractNum {ns} w:abstractNumId="70"><w:lvl w:ilvl="0"><w:start w:val="1"/>'
+            '<w:numFmt w:val="decimal"/><w:lvlText w:val="Recommendation %1:"/></w:lvl>'
+            "</w:abstractNum>"
+        ),
+    )
+    numbering.append(parse_xml(f'<w:num {ns} w:numId="71"><w:abstractNumId w:val="70"/></w:num>'))
+    for text in ("The Partnership should audit strategy discussions.", "Schools should listen."):
+        paragraph = document.add_paragraph(text)
+        paragraph._p.get_or_add_pPr().append(
+            parse_xml(f'<w:numPr {ns}><w:ilvl w:val="0"/><w:numId w:val="71"/></w:numPr>')
+        )
+    buffer = io.BytesIO()
+    document.save(buffer)
+    reading = find_recommendations(read_document("w.docx", buffer.getvalue()))
+
+    assert [(r.number, r.text) for r in reading.recommendations] == [
+        ("1", "The Partnership should audit strategy discussions."),
+        ("2", "Schools should listen."),
+    ]

@@ -38,7 +38,7 @@ ROMAN = re.compile(rf"^(?:\((?P<a>{ROMAN_NUMERAL})\)|(?P<b>{ROMAN_NUMERAL})[.)])
 # Bullets as Word and PDFs give them back: symbols, and Symbol/Wingdings glyphs in the private use
 # area ("\uf0b7" is Word's round bullet, "\uf0d8" its arrow).
 BULLET = re.compile(
-    r"^(?:[-*•▪◦‣–·o]\s+|[●○■□►▶➢➤✓✔❖◆▫\uf0a7\uf0a8\uf076\uf0b7\uf0d8\uf0fc]\s*)(?P<text>\S.*)$"
+    r"^(?:[-*–o]\s+|[•▪◦‣·●○■□►▶➢➤✓✔❖◆▫\uf0a7\uf0a8\uf076\uf0b7\uf0d8\uf0fc]\s*)(?P<text>\S.*)$"
 )
 # Capital letters and Roman numerals number recommendations in some reports ("A. The LSCB
 # should …", "IV. Health should …"); a short title after one is a part heading instead.

@@ -713,7 +713,7 @@ def _marker(levels, counters, num_id, level):
     if definition.fmt in ("lowerLetter", "lowerRoman") and not marker.startswith("("):
         # "a." and "a)" read the same; the importer writes lettered sub-items as "(a)".
         marker = f"({marker.rstrip('.)')})"
-    elif not marker.endswith((".", ")")) and "." not in marker:
+    elif not marker.endswith((".", ")", ":", "-", "\u2013", "\u2014")) and "." not in marker:
         marker += "."
     return marker
 

@@ -44,6 +44,13 @@ OTHER_HEADING = re.compile(
     rf"(?:the |key |our |main )?(?:{NOT_RECOMMENDATIONS})(?: (?:of|for) the (?:review|panel))?$",
     re.IGNORECASE,
 )
+# Headings under which a list of "… should …" items is the review's recommendations in all but name.
+ASKS_FOR_CHANGE = re.compile(
+    r"areas? (?:for|of) (?:improvement|development|priority action)|improvement actions?"
+    r"|actions? (?:for|required|needed)|what (?:needs|has|have) to (?:change|happen)"
+    r"|what should (?:change|happen)|priorities for (?:action|improvement)",
+    re.IGNORECASE,
+)
 # Headings that start a part of a report rather than a group of recommendations.
 REPORT_PART = re.compile(
     r"\b(?:conclusions?|glossary|appendix|annex|references|bibliography|acknowledge?ments?"
@@ -192,7 +199,12 @@ class _List:
         nearest = self.headings[-1][1] if self.headings else ""
         if OTHER_HEADING.match(nearest.strip()):
             return False
-        return any(RECOMMEND.search(text) for _, text in self.headings)
+        if any(RECOMMEND.search(text) for _, text in self.headings):
+            return True
+        # "Areas for improvement", "What needs to change": recommendations by another name, when
+        # the items themselves ask someone to act.
+        asking = [item for item in self.items if ASKS_IN_PROSE.search(item.text)]
+        return bool(ASKS_FOR_CHANGE.search(nearest)) and len(asking) * 2 > len(self.items)
 
     @property
     def terse(self):
@@ -332,7 +344,8 @@ class _Finder:
         self.last_table = None  # (columns, width) of the last recommendations table
         self.last_numbered = 0
         self.unnumbered = []  # paragraphs under a recommendations heading that each ask something
-        self.segment_start = 0  # len(self.lists) when the current heading's text began
+        self.held = []  # lists of those paragraphs, until the recommendations section ends
+        self.region_lists = 0  # len(self.lists) when the recommendations section began
 
     def run(self):
         for index, block in enumerate(self.blocks):
@@ -355,6 +368,7 @@ class _Finder:
                 self.paragraph(block, index)
         self.end_list()
         self.end_unnumbered()
+        self.release_unnumbered()
         return self.lists
 
     # Headings --------------------------------------------------------------------------------
@@ -407,6 +421,7 @@ class _Finder:
                 level = self.region + 1
             else:
                 self.region = None
+                self.release_unnumbered()
         while self.stack and self.stack[-1][0] >= level:
             self.stack.pop()
         # "For the Police:" names the group that follows; the colon is not part of its name.
@@ -415,6 +430,7 @@ class _Finder:
         if RECOMMEND.search(block.text) and self.region is None:
             self.region = level
             self.region_text = block.text
+            self.region_lists = len(self.lists)
         self.last_paragraph = ""
 
     def is_group_heading(self, block, index):
@@ -538,23 +554,24 @@ class _Finder:
             return
         if self.unnumbered and CARRIES_ON.match(block.text):
             self.unnumbered[-1].subs.append(block.text)
-        elif ASKS_IN_PROSE.search(_first_sentence(block.text)) and len(block.text.split()) >= 6:
+        elif (
+            ASKS_IN_PROSE.search(_first_sentence(block.text))
+            and 6 <= len(block.text.split()) <= 120
+        ):
             if not self.unnumbered:
                 self.unnumbered_start = (block.line, self.last_paragraph)
             self.unnumbered.append(_Item(number="", text=block.text, style="paragraph"))
 
     def end_unnumbered(self):
-        """Keep the paragraphs as recommendations only where no list was found under the same
-        heading: with one, the paragraphs are the list's introduction or commentary."""
+        """The paragraphs under the heading that ends here, held until the recommendations
+        section ends (see release_unnumbered)."""
         items, self.unnumbered = self.unnumbered, []
-        segment_start, self.segment_start = self.segment_start, len(self.lists)
-        if not items or len(self.lists) > segment_start:
-            self.segment_start = len(self.lists)
+        if not items:
             return
         for number, item in enumerate(items, start=1):
             item.number = str(number)
         line, lead_in = self.unnumbered_start
-        self.lists.append(
+        self.held.append(
             _List(
                 items=items,
                 lead_in=lead_in,
@@ -563,7 +580,13 @@ class _Finder:
                 document_title=self.document.title,
             )
         )
-        self.segment_start = len(self.lists)
+
+    def release_unnumbered(self):
+        """Keep the paragraphs as recommendations only where the section holds no list at all:
+        with one, they are its introduction or the narrative of a finding that made none."""
+        if self.held and len(self.lists) == self.region_lists:
+            self.lists.extend(self.held)
+        self.held = []
 
     def next_item(self, index):
         """The item after a short run of paragraphs (one or two, as a recommendation's second
