@@ -359,3 +359,26 @@ def test_word_numbering_that_prints_recommendation_n_gives_clean_wording():
         ("1", "The Partnership should audit strategy discussions."),
         ("2", "Schools should listen."),
     ]
+
+
+def test_pdf_recommendations_carried_over_pages_with_footnotes_and_title_case_agencies():
+    from weasyprint import HTML
+
+    wording = (
+        "Children's Social Care, Northshire Police, The Integrated Care Board and Schools should "
+        "agree How They Share Information About Child {n} With The Partnership Before The Next "
+        "Review Meeting."
+    )
+    items = "".join(f"<li>{wording.format(n=n)}</li>" for n in range(1, 6))
+    html = (
+        "<html><head><style>@page { size: A6; margin: 1.5cm;"
+        " @bottom-center { content: 'Page ' counter(page) } } .note { float: footnote;"
+        " font-size: 7pt }</style></head><body><h1>LCSPR: Child S</h1><h2>Recommendations</h2>"
+        "<p>The review makes five recommendations.<span class='note'>Working Together to "
+        f"Safeguard Children 2018.</span></p><ol>{items}</ol></body></html>"
+    )
+    reading = find_recommendations(read_document("s.pdf", HTML(string=html).write_pdf()))
+
+    assert [(r.number, r.text) for r in reading.recommendations] == [
+        (str(n), wording.format(n=n)) for n in range(1, 6)
+    ]

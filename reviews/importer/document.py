@@ -166,6 +166,11 @@ def _next_capital(previous, marker):
     return len(previous) == len(marker) == 1 and ord(marker) == ord(previous) + 1
 
 
+def starts_list_item(line):
+    """Whether a line opens a numbered, lettered, labelled or bulleted item."""
+    return _match_marker(line.strip()) is not None
+
+
 def _plain_heading(text, previous_blank, next_blank):
     """Plain text has no heading marks: a short, unpunctuated line standing alone is one."""
     if not (previous_blank and next_blank) or not text or "\t" in text:
@@ -335,7 +340,9 @@ class _Builder:
         standing_alone = previous_blank and next_blank
         if style == "dotted":
             return standing_alone
-        return standing_alone or self.source.explicit_headings
+        # A numbered line that runs straight on into more text is an item's first line, however
+        # much it looks like a title ("2. Children's Social Care, Northshire Police, The").
+        return standing_alone or (self.source.explicit_headings and next_blank)
 
     def table(self, raw, line, index):
         """Markdown "| a | b |" rows, or tab-separated rows as text extracted from PDFs gives."""

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import SUPPORTED_EXTENSIONS, ReviewImportError
+from .document import starts_list_item
 
 logger = logging.getLogger(__name__)
 
@@ -436,6 +437,7 @@ def _pdf_text(pages):
     if not weights:
         return ""
     body = weights.most_common(1)[0][0]
+    kept = [_without_footnotes(lines, body) for lines in kept]
     vocabulary = _vocabulary(kept)
     heading_sizes = sorted({size for size in weights if size >= body * 1.15}, reverse=True)
     levels = {size: min(index + 1, 5) for index, size in enumerate(heading_sizes)}
@@ -443,6 +445,8 @@ def _pdf_text(pages):
     out = []
     for lines in kept:
         previous = None
+        if lines and _carries_over(out, lines[0], levels):
+            out.pop()  # a sentence carried over the page break: the page's blank line goes
         for index, line in enumerate(lines):
             text = line.text
             height = line.bottom - line.top
@@ -483,6 +487,37 @@ def _pdf_text(pages):
             previous = line
         out.append("")
     return "\n".join(out)
+
+
+def _carries_over(out, first, levels):
+    """Whether a page's first line carries on the sentence the last page ended with: that line
+    is plain text without a closing stop, and this one is neither a heading nor a new item."""
+    if len(out) < 2 or out[-1] or not out[-2] or out[-2].startswith("#"):
+        return False
+    if _is_table_row(out[-2]) or out[-2].rstrip()[-1] in ".:;?!)":
+        return False
+    if first.size in levels or first.bold or _is_table_row(first.text):
+        return False
+    return not starts_list_item(first.text)
+
+
+FOOTNOTE_START = re.compile(r"^(?:\d{1,3}\.?|[*†‡§])\s*\S")
+
+
+def _without_footnotes(lines, body):
+    """A page's lines without its footnotes: the run of lines in a smaller type at the foot of
+    the page that starts with a note's number. Left in, "1. Working Together 2018" reads as a
+    numbered item and a recommendation carried over the page is cut in two."""
+    start = len(lines)
+    while start and lines[start - 1].size and lines[start - 1].size <= body * 0.85:
+        if _is_table_row(lines[start - 1].text):
+            break
+        start -= 1
+    if start == 0 or (len(lines) - start) * 2 > len(lines):
+        return lines  # a page set in the smaller type (an appendix, a table) has no notes
+    while start < len(lines) and not FOOTNOTE_START.match(lines[start].text):
+        start += 1  # the small lines above the first note are the page's own text
+    return lines[:start]
 
 
 def _vocabulary(pages_lines):

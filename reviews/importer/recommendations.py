@@ -913,7 +913,7 @@ def _twin(candidate, later):
         bonus = 0
         if other.number == candidate.number and _compatible(candidate.section, other.section):
             same_place = heading_key(other.section) == heading_key(candidate.section)
-            threshold = 0.0 if same_place else SAME_NUMBER_SIMILARITY
+            threshold = 0.15 if same_place else SAME_NUMBER_SIMILARITY
             bonus = 1  # a number match comes before any wording match
         elif _compatible(candidate.section, other.section):
             threshold = RENUMBERED_SIMILARITY
