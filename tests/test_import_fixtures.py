@@ -329,6 +329,12 @@ def test_areas_for_improvement_that_ask_agencies_to_act_are_recommendations():
     ]
 
 
+def _saved(document):
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
 def test_word_numbering_that_prints_recommendation_n_gives_clean_wording():
     import docx
     from docx.oxml import parse_xml
@@ -351,9 +357,7 @@ def test_word_numbering_that_prints_recommendation_n_gives_clean_wording():
         paragraph._p.get_or_add_pPr().append(
             parse_xml(f'<w:numPr {ns}><w:ilvl w:val="0"/><w:numId w:val="71"/></w:numPr>')
         )
-    buffer = io.BytesIO()
-    document.save(buffer)
-    reading = find_recommendations(read_document("w.docx", buffer.getvalue()))
+    reading = find_recommendations(read_document("w.docx", _saved(document)))
 
     assert [(r.number, r.text) for r in reading.recommendations] == [
         ("1", "The Partnership should audit strategy discussions."),
@@ -381,4 +385,27 @@ def test_pdf_recommendations_carried_over_pages_with_footnotes_and_title_case_ag
 
     assert [(r.number, r.text) for r in reading.recommendations] == [
         (str(n), wording.format(n=n)) for n in range(1, 6)
+    ]
+
+
+def test_a_word_report_whose_headings_are_bold_paragraphs_gives_its_recommendations():
+    import docx
+
+    document = docx.Document()
+    for text, bold in (
+        ("Learning Review: Child D", True),
+        ("Background", True),
+        ("Child D lived with her grandmother. Agencies should have known this.", False),
+        ("Recommendations", True),
+        ("1. The Partnership should audit kinship care assessments.", False),
+        ("2. Schools should ask who looks after the child.", False),
+        ("Glossary", True),
+        ("1. SGO: special guardianship order", False),
+    ):
+        document.add_paragraph().add_run(text).bold = bold
+    reading = find_recommendations(read_document("d.docx", _saved(document)))
+
+    assert [(r.number, r.section) for r in reading.recommendations] == [
+        ("1", "Recommendations"),
+        ("2", "Recommendations"),
     ]

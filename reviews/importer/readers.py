@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import SUPPORTED_EXTENSIONS, ReviewImportError
-from .document import starts_list_item
+from .document import SENTENCE_WORDS, starts_list_item
 
 logger = logging.getLogger(__name__)
 
@@ -796,7 +796,9 @@ def _docx_lines(document):
             continue
         if numbering is None:
             yield ""
-            yield text
+            # A short paragraph set in bold alone is the document's own heading where the author
+            # did not use a heading style ("Recommendations" in bold), as PDFs are read.
+            yield f"###### {text}" if _bold_title(paragraph, text) else text
             continue
         num_id, ilvl = numbering
         levels = levels_by_num.get(num_id, {})
@@ -806,6 +808,29 @@ def _docx_lines(document):
         marker = _count(levels, counters, num_id, ilvl)
         indent = "    " * ilvl
         yield f"{indent}{marker} {text}" if marker else f"{indent}- {text}"
+
+
+def _bold_title(paragraph, text):
+    if len(text) > 120 or len(text.split()) > 14 or text.endswith((".", ";", ",", ":", "?", "!")):
+        return False
+    if SENTENCE_WORDS.search(text):
+        return False  # a sentence in bold for emphasis
+    runs = [run for run in paragraph.runs if run.text.strip()]
+    return bool(runs) and all(
+        run.bold if run.bold is not None else _style_bold(run, paragraph) for run in runs
+    )
+
+
+def _style_bold(run, paragraph):
+    """Bold by the run's character style or the paragraph's style, not set on the run itself."""
+    for style in (run.style, paragraph.style):
+        while style is not None:
+            if style.font.bold is not None:
+                if style.font.bold:
+                    return True
+                break
+            style = style.base_style
+    return False
 
 
 def _count(levels, counters, num_id, ilvl):
