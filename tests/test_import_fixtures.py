@@ -409,3 +409,20 @@ def test_a_word_report_whose_headings_are_bold_paragraphs_gives_its_recommendati
         ("1", "Recommendations"),
         ("2", "Recommendations"),
     ]
+
+
+@pytest.mark.parametrize(
+    "heading", ["RECOMMENDATIONS\n", "Recommendations:\n\n"], ids=["list-straight-after", "colon"]
+)
+def test_a_plain_text_recommendations_title_set_tight_above_its_list_is_a_heading(heading):
+    report = (
+        "Serious Case Review: Child F\n\nAnalysis\n\nThe family moved often.\n\n"
+        f"{heading}1. The LSCB should audit strategy discussions.\n"
+        "2. Schools should record what children say.\n\nCONCLUSION\n\nThe LSCB agreed.\n"
+    )
+    reading = find_recommendations(read_document("f.txt", report.encode()))
+
+    assert [(r.number, r.section) for r in reading.recommendations] == [
+        ("1", heading.strip().rstrip(":")),
+        ("2", heading.strip().rstrip(":")),
+    ]

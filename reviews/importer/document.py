@@ -171,10 +171,17 @@ def starts_list_item(line):
     return _match_marker(line.strip()) is not None
 
 
-def _plain_heading(text, previous_blank, next_blank):
-    """Plain text has no heading marks: a short, unpunctuated line standing alone is one."""
-    if not (previous_blank and next_blank) or not text or "\t" in text:
+def _plain_heading(text, previous_blank, next_blank, list_follows=False):
+    """Plain text has no heading marks: a short, unpunctuated line standing alone is one, and so
+    is a title set straight above a list ("RECOMMENDATIONS" then "1. The LSCB should …") or one
+    ending in a colon ("Recommendations:")."""
+    if not text or "\t" in text or not previous_blank:
         return False
+    titled = looks_like_heading(text.removesuffix(":"))
+    if not (next_blank or (list_follows and titled)):
+        return False
+    if text.endswith(":") and titled and len(text) > 1:
+        text = text[:-1]
     if len(text) > 180 or len(text.split()) > 28 or text[-1] in ".:;,!?)":
         return False
     if re.search(r"[.!?]\s+[A-Z]", text) or not (text[0].isupper() or text[0].isdigit()):
@@ -236,6 +243,7 @@ class _Builder:
         self.open = None  # the block that the next plain line continues
         self.gap = False
         self.table_rows = []
+        self.list_follows = False  # the line after the one being read starts a list item
 
     def build(self):
         lines = [_clean(line.replace("\u00ad", "")) for line in self.source.text.split("\n")]
@@ -245,6 +253,7 @@ class _Builder:
                 continue
             previous_blank = index == 0 or not lines[index - 1].strip()
             next_blank = index + 1 >= len(lines) or not lines[index + 1].strip()
+            self.list_follows = not next_blank and starts_list_item(lines[index + 1])
             self.feed(raw, index, previous_blank, next_blank)
         self.end_table()
         return Document(blocks=self.blocks, title=self.source.title, contents=self.contents)
@@ -303,7 +312,9 @@ class _Builder:
             depth = indent // 2 if indent else 0
             self.add(Block(ITEM, text, level=depth, marker=marker, style=style, line=index))
             return
-        if not self.source.explicit_headings and _plain_heading(line, previous_blank, next_blank):
+        if not self.source.explicit_headings and _plain_heading(
+            line, previous_blank, next_blank, self.list_follows
+        ):
             part = PART.match(line)
             self.add(Block(HEADING, line, level=1, style="part" if part else "plain",
                            line=index), continues=False)  # fmt: skip
