@@ -426,3 +426,35 @@ def test_a_plain_text_recommendations_title_set_tight_above_its_list_is_a_headin
         ("1", heading.strip().rstrip(":")),
         ("2", heading.strip().rstrip(":")),
     ]
+
+
+def test_a_ruled_pdf_table_whose_row_is_cut_by_the_page_break_gives_the_whole_row():
+    from weasyprint import HTML
+
+    topics = ["neglect", "bruising", "fathers", "escalation", "housing", "school absence",
+              "mental health", "substance misuse", "exploitation", "missing episodes",
+              "domestic abuse", "pre-birth work"]  # fmt: skip
+    wording = (
+        "The Partnership should seek assurance from each agency that its learning about {topic} "
+        "has changed practice, with evidence from audit and from what children say, and report "
+        "this to the executive group."
+    )
+    rows = "".join(
+        f"<tr><td>{n}</td><td>{wording.format(topic=topic)}</td><td>Children's Services</td>"
+        "<td>March 2025</td></tr>"
+        for n, topic in enumerate(topics, start=1)
+    )
+    html = (
+        "<html><head><style>@page { size: A4; margin: 2cm } td, th { border: 1px solid #000;"
+        " padding: 4px; vertical-align: top } table { border-collapse: collapse }</style></head>"
+        "<body><h1>Learning review: Child N</h1><h2>Recommendations</h2>"
+        f"<p>{'The panel met twice. ' * 40}</p><table><thead><tr><th>No.</th>"
+        "<th>Recommendation</th><th>Lead agency</th><th>Timescale</th></tr></thead>"
+        f"<tbody>{rows}</tbody></table></body></html>"
+    )
+    reading = find_recommendations(read_document("n.pdf", HTML(string=html).write_pdf()))
+
+    assert [(r.number, r.text, r.lead) for r in reading.recommendations] == [
+        (str(n), wording.format(topic=topic), "Children's Services")
+        for n, topic in enumerate(topics, start=1)
+    ]

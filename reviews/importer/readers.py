@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import SUPPORTED_EXTENSIONS, ReviewImportError
-from .document import SENTENCE_WORDS, starts_list_item
+from .document import PAGE_FURNITURE, SENTENCE_WORDS, starts_list_item
 
 logger = logging.getLogger(__name__)
 
@@ -287,7 +287,16 @@ def _read_tables(data, pages):
             if not (page.tabular or (number and pages[number - 1].tabular)):
                 continue
             plumber_page = pdf.pages[number]
-            tables = plumber_page.find_tables() or plumber_page.find_tables(
+            # A row cut by the page break has no rule below it (or above it, on the next page):
+            # a rule where the column rules end closes it, so it is read as a row.
+            rules = [edge for edge in plumber_page.edges if edge["orientation"] == "v"]
+            edges = (
+                {"explicit_horizontal_lines": [min(edge["top"] for edge in rules),
+                                               max(edge["bottom"] for edge in rules)]}
+                if rules
+                else {}
+            )  # fmt: skip
+            tables = plumber_page.find_tables(edges) or plumber_page.find_tables(
                 {"vertical_strategy": "text", "horizontal_strategy": "lines"}
             )
             for table in tables:
@@ -411,7 +420,10 @@ def _furniture(pages):
     def is_furniture(page, line):
         if not _in_margin(page, line):
             return False
-        return bool(PAGE_NUMBER.match(line.text)) or _furniture_key(line.text) in repeated
+        return (
+            bool(PAGE_NUMBER.match(line.text) or PAGE_FURNITURE.match(line.text))
+            or _furniture_key(line.text) in repeated
+        )
 
     return is_furniture
 

@@ -647,6 +647,12 @@ class _Finder:
             recommendation.due_date = recommendation.due_date or parse_due_date(cell.get("due", ""))
         return True
 
+    def last_table_item(self, previous):
+        """The last item of the table just before, when it has the same columns."""
+        if previous is None or not self.lists or not self.lists[-1].from_table:
+            return None
+        return self.lists[-1].items[-1]
+
     def table(self, block):
         rows = [row for row in block.rows if any(cell.strip() for cell in row)]
         previous = self.last_table
@@ -682,11 +688,23 @@ class _Finder:
         items = []
         offset = len(self.lists[-1].items) if continued else 0
         for position, row in enumerate(body, start=offset + 1):
+            if [cell.strip().strip("*").strip() for cell in row] == header:
+                continue  # the header row printed again at the top of the next page
             cell = {
                 name: (row[index].strip() if index < len(row) else "")
                 for name, index in columns.items()
             }
             text = cell.get("recommendation", "")
+            earlier = items[-1] if items else self.last_table_item(previous)
+            if "number" in columns and not cell.get("number") and text[:1].islower() and earlier:
+                # The rest of a row the page break cut in two (no number, mid-sentence).
+                earlier.text = f"{earlier.text} {text}"
+                earlier.lead = earlier.lead or cell.get("agency", "")
+                earlier.proposed_action = " ".join(
+                    part for part in (earlier.proposed_action, cell.get("action", "")) if part
+                )
+                earlier.due_date = earlier.due_date or parse_due_date(cell.get("due", ""))
+                continue
             number = cell.get("number", "").rstrip(".")
             leading = re.match(r"^(?:recommendation\s+)?(\d{1,3}(?:\.\d{1,2})*[a-z]?)[.:)]?\s+(.*)$",
                                text, re.IGNORECASE)  # fmt: skip
