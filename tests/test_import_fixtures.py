@@ -266,22 +266,20 @@ def test_lists_numbered_afresh_for_each_agency_are_not_taken_for_restatements():
     ]
 
 
-def test_paragraphs_beside_a_numbered_list_are_not_recommendations_of_their_own():
+def test_should_paragraphs_are_not_recommendations_where_the_report_numbers_its_own():
     report = (
-        "# Rapid review: Child Z\n\n## Recommendations\n\n"
+        "# Rapid review: Child Z\n\n## Conclusions and recommendations\n\n"
+        "Professionals should be aware that Child Z was rarely seen alone.\n\n"
+        "## Recommendations\n\n"
         "All agencies should share this review with their staff.\n\n"
         "1. The Partnership should audit strategy discussions.\n"
-        "2. Schools should record the child's own words.\n\n"
-        "## Recommendations for the national Panel\n\n"
-        "The national Panel should consider guidance on children missing from education.\n\n"
-        "Progress will be reported to the Partnership in six months.\n"
+        "2. Schools should record the child's own words.\n"
     )
     reading = find_recommendations(read_document("z.md", report.encode()))
 
     assert [(r.number, r.text[:20]) for r in reading.recommendations] == [
         ("1", "The Partnership shou"),
         ("2", "Schools should recor"),
-        ("1", "The national Panel s"),
     ]
 
 

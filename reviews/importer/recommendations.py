@@ -91,7 +91,8 @@ ASKS_IN_PROSE = re.compile(
 )
 INTRODUCES_LIST = re.compile(
     r"\b(?:that|following|below|above|as follows|makes?|made|include[sd]?|including|should|must"
-    r"|will|would|could|is|are|was|were|has|have|had|be|been|we|our)\b",
+    r"|will|would|could|is|are|was|were|has|have|had|be|been|we|our|recommend(?:s|ed)?|proposes?"
+    r"|asks?|agreed|identified|found|concluded)\b",
     re.IGNORECASE,
 )
 CARRIES_ON = re.compile(r"^(?:this|these|it|they|such|in particular|for example|including)\b",
@@ -183,6 +184,7 @@ class _List:
     document_title: str = ""
     from_table: bool = False
     labelled: bool = False  # "Recommendation 3: …" says what it is
+    prose: bool = False  # unnumbered paragraphs, read only when the document has no list
 
     @property
     def is_recommendations(self):
@@ -578,6 +580,7 @@ class _Finder:
                 headings=[(level, text) for level, text in self.stack],
                 position=line,
                 document_title=self.document.title,
+                prose=True,
             )
         )
 
@@ -807,6 +810,10 @@ def find_recommendations(source):
     document = build_document(source)
     lists = _Finder(document).run()
     kept_lists = [numbered for numbered in lists if numbered.is_recommendations]
+    if any(not numbered.prose for numbered in kept_lists):
+        # Paragraphs that say "… should …" are a last resort: where the report numbers, labels or
+        # tabulates its recommendations anywhere, such paragraphs are its narrative.
+        kept_lists = [numbered for numbered in kept_lists if not numbered.prose]
     skipped = [
         f"{len(numbered.items)} {'bulleted' if numbered.items[0].style == 'bullet' else 'numbered'}"
         f" item{'s' if len(numbered.items) != 1 else ''} "
