@@ -456,3 +456,27 @@ def test_a_ruled_pdf_table_whose_row_is_cut_by_the_page_break_gives_the_whole_ro
         (str(n), wording.format(topic=topic), "Children's Services")
         for n, topic in enumerate(topics, start=1)
     ]
+
+
+def test_a_word_report_whose_sections_sit_in_a_content_control_is_read():
+    import docx
+    from docx.oxml import parse_xml
+
+    document = docx.Document()
+    document.add_heading("Learning review: Child T", level=0)
+    moved = [
+        document.add_heading("Recommendations", level=1)._p,
+        document.add_paragraph("1. The Partnership should audit kinship care assessments.")._p,
+        document.add_paragraph("2. Schools should ask who looks after the child.")._p,
+    ]
+    ns = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+    control = parse_xml(f"<w:sdt {ns}><w:sdtPr/><w:sdtContent/></w:sdt>")
+    for element in moved:
+        control[1].append(element)  # moves it out of the body into the control
+    document.element.body.insert(1, control)
+    reading = find_recommendations(read_document("t.docx", _saved(document)))
+
+    assert [r.text for r in reading.recommendations] == [
+        "The Partnership should audit kinship care assessments.",
+        "Schools should ask who looks after the child.",
+    ]

@@ -775,7 +775,7 @@ def _docx_lines(document):
 
     levels_by_num = _numbering_levels(document)
     counters = {}
-    for child in document.element.body.iterchildren():
+    for child in _body_blocks(document.element.body):
         if child.tag == f"{W}tbl":
             yield ""
             for row in Table(child, document).rows:
@@ -843,6 +843,18 @@ def _style_bold(run, paragraph):
                 break
             style = style.base_style
     return False
+
+
+def _body_blocks(body):
+    """The body's paragraphs and tables in order, including those a content control (w:sdt)
+    wraps: report templates put whole sections, not only the contents page, inside one."""
+    for child in body.iterchildren():
+        if child.tag == f"{W}sdt":
+            content = child.find(f"{W}sdtContent")
+            if content is not None:
+                yield from _body_blocks(content)
+        else:
+            yield child
 
 
 def _count(levels, counters, num_id, ilvl):
