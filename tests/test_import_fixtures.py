@@ -480,3 +480,39 @@ def test_a_word_report_whose_sections_sit_in_a_content_control_is_read():
         "The Partnership should audit kinship care assessments.",
         "Schools should ask who looks after the child.",
     ]
+
+
+def test_a_word_briefing_set_out_in_text_boxes_is_read_once():
+    import docx
+    from docx.oxml import parse_xml
+
+    namespaces = (
+        'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" '
+        'xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006" '
+        'xmlns:wps="http://schemas.microsoft.com/office/word/2010/wordprocessingShape" '
+        'xmlns:v="urn:schemas-microsoft-com:vml"'
+    )
+    document = docx.Document()
+    document.add_heading("7-minute briefing: Child Q", level=0)
+    for texts in (
+        ["1. Background", "Child Q was four months old."],
+        ["6. Recommendations", "The Partnership should publish bruising guidance for GPs.",
+         "Health visitors should check the protocol at every contact."],
+    ):  # fmt: skip
+        content = "".join(f"<w:p><w:r><w:t>{text}</w:t></w:r></w:p>" for text in texts)
+        # Word writes each text box twice: as a shape and as its VML fallback.
+        document.add_paragraph()._p.append(
+            parse_xml(
+                f'<w:r {namespaces}><mc:AlternateContent><mc:Choice Requires="wps"><w:drawing>'
+                f"<wps:txbx><w:txbxContent>{content}</w:txbxContent></wps:txbx></w:drawing>"
+                "</mc:Choice><mc:Fallback><w:pict><v:textbox><w:txbxContent>"
+                f"{content}</w:txbxContent></v:textbox></w:pict></mc:Fallback>"
+                "</mc:AlternateContent></w:r>"
+            )
+        )
+    reading = find_recommendations(read_document("q.docx", _saved(document)))
+
+    assert [(r.number, r.section) for r in reading.recommendations] == [
+        ("1", "6. Recommendations"),
+        ("2", "6. Recommendations"),
+    ]

@@ -845,16 +845,26 @@ def _style_bold(run, paragraph):
     return False
 
 
+MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
+
+
 def _body_blocks(body):
     """The body's paragraphs and tables in order, including those a content control (w:sdt)
-    wraps: report templates put whole sections, not only the contents page, inside one."""
+    wraps (report templates put whole sections inside one) and those in text boxes, after the
+    paragraph they are anchored to (a 7-minute briefing is often all text boxes)."""
     for child in body.iterchildren():
         if child.tag == f"{W}sdt":
             content = child.find(f"{W}sdtContent")
             if content is not None:
                 yield from _body_blocks(content)
-        else:
-            yield child
+            continue
+        yield child
+        if child.tag != f"{W}p":
+            continue
+        for box in child.iter(f"{W}txbxContent"):
+            # Word stores each shape twice, as DrawingML and as a VML fallback: read one.
+            if not any(parent.tag == MC_FALLBACK for parent in box.iterancestors()):
+                yield from _body_blocks(box)
 
 
 def _count(levels, counters, num_id, ilvl):
