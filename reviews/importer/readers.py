@@ -222,8 +222,10 @@ def _pdf_pages(data, page_count, progress):
                 # unless the box is narrowed a little: it belongs to the next piece.
                 inset = min(1.0, (right - left) / 4)
                 text = text_page.get_text_bounded(left + inset, bottom, right - inset, top)
-                # PDFium gives a hyphen that the layout added at a line's end as \x02.
-                text = " ".join(text.replace("\x02", "-").split())
+                # PDFium gives a hyphen that the layout added at a line's end as \x02 (or a soft
+                # hyphen), and typeset ligatures ("ﬁ") as one character.
+                text = " ".join(text.replace("\x02", "-").translate(LIGATURES).split())
+                text = re.sub("\u00ad$", "-", text)
                 if not text:
                     continue
                 first = text_page.get_index(
@@ -260,6 +262,10 @@ def _pdf_pages(data, page_count, progress):
                 progress(number, page_count)
     finally:
         document.close()
+
+
+LIGATURES = str.maketrans({"ﬀ": "ff", "ﬁ": "fi", "ﬂ": "fl", "ﬃ": "ffi", "ﬄ": "ffl", "ﬅ": "st",
+                           "ﬆ": "st"})  # fmt: skip
 
 
 def _looks_tabular(lines):
