@@ -33,7 +33,8 @@ DECIMAL = re.compile(
 # "(1) The Board should …": a number in brackets reads as "1."
 BRACKETED = re.compile(r"^\((?P<marker>\d{1,3}[a-z]?)\)\s+(?P<text>\S.*)$")
 LETTER = re.compile(r"^(?:\((?P<a>[a-z])\)|(?P<b>[a-z])[.)])\s+(?P<text>\S.*)$")
-ROMAN_NUMERAL = r"(?:i|ii|iii|iv|v|vi|vii|viii|ix|x|xi|xii|xiii|xiv|xv)"
+ROMAN_NUMERALS = "i ii iii iv v vi vii viii ix x xi xii xiii xiv xv".split()
+ROMAN_NUMERAL = f"(?:{'|'.join(ROMAN_NUMERALS)})"
 ROMAN = re.compile(rf"^(?:\((?P<a>{ROMAN_NUMERAL})\)|(?P<b>{ROMAN_NUMERAL})[.)])\s+(?P<text>\S.*)$")
 # Bullets as Word and PDFs give them back: symbols, and Symbol/Wingdings glyphs in the private use
 # area ("\uf0b7" is Word's round bullet, "\uf0d8" its arrow).
@@ -160,9 +161,9 @@ def _match_marker(line):
 
 def _next_capital(previous, marker):
     """Whether a capital marker carries on from the one before ("A" → "B", "IV" → "V")."""
-    romans = ROMAN_NUMERAL.upper()[3:-1].split("|")
-    if previous in romans and marker in romans:
-        return romans.index(marker) == romans.index(previous) + 1
+    previous, marker = previous.lower(), marker.lower()
+    if previous in ROMAN_NUMERALS and marker in ROMAN_NUMERALS:
+        return ROMAN_NUMERALS.index(marker) == ROMAN_NUMERALS.index(previous) + 1
     return len(previous) == len(marker) == 1 and ord(marker) == ord(previous) + 1
 
 

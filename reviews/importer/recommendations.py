@@ -346,6 +346,7 @@ class _Finder:
         self.last_table = None  # (columns, width) of the last recommendations table
         self.last_numbered = 0
         self.unnumbered = []  # paragraphs under a recommendations heading that each ask something
+        self.unnumbered_start = (0, "")  # the first one's line, and the paragraph before it
         self.held = []  # lists of those paragraphs, until the recommendations section ends
         self.region_lists = 0  # len(self.lists) when the recommendations section began
 
