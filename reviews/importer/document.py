@@ -3,26 +3,50 @@ lettered, Roman, bullets), notes (cross-references) and tables. Every reader's t
 `build_document`, so the recommendation finder sees one shape whatever the file was."""
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 
 HEADING, PARAGRAPH, ITEM, NOTE, TABLE = "heading", "paragraph", "item", "note", "table"
 
 MARKDOWN_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 # "Recommendation 3: text", "Recommendation 3" on its own line.
+# Older reports number them in words: "Recommendation One", "Recommendation Twelve".
+NUMBER_WORDS = {
+    word: index
+    for index, word in enumerate(
+        "one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+        "fifteen sixteen seventeen eighteen nineteen twenty".split(),
+        start=1,
+    )
+}
 LABEL = re.compile(
     r"^(?:[-*•]\s+)?(?:\*\*)?(?:recommendation\s+(?:no\.?\s*)?|rec\.?\s*|r)"
-    r"(?P<marker>\d{1,3}(?:\.\d{1,2})*[a-z]?)"
-    r"(?:\*\*)?\s*(?:[:.)–—-]\s*(?P<text>\S.*)?|$)",
+    r"(?:(?P<marker>\d{1,3}(?:\.\d{1,2})*[a-z]?)"
+    rf"|(?<=\s)(?P<word>{'|'.join(NUMBER_WORDS)})\b)"
+    r"(?:\*\*)?(?:\s*(?:[:.)–—-]\s*(?P<text>\S.*)?|$)|\s+(?P<bare>(?-i:[A-Z]).*))",
     re.IGNORECASE,
 )
 DOTTED = re.compile(r"^(?P<marker>\d{1,3}(?:\.\d{1,3})+)\.?\s+(?P<text>\S.*)$")
 DECIMAL = re.compile(
     r"^(?:[-*•]\s+)?(?P<marker>\d{1,3}[a-z]?)(?:[.)]|\s+[-–—]|:)\s+(?P<text>\S.*)$"
 )
+# "(1) The Board should …": a number in brackets reads as "1."
+BRACKETED = re.compile(r"^\((?P<marker>\d{1,3}[a-z]?)\)\s+(?P<text>\S.*)$")
 LETTER = re.compile(r"^(?:\((?P<a>[a-z])\)|(?P<b>[a-z])[.)])\s+(?P<text>\S.*)$")
-ROMAN_NUMERAL = r"(?:i|ii|iii|iv|v|vi|vii|viii|ix|x|xi|xii|xiii|xiv|xv)"
+ROMAN_NUMERALS = "i ii iii iv v vi vii viii ix x xi xii xiii xiv xv".split()
+ROMAN_NUMERAL = f"(?:{'|'.join(ROMAN_NUMERALS)})"
 ROMAN = re.compile(rf"^(?:\((?P<a>{ROMAN_NUMERAL})\)|(?P<b>{ROMAN_NUMERAL})[.)])\s+(?P<text>\S.*)$")
-BULLET = re.compile(r"^[-*•▪◦‣–·o]\s+(?P<text>\S.*)$")
+# Bullets as Word and PDFs give them back: symbols, and Symbol/Wingdings glyphs in the private use
+# area ("\uf0b7" is Word's round bullet, "\uf0d8" its arrow).
+BULLET = re.compile(
+    r"^(?:[-*–o]\s+|[•▪◦‣·●○■□►▶➢➤✓✔❖◆▫\uf0a7\uf0a8\uf076\uf0b7\uf0d8\uf0fc]\s*)(?P<text>\S.*)$"
+)
+# Capital letters and Roman numerals number recommendations in some reports ("A. The LSCB
+# should …", "IV. Health should …"); a short title after one is a part heading instead.
+CAPITAL = re.compile(
+    rf"^(?:\((?P<a>[A-Z]|{ROMAN_NUMERAL.upper()})\)|(?P<b>[A-Z]|{ROMAN_NUMERAL.upper()})[.)])"
+    r"\s+(?P<text>\S.*)$"
+)
 # Parts named by a capital letter or a Roman numeral: "Part A", "A. Leadership", "IV. Findings".
 PART = re.compile(
     r"^(?:(?:part|chapter|section|appendix|annex)\s+(?:[A-Z]|[IVX]{1,5}|\d{1,2})\b[:.–—-]?\s*"
@@ -36,12 +60,14 @@ CROSS_REFERENCE = re.compile(
     r"sections?|chapters?)\b|(?:links? (?:to|with)|relates? to|also see) recommendations?\b)",
     re.IGNORECASE,
 )
-# A page number on a line of its own: "12", "Page 12", "Page 12 of 40", "- 12 -", "12/40".
+# A page number on a line of its own: "12", "Page 12", "Page 12 of 40", "- 12 -", "12/40", and
+# Word's "12 | P a g e" footer as a PDF gives it back.
 PAGE_FURNITURE = re.compile(
     r"^(?:page\s+\d{1,4}(?:\s*(?:of|/)\s*\d{1,4})?|[-–—]\s*\d{1,4}\s*[-–—]|\d{1,4}"
-    r"(?:\s*(?:of|/)\s*\d{1,4})?)$",
+    r"(?:\s*(?:of|/)\s*\d{1,4})?|\d{1,4}\s*\|\s*p\s?a\s?g\s?e|p\s?a\s?g\s?e\s*\|\s*\d{1,4})$",
     re.IGNORECASE,
 )
+RUNNING_HEADER_REPEATS = 3
 # Words that make a line a sentence (a recommendation, a finding) rather than a heading.
 SENTENCE_WORDS = re.compile(
     r"\b(?:should|must|shall|will|would|could|need|needs|ensure|ensures|is|are|was|were|has|have|"
@@ -97,9 +123,24 @@ def looks_like_heading(text):
     return len(words) <= 4 or not significant or len(capitalised) / len(significant) >= 0.5
 
 
+def label_text(match):
+    """The wording after a LABEL ("Recommendation 2: The Board …" or "Recommendation 2 The
+    Board …"), or ""."""
+    return (match.group("text") or match.group("bare") or "").strip()
+
+
+def label_marker(match):
+    """The number of a LABEL match, in figures ("Recommendation Three" → "3")."""
+    word = match.group("word")
+    return str(NUMBER_WORDS[word.lower()]) if word else match.group("marker")
+
+
 def _match_marker(line):
     """(style, marker, text) for a list item line, or None."""
-    for style, pattern in (("label", LABEL), ("dotted", DOTTED), ("decimal", DECIMAL)):
+    match = LABEL.match(line)
+    if match:
+        return "label", label_marker(match), label_text(match)
+    for style, pattern in (("dotted", DOTTED), ("decimal", DECIMAL), ("decimal", BRACKETED)):
         match = pattern.match(line)
         if match:
             return style, match.group("marker"), (match.group("text") or "").strip()
@@ -112,18 +153,74 @@ def _match_marker(line):
     match = BULLET.match(line)
     if match:
         return "bullet", "-", match.group("text").strip()
+    match = CAPITAL.match(line)
+    if match and not looks_like_heading(match.group("text")):
+        return "capital", match.group("a") or match.group("b"), match.group("text").strip()
     return None
 
 
-def _plain_heading(text, previous_blank, next_blank):
-    """Plain text has no heading marks: a short, unpunctuated line standing alone is one."""
-    if not (previous_blank and next_blank) or not text or "\t" in text:
+def _next_capital(previous, marker):
+    """Whether a capital marker carries on from the one before ("A" → "B", "IV" → "V")."""
+    previous, marker = previous.lower(), marker.lower()
+    if previous in ROMAN_NUMERALS and marker in ROMAN_NUMERALS:
+        return ROMAN_NUMERALS.index(marker) == ROMAN_NUMERALS.index(previous) + 1
+    return len(previous) == len(marker) == 1 and ord(marker) == ord(previous) + 1
+
+
+def starts_list_item(line):
+    """Whether a line opens a numbered, lettered, labelled or bulleted item."""
+    return _match_marker(line.strip()) is not None
+
+
+def _plain_heading(text, previous_blank, next_blank, list_follows=False):
+    """Plain text has no heading marks: a short, unpunctuated line standing alone is one, and so
+    is a title set straight above a list ("RECOMMENDATIONS" then "1. The LSCB should …") or one
+    ending in a colon ("Recommendations:")."""
+    if not text or "\t" in text or not previous_blank:
         return False
+    titled = looks_like_heading(text.removesuffix(":"))
+    if not (next_blank or (list_follows and titled)):
+        return False
+    if text.endswith(":") and titled and len(text) > 1:
+        text = text[:-1]
     if len(text) > 180 or len(text.split()) > 28 or text[-1] in ".:;,!?)":
         return False
     if re.search(r"[.!?]\s+[A-Z]", text) or not (text[0].isupper() or text[0].isdigit()):
         return False
     return _match_marker(text) is None or bool(PART.match(text))
+
+
+def _running_headers(lines):
+    """Lines that text taken from a PDF repeats beside its page numbers: the report's running
+    header or footer ("Child T – LCSPR – FINAL"), which would otherwise read as a heading and cut
+    an item carried over a page break in two."""
+    near_page_number = Counter()
+    seen = Counter()
+    stripped = [line.strip() for line in lines]
+    pages = [index for index, line in enumerate(stripped) if PAGE_FURNITURE.match(line)]
+    if len(pages) < RUNNING_HEADER_REPEATS:
+        return set()
+    for line in stripped:
+        if line:
+            seen[line] += 1
+    for index in pages:
+        nearby = set()
+        for step in (-1, 1):
+            position, found = index + step, 0
+            while 0 <= position < len(stripped) and found < 2:
+                if stripped[position]:
+                    nearby.add(stripped[position])
+                    found += 1
+                position += step
+        near_page_number.update(nearby)
+    return {
+        line
+        for line, count in near_page_number.items()
+        if count >= RUNNING_HEADER_REPEATS
+        and count * 3 >= seen[line] * 2
+        and not PAGE_FURNITURE.match(line)
+        and _match_marker(line) is None
+    }
 
 
 def _clean(line):
@@ -147,12 +244,17 @@ class _Builder:
         self.open = None  # the block that the next plain line continues
         self.gap = False
         self.table_rows = []
+        self.list_follows = False  # the line after the one being read starts a list item
 
     def build(self):
         lines = [_clean(line.replace("\u00ad", "")) for line in self.source.text.split("\n")]
+        running = _running_headers(lines)
         for index, raw in enumerate(lines):
+            if raw.strip() in running:
+                continue
             previous_blank = index == 0 or not lines[index - 1].strip()
             next_blank = index + 1 >= len(lines) or not lines[index + 1].strip()
+            self.list_follows = not next_blank and starts_list_item(lines[index + 1])
             self.feed(raw, index, previous_blank, next_blank)
         self.end_table()
         return Document(blocks=self.blocks, title=self.source.title, contents=self.contents)
@@ -191,6 +293,16 @@ class _Builder:
             self.add(Block(NOTE, line, line=index), continues=True)
             return
         found = _match_marker(line)
+        if found and found[0] == "capital" and not previous_blank:
+            # "J. Smith …" inside a wrapped paragraph is not an item: a lettered one starts a block.
+            open_block = self.open
+            if not (
+                open_block
+                and open_block.kind == ITEM
+                and open_block.style == "capital"
+                and _next_capital(open_block.marker, found[1])
+            ):
+                found = None
         if found:
             style, marker, text = found
             if self.is_numbered_heading(style, marker, text, line, previous_blank, next_blank):
@@ -201,7 +313,9 @@ class _Builder:
             depth = indent // 2 if indent else 0
             self.add(Block(ITEM, text, level=depth, marker=marker, style=style, line=index))
             return
-        if not self.source.explicit_headings and _plain_heading(line, previous_blank, next_blank):
+        if not self.source.explicit_headings and _plain_heading(
+            line, previous_blank, next_blank, self.list_follows
+        ):
             part = PART.match(line)
             self.add(Block(HEADING, line, level=1, style="part" if part else "plain",
                            line=index), continues=False)  # fmt: skip
@@ -238,11 +352,14 @@ class _Builder:
         standing_alone = previous_blank and next_blank
         if style == "dotted":
             return standing_alone
-        return standing_alone or self.source.explicit_headings
+        # A numbered line that runs straight on into more text is an item's first line, however
+        # much it looks like a title ("2. Children's Social Care, Northshire Police, The").
+        return standing_alone or (self.source.explicit_headings and next_blank)
 
     def table(self, raw, line, index):
         """Markdown "| a | b |" rows, or tab-separated rows as text extracted from PDFs gives."""
-        if line.startswith("|") and line.endswith("|") and line.count("|") >= 3:
+        # (One cell is a boxed paragraph: Word reports put a recommendation in a box.)
+        if line.startswith("|") and line.endswith("|") and len(line) > 2 and line.count("|") >= 2:
             cells = [cell.strip() for cell in line.strip("|").split("|")]
         elif "\t" in raw.strip() and len([c for c in raw.split("\t") if c.strip()]) >= 2:
             if len(raw) <= 200 and CONTENTS_LINE.match(raw):

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import SUPPORTED_EXTENSIONS, ReviewImportError
+from .document import PAGE_FURNITURE, SENTENCE_WORDS, starts_list_item
 
 logger = logging.getLogger(__name__)
 
@@ -217,7 +218,14 @@ def _pdf_pages(data, page_count, progress):
             lines = []
             for index in range(text_page.count_rects()):
                 left, bottom, right, top = text_page.get_rect(index)
-                text = " ".join(text_page.get_text_bounded(left, bottom, right, top).split())
+                # A glyph whose box overhangs this piece (the "A" after a bullet) is read with it
+                # unless the box is narrowed a little: it belongs to the next piece.
+                inset = min(1.0, (right - left) / 4)
+                text = text_page.get_text_bounded(left + inset, bottom, right - inset, top)
+                # PDFium gives a hyphen that the layout added at a line's end as \x02 (or a soft
+                # hyphen), and typeset ligatures ("ﬁ") as one character.
+                text = " ".join(text.replace("\x02", "-").translate(LIGATURES).split())
+                text = re.sub("\u00ad$", "-", text)
                 if not text:
                     continue
                 first = text_page.get_index(
@@ -256,6 +264,10 @@ def _pdf_pages(data, page_count, progress):
         document.close()
 
 
+LIGATURES = str.maketrans({"ﬀ": "ff", "ﬁ": "fi", "ﬂ": "fl", "ﬃ": "ffi", "ﬄ": "ffl", "ﬅ": "st",
+                           "ﬆ": "st"})  # fmt: skip
+
+
 def _looks_tabular(lines):
     """Two or more rows printed as three or more pieces with wide gaps between them."""
     rows = {}
@@ -281,7 +293,16 @@ def _read_tables(data, pages):
             if not (page.tabular or (number and pages[number - 1].tabular)):
                 continue
             plumber_page = pdf.pages[number]
-            tables = plumber_page.find_tables() or plumber_page.find_tables(
+            # A row cut by the page break has no rule below it (or above it, on the next page):
+            # a rule where the column rules end closes it, so it is read as a row.
+            rules = [edge for edge in plumber_page.edges if edge["orientation"] == "v"]
+            edges = (
+                {"explicit_horizontal_lines": [min(edge["top"] for edge in rules),
+                                               max(edge["bottom"] for edge in rules)]}
+                if rules
+                else {}
+            )  # fmt: skip
+            tables = plumber_page.find_tables(edges) or plumber_page.find_tables(
                 {"vertical_strategy": "text", "horizontal_strategy": "lines"}
             )
             for table in tables:
@@ -405,7 +426,10 @@ def _furniture(pages):
     def is_furniture(page, line):
         if not _in_margin(page, line):
             return False
-        return bool(PAGE_NUMBER.match(line.text)) or _furniture_key(line.text) in repeated
+        return (
+            bool(PAGE_NUMBER.match(line.text) or PAGE_FURNITURE.match(line.text))
+            or _furniture_key(line.text) in repeated
+        )
 
     return is_furniture
 
@@ -431,6 +455,7 @@ def _pdf_text(pages):
     if not weights:
         return ""
     body = weights.most_common(1)[0][0]
+    kept = [_without_footnotes(lines, body) for lines in kept]
     vocabulary = _vocabulary(kept)
     heading_sizes = sorted({size for size in weights if size >= body * 1.15}, reverse=True)
     levels = {size: min(index + 1, 5) for index, size in enumerate(heading_sizes)}
@@ -438,6 +463,8 @@ def _pdf_text(pages):
     out = []
     for lines in kept:
         previous = None
+        if lines and _carries_over(out, lines[0], levels):
+            out.pop()  # a sentence carried over the page break: the page's blank line goes
         for index, line in enumerate(lines):
             text = line.text
             height = line.bottom - line.top
@@ -478,6 +505,37 @@ def _pdf_text(pages):
             previous = line
         out.append("")
     return "\n".join(out)
+
+
+def _carries_over(out, first, levels):
+    """Whether a page's first line carries on the sentence the last page ended with: that line
+    is plain text without a closing stop, and this one is neither a heading nor a new item."""
+    if len(out) < 2 or out[-1] or not out[-2] or out[-2].startswith("#"):
+        return False
+    if _is_table_row(out[-2]) or out[-2].rstrip()[-1] in ".:;?!)":
+        return False
+    if first.size in levels or first.bold or _is_table_row(first.text):
+        return False
+    return not starts_list_item(first.text)
+
+
+FOOTNOTE_START = re.compile(r"^(?:\d{1,3}\.?|[*†‡§])\s*\S")
+
+
+def _without_footnotes(lines, body):
+    """A page's lines without its footnotes: the run of lines in a smaller type at the foot of
+    the page that starts with a note's number. Left in, "1. Working Together 2018" reads as a
+    numbered item and a recommendation carried over the page is cut in two."""
+    start = len(lines)
+    while start and lines[start - 1].size and lines[start - 1].size <= body * 0.85:
+        if _is_table_row(lines[start - 1].text):
+            break
+        start -= 1
+    if start == 0 or (len(lines) - start) * 2 > len(lines):
+        return lines  # a page set in the smaller type (an appendix, a table) has no notes
+    while start < len(lines) and not FOOTNOTE_START.match(lines[start].text):
+        start += 1  # the small lines above the first note are the page's own text
+    return lines[:start]
 
 
 def _vocabulary(pages_lines):
@@ -708,7 +766,7 @@ def _marker(levels, counters, num_id, level):
     if definition.fmt in ("lowerLetter", "lowerRoman") and not marker.startswith("("):
         # "a." and "a)" read the same; the importer writes lettered sub-items as "(a)".
         marker = f"({marker.rstrip('.)')})"
-    elif not marker.endswith((".", ")")) and "." not in marker:
+    elif not marker.endswith((".", ")", ":", "-", "\u2013", "\u2014")) and "." not in marker:
         marker += "."
     return marker
 
@@ -723,7 +781,7 @@ def _docx_lines(document):
 
     levels_by_num = _numbering_levels(document)
     counters = {}
-    for child in document.element.body.iterchildren():
+    for child in _body_blocks(document.element.body):
         if child.tag == f"{W}tbl":
             yield ""
             for row in Table(child, document).rows:
@@ -756,7 +814,9 @@ def _docx_lines(document):
             continue
         if numbering is None:
             yield ""
-            yield text
+            # A short paragraph set in bold alone is the document's own heading where the author
+            # did not use a heading style ("Recommendations" in bold), as PDFs are read.
+            yield f"###### {text}" if _bold_title(paragraph, text) else text
             continue
         num_id, ilvl = numbering
         levels = levels_by_num.get(num_id, {})
@@ -766,6 +826,51 @@ def _docx_lines(document):
         marker = _count(levels, counters, num_id, ilvl)
         indent = "    " * ilvl
         yield f"{indent}{marker} {text}" if marker else f"{indent}- {text}"
+
+
+def _bold_title(paragraph, text):
+    if len(text) > 120 or len(text.split()) > 14 or text.endswith((".", ";", ",", ":", "?", "!")):
+        return False
+    if SENTENCE_WORDS.search(text):
+        return False  # a sentence in bold for emphasis
+    runs = [run for run in paragraph.runs if run.text.strip()]
+    return bool(runs) and all(
+        run.bold if run.bold is not None else _style_bold(run, paragraph) for run in runs
+    )
+
+
+def _style_bold(run, paragraph):
+    """Bold by the run's character style or the paragraph's style, not set on the run itself."""
+    for style in (run.style, paragraph.style):
+        while style is not None:
+            if style.font.bold is not None:
+                if style.font.bold:
+                    return True
+                break
+            style = style.base_style
+    return False
+
+
+MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
+
+
+def _body_blocks(body):
+    """The body's paragraphs and tables in order, including those a content control (w:sdt)
+    wraps (report templates put whole sections inside one) and those in text boxes, after the
+    paragraph they are anchored to (a 7-minute briefing is often all text boxes)."""
+    for child in body.iterchildren():
+        if child.tag == f"{W}sdt":
+            content = child.find(f"{W}sdtContent")
+            if content is not None:
+                yield from _body_blocks(content)
+            continue
+        yield child
+        if child.tag != f"{W}p":
+            continue
+        for box in child.iter(f"{W}txbxContent"):
+            # Word stores each shape twice, as DrawingML and as a VML fallback: read one.
+            if not any(parent.tag == MC_FALLBACK for parent in box.iterancestors()):
+                yield from _body_blocks(box)
 
 
 def _count(levels, counters, num_id, ilvl):

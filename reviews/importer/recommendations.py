@@ -19,6 +19,8 @@ from .document import (
     Block,
     build_document,
     heading_key,
+    label_marker,
+    label_text,
     looks_like_heading,
 )
 
@@ -40,6 +42,20 @@ INTRODUCES_OTHER_LIST = re.compile(
 OTHER_HEADING = re.compile(
     rf"^(?:[\d.]+\s*|(?:part|chapter|section|appendix|annex)\s+\w+[:.–—-]?\s*)?"
     rf"(?:the |key |our |main )?(?:{NOT_RECOMMENDATIONS})(?: (?:of|for) the (?:review|panel))?$",
+    re.IGNORECASE,
+)
+# Headings under which a list of "… should …" items is the review's recommendations in all but name.
+ASKS_FOR_CHANGE = re.compile(
+    r"areas? (?:for|of) (?:improvement|development|priority action)|improvement actions?"
+    r"|actions? (?:for|required|needed)|what (?:needs|has|have) to (?:change|happen)"
+    r"|what should (?:change|happen)|priorities for (?:action|improvement)",
+    re.IGNORECASE,
+)
+# Headings that start a part of a report rather than a group of recommendations.
+REPORT_PART = re.compile(
+    r"\b(?:conclusions?|glossary|appendix|annex|references|bibliography|acknowledge?ments?"
+    r"|contributors|next steps|decision|background|introduction|methodology|terms of reference"
+    r"|chronology|analysis|findings?|summary|contents|distribution|panel|author|signed)\b",
     re.IGNORECASE,
 )
 # "Summary of recommendations" heads a final chapter; a bare "Recommendations" closes a chapter.
@@ -67,6 +83,20 @@ SELF_REFERENCE = re.compile(
     r"contains?|follows?|are|is)\b",
     re.IGNORECASE,
 )
+# A paragraph that asks someone to do something: "The Partnership should …", "Health partners are
+# asked to …", "The review recommends that …" (not "should have", which looks back).
+ASKS_IN_PROSE = re.compile(
+    r"^[A-Z](?:\S*\s+){0,12}?(?:should|must|is asked to|are asked to|needs? to|recommends? that)"
+    r"\b(?!\s+(?:not\s+)?have\b)"
+)
+INTRODUCES_LIST = re.compile(
+    r"\b(?:that|following|below|above|as follows|makes?|made|include[sd]?|including|should|must"
+    r"|will|would|could|is|are|was|were|has|have|had|be|been|we|our|recommend(?:s|ed)?|proposes?"
+    r"|asks?|agreed|identified|found|concluded)\b",
+    re.IGNORECASE,
+)
+CARRIES_ON = re.compile(r"^(?:this|these|it|they|such|in particular|for example|including)\b",
+                        re.IGNORECASE)  # fmt: skip
 SAME_NUMBER_SIMILARITY = 0.3
 RENUMBERED_SIMILARITY = 0.85
 MOVED_SIMILARITY = 0.97
@@ -74,11 +104,16 @@ MAX_WORDING_CANDIDATES = 600
 # Action-plan tables: which column holds what.
 TABLE_COLUMNS = {
     "number": re.compile(
-        r"^(?:no\.?|number|ref(?:erence)?\.?|#|rec(?:ommendation)?\.? ?(?:no|number|ref)\.?)$", re.I
-    ),  # noqa: E501
+        r"^(?:no\.?|number|ref(?:erence)?\.?|#|rec\.?|rec(?:ommendation)?\.? ?(?:no|number|ref)\.?)$",
+        re.I,
+    ),
+    # "Recommendation", "Single agency recommendation", "Finding and recommendation".
     "recommendation": re.compile(
-        r"^(?:the )?recommendations?(?: (?:made|text|of the review))?$", re.I
-    ),  # noqa: E501
+        r"^(?:(?:the|multi[- ]agency|single[- ]agency|agency|partnership|review|local|national"
+        r"|findings?|learning)\s*(?:and|/|&)?\s*)*recommendations?"
+        r"(?:\s*(?:and|/|&)\s*(?:learning|findings?|rationale))?(?: (?:made|text|of the review))?$",
+        re.I,
+    ),
     "action": re.compile(r"action|what will|how will|response|what", re.I),
     "agency": re.compile(r"lead|agency|agencies|owner|responsib|who", re.I),
     "due": re.compile(r"due|date|timescale|by when|deadline|target|complet|when", re.I),
@@ -149,6 +184,7 @@ class _List:
     document_title: str = ""
     from_table: bool = False
     labelled: bool = False  # "Recommendation 3: …" says what it is
+    prose: bool = False  # unnumbered paragraphs, read only when the document has no list
 
     @property
     def is_recommendations(self):
@@ -165,7 +201,12 @@ class _List:
         nearest = self.headings[-1][1] if self.headings else ""
         if OTHER_HEADING.match(nearest.strip()):
             return False
-        return any(RECOMMEND.search(text) for _, text in self.headings)
+        if any(RECOMMEND.search(text) for _, text in self.headings):
+            return True
+        # "Areas for improvement", "What needs to change": recommendations by another name, when
+        # the items themselves ask someone to act.
+        asking = [item for item in self.items if ASKS_IN_PROSE.search(item.text)]
+        return bool(ASKS_FOR_CHANGE.search(nearest)) and len(asking) * 2 > len(self.items)
 
     @property
     def terse(self):
@@ -211,6 +252,20 @@ def _last_sentence(text):
     return parts[-1][-300:]
 
 
+def _names_a_group(text):
+    """A short line that names whom the list after it is for ("For the Police:", "Health
+    partners"), not one that introduces it ("The review recommends that:")."""
+    name = text.strip().rstrip(":").strip()
+    words = name.split()
+    if not words or len(words) > 8 or name[-1] in ".;,!?" or INTRODUCES_LIST.search(name):
+        return False
+    return text.strip().endswith(":") or looks_like_heading(name)
+
+
+def _first_sentence(text):
+    return re.split(r"(?<=[.!?])\s+(?=[A-Z])", text, maxsplit=1)[0]
+
+
 def _roman(number):
     numerals = ((10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i"))
     out = ""
@@ -241,6 +296,8 @@ def _integer(number):
 def _follows(previous, number):
     """Whether `number` carries on a list whose last item was `previous` (3 → 4, 3 → 3a, b → c)."""
     romans = [_roman(n) for n in range(1, 16)]
+    if previous.isupper() and number.isupper():
+        previous, number = previous.lower(), number.lower()  # "A." → "B.", "IV." → "V."
     if previous in romans and number in romans:
         return romans.index(number) == romans.index(previous) + 1
     if re.fullmatch(r"[a-z]", previous) and re.fullmatch(r"[a-z]", number):
@@ -260,7 +317,8 @@ def _follows(previous, number):
     return after == before + 1 or (after == before and number != previous)
 
 
-STYLE_RANK = {"label": 0, "decimal": 0, "dotted": 0, "letter": 1, "roman": 2, "bullet": 3}
+STYLE_RANK = {"label": 0, "decimal": 0, "dotted": 0, "capital": 0, "letter": 1, "roman": 2,
+              "bullet": 3}  # fmt: skip
 
 
 def _sub_line(block):
@@ -287,11 +345,15 @@ class _Finder:
         self.last_explicit = 0
         self.last_table = None  # (columns, width) of the last recommendations table
         self.last_numbered = 0
+        self.unnumbered = []  # paragraphs under a recommendations heading that each ask something
+        self.unnumbered_start = (0, "")  # the first one's line, and the paragraph before it
+        self.held = []  # lists of those paragraphs, until the recommendations section ends
+        self.region_lists = 0  # len(self.lists) when the recommendations section began
 
     def run(self):
         for index, block in enumerate(self.blocks):
             if block.kind == HEADING:
-                self.heading(block)
+                self.heading(block, index)
             elif block.kind == ITEM and self.is_heading_item(block, index):
                 self.heading(
                     Block(HEADING, f"{block.marker}. {block.text}", level=block.marker.count(".")
@@ -302,11 +364,14 @@ class _Finder:
             elif block.kind == NOTE:
                 self.note(block)
             elif block.kind == TABLE:
-                self.end_list()
-                self.table(block)
+                if not self.labelled_table(block):
+                    self.end_list()
+                    self.table(block)
             elif block.kind == PARAGRAPH:
                 self.paragraph(block, index)
         self.end_list()
+        self.end_unnumbered()
+        self.release_unnumbered()
         return self.lists
 
     # Headings --------------------------------------------------------------------------------
@@ -328,18 +393,23 @@ class _Finder:
         self.last_explicit = block.level
         return block.level
 
-    def heading(self, block):
+    def heading(self, block, index=None):
         label = LABEL.match(block.text)
         if label and block.style != "numbered":
             # "### Recommendation 2: Voice of the child", then its wording as paragraphs.
-            text = (label.group("text") or "").strip()
-            self.item(Block(ITEM, text, marker=label.group("marker"), style="label",
+            text = label_text(label)
+            self.item(Block(ITEM, text, marker=label_marker(label), style="label",
                             line=block.line))  # fmt: skip
             self.current.items[-1].from_heading = True
             return
         self.end_list()
+        self.end_unnumbered()
         self.last_table = None
-        level = self.heading_level(block)
+        level = self.heading_level(block) if block.style != "group" else None
+        if block.style == "group" or self.is_group_heading(block, index):
+            # "Northshire Police" then its list, under "Single agency recommendations": plain
+            # text gives every heading one level, so the list's place says it is a group.
+            level = self.region + 1
         key = heading_key(block.text)
         if self.region is not None and level <= self.region:
             restated = key and key in self.seen_headings
@@ -354,14 +424,27 @@ class _Finder:
                 level = self.region + 1
             else:
                 self.region = None
+                self.release_unnumbered()
         while self.stack and self.stack[-1][0] >= level:
             self.stack.pop()
-        self.stack.append((level, block.text))
+        # "For the Police:" names the group that follows; the colon is not part of its name.
+        self.stack.append((level, block.text.rstrip(": ") or block.text))
         self.seen_headings.append(key)
         if RECOMMEND.search(block.text) and self.region is None:
             self.region = level
             self.region_text = block.text
+            self.region_lists = len(self.lists)
         self.last_paragraph = ""
+
+    def is_group_heading(self, block, index):
+        """A plain-text heading inside a recommendations section that names a group (an agency,
+        a theme) and is followed at once by its list, rather than starting the next part."""
+        if block.style != "plain" or self.region is None or index is None:
+            return False
+        if RECOMMEND.search(block.text) or REPORT_PART.search(block.text):
+            return False
+        following = self.blocks[index + 1] if index + 1 < len(self.blocks) else None
+        return following is not None and following.kind == ITEM
 
     # Items -----------------------------------------------------------------------------------
 
@@ -430,6 +513,16 @@ class _Finder:
             target.items[-1].notes.append(block.text)
 
     def paragraph(self, block, index):
+        following = self.blocks[index + 1] if index + 1 < len(self.blocks) else None
+        if (
+            self.region is not None
+            and following is not None
+            and following.kind == ITEM
+            and _names_a_group(block.text)
+        ):
+            # "For the Police:" in the paragraph style, then the Police's list: a group heading.
+            self.heading(Block(HEADING, block.text, style="group", line=block.line))
+            return
         current = self.current
         if current is not None:
             last = current.items[-1]
@@ -448,8 +541,56 @@ class _Finder:
                 # A paragraph between items 3 and 4 of one list belongs to item 3.
                 last.subs.append(block.text)
                 return
+        else:
+            self.unnumbered_paragraph(block)
         self.end_list()
         self.last_paragraph = block.text
+
+    def unnumbered_paragraph(self, block):
+        """Under a recommendations heading without a list, each paragraph that says who should do
+        what ("The Partnership should …") is a recommendation; one that carries on the paragraph
+        before it ("This should include …") belongs to it."""
+        if self.region is None:
+            return
+        nearest = self.stack[-1][1] if self.stack else ""
+        if OTHER_HEADING.match(nearest.strip()) or SELF_REFERENCE.match(block.text):
+            return
+        if self.unnumbered and CARRIES_ON.match(block.text):
+            self.unnumbered[-1].subs.append(block.text)
+        elif (
+            ASKS_IN_PROSE.search(_first_sentence(block.text))
+            and 6 <= len(block.text.split()) <= 120
+        ):
+            if not self.unnumbered:
+                self.unnumbered_start = (block.line, self.last_paragraph)
+            self.unnumbered.append(_Item(number="", text=block.text, style="paragraph"))
+
+    def end_unnumbered(self):
+        """The paragraphs under the heading that ends here, held until the recommendations
+        section ends (see release_unnumbered)."""
+        items, self.unnumbered = self.unnumbered, []
+        if not items:
+            return
+        for number, item in enumerate(items, start=1):
+            item.number = str(number)
+        line, lead_in = self.unnumbered_start
+        self.held.append(
+            _List(
+                items=items,
+                lead_in=lead_in,
+                headings=[(level, text) for level, text in self.stack],
+                position=line,
+                document_title=self.document.title,
+                prose=True,
+            )
+        )
+
+    def release_unnumbered(self):
+        """Keep the paragraphs as recommendations only where the section holds no list at all:
+        with one, they are its introduction or the narrative of a finding that made none."""
+        if self.held and len(self.lists) == self.region_lists:
+            self.lists.extend(self.held)
+        self.held = []
 
     def next_item(self, index):
         """The item after a short run of paragraphs (one or two, as a recommendation's second
@@ -474,6 +615,47 @@ class _Finder:
             self.last_paragraph = ""
 
     # Tables ----------------------------------------------------------------------------------
+
+    def labelled_table(self, block):
+        """Tables whose rows say what they hold: a recommendation boxed in a one-cell table or a
+        summary of "Recommendation N | wording" rows (read as labelled items), and an action plan
+        set out as one table per recommendation, the recommendation across its top row and its
+        actions below. Returns whether the table was one of these."""
+        rows = [_distinct_cells(row) for row in block.rows]
+        rows = [row for row in rows if row]
+        labels = [LABEL.match(row[0]) for row in rows]
+        if not rows or labels[0] is None:
+            return False
+        if all(labels) or len(rows) == 1:
+            for row, label in zip(rows, labels, strict=True):
+                text = label_text(label) or " ".join(row[1:2])
+                self.item(Block(ITEM, text, marker=label_marker(label), style="label",
+                                line=block.line))  # fmt: skip
+            return True
+        if len(rows[0]) != 1 or any(labels[1:]):
+            return False
+        label = labels[0]
+        self.item(Block(ITEM, label_text(label), marker=label_marker(label),
+                        style="label", line=block.line))  # fmt: skip
+        columns = _table_columns(rows[1])
+        if not {"action", "agency", "due"} & set(columns):
+            return True
+        recommendation = self.current.items[-1]
+        for row in rows[2:]:
+            cell = {name: (row[i].strip() if i < len(row) else "") for name, i in columns.items()}
+            if cell.get("action"):
+                recommendation.proposed_action = "\n".join(
+                    part for part in (recommendation.proposed_action, cell["action"]) if part
+                )
+            recommendation.lead = recommendation.lead or cell.get("agency", "")
+            recommendation.due_date = recommendation.due_date or parse_due_date(cell.get("due", ""))
+        return True
+
+    def last_table_item(self, previous):
+        """The last item of the table just before, when it has the same columns."""
+        if previous is None or not self.lists or not self.lists[-1].from_table:
+            return None
+        return self.lists[-1].items[-1]
 
     def table(self, block):
         rows = [row for row in block.rows if any(cell.strip() for cell in row)]
@@ -510,11 +692,23 @@ class _Finder:
         items = []
         offset = len(self.lists[-1].items) if continued else 0
         for position, row in enumerate(body, start=offset + 1):
+            if [cell.strip().strip("*").strip() for cell in row] == header:
+                continue  # the header row printed again at the top of the next page
             cell = {
                 name: (row[index].strip() if index < len(row) else "")
                 for name, index in columns.items()
             }
             text = cell.get("recommendation", "")
+            earlier = items[-1] if items else self.last_table_item(previous)
+            if "number" in columns and not cell.get("number") and text[:1].islower() and earlier:
+                # The rest of a row the page break cut in two (no number, mid-sentence).
+                earlier.text = f"{earlier.text} {text}"
+                earlier.lead = earlier.lead or cell.get("agency", "")
+                earlier.proposed_action = " ".join(
+                    part for part in (earlier.proposed_action, cell.get("action", "")) if part
+                )
+                earlier.due_date = earlier.due_date or parse_due_date(cell.get("due", ""))
+                continue
             number = cell.get("number", "").rstrip(".")
             leading = re.match(r"^(?:recommendation\s+)?(\d{1,3}(?:\.\d{1,2})*[a-z]?)[.:)]?\s+(.*)$",
                                text, re.IGNORECASE)  # fmt: skip
@@ -550,6 +744,15 @@ class _Finder:
                 )
             )
         self.last_paragraph = ""
+
+
+def _distinct_cells(row):
+    """A row's cells without blanks and without the copies a merged cell leaves behind."""
+    cells = []
+    for cell in (cell.strip() for cell in row):
+        if cell and (not cells or cells[-1] != cell):
+            cells.append(cell)
+    return cells
 
 
 def _table_columns(header):
@@ -608,6 +811,10 @@ def find_recommendations(source):
     document = build_document(source)
     lists = _Finder(document).run()
     kept_lists = [numbered for numbered in lists if numbered.is_recommendations]
+    if any(not numbered.prose for numbered in kept_lists):
+        # Paragraphs that say "… should …" are a last resort: where the report numbers, labels or
+        # tabulates its recommendations anywhere, such paragraphs are its narrative.
+        kept_lists = [numbered for numbered in kept_lists if not numbered.prose]
     skipped = [
         f"{len(numbered.items)} {'bulleted' if numbered.items[0].style == 'bullet' else 'numbered'}"
         f" item{'s' if len(numbered.items) != 1 else ''} "
@@ -732,7 +939,7 @@ def _twin(candidate, later):
         bonus = 0
         if other.number == candidate.number and _compatible(candidate.section, other.section):
             same_place = heading_key(other.section) == heading_key(candidate.section)
-            threshold = 0.0 if same_place else SAME_NUMBER_SIMILARITY
+            threshold = 0.15 if same_place else SAME_NUMBER_SIMILARITY
             bonus = 1  # a number match comes before any wording match
         elif _compatible(candidate.section, other.section):
             threshold = RENUMBERED_SIMILARITY
