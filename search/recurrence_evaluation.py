@@ -106,6 +106,33 @@ def evaluate(top, labelled, library_ids, split=None):
     )
 
 
+def index_library(texts):
+    """Write `texts` into the full-text index as public recommendations numbered from 0, with no
+    title or keywords: the library the index's methods search, as the bulk method reads it."""
+    from wagtail.models import Page
+
+    from learning.permissions import Visibility
+    from search.models import SearchDocument
+
+    page = Page.objects.order_by("depth", "pk").first()
+    SearchDocument.objects.bulk_create(
+        [
+            SearchDocument(
+                key=f"recommendation:{n}",
+                kind=SearchDocument.Kind.RECOMMENDATION,
+                object_id=n,
+                page=page,
+                visibility=Visibility.PUBLIC,
+                url="#",
+                title="",
+                text=text,
+            )
+            for n, text in enumerate(texts)
+        ],
+        batch_size=1000,
+    )
+
+
 def vector_top(method):
     """A `top` function for a fitted vector method (its rows are the library's positions)."""
 

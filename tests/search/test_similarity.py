@@ -2,10 +2,9 @@
 
 import pytest
 from django.db import connection
-from wagtail.models import Page
 
 from learning.permissions import Visibility
-from search.models import SearchDocument
+from search.recurrence_evaluation import index_library
 from search.similarity import Bm25Method, FullTextMoreLikeThis
 
 pytestmark = pytest.mark.django_db
@@ -24,27 +23,10 @@ LIBRARY = [
 ]
 
 
-def index(texts):
-    page = Page.objects.order_by("depth", "pk").first()
-    SearchDocument.objects.bulk_create(
-        SearchDocument(
-            key=f"recommendation:{n}",
-            kind=SearchDocument.Kind.RECOMMENDATION,
-            object_id=n,
-            page=page,
-            visibility=Visibility.PUBLIC,
-            url="#",
-            title="",
-            text=text,
-        )
-        for n, text in enumerate(texts)
-    )
-
-
 def test_the_bulk_rebuild_scores_as_the_full_text_index_does():
     if connection.vendor != "sqlite":
         pytest.skip("PostgreSQL's index ranks with ts_rank; the bulk method mirrors FTS5's bm25")
-    index(LIBRARY)
+    index_library(LIBRARY)
     full_text = FullTextMoreLikeThis()
     bulk = Bm25Method(both_ways=False).fit(LIBRARY)
     for position, text in enumerate(LIBRARY):

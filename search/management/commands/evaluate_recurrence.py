@@ -10,7 +10,13 @@ from django.db import transaction
 from learning.benchmarking import throwaway_database
 from search import similarity
 from search.recurrence import NEIGHBOURS
-from search.recurrence_evaluation import LabelledSet, distractor_sentences, evaluate, vector_top
+from search.recurrence_evaluation import (
+    LabelledSet,
+    distractor_sentences,
+    evaluate,
+    index_library,
+    vector_top,
+)
 
 SPLITS = [("all", None), ("development", "development"), ("held-out", "held_out")]
 
@@ -118,30 +124,12 @@ class Command(BaseCommand):
         """Run BM25 on the real full-text index: the library is written as search documents in
         the throwaway database, in a transaction rolled back after, so the second library finds
         the index as the first did."""
-        from wagtail.models import Page
-
         from learning.permissions import Visibility
         from search.models import SearchDocument
 
         with transaction.atomic():
-            page = Page.objects.order_by("depth", "pk").first()
             SearchDocument.objects.all().delete()
-            SearchDocument.objects.bulk_create(
-                [
-                    SearchDocument(
-                        key=f"recommendation:{n}",
-                        kind=SearchDocument.Kind.RECOMMENDATION,
-                        object_id=n,
-                        page=page,
-                        visibility=Visibility.PUBLIC,
-                        url="#",
-                        title="Recommendation",
-                        text=text,
-                    )
-                    for n, text in enumerate(texts)
-                ],
-                batch_size=1000,
-            )
+            index_library(texts)
 
             def top(position, k):
                 if isinstance(method, BothWays):
