@@ -41,16 +41,19 @@ class FullTextSQL:
     """The vendor-specific parts of a full-text query: FROM, the match condition, rank, snippet.
 
     `clauses` are the query's clauses (search.query.Clause); `minimum` of them must match (all
-    when None). Each clause matches when any of its alternatives does."""
+    when None). Each clause matches when any of its alternatives does. A search's ranking puts
+    the documents that match more of the clauses first (`by_clauses_matched`); "related" and
+    "more like this" rank by the words' weights alone."""
 
-    def __init__(self, clauses, minimum=None):
+    def __init__(self, clauses, minimum=None, by_clauses_matched=False):
         self.clauses = list(clauses)
         self.combinations = match_expression(self.clauses, minimum) if self.clauses else []
+        self.by_clauses_matched = by_clauses_matched
         self.vendor = connection.vendor
 
     @classmethod
     def for_request(cls, request):
-        return cls(request.query_clauses, request.minimum_match)
+        return cls(request.query_clauses, request.minimum_match, by_clauses_matched=True)
 
     @classmethod
     def any_of(cls, terms):
@@ -74,41 +77,63 @@ class FullTextSQL:
         tsquery, params = self._tsquery()
         return f"d.search_vector @@ ({tsquery})", params
 
-    def fts5_query(self):
+    @staticmethod
+    def _fts5_clause(c):
         def alternative(alt):
             if alt.phrase:
                 return '"' + alt.text.replace('"', '""') + '"'
             return "(" + " AND ".join('"' + w + '"' for w in alt.words) + ")"
 
-        def clause(c):
-            return "(" + " OR ".join(alternative(alt) for alt in c.alternatives) + ")"
+        return "(" + " OR ".join(alternative(alt) for alt in c.alternatives) + ")"
 
+    def fts5_query(self):
         return " OR ".join(
-            "(" + " AND ".join(clause(c) for c in combo) + ")" for combo in self.combinations
+            "(" + " AND ".join(self._fts5_clause(c) for c in combo) + ")"
+            for combo in self.combinations
         )
 
-    def _tsquery(self):
-        params = []
-
+    @staticmethod
+    def _ts_clause(c, params):
         def alternative(alt):
             params.append(alt.text if alt.phrase else " ".join(alt.words))
             function = "phraseto_tsquery" if alt.phrase else "plainto_tsquery"
             return f"{function}('english', %s)"
 
-        def clause(c):
-            return "(" + " || ".join(alternative(alt) for alt in c.alternatives) + ")"
+        return "(" + " || ".join(alternative(alt) for alt in c.alternatives) + ")"
 
+    def _tsquery(self):
+        params = []
         sql = " || ".join(
-            "(" + " && ".join(clause(c) for c in combo) + ")" for combo in self.combinations
+            "(" + " && ".join(self._ts_clause(c, params) for c in combo) + ")"
+            for combo in self.combinations
         )
         return sql, params
 
+    def _clauses_matched(self):
+        """How many of the clauses a document matches, as SQL: when only some must match, the
+        documents that match more of them come first, whatever their words' weights."""
+        params = []
+        if self.vendor == "sqlite":
+            parts = [
+                f"(d.id IN (SELECT rowid FROM {FTS} WHERE {FTS} MATCH %s))" for _ in self.clauses
+            ]
+            params = [self._fts5_clause(c) for c in self.clauses]
+        else:
+            parts = [
+                f"(d.search_vector @@ {self._ts_clause(c, params)})::int" for c in self.clauses
+            ]
+        return "(" + " + ".join(parts) + ")", params
+
     def rank(self):
         """An ORDER BY expression, best first, with its parameters."""
+        order, params = "", []
+        if self.by_clauses_matched and len(self.combinations) > 1:
+            matched, params = self._clauses_matched()
+            order = f"{matched} DESC, "
         if self.vendor == "sqlite":
-            return f"bm25({FTS}, {BM25_WEIGHTS})", []
-        tsquery, params = self._tsquery()
-        return f"ts_rank(d.search_vector, ({tsquery})) DESC", params
+            return f"{order}bm25({FTS}, {BM25_WEIGHTS})", params
+        tsquery, rank_params = self._tsquery()
+        return f"{order}ts_rank(d.search_vector, ({tsquery})) DESC", params + rank_params
 
     def snippet(self):
         """A passage of the document's own text (never its title), its matches marked."""

@@ -45,6 +45,18 @@ def test_words_that_each_match_but_never_together_rank_documents_with_most_of_th
     assert answer.results[0].title == "Recommendation 3: Serious case review: Family S"
 
 
+def test_a_relaxed_search_lists_the_closest_match_first_then_the_near_ones(
+    engine, library, practitioner
+):
+    engine.catch_up()
+    answer = search(SearchRequest(q="toolkit workforce neglect escalation"), None)
+    assert answer.relaxation.partial
+    # Three of the four words: first, though a title naming one word weighs more.
+    assert answer.results[0].title == "Recommendation 3: Serious case review: Family S"
+    # Two of them ("workforce", "escalation") follow rather than being left out.
+    assert "Learning review: escalation" in {doc.title for doc in answer.results[1:]}
+
+
 def test_did_you_mean_respells_from_the_library_and_never_from_restricted_learning(
     engine, library, anonymous_client, business_unit
 ):
@@ -127,6 +139,7 @@ def test_a_review_result_shows_its_kind_year_and_pseudonym(library, practitioner
         "what should we do about neglect tools",
         "neglet",
         "holmfirth neglect toolkit escalation",
+        "toolkit workforce neglect escalation",
         "cot death",
         "DA",
         "voice of the child",
