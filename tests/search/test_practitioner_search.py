@@ -6,8 +6,9 @@ import pytest
 from django.db import connection
 from django.utils.html import escape
 
-from search.query import SearchRequest
+from search.query import SearchRequest, parse_clauses
 from search.services import search
+from search.vocabulary import Vocabulary
 from tests.conftest import client_for
 from tests.factories import VocabularyGroupFactory
 
@@ -82,6 +83,34 @@ def test_abbreviations_of_the_field_find_what_they_stand_for(engine, library, an
     assert "Recommendation 2: Serious case review: Family S" in titles(
         api(anonymous_client, q="non engagement escalate")
     )
+
+
+def test_the_vocabulary_knows_a_term_in_the_plural_and_its_words_in_other_forms():
+    vocabulary = Vocabulary(
+        [
+            ("designated safeguarding lead", "dsl"),
+            ("special educational needs and disabilities", "send"),
+            ("domestic abuse notification", "operation encompass"),
+        ]
+    )
+    assert vocabulary.mates_of("DSLs") == ["dsl", "designated safeguarding lead"]
+    assert vocabulary.mates_of("Designated Safeguarding Leads")[1] == "dsl"
+    assert vocabulary.mates_of("domestic abuse notifications")[1] == "operation encompass"
+    # A short abbreviation that is also a word is not found in another word's forms.
+    assert vocabulary.mates_of("sending") is None
+
+
+def test_a_clause_leaves_out_the_wordings_another_already_finds():
+    clauses = parse_clauses(
+        "escalation", Vocabulary([("escalation", "escalation policy", "disagreement")])
+    )
+    assert [alt.text for alt in clauses[0].alternatives] == ["escalation", "disagreement"]
+    # Asked twice, a word is one thing asked for.
+    assert [c.label for c in parse_clauses("children who harm children", Vocabulary([]))] == [
+        "children",
+        "who",
+        "harm",
+    ]
 
 
 def test_the_business_unit_extends_the_vocabulary_and_both_engines_use_it(
