@@ -85,6 +85,16 @@ def test_abbreviations_of_the_field_find_what_they_stand_for(engine, library, an
     )
 
 
+def test_everyday_words_and_other_forms_find_the_fields_terms(engine, library, anonymous_client):
+    engine.catch_up()
+    assert "National review: sudden unexpected death in infancy" in titles(
+        api(anonymous_client, q="babies")
+    )
+    assert "Learning review: escalation" in titles(
+        api(anonymous_client, q="disagreeing with another agency")
+    )
+
+
 def test_the_vocabulary_knows_a_term_in_the_plural_and_its_words_in_other_forms():
     vocabulary = Vocabulary(
         [
