@@ -1,6 +1,6 @@
 """Measure how well each engine answers practitioners' searches: MRR and nDCG@10 over the graded
 relevance set in tests/fixtures/search_relevance.json, then over the held-out set (other searches
-of the same library, never used to tune the ranking), in a throwaway SQLite database.
+of the same library that no query of it was tuned for), in a throwaway SQLite database.
 
 Elasticsearch is asked through ELASTICSEARCH_URL when set, otherwise through an in-memory
 osmem-server (a development dependency) when it is installed."""
@@ -71,7 +71,7 @@ class Command(BaseCommand):
             if name == "elasticsearch" and server is not None:
                 server.close()
         self._report("Relevance set", data, keys, results, options)
-        self._report("Held-out set (never used to tune)", held_out, keys, held_out_results, options)
+        self._report("Held-out set", held_out, keys, held_out_results, options)
 
     def _report(self, title, data, keys, results, options):
         self.stdout.write(f"\n{title}: {len(data['queries'])} queries over {len(keys)} items")
