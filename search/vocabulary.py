@@ -80,18 +80,27 @@ def _is_abbreviation(term, group):
     return term != group[0] and " " not in term and len(term) <= 5
 
 
+@lru_cache(maxsize=8)
+def _by_stem(groups):
+    """{stemmed term: its mates} for the terms other than short abbreviations; kept for the
+    groups in force, so each search does not stem the whole vocabulary again."""
+    mates = synonyms_by_term(groups)
+    by_stem = {}
+    for group in groups:
+        for term in group:
+            if not _is_abbreviation(term, group):
+                by_stem.setdefault(_stemmed(term), mates[term])
+    return by_stem
+
+
 class Vocabulary:
     """Finds a typed term's group as the searcher wrote it: exactly, in the plural ("DSLs", "CP
     plans") or in another form of its words ("notifications", "disagreeing", "babies")."""
 
     def __init__(self, groups=None):
-        groups = synonym_groups() if groups is None else groups
+        groups = tuple(tuple(g) for g in (synonym_groups() if groups is None else groups))
         self.mates = synonyms_by_term(groups)
-        self.by_stem = {}
-        for group in groups:
-            for term in group:
-                if not _is_abbreviation(term, group):
-                    self.by_stem.setdefault(_stemmed(term), self.mates[term])
+        self.by_stem = _by_stem(groups)
 
     def mates_of(self, typed):
         """The terms that mean the same as `typed` (the one it matched first), or None when it
