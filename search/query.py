@@ -29,8 +29,8 @@ QUESTION_WORDS = frozenset(
     "what whats when where which who whom whose why how should would could can do does did done "
     "we us our you your i me my about any anything something need needs happen happens happened "
     "say says said tell know find look looking keep get make there's am been being has have had "
-    "having were doing review reviews learning "
-    "lessons recommendation recommendations briefing briefings".split()
+    "having were doing review reviews learning learn learned learnt lesson lessons recommend "
+    "recommended recommendation recommendations briefing briefings previous past think".split()
 )
 MAX_VOCABULARY_WORDS = 8
 # A relaxed search asks for k of at most this many clauses: C(8, 4) = 70 combinations at most.
@@ -106,19 +106,42 @@ def _loose(term):
     return Alternative(term, phrase=len(content) < 2)
 
 
-def _alternatives(typed, mates):
-    """The typed words first, then the vocabulary's other terms for the same thing."""
+def _alternatives(typed, mates, normalise_term):
+    """The typed words first, then the vocabulary's other terms for the same thing (the term
+    itself too when it was typed in another form: "midwives" also asks for "midwife")."""
     first = Alternative(typed) if len(typed.split()) == 1 else _loose(typed)
-    return (first, *(_loose(term) for term in mates[1:]))
+    typed_key = normalise_term(typed)
+    return _without_covered((first, *(_loose(term) for term in mates if term != typed_key)))
 
 
-def parse_clauses(text, mates=None):
+def _covers(general, other):
+    """Whether every document `other` matches is matched by `general` (its words anywhere)."""
+    anywhere = not general.phrase or len(_WORD.findall(general.text)) == 1
+    return anywhere and set(general.words) <= set(other.words)
+
+
+def _without_covered(alternatives):
+    """Leave out the alternatives that find nothing another does not ("escalation policy" beside
+    "escalation"): they would only count the same words again in the ranking."""
+    kept = []
+    for n, alternative in enumerate(alternatives):
+        covered = any(
+            _covers(other, alternative) and (m < n or not _covers(alternative, other))
+            for m, other in enumerate(alternatives)
+            if m != n
+        )
+        if not covered:
+            kept.append(alternative)
+    return tuple(kept)
+
+
+def parse_clauses(text, vocabulary=None):
     """Split a query into clauses. Quoted phrases stay whole and exact; a run of words that the
     vocabulary knows ("toxic trio", "CP plan") becomes one clause with its synonyms; other words
     are matched one by one, each with its synonyms. Stop words alone are dropped."""
-    from .vocabulary import normalise_term, synonyms_by_term
+    from .vocabulary import Vocabulary, normalise_term
 
-    mates = synonyms_by_term() if mates is None else mates
+    vocabulary = Vocabulary() if vocabulary is None else vocabulary
     clauses = []
     for phrase, chunk in _PHRASE_OR_CHUNK.findall((text or "")[:MAX_QUERY_LENGTH]):
         if phrase:
@@ -127,19 +150,32 @@ def parse_clauses(text, mates=None):
                 typed = " ".join(raw.split())
                 clauses.append(Clause(typed, (Alternative(typed),), quoted=True))
             continue
-        clauses += _chunk_clauses(chunk, mates, normalise_term)
+        clauses += _chunk_clauses(chunk, vocabulary, normalise_term)
     # Runs of words are split one chunk at a time: join neighbouring chunks' vocabulary runs.
-    return _join_vocabulary_runs(clauses, mates, normalise_term)[:MAX_TERMS]
+    joined = _join_vocabulary_runs(clauses, vocabulary, normalise_term)
+    return _distinct(joined)[:MAX_TERMS]
 
 
-def _chunk_clauses(chunk, mates, normalise_term):
+def _distinct(clauses):
+    """Each thing asked for once: "children who harm other children" asks about children once,
+    so a relaxed search does not count a document that only says "children" as matching twice."""
+    seen, distinct = set(), []
+    for clause in clauses:
+        key = (clause.label.lower(), clause.quoted)
+        if key not in seen:
+            seen.add(key)
+            distinct.append(clause)
+    return distinct
+
+
+def _chunk_clauses(chunk, vocabulary, normalise_term):
     raw = re.sub(r"['’]s\b", "", chunk)
     pieces = [p.strip("-./’'_") for p in re.split(r"[^\w\-./’'&]+", raw) if _WORD.search(p)]
     clauses = []
     for piece in pieces:
-        key = normalise_term(piece)
-        if key in mates:
-            clauses.append(Clause(piece, _alternatives(piece, mates[key])))
+        mates = vocabulary.mates_of(piece)
+        if mates:
+            clauses.append(Clause(piece, _alternatives(piece, mates, normalise_term)))
         elif not all(w.lower() in STOP_WORDS for w in _WORD.findall(piece)):
             clauses.append(Clause(piece, (Alternative(piece),)))
         else:
@@ -147,7 +183,7 @@ def _chunk_clauses(chunk, mates, normalise_term):
     return clauses
 
 
-def _join_vocabulary_runs(clauses, mates, normalise_term):
+def _join_vocabulary_runs(clauses, vocabulary, normalise_term):
     """Find the longest runs of neighbouring words that form a vocabulary term; drop the stop
     words left over."""
     joined, i = [], 0
@@ -157,9 +193,9 @@ def _join_vocabulary_runs(clauses, mates, normalise_term):
             if any(c.quoted for c in run):
                 continue
             typed = " ".join(c.label for c in run)
-            key = normalise_term(typed)
-            if key in mates:
-                joined.append(Clause(typed, _alternatives(typed, mates[key])))
+            mates = vocabulary.mates_of(typed)
+            if mates:
+                joined.append(Clause(typed, _alternatives(typed, mates, normalise_term)))
                 i += length
                 break
         else:

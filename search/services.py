@@ -27,6 +27,8 @@ FACET_TITLES = {
     "status": "Recommendation status",
 }
 SNIPPET_LENGTH = 220
+# A relaxed search that finds fewer documents than this with most of the words asks for one fewer.
+FEW_RESULTS = 3
 
 
 @dataclass
@@ -242,7 +244,14 @@ def relax(request, engine, levels):
     found = found[:MAX_RELAXED_CLAUSES]
     for minimum in range(len(found), 0, -1):
         relaxed = _with_clauses(request, found, minimum)
-        if engine.count(relaxed, levels):
+        count = engine.count(relaxed, levels)
+        if count:
+            if count < FEW_RESULTS and minimum - 1 >= max(2, -(-len(found) // 2)):
+                # The one or two documents that share the most words come first (the engines
+                # rank by words matched), then the ones that share one fewer: still two words
+                # and at least half of them.
+                minimum -= 1
+                relaxed = _with_clauses(request, found, minimum)
             return relaxed, Relaxation(
                 " ".join(c.label for c in found),
                 corrected=corrected_q,

@@ -31,6 +31,13 @@ WAGTAIL_DOCUMENTS = "wagtaildocs_document"
 # bm25 weights of the FTS5 columns: title, keywords (reference, pseudonym, number, theme names),
 # body text, and the text of a review's attached reports.
 BM25_WEIGHTS = "10.0, 5.0, 1.0, 0.5"
+# A recommendation's title is its review's: in a search it weighs as the recommendation's own words
+# do, so a search for the review's title finds the review before each of its recommendations.
+RECOMMENDATION_BM25_WEIGHTS = "1.0, 5.0, 1.0, 0.5"
+# ts_rank's weights of D (text), C, B (keywords) and A (title): its default, then a
+# recommendation's, its title weighed as its text.
+TS_RANK_WEIGHTS = "{0.1, 0.2, 0.4, 1.0}"
+RECOMMENDATION_TS_RANK_WEIGHTS = "{0.1, 0.2, 0.4, 0.1}"
 
 
 def _placeholders(values):
@@ -41,16 +48,20 @@ class FullTextSQL:
     """The vendor-specific parts of a full-text query: FROM, the match condition, rank, snippet.
 
     `clauses` are the query's clauses (search.query.Clause); `minimum` of them must match (all
-    when None). Each clause matches when any of its alternatives does."""
+    when None). Each clause matches when any of its alternatives does. A search's ranking
+    (`searching`) puts the documents that match more of the clauses first and weighs a
+    recommendation's title (its review's) as its own words; "related" and "more like this" rank
+    by the words' weights alone."""
 
-    def __init__(self, clauses, minimum=None):
+    def __init__(self, clauses, minimum=None, searching=False):
         self.clauses = list(clauses)
         self.combinations = match_expression(self.clauses, minimum) if self.clauses else []
+        self.searching = searching
         self.vendor = connection.vendor
 
     @classmethod
     def for_request(cls, request):
-        return cls(request.query_clauses, request.minimum_match)
+        return cls(request.query_clauses, request.minimum_match, searching=True)
 
     @classmethod
     def any_of(cls, terms):
@@ -74,41 +85,76 @@ class FullTextSQL:
         tsquery, params = self._tsquery()
         return f"d.search_vector @@ ({tsquery})", params
 
-    def fts5_query(self):
+    @staticmethod
+    def _fts5_clause(c):
         def alternative(alt):
             if alt.phrase:
                 return '"' + alt.text.replace('"', '""') + '"'
             return "(" + " AND ".join('"' + w + '"' for w in alt.words) + ")"
 
-        def clause(c):
-            return "(" + " OR ".join(alternative(alt) for alt in c.alternatives) + ")"
+        return "(" + " OR ".join(alternative(alt) for alt in c.alternatives) + ")"
 
+    def fts5_query(self):
         return " OR ".join(
-            "(" + " AND ".join(clause(c) for c in combo) + ")" for combo in self.combinations
+            "(" + " AND ".join(self._fts5_clause(c) for c in combo) + ")"
+            for combo in self.combinations
         )
 
-    def _tsquery(self):
-        params = []
-
+    @staticmethod
+    def _ts_clause(c, params):
         def alternative(alt):
             params.append(alt.text if alt.phrase else " ".join(alt.words))
             function = "phraseto_tsquery" if alt.phrase else "plainto_tsquery"
             return f"{function}('english', %s)"
 
-        def clause(c):
-            return "(" + " || ".join(alternative(alt) for alt in c.alternatives) + ")"
+        return "(" + " || ".join(alternative(alt) for alt in c.alternatives) + ")"
 
+    def _tsquery(self):
+        params = []
         sql = " || ".join(
-            "(" + " && ".join(clause(c) for c in combo) + ")" for combo in self.combinations
+            "(" + " && ".join(self._ts_clause(c, params) for c in combo) + ")"
+            for combo in self.combinations
         )
         return sql, params
 
+    def _clauses_matched(self):
+        """How many of the clauses a document matches, as SQL: when only some must match, the
+        documents that match more of them come first, whatever their words' weights."""
+        params = []
+        if self.vendor == "sqlite":
+            parts = [
+                f"(d.id IN (SELECT rowid FROM {FTS} WHERE {FTS} MATCH %s))" for _ in self.clauses
+            ]
+            params = [self._fts5_clause(c) for c in self.clauses]
+        else:
+            parts = [
+                f"(d.search_vector @@ {self._ts_clause(c, params)})::int" for c in self.clauses
+            ]
+        return "(" + " + ".join(parts) + ")", params
+
     def rank(self):
         """An ORDER BY expression, best first, with its parameters."""
+        order, params = "", []
+        if self.searching and len(self.combinations) > 1:
+            matched, params = self._clauses_matched()
+            order = f"{matched} DESC, "
         if self.vendor == "sqlite":
-            return f"bm25({FTS}, {BM25_WEIGHTS})", []
-        tsquery, params = self._tsquery()
-        return f"ts_rank(d.search_vector, ({tsquery})) DESC", params
+            score = f"bm25({FTS}, {BM25_WEIGHTS})"
+            if self.searching:
+                score = (
+                    f"CASE WHEN d.kind = 'recommendation' "
+                    f"THEN bm25({FTS}, {RECOMMENDATION_BM25_WEIGHTS}) ELSE {score} END"
+                )
+            return order + score, params
+        tsquery, rank_params = self._tsquery()
+        if not self.searching:
+            return f"{order}ts_rank(d.search_vector, ({tsquery})) DESC", params + rank_params
+        score = (
+            f"CASE WHEN d.kind = 'recommendation' "
+            f"THEN ts_rank('{RECOMMENDATION_TS_RANK_WEIGHTS}', d.search_vector, ({tsquery})) "
+            f"ELSE ts_rank('{TS_RANK_WEIGHTS}', d.search_vector, ({tsquery})) END DESC"
+        )
+        return order + score, params + rank_params + rank_params
 
     def snippet(self):
         """A passage of the document's own text (never its title), its matches marked."""

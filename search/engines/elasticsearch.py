@@ -28,6 +28,8 @@ client_factory = None
 UNAVAILABLE = (TransportError, ApiError)
 FACET_SIZE = 500
 FIELD_OF_FACET = {"theme": "themes", "agency": "agencies"}
+# Added to a relaxed search's score for each clause a document matches: above any BM25 score.
+CLAUSE_MATCHED = 1000
 
 
 def get_client(timeout=None):
@@ -246,7 +248,13 @@ class LearningSearch(FacetedSearch):
         ]
         if self.minimum is None or self.minimum >= len(clauses):
             return search.query(Q("bool", must=clauses))
-        return search.query(Q("bool", should=clauses, minimum_should_match=self.minimum))
+        # Each clause matched adds more than any words' weights can, so the documents that
+        # match more of the clauses come first, as in the database engine.
+        counted = [
+            Q("bool", must=[c], should=[Q("constant_score", filter=c, boost=CLAUSE_MATCHED)])
+            for c in clauses
+        ]
+        return search.query(Q("bool", should=counted, minimum_should_match=self.minimum))
 
     def highlight(self, search):
         # The document's own text, never its title: a passage of the recommendation or review.

@@ -184,6 +184,18 @@ def test_title_is_weighted_above_body_text(engine, library, anonymous_client):
     assert "Recommendation 2: Serious case review: Family S" in titles(answer)
 
 
+def test_the_words_of_a_reviews_title_find_the_review_before_its_recommendations(
+    engine, library, anonymous_client
+):
+    # A recommendation is titled with its review's title: those words are the review's.
+    engine.catch_up()
+    for q, review in [
+        ("serious case review", "Serious case review: Family S"),
+        ("sudden unexpected death", "National review: sudden unexpected death in infancy"),
+    ]:
+        assert api(anonymous_client, q=q)["results"][0]["title"] == review, q
+
+
 def test_snippets_highlight_matches_and_escape_everything_else(engine, library, anonymous_client):
     library.sudi.summary = 'Advice on co-sleeping <script>alert("x")</script> and risk.'
     library.sudi.save_revision().publish()

@@ -6,8 +6,9 @@ import pytest
 from django.db import connection
 from django.utils.html import escape
 
-from search.query import SearchRequest
+from search.query import SearchRequest, parse_clauses
 from search.services import search
+from search.vocabulary import Vocabulary
 from tests.conftest import client_for
 from tests.factories import VocabularyGroupFactory
 
@@ -45,6 +46,18 @@ def test_words_that_each_match_but_never_together_rank_documents_with_most_of_th
     assert answer.results[0].title == "Recommendation 3: Serious case review: Family S"
 
 
+def test_a_relaxed_search_lists_the_closest_match_first_then_the_near_ones(
+    engine, library, practitioner
+):
+    engine.catch_up()
+    answer = search(SearchRequest(q="toolkit workforce neglect escalation"), None)
+    assert answer.relaxation.partial
+    # Three of the four words: first, though a title naming one word weighs more.
+    assert answer.results[0].title == "Recommendation 3: Serious case review: Family S"
+    # Two of them ("workforce", "escalation") follow rather than being left out.
+    assert "Learning review: escalation" in {doc.title for doc in answer.results[1:]}
+
+
 def test_did_you_mean_respells_from_the_library_and_never_from_restricted_learning(
     engine, library, anonymous_client, business_unit
 ):
@@ -62,14 +75,49 @@ def test_did_you_mean_respells_from_the_library_and_never_from_restricted_learni
     assert member.relaxation.corrected == "holmfirth" and member.count == 3
 
 
-def test_abbreviations_of_the_field_find_what_they_stand_for(engine, library, anonymous_client):
+def test_abbreviations_and_everyday_words_find_what_they_stand_for(
+    engine, library, anonymous_client
+):
     engine.catch_up()
-    assert "National review: sudden unexpected death in infancy" in titles(
-        api(anonymous_client, q="cot death")
-    )
+    for q in ("cot death", "babies"):
+        assert "National review: sudden unexpected death in infancy" in titles(
+            api(anonymous_client, q=q)
+        ), q
     assert "Recommendation 2: Serious case review: Family S" in titles(
         api(anonymous_client, q="non engagement escalate")
     )
+    # "disagreeing" is a form of "disagree", which the vocabulary groups with escalation.
+    assert "Learning review: escalation" in titles(
+        api(anonymous_client, q="disagreeing with another agency")
+    )
+
+
+def test_the_vocabulary_knows_a_term_in_the_plural_and_its_words_in_other_forms():
+    vocabulary = Vocabulary(
+        [
+            ("designated safeguarding lead", "dsl"),
+            ("special educational needs and disabilities", "send"),
+            ("domestic abuse notification", "operation encompass"),
+        ]
+    )
+    assert vocabulary.mates_of("DSLs") == ["dsl", "designated safeguarding lead"]
+    assert vocabulary.mates_of("Designated Safeguarding Leads")[1] == "dsl"
+    assert vocabulary.mates_of("domestic abuse notifications")[1] == "operation encompass"
+    # A short abbreviation that is also a word is not found in another word's forms.
+    assert vocabulary.mates_of("sending") is None
+
+
+def test_a_clause_leaves_out_the_wordings_another_already_finds():
+    clauses = parse_clauses(
+        "escalation", Vocabulary([("escalation", "escalation policy", "disagreement")])
+    )
+    assert [alt.text for alt in clauses[0].alternatives] == ["escalation", "disagreement"]
+    # Asked twice, a word is one thing asked for.
+    assert [c.label for c in parse_clauses("children who harm children", Vocabulary([]))] == [
+        "children",
+        "who",
+        "harm",
+    ]
 
 
 def test_the_business_unit_extends_the_vocabulary_and_both_engines_use_it(
@@ -127,6 +175,7 @@ def test_a_review_result_shows_its_kind_year_and_pseudonym(library, practitioner
         "what should we do about neglect tools",
         "neglet",
         "holmfirth neglect toolkit escalation",
+        "toolkit workforce neglect escalation",
         "cot death",
         "DA",
         "voice of the child",

@@ -3,9 +3,13 @@ them (questions, abbreviations, misspellings, phrases, theme names), with graded
 Both engines must put something relevant first for most of them (MRR at least 0.8) and never
 answer a search with nothing when the library holds something relevant."""
 
+import io
+
 import pytest
+from django.core.management import call_command
 
 from search import relevance
+from search.management.commands.evaluate_search import CHILD_FLAG
 
 pytestmark = pytest.mark.django_db
 
@@ -17,10 +21,19 @@ def relevance_set():
     return relevance.load_relevance_set()
 
 
+def assert_graded_over_the_library(queries, relevance_set):
+    assert len({q["q"] for q in queries}) == len(queries)
+    items = {item["id"] for item in relevance_set["items"]} | {
+        rec["id"] for item in relevance_set["items"] for rec in item.get("recommendations", [])
+    }
+    for query in queries:
+        assert set(query["relevant"]) <= items, query["q"]
+        assert 2 in query["relevant"].values(), query["q"]
+
+
 def test_relevance_set_has_sixty_graded_practitioner_queries(relevance_set):
     queries = relevance_set["queries"]
     assert len(queries) >= 60
-    assert len({q["q"] for q in queries}) == len(queries)
     assert {q["style"] for q in queries} >= {
         "question",
         "abbreviation",
@@ -28,12 +41,25 @@ def test_relevance_set_has_sixty_graded_practitioner_queries(relevance_set):
         "phrase",
         "theme",
     }
-    items = {item["id"] for item in relevance_set["items"]} | {
-        rec["id"] for item in relevance_set["items"] for rec in item.get("recommendations", [])
-    }
-    for query in queries:
-        assert set(query["relevant"]) <= items, query["q"]
-        assert 2 in query["relevant"].values(), query["q"]
+    assert_graded_over_the_library(queries, relevance_set)
+
+
+def test_held_out_set_asks_forty_other_searches_of_the_same_library(relevance_set):
+    queries = relevance.load_relevance_set(relevance.HELD_OUT_FILE)["queries"]
+    assert len(queries) >= 40
+    tuned = {q["q"].lower() for q in relevance_set["queries"]}
+    assert not [q["q"] for q in queries if q["q"].lower() in tuned]
+    assert {q["style"] for q in queries} >= {"question", "everyday", "abbreviation", "long"}
+    assert_graded_over_the_library(queries, relevance_set)
+
+
+def test_evaluation_prints_the_held_out_figures_apart(monkeypatch):
+    monkeypatch.setenv(CHILD_FLAG, "1")  # this test's database is already a throwaway one
+    out = io.StringIO()
+    call_command("evaluate_search", engine=["database"], stdout=out)
+    tuned, held_out = out.getvalue().split("Held-out set")
+    assert "Relevance set: " in tuned and "database" in tuned
+    assert " queries over 46 items" in held_out and "database" in held_out
 
 
 def test_judging_counts_the_first_relevant_result_and_graded_gain():

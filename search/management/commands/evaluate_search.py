@@ -1,5 +1,6 @@
 """Measure how well each engine answers practitioners' searches: MRR and nDCG@10 over the graded
-relevance set in tests/fixtures/search_relevance.json, in a throwaway SQLite database.
+relevance set in tests/fixtures/search_relevance.json, then over the held-out set (other searches
+of the same library that no query of it was tuned for), in a throwaway SQLite database.
 
 Elasticsearch is asked through ELASTICSEARCH_URL when set, otherwise through an in-memory
 osmem-server (a development dependency) when it is installed."""
@@ -55,20 +56,25 @@ class Command(BaseCommand):
         from search import relevance
 
         data = relevance.load_relevance_set()
+        held_out = relevance.load_relevance_set(relevance.HELD_OUT_FILE)
         keys = relevance.build_library(data)
         engines = options["engine"] or ["database", "elasticsearch"]
-        results = []
+        results, held_out_results = [], []
         for name in engines:
             if name == "elasticsearch":
                 server = self._elasticsearch()
                 if server is False:
                     self.stdout.write("elasticsearch: no ELASTICSEARCH_URL and no osmem-server")
                     continue
-            figures = relevance.evaluate(data, keys, name)
-            results.append(figures)
+            results.append(relevance.evaluate(data, keys, name))
+            held_out_results.append(relevance.evaluate(held_out, keys, name))
             if name == "elasticsearch" and server is not None:
                 server.close()
-        self.stdout.write(f"\nRelevance set: {len(data['queries'])} queries over {len(keys)} items")
+        self._report("Relevance set", data, keys, results, options)
+        self._report("Held-out set", held_out, keys, held_out_results, options)
+
+    def _report(self, title, data, keys, results, options):
+        self.stdout.write(f"\n{title}: {len(data['queries'])} queries over {len(keys)} items")
         self.stdout.write(f"{'engine':15} {'MRR':>6} {'nDCG@10':>8} {'zero-result':>12}")
         for figures in results:
             self.stdout.write(
