@@ -36,10 +36,11 @@ def throwaway_database(stdout, prefix, keep=False):
             shutil.rmtree(workdir, ignore_errors=True)
 
 
-def run_in_throwaway_sqlite(stdout, prefix, command, options, passed_on, benchmark):
+def run_in_throwaway_sqlite(stdout, prefix, command, options, passed_on, benchmark, arguments=()):
     """Run `command` again in a child process on a fresh, migrated SQLite file, with the database
     search engine and no Celery broker whatever the settings say, passing on the options named
-    in `passed_on`; in that child, call `benchmark(options)`. The file is removed after."""
+    in `passed_on` (and any further `arguments`); in that child, call `benchmark(options)`. The
+    file is removed after."""
     child_flag = f"{command.upper()}_THROWAWAY_DB"
     if os.environ.get(child_flag) == "1":
         if connection.vendor != "sqlite":
@@ -56,7 +57,9 @@ def run_in_throwaway_sqlite(stdout, prefix, command, options, passed_on, benchma
         **{child_flag: "1"},
     )
     manage = [sys.executable, str(Path(settings.BASE_DIR) / "manage.py")]
-    arguments = [f"--{name.replace('_', '-')}={options[name]}" for name in passed_on]
+    arguments = [f"--{name.replace('_', '-')}={options[name]}" for name in passed_on] + [
+        *arguments
+    ]
     try:
         stdout.write(f"Throwaway database: {workdir}/bench.sqlite3 (migrating…)")
         subprocess.run([*manage, "migrate", "--noinput", "-v0"], env=env, check=True)

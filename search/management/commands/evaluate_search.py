@@ -6,15 +6,13 @@ Elasticsearch is asked through ELASTICSEARCH_URL when set, otherwise through an 
 osmem-server (a development dependency) when it is installed."""
 
 import os
-import shutil
-import subprocess
-import sys
-import tempfile
-from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from learning.benchmarking import run_in_throwaway_sqlite
+
+# Set in the child process that runs on the throwaway database (see run_in_throwaway_sqlite).
 CHILD_FLAG = "EVALUATE_SEARCH_THROWAWAY_DB"
 
 
@@ -28,29 +26,18 @@ class Command(BaseCommand):
         parser.add_argument("--engine", choices=["database", "elasticsearch"], action="append")
 
     def handle(self, *args, **options):
-        if os.environ.get(CHILD_FLAG) != "1":
-            return self._run_in_throwaway_database(options)
-        return self._evaluate(options)
-
-    def _run_in_throwaway_database(self, options):
-        workdir = tempfile.mkdtemp(prefix="hub-search-eval-")
-        env = dict(
-            os.environ,
-            DATABASE_URL=f"sqlite:///{workdir}/eval.sqlite3",
-            SEARCH_ENGINE="database",
-            CELERY_BROKER_URL="",
-            MEDIA_ROOT=f"{workdir}/media",
-            **{CHILD_FLAG: "1"},
-        )
-        manage = [sys.executable, str(Path(settings.BASE_DIR) / "manage.py")]
         arguments = ["--verbose-queries"] if options["verbose_queries"] else []
         for engine in options["engine"] or []:
             arguments += ["--engine", engine]
-        try:
-            subprocess.run([*manage, "migrate", "--noinput", "-v0"], env=env, check=True)
-            subprocess.run([*manage, "evaluate_search", *arguments], env=env, check=True)
-        finally:
-            shutil.rmtree(workdir, ignore_errors=True)
+        run_in_throwaway_sqlite(
+            self.stdout,
+            "hub-search-eval-",
+            "evaluate_search",
+            options,
+            passed_on=(),
+            benchmark=self._evaluate,
+            arguments=arguments,
+        )
 
     def _evaluate(self, options):
         from search import relevance
