@@ -33,6 +33,12 @@ IGNORED = frozenset(ENGLISH_STOP_WORDS) | STOP_WORDS | RECOMMENDATION_WORDS
 CANDIDATES = 50
 
 
+def better_way(forward, backward):
+    """A pair's score from its two ways' relative scores: the better of them (`np.maximum`, so
+    it serves single scores and whole rows alike)."""
+    return np.maximum(forward, backward)
+
+
 # The field's vocabulary -----------------------------------------------------------------------
 
 
@@ -248,7 +254,7 @@ class FullTextMoreLikeThis:
 
     name = "BM25 more-like-this (full-text index)"
     # How the two ways' relative scores make one (see `evaluate_recurrence` for the others tried).
-    combine = staticmethod(max)
+    combine = staticmethod(better_way)
 
     def top(self, text, levels, limit=5, exclude_ids=(), exclude_page_id=None, only_ids=None):
         """[(recommendation id, score)] best first, higher is better."""
@@ -326,7 +332,7 @@ class FullTextMoreLikeThis:
             )
             other_self = back.get(other, 0.0)
             backward = back.get(recommendation_id, 0.0) / other_self if other_self > 0 else 0.0
-            scored.append((other, self.combine(forward / own, backward)))
+            scored.append((other, float(self.combine(forward / own, backward))))
         scored.sort(key=lambda pair: (-pair[1], pair[0]))
         return scored[:limit]
 
@@ -359,9 +365,11 @@ class Bm25Method:
     phrases (any of which may match) scored against every other's text as SQLite's full-text
     index ranks them (FTS5's bm25: its idf, k1 = 1.2, b = 0.75, the text's length). On a library
     of recommendations alone the two rank alike; in the site's index, reviews and briefings also
-    count in the word statistics, so the change-by-change task's scores differ a little. Used to fill the neighbour table for the whole library in one pass."""
+    count in the word statistics, so the change-by-change task's scores differ a little. Used to
+    fill the neighbour table for the whole library in one pass."""
 
     name = "BM25 more-like-this (bulk, both ways)"
+    combine = staticmethod(better_way)
 
     def __init__(self, k1=1.2, b=0.75, both_ways=True, candidates=CANDIDATES):
         self.k1, self.b = k1, b
@@ -416,7 +424,7 @@ class Bm25Method:
                 others = np.flatnonzero(row)
                 others = others[others != start + offset]
                 others = self._candidates(others, row[others])
-                row[others] = np.maximum(row[others], back[others, offset])
+                row[others] = self.combine(row[others], back[others, offset])
         return scores
 
     def _candidates(self, others, values):
@@ -462,7 +470,7 @@ class Bm25Method:
                     chosen = self._candidates(np.arange(len(others)), values)
                     others, values = others[chosen], values[chosen]
                     row = slice(back.indptr[offset], back.indptr[offset + 1])
-                    values = np.maximum(values, _lookup(back.indices[row], back.data[row], others))
+                    values = self.combine(values, _lookup(back.indices[row], back.data[row], others))
                 if len(others) > k:
                     best = np.argpartition(-values, k - 1)[:k]
                     others, values = others[best], values[best]
