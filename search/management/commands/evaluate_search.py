@@ -37,6 +37,7 @@ class Command(BaseCommand):
             passed_on=(),
             benchmark=self._evaluate,
             arguments=arguments,
+            sqlite_only=False,
         )
 
     def _evaluate(self, options):
