@@ -256,13 +256,23 @@ class FullTextMoreLikeThis:
     # How the two ways' relative scores make one (see `evaluate_recurrence` for the others tried).
     combine = staticmethod(better_way)
 
-    def top(self, text, levels, limit=5, exclude_ids=(), exclude_page_id=None, only_ids=None):
-        """[(recommendation id, score)] best first, higher is better."""
+    def top(
+        self,
+        text,
+        levels,
+        limit=5,
+        exclude_ids=(),
+        exclude_page_id=None,
+        only_ids=None,
+        vocabulary=None,
+    ):
+        """[(recommendation id, score)] best first, higher is better. `vocabulary` (a
+        `vocabulary_key()`) spares a batch of lookups reading the vocabulary each time."""
         from django.db import connection
 
         from .engines.database import FullTextSQL, filter_sql
 
-        terms = more_like_this_terms(text)
+        terms = more_like_this_terms(text, vocabulary=vocabulary)
         if not terms:
             return []
         full_text = FullTextSQL.any_of(terms)
@@ -294,12 +304,14 @@ class FullTextMoreLikeThis:
         sign = -1 if connection.vendor == "sqlite" else 1
         return [(object_id, sign * float(score)) for object_id, score in rows]
 
-    def self_score(self, text, recommendation_id):
+    def self_score(self, text, recommendation_id, vocabulary=None):
         """The recommendation's score against its own words: what its neighbours are scaled by."""
         from learning.permissions import Visibility
 
         levels = [Visibility.PUBLIC, Visibility.PRACTITIONERS, Visibility.PARTNERSHIP]
-        hits = self.top(text, levels, limit=1, only_ids=[recommendation_id])
+        hits = self.top(
+            text, levels, limit=1, only_ids=[recommendation_id], vocabulary=vocabulary
+        )
         return hits[0][1] if hits and hits[0][1] > 0 else 1.0
 
     def both_ways(self, text, recommendation_id, levels, limit=10, exclude_page_id=None):
@@ -311,13 +323,15 @@ class FullTextMoreLikeThis:
         first CANDIDATES one way; each is checked the other way in one query."""
         from .models import SearchDocument
 
-        own = self.self_score(text, recommendation_id)
+        vocabulary = vocabulary_key()  # read once for the fifty-odd lookups below
+        own = self.self_score(text, recommendation_id, vocabulary)
         candidates = self.top(
             text,
             levels,
             limit=max(limit, CANDIDATES),
             exclude_ids=[recommendation_id],
             exclude_page_id=exclude_page_id,
+            vocabulary=vocabulary,
         )
         texts = dict(
             SearchDocument.objects.filter(
@@ -328,7 +342,13 @@ class FullTextMoreLikeThis:
         scored = []
         for other, forward in candidates:
             back = dict(
-                self.top(texts.get(other, ""), levels, 2, only_ids=[recommendation_id, other])
+                self.top(
+                    texts.get(other, ""),
+                    levels,
+                    2,
+                    only_ids=[recommendation_id, other],
+                    vocabulary=vocabulary,
+                )
             )
             other_self = back.get(other, 0.0)
             backward = back.get(recommendation_id, 0.0) / other_self if other_self > 0 else 0.0
