@@ -216,29 +216,19 @@ def _pdf_pages(data, page_count, progress):
             width, height = page.get_size()
             text_page = page.get_textpage()
             lines = []
-            for index in range(text_page.count_rects()):
-                left, bottom, right, top = text_page.get_rect(index)
-                # A glyph whose box overhangs this piece (the "A" after a bullet) is read with it
-                # unless the box is narrowed a little: it belongs to the next piece.
-                inset = min(1.0, (right - left) / 4)
-                text = text_page.get_text_bounded(left + inset, bottom, right - inset, top)
-                # PDFium gives a hyphen that the layout added at a line's end as \x02 (or a soft
-                # hyphen), and typeset ligatures ("ﬁ") as one character.
-                text = " ".join(text.replace("\x02", "-").translate(LIGATURES).split())
+            for left, bottom, right, top, first, text in _pieces(text_page):
+                # PDFium gives a hyphen that the layout added at a line's end as \x02 or \ufffe
+                # (or a soft hyphen), and typeset ligatures ("ﬁ") as one character.
+                text = " ".join(text.translate(LIGATURES).split())
                 text = re.sub("\u00ad$", "-", text)
                 if not text:
                     continue
-                first = text_page.get_index(
-                    min(left + 2, right), (top + bottom) / 2, 3, (top - bottom) / 2 + 1
+                size = round(pdfium_c.FPDFText_GetFontSize(text_page.raw, first), 1)
+                pdfium_c.FPDFText_GetFontInfo(
+                    text_page.raw, first, name_buffer, len(name_buffer), ctypes.byref(flags)
                 )
-                size = bold = 0
-                if first >= 0:
-                    size = round(pdfium_c.FPDFText_GetFontSize(text_page.raw, first), 1)
-                    pdfium_c.FPDFText_GetFontInfo(
-                        text_page.raw, first, name_buffer, len(name_buffer), ctypes.byref(flags)
-                    )
-                    weight = pdfium_c.FPDFText_GetFontWeight(text_page.raw, first)
-                    bold = weight >= 600 or _is_bold(name_buffer.value.decode("latin-1"))
+                weight = pdfium_c.FPDFText_GetFontWeight(text_page.raw, first)
+                bold = weight >= 600 or _is_bold(name_buffer.value.decode("latin-1"))
                 lines.append(
                     PdfLine(
                         text=text,
@@ -264,7 +254,43 @@ def _pdf_pages(data, page_count, progress):
         document.close()
 
 
-LIGATURES = str.maketrans({"ﬀ": "ff", "ﬁ": "fi", "ﬂ": "fl", "ﬃ": "ffi", "ﬄ": "ffl", "ﬅ": "st",
+def _pieces(text_page):
+    """The page's pieces of text (PDFium's rectangles: a run of characters in one text object)
+    as (left, bottom, right, top, first character's index, text).
+
+    Each piece's text is read by the characters it holds, not by its box: a box narrowed to
+    leave out a neighbour's overhanging glyph also leaves out a narrow first letter ("i", "l"),
+    and a box read whole takes in the neighbour's glyph. PDFium numbers rectangles in the order
+    of the characters, so a piece's characters run from its first to the next piece's first."""
+    rects = [text_page.get_rect(index) for index in range(text_page.count_rects())]
+    firsts = []
+    for left, bottom, right, top in rects:
+        # The first character's box starts at the rectangle's left edge.
+        first = text_page.get_index(
+            left + min(0.5, (right - left) / 2), (top + bottom) / 2, 0.5, (top - bottom) / 2 + 1
+        )
+        firsts.append(first)
+    ordered = all(first is not None for first in firsts) and all(
+        a < b for a, b in zip(firsts, firsts[1:], strict=False)
+    )
+    count = text_page.count_chars()
+    for index, (left, bottom, right, top) in enumerate(rects):
+        if ordered:
+            end = firsts[index + 1] if index + 1 < len(rects) else count
+            first = firsts[index]
+            text = text_page.get_text_range(first, end - first)
+        else:
+            # A page whose rectangles cannot be matched to their characters is read by boxes.
+            text = text_page.get_text_bounded(left, bottom, right, top)
+            first = firsts[index]
+            if first is None:
+                first = text_page.get_index((left + right) / 2, (top + bottom) / 2, 3, top - bottom)
+            if first is None:
+                continue
+        yield left, bottom, right, top, first, text
+
+
+LIGATURES = str.maketrans({"\x02": "-", "\ufffe": "-", "ﬀ": "ff", "ﬁ": "fi", "ﬂ": "fl", "ﬃ": "ffi", "ﬄ": "ffl", "ﬅ": "st",
                            "ﬆ": "st"})  # fmt: skip
 
 
