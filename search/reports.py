@@ -10,7 +10,7 @@ import re
 from django.db import transaction
 
 from reviews.importer import SUPPORTED_EXTENSIONS, ReviewImportError
-from reviews.importer.readers import read_document
+from reviews.importer.readers import check_pdf_content, read_document
 
 from .models import ReportPassage, ReportText
 
@@ -27,7 +27,7 @@ class ReportUnreadable(Exception):
 
 def pdf_pages(name, data):
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+    from pypdf.errors import PyPdfError
 
     try:
         reader = PdfReader(io.BytesIO(data))
@@ -35,8 +35,12 @@ def pdf_pages(name, data):
             raise ReportUnreadable(f"{name}: the PDF is password-protected.")
         if len(reader.pages) > MAX_PAGES:
             raise ReportUnreadable(f"{name}: more than {MAX_PAGES} pages.")
+        check_pdf_content(name, reader)
         pages = [(number, page.extract_text() or "") for number, page in enumerate(reader.pages, 1)]
-    except (PdfReadError, ValueError, OSError, KeyError) as error:
+    except ReviewImportError as error:
+        raise ReportUnreadable(str(error)) from None
+    # PyPdfError: pypdf's own limits (LimitReachedError) as well as damage.
+    except (PyPdfError, ValueError, OSError, KeyError) as error:
         raise ReportUnreadable(f"{name}: the PDF could not be read ({error}).") from None
     pages = [(number, " ".join(text.split())) for number, text in pages]
     if not any(text for _, text in pages):

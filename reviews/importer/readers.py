@@ -27,6 +27,9 @@ NO_TEXT_LAYER = "no text layer; OCR is not supported"
 MAX_TEXT_BYTES = 8 * 1024 * 1024
 MAX_PDF_PAGES = 1500
 MAX_PDF_SECONDS = 300  # a 300-page report takes about 10 s of processor time
+# What a PDF's pages draw from, unpacked: a page of text is 5-50 KB; a page of charts a few MB.
+MAX_PDF_PAGE_CONTENT_BYTES = 16 * 1024 * 1024
+MAX_PDF_CONTENT_BYTES = 128 * 1024 * 1024
 MAX_DOCX_ENTRIES = 2000
 MAX_DOCX_XML_BYTES = 16 * 1024 * 1024  # the XML parts, uncompressed (a 300-page report: ~5 MB)
 MAX_DOCX_TOTAL_BYTES = 200 * 1024 * 1024  # every part, images included, uncompressed
@@ -130,14 +133,14 @@ def read_pdf(name, data, progress=None):
     if not data.startswith(b"%PDF-"):
         raise _wrong_type(name, "a PDF", data)
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+    from pypdf.errors import PyPdfError
 
     try:
         reader = PdfReader(io.BytesIO(data))
         encrypted = reader.is_encrypted
         page_count = 0 if encrypted else len(reader.pages)
         title = "" if encrypted else str((reader.metadata or {}).get("/Title") or "")
-    except (PdfReadError, ValueError, OSError, KeyError, TypeError) as error:
+    except (PyPdfError, ValueError, OSError, KeyError, TypeError) as error:
         raise ReviewImportError(f"{name}: the PDF could not be read ({error}).") from None
     if encrypted:
         raise ReviewImportError(
@@ -149,6 +152,7 @@ def read_pdf(name, data, progress=None):
             f"{name}: the PDF has {page_count} pages; the importer reads up to {MAX_PDF_PAGES}. "
             "Import the report itself rather than a bundle of papers."
         )
+    check_pdf_content(name, reader)
     try:
         pages = list(_pdf_pages(data, page_count, progress))
     except ReviewImportError as error:
@@ -169,6 +173,112 @@ def read_pdf(name, data, progress=None):
         explicit_headings=True,
         pages=page_count,
     )
+
+
+def check_pdf_content(name, reader):
+    """Refuse a PDF whose pages' content would unpack too large, before any page is read.
+
+    Each page's content streams (and the forms it draws) are inflated as a stream and counted,
+    the output thrown away, and abandoned as soon as the page or the document passes its bound:
+    a 1 MB file can inflate to gigabytes, and the PDF readers would hold all of it in memory."""
+    from pypdf.errors import PyPdfError
+
+    total = 0
+    try:
+        for number, page in enumerate(reader.pages, start=1):
+            size = _content_size(page, MAX_PDF_PAGE_CONTENT_BYTES, set())
+            total += size
+            if size > MAX_PDF_PAGE_CONTENT_BYTES or total > MAX_PDF_CONTENT_BYTES:
+                limit = MAX_PDF_PAGE_CONTENT_BYTES if size > MAX_PDF_PAGE_CONTENT_BYTES else None
+                what = (
+                    f"page {number} unpacks to more than {_megabytes(limit)}"
+                    if limit
+                    else f"its pages unpack to more than {_megabytes(MAX_PDF_CONTENT_BYTES)}"
+                )
+                raise ReviewImportError(
+                    f"{name}: the PDF is refused because {what}, far more than a report's text "
+                    "needs; it may be damaged or built to exhaust the server's memory. Save it "
+                    "again as a PDF and import that."
+                )
+    except (PyPdfError, ValueError, OSError, KeyError, TypeError, AttributeError) as error:
+        raise ReviewImportError(f"{name}: the PDF could not be read ({error}).") from None
+
+
+def _content_size(node, limit, seen):
+    """Unpacked bytes of what `node` (a page or a form) draws: its content and its forms'."""
+    from pypdf.generic import ArrayObject, IndirectObject
+
+    total = 0
+    if hasattr(node, "_data"):
+        streams = [node]  # a form is its own content
+    else:
+        contents = node.get("/Contents")
+        contents = contents.get_object() if contents is not None else None
+        streams = list(contents) if isinstance(contents, ArrayObject) else [contents]
+    for stream in streams:
+        if stream is None:
+            continue
+        stream = stream.get_object()
+        total += _stream_size(stream, limit - total)
+        if total > limit:
+            return total
+    resources = node.get("/Resources")
+    resources = resources.get_object() if resources is not None else {}
+    xobjects = resources.get("/XObject") if hasattr(resources, "get") else None
+    for reference in (xobjects.get_object() if xobjects is not None else {}).values():
+        key = reference.idnum if isinstance(reference, IndirectObject) else id(reference)
+        form = reference.get_object()
+        if key in seen or form.get("/Subtype") != "/Form":
+            continue  # images are not unpacked to read text
+        seen.add(key)
+        total += _content_size(form, limit - total, seen)
+        if total > limit:
+            return total
+    return total
+
+
+def _stream_size(stream, limit):
+    """The stream's unpacked size, counted up to just past `limit` without holding more than a
+    bounded piece of it at a time (a chain of filters holds each stage's output, up to the
+    limit)."""
+    import zlib
+
+    from pypdf.filters import ASCII85Decode, ASCIIHexDecode, LZWDecode, RunLengthDecode
+
+    data = getattr(stream, "_data", b"") or b""
+    filters = stream.get("/Filter")
+    filters = [] if filters is None else [filters] if isinstance(filters, str) else list(filters)
+    for position, kind in enumerate(filters):
+        last = position == len(filters) - 1
+        if kind in ("/FlateDecode", "/Fl"):
+            inflater = zlib.decompressobj()
+            kept, size, pending = [], 0, data
+            while pending and not inflater.eof:
+                piece = inflater.decompress(pending, 1024 * 1024)
+                pending = inflater.unconsumed_tail
+                size += len(piece)
+                if size > limit:
+                    return size
+                if not last:
+                    kept.append(piece)
+                if not piece and not pending:
+                    break
+            if last:
+                return size
+            data = b"".join(kept)
+        elif kind in ("/ASCIIHexDecode", "/AHx"):
+            data = ASCIIHexDecode.decode(data)
+        elif kind in ("/ASCII85Decode", "/A85"):
+            data = ASCII85Decode.decode(data)
+        elif kind in ("/LZWDecode", "/LZW"):
+            data = LZWDecode.decode(data)  # pypdf bounds its output
+        elif kind in ("/RunLengthDecode", "/RL"):
+            data = RunLengthDecode.decode(data)
+        else:
+            return len(data)  # an image filter: not part of a page's text
+        if len(data) > limit:
+            return len(data)
+    return len(data)
 
 
 @dataclass
