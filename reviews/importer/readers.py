@@ -515,26 +515,46 @@ def _reading_order(page_width, lines):
 
 
 def _merge_same_line(lines):
-    """A printed line may come in pieces (a list marker and its text, words set apart): pieces
-    whose tops are within a few points form one row, read left to right."""
+    """A printed line may come in pieces (a list marker and its text, words set apart, a contents
+    entry and its dot leader): pieces whose tops or feet are within a few points form one row,
+    read left to right. A row's type is that of most of its text; a footnote's mark raised in a
+    smaller type after a word is not part of the wording."""
     rows = []
     for line in sorted(lines, key=lambda line: line.top):
-        if rows and abs(rows[-1][0].top - line.top) < 3:
+        if rows and (
+            abs(rows[-1][0].top - line.top) < 3 or abs(rows[-1][0].bottom - line.bottom) < 1.5
+        ):
             rows[-1].append(line)
         else:
             rows.append([line])
     merged = []
     for row in rows:
         row.sort(key=lambda line: line.x0)
+        main = max(row, key=lambda line: len(line.text))
+        row = [row[0]] + [piece for piece in row[1:] if not _note_mark(piece, main)]
         joined = PdfLine(**vars(row[0]))
+        joined.size = main.size
         for piece in row[1:]:
             joined.text = f"{joined.text} {piece.text}"
             joined.x1 = max(joined.x1, piece.x1)
             joined.bold = joined.bold and piece.bold
-            joined.size = max(joined.size, piece.size)
+            joined.top = min(joined.top, piece.top)
             joined.bottom = max(joined.bottom, piece.bottom)
         merged.append(joined)
     return merged
+
+
+NOTE_MARK = re.compile(r"^[\d*†‡§]{1,3}$")
+
+
+def _note_mark(piece, main):
+    """A footnote's mark: a number or symbol in a smaller type, raised above the line's foot."""
+    height = main.bottom - main.top
+    return (
+        bool(NOTE_MARK.match(piece.text))
+        and piece.size <= main.size * 0.8
+        and piece.bottom < main.bottom - height * 0.15
+    )
 
 
 PAGE_NUMBER = re.compile(
@@ -593,10 +613,16 @@ def _pdf_text(pages):
     body = weights.most_common(1)[0][0]
     kept = [_without_footnotes(lines, body) for lines in kept]
     vocabulary = _vocabulary(kept)
-    heading_sizes = sorted({size for size in weights if size >= body * 1.15}, reverse=True)
+    out = []
+    if _is_cover(kept, body):
+        # A title page's big type names the review; it does not outrank the chapter headings.
+        out = _cover_text(kept[0], body)
+        kept = kept[1:]
+    heading_sizes = sorted(
+        {line.size for lines in kept for line in lines if line.size >= body * 1.15}, reverse=True
+    )
     levels = {size: min(index + 1, 5) for index, size in enumerate(heading_sizes)}
     bold_level = min(len(heading_sizes) + 1, 6)
-    out = []
     for lines in kept:
         previous = None
         if lines and _carries_over(out, lines[0], levels):
@@ -641,6 +667,27 @@ def _pdf_text(pages):
             previous = line
         out.append("")
     return "\n".join(out)
+
+
+def _is_cover(pages_lines, body):
+    """Whether the first page is a title page: a few lines, some in large type, and no body text
+    (a first page that goes on into the report's text is not)."""
+    if len(pages_lines) < 2 or not pages_lines[0] or len(pages_lines[0]) > 15:
+        return False
+    first = pages_lines[0]
+    body_text = sum(len(line.text) for line in first if line.size < body * 1.15)
+    return body_text < 150 and any(line.size >= body * 1.5 for line in first)
+
+
+def _cover_text(lines, body):
+    """A title page as a "#" title (its largest lines, joined) and its other lines as text."""
+    largest = max(line.size for line in lines)
+    title = [line for line in lines if line.size >= max(body * 1.5, largest * 0.75)]
+    rest = [line.text for line in lines if line not in title]
+    out = ["# " + " ".join(line.text for line in title), ""]
+    for text in rest:
+        out.extend([text, ""])
+    return out
 
 
 def _carries_over(out, first, levels):
