@@ -642,6 +642,10 @@ def _pdf_text(pages):
             if _is_table_row(text):
                 while len(out) >= 2 and not out[-1] and _is_table_row(out[-2]):
                     out.pop()  # rows of one table stay together
+                if index == 0 and out and (joined := _row_carried_over(out[-1], text, vocabulary)):
+                    out[-1] = joined
+                    previous = line
+                    continue
                 if out and out[-1] and not _is_table_row(out[-1]):
                     out.append("")
                 out.append(text)
@@ -669,6 +673,31 @@ def _pdf_text(pages):
     return "\n".join(out)
 
 
+def _row_carried_over(last, first, vocabulary):
+    """The last row of a page and the first row of the next as one row, when the first carries
+    the last on: a new row fills its first cell (a number, or the wording), so a first cell left
+    empty carries the row on, as does a longest cell whose sentence is unfinished. None
+    otherwise."""
+    if not (_is_table_row(last) and _is_table_row(first)):
+        return None
+    before, after = _cells(last), _cells(first)
+    if len(before) != len(after):
+        return None
+    wording = max(before, key=len)
+    unfinished = bool(wording) and wording[-1] not in ".;:!?)"
+    if not (after[0] == "" or unfinished) or not any(after):
+        return None
+    cells = []
+    for above, below in zip(before, after, strict=True):
+        joined = _join_hyphen(above, below, vocabulary) if above and below else None
+        cells.append(joined if joined is not None else f"{above} {below}".strip())
+    return "| " + " | ".join(cells) + " |"
+
+
+def _cells(row):
+    return [cell.strip() for cell in row[2:-2].split(" | ")]
+
+
 def _is_cover(pages_lines, body):
     """Whether the first page is a title page: a few lines, some in large type, and no body text
     (a first page that goes on into the report's text is not)."""
@@ -682,7 +711,7 @@ def _is_cover(pages_lines, body):
 def _cover_text(lines, body):
     """A title page as a "#" title (its largest lines, joined) and its other lines as text."""
     largest = max(line.size for line in lines)
-    title = [line for line in lines if line.size >= max(body * 1.5, largest * 0.75)]
+    title = [line for line in lines if line.size >= min(body * 1.5, largest)]
     rest = [line.text for line in lines if line not in title]
     out = ["# " + " ".join(line.text for line in title), ""]
     for text in rest:
