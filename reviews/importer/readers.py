@@ -373,31 +373,55 @@ def _pieces(text_page):
     and a box read whole takes in the neighbour's glyph. PDFium numbers rectangles in the order
     of the characters, so a piece's characters run from its first to the next piece's first."""
     rects = [text_page.get_rect(index) for index in range(text_page.count_rects())]
-    firsts = []
-    for left, bottom, right, top in rects:
+    firsts = [
         # The first character's box starts at the rectangle's left edge.
-        first = text_page.get_index(
+        text_page.get_index(
             left + min(0.5, (right - left) / 2), (top + bottom) / 2, 0.5, (top - bottom) / 2 + 1
         )
-        firsts.append(first)
-    ordered = all(first is not None for first in firsts) and all(
-        a < b for a, b in zip(firsts, firsts[1:], strict=False)
-    )
+        for left, bottom, right, top in rects
+    ]
+    if not _ascending(firsts):
+        # Text turned on its side, or a glyph whose box misses the rectangle's edge: find where
+        # each piece starts character by character (slower, so only for such a page).
+        firsts = _piece_starts(text_page)
     count = text_page.count_chars()
+    if len(firsts) != len(rects) or not _ascending(firsts):
+        return  # the page's text cannot be matched to its rectangles; nothing is guessed
     for index, (left, bottom, right, top) in enumerate(rects):
-        if ordered:
-            end = firsts[index + 1] if index + 1 < len(rects) else count
-            first = firsts[index]
-            text = text_page.get_text_range(first, end - first)
-        else:
-            # A page whose rectangles cannot be matched to their characters is read by boxes.
-            text = text_page.get_text_bounded(left, bottom, right, top)
-            first = firsts[index]
-            if first is None:
-                first = text_page.get_index((left + right) / 2, (top + bottom) / 2, 3, top - bottom)
-            if first is None:
-                continue
-        yield left, bottom, right, top, first, text
+        end = firsts[index + 1] if index + 1 < len(rects) else count
+        first = firsts[index]
+        yield left, bottom, right, top, first, text_page.get_text_range(first, end - first)
+
+
+def _ascending(indexes):
+    return all(index is not None for index in indexes) and all(
+        a < b for a, b in zip(indexes, indexes[1:], strict=False)
+    )
+
+
+def _piece_starts(text_page):
+    """The index of each rectangle's first character, found as PDFium makes its rectangles: a
+    new one wherever the text object changes, skipping inserted spaces and empty boxes."""
+    import ctypes
+
+    import pypdfium2.raw as pdfium_c
+
+    box = [ctypes.c_double() for _ in range(4)]
+    starts = []
+    current = None
+    for index in range(text_page.count_chars()):
+        text_object = pdfium_c.FPDFText_GetTextObject(text_page.raw, index)
+        if not text_object:
+            continue  # a space or line break PDFium inserted
+        pdfium_c.FPDFText_GetCharBox(text_page.raw, index, *(ctypes.byref(side) for side in box))
+        left, right, bottom, top = (side.value for side in box)
+        if right - left < 0.01 or top - bottom < 0.01:
+            continue
+        address = ctypes.cast(text_object, ctypes.c_void_p).value
+        if address != current:
+            starts.append(index)
+            current = address
+    return starts
 
 
 LIGATURES = str.maketrans({"\x02": "-", "\ufffe": "-", "ﬀ": "ff", "ﬁ": "fi", "ﬂ": "fl", "ﬃ": "ffi", "ﬄ": "ffl", "ﬅ": "st",
@@ -1013,6 +1037,12 @@ def _docx_lines(document):
         if not text:
             yield ""
             continue
+        entry = TAB_PAGE_NUMBER.match(paragraph.text.strip())
+        if entry and (_is_contents_style(paragraph) or _has_tab_leader(paragraph)):
+            # A contents entry keeps its tab, so it reads as contents, not as a numbered item.
+            yield ""
+            yield f"{' '.join(entry.group('title').split())}\t{entry.group('page')}"
+            continue
         level = _outline_level(paragraph)
         numbering = _num_pr(paragraph)
         if level is not None:
@@ -1038,6 +1068,29 @@ def _docx_lines(document):
         marker = _count(levels, counters, num_id, ilvl)
         indent = "    " * ilvl
         yield f"{indent}{marker} {text}" if marker else f"{indent}- {text}"
+
+
+TAB_PAGE_NUMBER = re.compile(r"^(?P<title>.*\S)\t+\s*(?P<page>\d{1,4})$", re.DOTALL)
+
+
+def _is_contents_style(paragraph):
+    style = paragraph.style
+    return style is not None and bool(re.match(r"(?i)toc \d|contents \d", style.name or ""))
+
+
+def _has_tab_leader(paragraph):
+    """A tab stop with a leader (dots, dashes, a line) in the paragraph or its style."""
+    elements = [paragraph._p.pPr]
+    style = paragraph.style
+    while style is not None:
+        elements.append(style.element.pPr)
+        style = style.base_style
+    return any(
+        tab.get(f"{W}leader") not in (None, "none")
+        for element in elements
+        if element is not None
+        for tab in element.iter(f"{W}tab")
+    )
 
 
 def _bold_title(paragraph, text):
