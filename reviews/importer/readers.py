@@ -647,12 +647,19 @@ def _pdf_text(pages):
     )
     levels = {size: min(index + 1, 5) for index, size in enumerate(heading_sizes)}
     bold_level = min(len(heading_sizes) + 1, 6)
+    header = None  # the first row of the table being read
     for lines in kept:
         previous = None
         if lines and _carries_over(out, lines[0], levels):
             out.pop()  # a sentence carried over the page break: the page's blank line goes
+        starting = True  # no line of this page read yet
         for index, line in enumerate(lines):
             text = line.text
+            last = next((kept_line for kept_line in reversed(out) if kept_line), "")
+            if starting and text == header and _is_table_row(last):
+                continue  # the table's header row printed again at the top of the page
+            carried = starting
+            starting = False
             height = line.bottom - line.top
             gap = previous is not None and (
                 line.top - previous.bottom > 0.6 * height or line.top < previous.top - height
@@ -666,7 +673,9 @@ def _pdf_text(pages):
             if _is_table_row(text):
                 while len(out) >= 2 and not out[-1] and _is_table_row(out[-2]):
                     out.pop()  # rows of one table stay together
-                if index == 0 and out and (joined := _row_carried_over(out[-1], text, vocabulary)):
+                if not (out and _is_table_row(out[-1])):
+                    header = text
+                if carried and out and (joined := _row_carried_over(out[-1], text, vocabulary)):
                     out[-1] = joined
                     previous = line
                     continue
