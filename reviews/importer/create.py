@@ -204,6 +204,9 @@ def as_json(page, analysed):
                 "notes": found.notes,
                 "proposed_action": found.proposed_action,
                 "due_date": found.due_date.isoformat() if found.due_date else None,
+                "reason": found.reason,
+                "confidence": found.confidence,
+                "possible": found.possible,
             }
             for found in analysed.recommendations
         ],

@@ -101,6 +101,24 @@ SAME_NUMBER_SIMILARITY = 0.3
 RENUMBERED_SIMILARITY = 0.85
 MOVED_SIMILARITY = 0.97
 MAX_WORDING_CANDIDATES = 600
+# Below this confidence a found item is a *possible* recommendation: shown unticked with its reason,
+# imported only when an editor ticks it. Chosen on the development set (see import_review
+# --evaluate): every rule that is right there scores above it, prose read as a last resort and
+# items that ask nothing of anyone score below.
+POSSIBLE_BELOW = 0.6
+# How sure each rule is that what it found is a recommendation, before the item's own wording.
+CONFIDENCE = {
+    "label": 0.95,  # "Recommendation 3: …"
+    "table": 0.9,  # a row of a table whose column is headed "Recommendation"
+    "introduced": 0.85,  # a list introduced by "… recommends:"
+    "heading": 0.85,  # a numbered list under a recommendations heading
+    "change": 0.7,  # "Areas for improvement" with items that ask for action
+    "prose": 0.6,  # paragraphs that say who should do what, under a recommendations heading
+}
+# An item whose wording asks nothing of anyone is less likely to be a recommendation.
+NO_ASK_PENALTY = 0.3
+# A recommendation the report states twice (in its chapter and its final list) is surer.
+RESTATED_BONUS = 0.05
 # Action-plan tables: which column holds what.
 TABLE_COLUMNS = {
     "number": re.compile(
@@ -144,6 +162,13 @@ class FoundRecommendation:
     lead: str = ""  # an action plan's "lead agency" cell, read for agency suggestions
     proposed_action: str = ""
     due_date: datetime.date | None = None
+    reason: str = ""  # why it was taken, in words the editor can check against the document
+    confidence: float = 1.0  # 0–1, from the rule that took it and its wording
+
+    @property
+    def possible(self):
+        """Too doubtful to import unless an editor ticks it."""
+        return self.confidence < POSSIBLE_BELOW
 
 
 @dataclass
@@ -188,25 +213,40 @@ class _List:
 
     @property
     def is_recommendations(self):
+        return self.decision is not None
+
+    @property
+    def decision(self):
+        """(reason, confidence) when the list is a review's recommendations, else None."""
         lead = self.lead_in.strip()
         last = _last_sentence(lead)
-        if lead.endswith(":") and INTRODUCES_OTHER_LIST.search(last):
-            return False
-        if self.labelled or self.from_table:
-            return True
-        if self.terse:
-            return False
-        if lead.endswith(":") and RECOMMEND.search(last):
-            return True
         nearest = self.headings[-1][1] if self.headings else ""
+        if lead.endswith(":") and INTRODUCES_OTHER_LIST.search(last):
+            return None
+        if self.labelled:
+            return "labelled “Recommendation N”", CONFIDENCE["label"]
+        if self.from_table:
+            return "a row of a recommendations table", CONFIDENCE["table"]
+        if self.terse:
+            return None
+        if lead.endswith(":") and RECOMMEND.search(last):
+            return f"introduced as “{last[:80]}”", CONFIDENCE["introduced"]
         if OTHER_HEADING.match(nearest.strip()):
-            return False
+            return None
         if any(RECOMMEND.search(text) for _, text in self.headings):
-            return True
+            heading = next(text for _, text in reversed(self.headings) if RECOMMEND.search(text))
+            if self.prose:
+                return (
+                    f"a paragraph under “{heading[:80]}” that says who should act",
+                    CONFIDENCE["prose"],
+                )
+            return f"listed under “{heading[:80]}”", CONFIDENCE["heading"]
         # "Areas for improvement", "What needs to change": recommendations by another name, when
         # the items themselves ask someone to act.
         asking = [item for item in self.items if ASKS_IN_PROSE.search(item.text)]
-        return bool(ASKS_FOR_CHANGE.search(nearest)) and len(asking) * 2 > len(self.items)
+        if ASKS_FOR_CHANGE.search(nearest) and len(asking) * 2 > len(self.items):
+            return f"listed under “{nearest[:80]}”, asking for action", CONFIDENCE["change"]
+        return None
 
     @property
     def terse(self):
@@ -279,7 +319,12 @@ def _roman(number):
 def _asks(text):
     """Whether a short item asks for something: it uses one of the usual verbs."""
     words = re.findall(r"[a-z]+", text.lower())
-    return any(word in ACTION_VERBS or word.removesuffix("s") in ACTION_VERBS for word in words)
+    return any(
+        word in ACTION_VERBS
+        or word.removesuffix("s") in ACTION_VERBS
+        or word.removesuffix("es") in ACTION_VERBS  # "publishes"
+        for word in words
+    )
 
 
 def _heading_number(text):
@@ -842,7 +887,11 @@ def _candidates(lists):
     out = []
     for order, numbered in enumerate(lists):
         items = [item for item in numbered.items if not SELF_REFERENCE.match(item.text)]
+        reason, confidence = numbered.decision or ("", 0.0)
+        # Where the document itself says the items are recommendations, its word is enough.
+        says_so = numbered.labelled or numbered.from_table or reason.startswith("introduced")
         for index, item in enumerate(items):
+            asks = says_so or _asks_someone(item)
             if item.style == "bullet":
                 item.number = str(index + 1)  # recommendations set out as bullets, in order
             out.append(
@@ -857,10 +906,17 @@ def _candidates(lists):
                         lead=item.lead,
                         proposed_action=item.proposed_action,
                         due_date=item.due_date,
+                        reason=reason if asks else f"{reason}; its wording asks nothing of anyone",
+                        confidence=round(confidence - (0 if asks else NO_ASK_PENALTY), 2),
                     ),
                 )
             )
     return out
+
+
+def _asks_someone(item):
+    """Whether an item's wording asks someone to act ("should", "ensure", "Refresh …")."""
+    return bool(DIRECTIVE.search(item.full_text) or _asks(item.text))
 
 
 def _reconcile(lists):
@@ -889,6 +945,9 @@ def _reconcile(lists):
             continue
         taken.add((id(twin), order))
         records.add(order_of[id(twin)])
+        if "also stated" not in twin.reason:
+            twin.reason = f"{twin.reason}; also stated under “{candidate.section[:80]}”"
+            twin.confidence = round(min(1.0, twin.confidence + RESTATED_BONUS), 2)
         # Chapter order keeps a recommendation found only in a chapter next to its neighbours.
         twin.position = min(twin.position, candidate.position)
         twin.notes = [*candidate.notes, *[n for n in twin.notes if n not in candidate.notes]]
