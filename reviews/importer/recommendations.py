@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass, field
 
 from .document import (
+    FOOTNOTE,
     GENERIC_RECOMMENDATIONS,
     HEADING,
     ITEM,
@@ -397,6 +398,8 @@ class _Finder:
 
     def run(self):
         for index, block in enumerate(self.blocks):
+            if block.kind == FOOTNOTE:
+                continue  # printed where the page ended, it interrupts nothing
             if block.kind == HEADING:
                 self.heading(block, index)
             elif block.kind == ITEM and self.is_heading_item(block, index):
@@ -464,8 +467,14 @@ class _Finder:
             earlier_number = (
                 number is not None and region_number is not None and (number < region_number)
             )
-            if (restated or earlier_number) and not RECOMMEND.search(block.text):
+            if (
+                (restated or earlier_number)
+                and level == self.region
+                and not RECOMMEND.search(block.text)
+            ):
                 # A final list grouped under the chapters' names: those are its sub-headings.
+                # (A heading above the recommendations' own level is the next chapter whatever
+                # its name: a chapter's closing "Recommendations" holds no chapters.)
                 level = self.region + 1
             else:
                 self.region = None
@@ -642,6 +651,8 @@ class _Finder:
         paragraph is), or None: a longer run is the report's narrative, not the item's."""
         paragraphs = [self.blocks[index]]
         for block in self.blocks[index + 1 :]:
+            if block.kind == FOOTNOTE:
+                continue
             if block.kind == ITEM:
                 break
             if block.kind != PARAGRAPH:
@@ -950,7 +961,9 @@ def _reconcile(lists):
             twin.confidence = round(min(1.0, twin.confidence + RESTATED_BONUS), 2)
         # Chapter order keeps a recommendation found only in a chapter next to its neighbours.
         twin.position = min(twin.position, candidate.position)
-        twin.notes = [*candidate.notes, *[n for n in twin.notes if n not in candidate.notes]]
+        # The later statement is the record, its cross-references too (a chapter's note may
+        # name a page the final list corrects); the earlier one's serve where it has none.
+        twin.notes = twin.notes or list(candidate.notes)
         earlier_place = candidate.section or "an earlier heading"
         later_place = twin.section or "the final list"
         if _words(twin.text) != _words(candidate.text):
@@ -1000,6 +1013,10 @@ def _twin(candidate, later):
             same_place = heading_key(other.section) == heading_key(candidate.section)
             threshold = 0.15 if same_place else SAME_NUMBER_SIMILARITY
             bonus = 1  # a number match comes before any wording match
+        elif other.number == candidate.number:
+            # The same number under another heading (a final list grouped by theme, not by
+            # chapter): the same recommendation when its wording is all but the same.
+            threshold, bonus = RENUMBERED_SIMILARITY, 1
         elif _compatible(candidate.section, other.section):
             threshold = RENUMBERED_SIMILARITY
         else:
