@@ -55,7 +55,7 @@ def analyse(file_name, data, title=None, progress=None):
             "recommendations."
         )
     Suggester().suggest(recommendations)
-    title = (title or source.title or _title_from_file_name(file_name)).strip()[:255]
+    title = (title or reading.title or _title_from_file_name(file_name)).strip()[:255]
     return AnalysedReview(
         file_name=file_name,
         title=title,

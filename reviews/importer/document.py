@@ -72,6 +72,12 @@ PAGE_FURNITURE = re.compile(
     re.IGNORECASE,
 )
 RUNNING_HEADER_REPEATS = 3
+# A web page saved as text keeps its links for moving about the page: never part of the report.
+WEB_FURNITURE = re.compile(
+    r"^(?:skip to (?:main )?content|back to top|return to top|top of page|jump to navigation"
+    r"|print this page|share this page)\W*$",
+    re.IGNORECASE,
+)
 # Words that make a line a sentence (a recommendation, a finding) rather than a heading.
 SENTENCE_WORDS = re.compile(
     r"\b(?:should|must|shall|will|would|could|need|needs|ensure|ensures|is|are|was|were|has|have|"
@@ -252,6 +258,7 @@ class _Builder:
 
     def build(self):
         lines = [_clean(line.replace("\u00ad", "")) for line in self.source.text.split("\n")]
+        lines = ["" if WEB_FURNITURE.match(line.strip()) else line for line in lines]
         running = _running_headers(lines)
         for index, raw in enumerate(lines):
             if raw.strip() in running:
@@ -261,7 +268,11 @@ class _Builder:
             self.list_follows = not next_blank and starts_list_item(lines[index + 1])
             self.feed(raw, index, previous_blank, next_blank)
         self.end_table()
-        return Document(blocks=self.blocks, title=self.source.title, contents=self.contents)
+        title = self.source.title
+        if WEB_FURNITURE.match(title.strip()):
+            # "Skip to main content" is the first line of a saved web page, not its title.
+            title = next((block.text for block in self.blocks if block.kind == HEADING), "")
+        return Document(blocks=self.blocks, title=title, contents=self.contents)
 
     def add(self, block, continues=True):
         self.blocks.append(block)

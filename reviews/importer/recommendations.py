@@ -26,6 +26,15 @@ from .document import (
 )
 
 RECOMMEND = re.compile(r"recommend", re.IGNORECASE)
+# "Recommendation" standing alone as a heading, its wording below it.
+BARE_LABEL = re.compile(r"^recommendation\s*:?$", re.IGNORECASE)
+# Recommendations the report reports others making, not its own: "Recommendations proposed by
+# core participants", "The family suggested that the review recommend:".
+PROPOSED_BY_OTHERS = re.compile(
+    r"\b(?:proposed|suggested|submitted|put forward|called for|sought)\s+by\b"
+    r"|\bcore participants?\b",
+    re.IGNORECASE,
+)
 # Numbered lists that are not recommendations, named in their heading or in the sentence that
 # introduces them: "Options", "the following steps:", "some helpful starting points:".
 NOT_RECOMMENDATIONS = (
@@ -182,6 +191,7 @@ class Reading:
     sections: list = field(default_factory=list)  # [{"section", "numbers", "source"}]
     skipped: list = field(default_factory=list)  # ["3 numbered items under “Options” …"]
     headings: int = 0
+    title: str = ""  # the document's title as its structure gives it
 
 
 @dataclass
@@ -223,6 +233,10 @@ class _List:
         last = _last_sentence(lead)
         nearest = self.headings[-1][1] if self.headings else ""
         if lead.endswith(":") and INTRODUCES_OTHER_LIST.search(last):
+            return None
+        if PROPOSED_BY_OTHERS.search(last) or any(
+            RECOMMEND.search(text) and PROPOSED_BY_OTHERS.search(text) for _, text in self.headings
+        ):
             return None
         if self.labelled:
             return "labelled “Recommendation N”", CONFIDENCE["label"]
@@ -272,6 +286,8 @@ class _List:
             return f"introduced as “{lead[:80]}”"
         if OTHER_HEADING.match(nearest.strip()):
             return f"under “{nearest}”"
+        if PROPOSED_BY_OTHERS.search(lead) or PROPOSED_BY_OTHERS.search(nearest):
+            return f"under “{nearest}”: proposed by others, not the review's own"
         return f"under “{nearest}”, not a recommendations heading"
 
     @property
@@ -395,6 +411,9 @@ class _Finder:
         self.unnumbered_start = (0, "")  # the first one's line, and the paragraph before it
         self.held = []  # lists of those paragraphs, until the recommendations section ends
         self.region_lists = 0  # len(self.lists) when the recommendations section began
+        self.bare_labels = 0  # "Recommendation" headings without a number, so far
+        self.paragraph_numbering = None  # (style, marker) of a numbered paragraph, not an item
+        self.label_heading = None  # depth of a "Learning identified:" heading over one list
 
     def run(self):
         for index, block in enumerate(self.blocks):
@@ -450,6 +469,15 @@ class _Finder:
                             line=block.line))  # fmt: skip
             self.current.items[-1].from_heading = True
             return
+        if BARE_LABEL.match(block.text.strip()):
+            # A theme's heading, then "Recommendation" and its wording: the theme is the
+            # section, and the recommendation is numbered by its place in the document.
+            self.end_list()
+            self.bare_labels += 1
+            self.item(Block(ITEM, "", marker=str(self.bare_labels), style="label",
+                            line=block.line))  # fmt: skip
+            self.current.items[-1].from_heading = True
+            return
         self.end_list()
         self.end_unnumbered()
         self.last_table = None
@@ -483,6 +511,11 @@ class _Finder:
             self.stack.pop()
         # "For the Police:" names the group that follows; the colon is not part of its name.
         self.stack.append((level, block.text.rstrip(": ") or block.text))
+        self.label_heading = (
+            (len(self.stack) - 1, len(self.lists))
+            if block.style == "plain" and block.text.rstrip().endswith(":")
+            else None
+        )
         self.seen_headings.append(key)
         if RECOMMEND.search(block.text) and self.region is None:
             self.region = level
@@ -515,10 +548,36 @@ class _Finder:
         return not _follows(block.marker, following.marker)
 
     def item(self, block):
+        numbering = self.paragraph_numbering
+        if numbering and block.style == numbering[0] and _follows(numbering[1], block.marker):
+            self.paragraph_numbering = None
+            if self.current is not None:
+                # "9.2 The partnership will monitor …" after the list "9.1" introduced: the
+                # report's paragraph numbering goes on, the list has ended.
+                self.end_list()
+                self.last_paragraph = block.text
+                return
+        if self.introduces_a_list(block):
+            # "9.1 The panel makes the following recommendations:" introduces; it asks nothing.
+            self.end_list()
+            self.paragraph_numbering = (block.style, block.marker)
+            self.last_paragraph = block.text
+            return
         current = self.current
         top_styles = ("decimal", "dotted", "label")
         if current is not None:
             last = current.items[-1]
+            if last.style == "label" and block.style != "label":
+                # Whatever list follows "Recommendation 2: …" (bullets, Word numbering) is its
+                # own, until the next recommendation or heading.
+                last.subs.append(_sub_line(block))
+                return
+            if last.full_text.endswith(":") and not (
+                block.style == last.style and _follows(last.number, block.marker)
+            ):
+                # "… including:" then a list numbered afresh: the item's own list.
+                last.subs.append(_sub_line(block))
+                return
             if (
                 block.style == "roman"
                 and last.style == "letter"
@@ -558,6 +617,18 @@ class _Finder:
             labelled=block.style == "label",
         )
 
+    def introduces_a_list(self, block):
+        """A numbered paragraph that only introduces the list after it: it ends in a colon,
+        names recommendations and asks nothing of anyone itself."""
+        text = block.text.strip()
+        return (
+            block.style in ("decimal", "dotted")
+            and text.endswith(":")
+            and bool(RECOMMEND.search(text))
+            and not ASKS_IN_PROSE.search(text)
+            and not re.search(r"\b(?:should|must)\b", text, re.IGNORECASE)
+        )
+
     def new_item(self, block):
         return _Item(number=block.marker, text=block.text, style=block.style)
 
@@ -590,6 +661,11 @@ class _Finder:
                 # A recommendation set out as a heading owns the paragraphs under it.
                 last.subs.append(block.text)
                 return
+            if last.style == "label" and self.labelled_body(index):
+                # "Recommendation 2: a title however long", then its wording, lists and further
+                # paragraphs: all of it is the recommendation.
+                last.subs.append(block.text)
+                return
             following = self.next_item(index)
             if following is not None and _follows(last.number, following.marker):
                 # A paragraph between items 3 and 4 of one list belongs to item 3.
@@ -597,6 +673,13 @@ class _Finder:
                 return
         else:
             self.unnumbered_paragraph(block)
+        if self.label_heading is not None:
+            depth, lists = self.label_heading
+            if current is not None or len(self.lists) > lists:
+                # "Learning identified:" named the list under it; the text after that list is
+                # no longer under it.
+                del self.stack[depth:]
+                self.label_heading = None
         self.end_list()
         self.last_paragraph = block.text
 
@@ -645,6 +728,26 @@ class _Finder:
         if self.held and len(self.lists) == self.region_lists:
             self.lists.extend(self.held)
         self.held = []
+
+    def labelled_body(self, index):
+        """Whether the paragraph at `index` belongs to the labelled recommendation before it:
+        another recommendation follows before the next heading, or it is one of at most two
+        short paragraphs closing the section."""
+        paragraphs = 0
+        size = 0
+        for block in self.blocks[index:]:
+            if block.kind == PARAGRAPH:
+                paragraphs += 1
+                size += len(block.text)
+            elif block.kind == ITEM and block.style == "label":
+                return True
+            elif block.kind == HEADING:
+                if LABEL.match(block.text) or BARE_LABEL.match(block.text.strip()):
+                    return True
+                break
+            elif block.kind == TABLE:
+                break
+        return paragraphs <= 2 and size <= 800
 
     def next_item(self, index):
         """The item after a short run of paragraphs (one or two, as a recommendation's second
@@ -891,6 +994,7 @@ def find_recommendations(source):
         sections=sections,
         skipped=skipped,
         headings=len(document.headings),
+        title=document.title,
     )
 
 
