@@ -26,6 +26,9 @@ from .document import (
 )
 
 RECOMMEND = re.compile(r"recommend", re.IGNORECASE)
+# A paragraph labelled as something other than a recommendation ("Finding 2.", "Learning point
+# 3:"): the start of a block of its own, never the body of the recommendation before it.
+OTHER_LABEL = re.compile(r"^(?!recommendation)[A-Z][a-z]+(?: [a-z]+){0,2} \d{1,3}[.:)]\s")
 # "Recommendation" standing alone as a heading, its wording below it.
 BARE_LABEL = re.compile(r"^recommendation\s*:?$", re.IGNORECASE)
 # Recommendations the report reports others making, not its own: "Recommendations proposed by
@@ -648,6 +651,11 @@ class _Finder:
             # "For the Police:" in the paragraph style, then the Police's list: a group heading.
             self.heading(Block(HEADING, block.text, style="group", line=block.line))
             return
+        if self.current is not None and OTHER_LABEL.match(block.text):
+            # "Finding 2." between recommendations 1 and 2 belongs to neither.
+            self.end_list()
+            self.last_paragraph = block.text
+            return
         current = self.current
         if current is not None:
             last = current.items[-1]
@@ -736,6 +744,8 @@ class _Finder:
         paragraphs = 0
         size = 0
         for block in self.blocks[index:]:
+            if block.kind == PARAGRAPH and OTHER_LABEL.match(block.text):
+                break
             if block.kind == PARAGRAPH:
                 paragraphs += 1
                 size += len(block.text)
