@@ -6,6 +6,7 @@ report states them twice (at a chapter's end and in a final list)."""
 import datetime
 import difflib
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 
 from .document import (
@@ -1049,6 +1050,9 @@ def _reconcile(lists):
     appendix); an earlier statement is matched to it by number first and wording second, each
     later item taking at most one statement from each earlier list."""
     candidates = _candidates(lists)
+    # A number used at most twice (where it is made, where it is restated) names one
+    # recommendation throughout the document; lists numbered afresh in each chapter do not.
+    uses = Counter(candidate.number for _, candidate in candidates)
     kept, warnings = [], []
     taken = set()  # (id of the later item, order of the earlier list)
     records = set()  # orders of the lists that restate earlier ones: the final list
@@ -1062,7 +1066,7 @@ def _reconcile(lists):
         later = [
             f for later_order, f in pool if later_order > order and (id(f), order) not in taken
         ]
-        twin = _twin(candidate, later)
+        twin = _twin(candidate, later, numbered_through=uses[candidate.number] <= 2)
         if twin is None:
             kept.append((order, candidate))
             by_number.setdefault(candidate.number, []).append((order, candidate))
@@ -1115,7 +1119,7 @@ def _reconcile(lists):
     return found, warnings
 
 
-def _twin(candidate, later):
+def _twin(candidate, later, numbered_through=False):
     """The later statement of this recommendation, if the document states it again. The same
     number counts first, but only between compatible places: the same chapter, or a summary or
     final list; where lists restart in each chapter, item 1 of one chapter is not item 1 of
@@ -1127,7 +1131,7 @@ def _twin(candidate, later):
             same_place = heading_key(other.section) == heading_key(candidate.section)
             threshold = 0.15 if same_place else SAME_NUMBER_SIMILARITY
             bonus = 1  # a number match comes before any wording match
-        elif other.number == candidate.number:
+        elif other.number == candidate.number and numbered_through:
             # The same number under another heading (a final list grouped by theme, not by
             # chapter): the same recommendation when its wording is all but the same.
             threshold, bonus = RENUMBERED_SIMILARITY, 1
