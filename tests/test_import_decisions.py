@@ -133,3 +133,109 @@ def test_the_2009_commission_report_gives_its_54_recommendations_in_the_final_li
     assert "Further progress" not in by_number["38"].text
     assert by_number["23"].notes == ["Cross reference to recommendation 9 on page 54."]
     assert not any("not in the final list" in warning for warning in reading.warnings)
+
+
+def test_a_titled_recommendation_keeps_its_long_title_its_wording_and_its_bullets():
+    reading = read(
+        "# Review\n\n## Recommendations\n\n"
+        "Recommendation 2: Legislation on the definition of full-time education to protect "
+        "children who are not in school\n\n"
+        "The Partnership should ask the Department for Education to define full-time education "
+        "so that:\n\n"
+        "- part-time timetables are time-limited;\n- the local authority is told of each one.\n\n"
+        "Recommendation 3: Training\n\nSchools should train governors on part-time timetables.\n"
+    )
+
+    assert [r.number for r in reading.recommendations] == ["2", "3"]
+    assert reading.recommendations[0].text.splitlines() == [
+        "Legislation on the definition of full-time education to protect children who are not "
+        "in school",
+        "The Partnership should ask the Department for Education to define full-time education "
+        "so that:",
+        "- part-time timetables are time-limited;",
+        "- the local authority is told of each one.",
+    ]
+
+
+def test_a_list_inside_a_recommendation_stays_inside_it():
+    reading = read(
+        "Review of Child S\n\nRecommendations\n\n"
+        "1. The Board should publish guidance on neglect, including:\n"
+        "i) the graded care profile;\nii) when to escalate;\niii) who chairs the meeting.\n"
+        "2. Police should share incident logs with schools the next day.\n",
+        name="s.txt",
+    )
+
+    first, second = reading.recommendations
+    assert first.text.splitlines() == [
+        "The Board should publish guidance on neglect, including:",
+        "(i) the graded care profile;",
+        "(ii) when to escalate;",
+        "(iii) who chairs the meeting.",
+    ]
+    assert second.number == "2"
+
+
+def test_a_two_paragraph_recommendation_is_one_and_the_paragraph_numbering_after_is_not_taken():
+    reading = read(
+        "Review of Child T\n\n5. Recommendations\n\n"
+        "5.1 The panel makes these recommendations:\n\n"
+        "1. The Partnership should audit neglect referrals from schools.\n\n"
+        "The audit should report within six months.\n\n"
+        "2. GPs should record who lives in the household.\n\n"
+        "5.2 The Partnership will monitor progress through its learning group.\n\n"
+        "6. Glossary\n\nGP: general practitioner.\n",
+        name="t.txt",
+    )
+
+    assert [(r.number, r.text) for r in reading.recommendations] == [
+        ("1", "The Partnership should audit neglect referrals from schools.\n"
+              "The audit should report within six months."),
+        ("2", "GPs should record who lives in the household."),
+    ]  # fmt: skip
+
+
+def test_what_core_participants_proposed_is_not_the_reviews_recommendation():
+    reading = read(
+        "# Inquiry report\n\n## Recommendations\n\n"
+        "1. The Department should fund independent advocates for every child in care.\n\n"
+        "## Recommendations proposed by core participants\n\n"
+        "1. A national register of foster carers.\n"
+        "2. Mandatory reporting by all staff.\n"
+    )
+
+    assert [r.text for r in reading.recommendations] == [
+        "The Department should fund independent advocates for every child in care."
+    ]
+    assert any("proposed by others" in skipped for skipped in reading.skipped)
+
+
+def test_web_page_links_are_never_the_title_or_part_of_a_recommendation():
+    reading = read(
+        "Skip to main content\n\nBoard review of Mr V: recommendations\n\n"
+        "Hoarding\n\nRecommendation\n\nThe Board should publish a hoarding protocol.\n\n"
+        "Back to top\n\nCarers\n\nRecommendation\n\nAdult social care should offer every carer "
+        "an assessment.\n\n- in writing;\n- within four weeks.\n\nBack to top\n",
+        name="v.txt",
+    )
+
+    assert reading.title == "Board review of Mr V: recommendations"
+    assert [(r.number, r.section) for r in reading.recommendations] == [
+        ("1", "Hoarding"),
+        ("2", "Carers"),
+    ]
+    assert reading.recommendations[1].text.splitlines()[-1] == "- within four weeks."
+
+
+def test_what_a_service_has_achieved_is_not_a_recommendation_even_under_the_heading():
+    reading = read(
+        "# Review of Child U\n\n## Recommendations\n\n"
+        "Since the incident the early help service has achieved:\n\n"
+        "1. A single front door for referrals.\n2. Weekly triage with the police.\n\n"
+        "The review makes these recommendations:\n\n"
+        "1. The Partnership should evaluate the single front door within a year.\n"
+    )
+
+    assert [r.text for r in reading.recommendations] == [
+        "The Partnership should evaluate the single front door within a year."
+    ]

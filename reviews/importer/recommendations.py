@@ -58,6 +58,13 @@ OTHER_HEADING = re.compile(
     rf"(?:the |key |our |main )?(?:{NOT_RECOMMENDATIONS})(?: (?:of|for) the (?:review|panel))?$",
     re.IGNORECASE,
 )
+# A list of what has been done already ("Since the review the service has achieved:"), not
+# of what should be done.
+REPORTS_WHAT_WAS_DONE = re.compile(
+    r"\b(?:has|have|had)\s+(?:already\s+)?(?:achieved|delivered|completed|put in place)\b"
+    r"|\bachievements?\b|\bprogress (?:made|so far)\b",
+    re.IGNORECASE,
+)
 # Headings under which a list of "… should …" items is the review's recommendations in all but name.
 ASKS_FOR_CHANGE = re.compile(
     r"areas? (?:for|of) (?:improvement|development|priority action)|improvement actions?"
@@ -236,7 +243,9 @@ class _List:
         lead = self.lead_in.strip()
         last = _last_sentence(lead)
         nearest = self.headings[-1][1] if self.headings else ""
-        if lead.endswith(":") and INTRODUCES_OTHER_LIST.search(last):
+        if lead.endswith(":") and (
+            INTRODUCES_OTHER_LIST.search(last) or REPORTS_WHAT_WAS_DONE.search(last)
+        ):
             return None
         if PROPOSED_BY_OTHERS.search(last) or any(
             RECOMMEND.search(text) and PROPOSED_BY_OTHERS.search(text) for _, text in self.headings
@@ -283,15 +292,19 @@ class _List:
     @property
     def why_not(self):
         nearest = self.headings[-1][1] if self.headings else "the start"
+        if PROPOSED_BY_OTHERS.search(_last_sentence(self.lead_in)) or any(
+            RECOMMEND.search(text) and PROPOSED_BY_OTHERS.search(text) for _, text in self.headings
+        ):
+            return f"under “{nearest}”: proposed by others, not the review's own"
         if self.terse and not (self.labelled or self.from_table):
             return f"under “{nearest}”: short phrases that ask nothing of anyone"
         lead = _last_sentence(self.lead_in.strip())
-        if lead.endswith(":") and INTRODUCES_OTHER_LIST.search(lead):
+        if lead.endswith(":") and (
+            INTRODUCES_OTHER_LIST.search(lead) or REPORTS_WHAT_WAS_DONE.search(lead)
+        ):
             return f"introduced as “{lead[:80]}”"
         if OTHER_HEADING.match(nearest.strip()):
             return f"under “{nearest}”"
-        if PROPOSED_BY_OTHERS.search(lead) or PROPOSED_BY_OTHERS.search(nearest):
-            return f"under “{nearest}”: proposed by others, not the review's own"
         return f"under “{nearest}”, not a recommendations heading"
 
     @property
