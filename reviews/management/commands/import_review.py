@@ -93,6 +93,11 @@ class Command(BaseCommand):
             )
             first_line = found["text"].splitlines()[0][:90]
             self.stdout.write(f"  {found['number']}. {first_line}")
+            if found["possible"]:
+                # Shown unticked on the check page: the editor decides.
+                self.stdout.write(
+                    f"     possible recommendation ({found['confidence']:.2f}): {found['reason']}"
+                )
             if suggested:
                 self.stdout.write(f"     suggested {suggested}")
         for warning in result["warnings"]:
