@@ -253,3 +253,36 @@ def test_every_development_recommendation_is_above_the_possible_threshold(path, 
     reading = find_recommendations(read_document(path.name, path.read_bytes()))
 
     assert not [r.number for r in reading.recommendations if r.possible]
+
+
+def test_a_numbered_list_under_a_recommendation_heading_is_part_of_that_recommendation():
+    reading = read(
+        "# Review of Child R\n\n## Recommendations\n\n"
+        "### Recommendation 1 – Escalation\n\n"
+        "The Partnership should relaunch its escalation policy, with:\n\n"
+        "1. a timescale for each stage;\n2. a named senior manager in each agency.\n\n"
+        "### Recommendation 2 – Supervision\n\n"
+        "Each agency should confirm that supervision happens every six weeks.\n"
+    )
+
+    assert [r.number for r in reading.recommendations] == ["1", "2"]
+    assert reading.recommendations[0].text.splitlines()[-2:] == [
+        "1. a timescale for each stage;",
+        "2. a named senior manager in each agency.",
+    ]
+
+
+def test_the_last_recommendations_second_paragraph_is_kept():
+    reading = read(
+        "Review of Child Q\n\nRecommendations\n\n"
+        "1. Schools should record every part-time timetable.\n\n"
+        "2. The Partnership should train designated leads on part-time timetables.\n\n"
+        "The training should be repeated every two years.\n\n"
+        "Glossary\n\nDSL: designated safeguarding lead.\n",
+        name="q.txt",
+    )
+
+    assert reading.recommendations[-1].text.splitlines() == [
+        "The Partnership should train designated leads on part-time timetables.",
+        "The training should be repeated every two years.",
+    ]

@@ -693,6 +693,10 @@ class _Finder:
                 # A paragraph between items 3 and 4 of one list belongs to item 3.
                 last.subs.append(block.text)
                 return
+            if self.closes_last_item(block, index):
+                # The last recommendation's second paragraph, the section ending after it.
+                last.subs.append(block.text)
+                return
         else:
             self.unnumbered_paragraph(block)
         if self.label_heading is not None:
@@ -750,6 +754,21 @@ class _Finder:
         if self.held and len(self.lists) == self.region_lists:
             self.lists.extend(self.held)
         self.held = []
+
+    def closes_last_item(self, block, index):
+        """A single short paragraph after a list's last item, straight before the next heading,
+        that goes on asking for what the item asked ("The training should …")."""
+        following = next(
+            (b for b in self.blocks[index + 1 :] if b.kind not in (FOOTNOTE, NOTE)), None
+        )
+        if following is not None and following.kind != HEADING:
+            return False
+        text = block.text
+        return (
+            len(text) <= 400
+            and not text.endswith(":")
+            and bool(ASKS_IN_PROSE.search(_first_sentence(text)) or CARRIES_ON.match(text))
+        )
 
     def labelled_body(self, index):
         """Whether the paragraph at `index` belongs to the labelled recommendation before it:
