@@ -26,6 +26,8 @@ class Score:
     missed: list = field(default_factory=list)
     extra: list = field(default_factory=list)
     error: str = ""  # the document could not be read: a failure, whatever was expected
+    possible: int = 0  # found items left unticked as possible recommendations
+    possible_matched: int = 0  # … of which the labelled set expects
 
     @property
     def precision(self):
@@ -56,6 +58,8 @@ class Total:
     found: int
     matched: int
     exact: int
+    possible: int = 0
+    possible_matched: int = 0
 
     @classmethod
     def of(cls, scores):
@@ -64,7 +68,7 @@ class Total:
             failed=sum(bool(score.error) for score in scores),
             **{
                 key: sum(getattr(score, key) for score in scores)
-                for key in ("expected", "found", "matched", "exact")
+                for key in ("expected", "found", "matched", "exact", "possible", "possible_matched")
             },
         )
 
@@ -94,6 +98,9 @@ class Total:
             "precision": self.precision,
             "recall": self.recall,
             "exact_share": self.exact_share,
+            # How the threshold sorts the finds: the ticked ones should all be right.
+            "possible": self.possible,
+            "possible_matched": self.possible_matched,
         }
 
 
@@ -126,7 +133,7 @@ def score_document(path, wanted):
         )  # fmt: skip
     found = list(reading.recommendations)
     unmatched = list(found)
-    matched = exact = 0
+    matched = exact = possible_matched = 0
     missed = []
     for expected in wanted:
         twin = next((candidate for candidate in unmatched if _same(candidate, expected)), None)
@@ -136,7 +143,12 @@ def score_document(path, wanted):
         unmatched.remove(twin)
         matched += 1
         exact += _normal(twin.text) == _normal(expected["text"])
-    return Score(path.name, len(wanted), len(found), matched, exact, missed, unmatched)
+        possible_matched += twin.possible
+    return Score(
+        path.name, len(wanted), len(found), matched, exact, missed, unmatched,
+        possible=sum(found_item.possible for found_item in found),
+        possible_matched=possible_matched,
+    )  # fmt: skip
 
 
 def evaluate(directory):

@@ -147,6 +147,8 @@ class Command(BaseCommand):
             "precision": score.precision,
             "recall": score.recall,
             "exact_share": score.exact_share,
+            "possible": score.possible,
+            "possible_matched": score.possible_matched,
             "error": score.error,
         }
 
