@@ -44,7 +44,7 @@ def test_import_json_says_why_each_recommendation_was_taken_and_how_sure_it_is(t
         ("2", False),
         ("3", True),
     ]
-    assert found[0]["reason"] == "listed under “Recommendations”"
+    assert found[0]["reason"] == "numbered under “Recommendations”"
     assert found[0]["confidence"] >= POSSIBLE_BELOW > found[2]["confidence"]
     assert "asks nothing of anyone" in found[2]["reason"]
 

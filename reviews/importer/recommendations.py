@@ -268,7 +268,8 @@ class _List:
                     f"a paragraph under “{heading[:80]}” that says who should act",
                     CONFIDENCE["prose"],
                 )
-            return f"listed under “{heading[:80]}”", CONFIDENCE["heading"]
+            kind = "bulleted" if self.items[0].style == "bullet" else "numbered"
+            return f"{kind} under “{heading[:80]}”", CONFIDENCE["heading"]
         # "Areas for improvement", "What needs to change": recommendations by another name, when
         # the items themselves ask someone to act.
         asking = [item for item in self.items if ASKS_IN_PROSE.search(item.text)]
