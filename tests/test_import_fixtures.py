@@ -64,11 +64,18 @@ def test_evaluate_prints_precision_recall_and_exact_wording_per_document_and_ove
     call_command("import_review", str(FIXTURES), "--evaluate", stdout=out)
     lines = out.getvalue().splitlines()
 
-    assert lines[0].split() == ["document", "expected", "found", "precision", "recall", "exact",
+    # The development part first (the documents the rules were worked out on), then the
+    # held-out part, then each part's total and the whole set's.
+    assert lines[0] == f"development part ({len(LABELLED)} documents)"
+    assert lines[1].split() == ["document", "expected", "found", "precision", "recall", "exact",
                                 "text"]  # fmt: skip
     assert any(line.startswith("commission-2009.txt") for line in lines)
+    assert any(line.startswith("held-out part (") for line in lines)
     total = str(sum(len(wanted) for _, wanted in LABELLED))
-    assert lines[-1].split() == ["overall", total, total, "1.00", "1.00", "1.00"]
+    development_total = ["development", "total", total, total, "1.00", "1.00", "1.00"]
+    assert lines[-3].split() == development_total
+    assert lines[-2].split()[:2] == ["held-out", "total"]
+    assert lines[-1].split()[0] == "overall"
 
 
 def test_the_2009_commission_report_reconciles_chapter_and_final_lists():

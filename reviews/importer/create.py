@@ -55,7 +55,7 @@ def analyse(file_name, data, title=None, progress=None):
             "recommendations."
         )
     Suggester().suggest(recommendations)
-    title = (title or source.title or _title_from_file_name(file_name)).strip()[:255]
+    title = (title or reading.title or _title_from_file_name(file_name)).strip()[:255]
     return AnalysedReview(
         file_name=file_name,
         title=title,
@@ -204,6 +204,9 @@ def as_json(page, analysed):
                 "notes": found.notes,
                 "proposed_action": found.proposed_action,
                 "due_date": found.due_date.isoformat() if found.due_date else None,
+                "reason": found.reason,
+                "confidence": found.confidence,
+                "possible": found.possible,
             }
             for found in analysed.recommendations
         ],

@@ -7,6 +7,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 HEADING, PARAGRAPH, ITEM, NOTE, TABLE = "heading", "paragraph", "item", "note", "table"
+FOOTNOTE = "footnote"  # a footnote printed in the flow of the text: never part of what it sits by
 
 MARKDOWN_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 # "Recommendation 3: text", "Recommendation 3" on its own line.
@@ -60,6 +61,9 @@ CROSS_REFERENCE = re.compile(
     r"sections?|chapters?)\b|(?:links? (?:to|with)|relates? to|also see) recommendations?\b)",
     re.IGNORECASE,
 )
+# A footnote set in the text as extracted: a superscript mark, then the note ("² Further progress
+# had been made …").
+FOOTNOTE_MARK = re.compile(r"^[¹²³⁴⁵⁶⁷⁸⁹⁰]+\s*\S")
 # A page number on a line of its own: "12", "Page 12", "Page 12 of 40", "- 12 -", "12/40", and
 # Word's "12 | P a g e" footer as a PDF gives it back.
 PAGE_FURNITURE = re.compile(
@@ -68,6 +72,12 @@ PAGE_FURNITURE = re.compile(
     re.IGNORECASE,
 )
 RUNNING_HEADER_REPEATS = 3
+# A web page saved as text keeps its links for moving about the page: never part of the report.
+WEB_FURNITURE = re.compile(
+    r"^(?:skip to (?:main )?content|back to top|return to top|top of page|jump to navigation"
+    r"|print this page|share this page)\W*$",
+    re.IGNORECASE,
+)
 # Words that make a line a sentence (a recommendation, a finding) rather than a heading.
 SENTENCE_WORDS = re.compile(
     r"\b(?:should|must|shall|will|would|could|need|needs|ensure|ensures|is|are|was|were|has|have|"
@@ -248,6 +258,7 @@ class _Builder:
 
     def build(self):
         lines = [_clean(line.replace("\u00ad", "")) for line in self.source.text.split("\n")]
+        lines = ["" if WEB_FURNITURE.match(line.strip()) else line for line in lines]
         running = _running_headers(lines)
         for index, raw in enumerate(lines):
             if raw.strip() in running:
@@ -257,7 +268,11 @@ class _Builder:
             self.list_follows = not next_blank and starts_list_item(lines[index + 1])
             self.feed(raw, index, previous_blank, next_blank)
         self.end_table()
-        return Document(blocks=self.blocks, title=self.source.title, contents=self.contents)
+        title = self.source.title
+        if WEB_FURNITURE.match(title.strip()):
+            # "Skip to main content" is the first line of a saved web page, not its title.
+            title = next((block.text for block in self.blocks if block.kind == HEADING), "")
+        return Document(blocks=self.blocks, title=title, contents=self.contents)
 
     def add(self, block, continues=True):
         self.blocks.append(block)
@@ -292,6 +307,9 @@ class _Builder:
         if CROSS_REFERENCE.match(line):
             self.add(Block(NOTE, line, line=index), continues=True)
             return
+        if previous_blank and FOOTNOTE_MARK.match(line):
+            self.add(Block(FOOTNOTE, line, line=index), continues=True)
+            return
         found = _match_marker(line)
         if found and found[0] == "capital" and not previous_blank:
             # "J. Smith …" inside a wrapped paragraph is not an item: a lettered one starts a block.
@@ -325,7 +343,7 @@ class _Builder:
                 self.add(Block(HEADING, line, level=6, style="part", line=index), continues=False)
                 return
         open_block = self.open
-        if open_block is not None and open_block.kind in (ITEM, PARAGRAPH, NOTE):
+        if open_block is not None and open_block.kind in (ITEM, PARAGRAPH, NOTE, FOOTNOTE):
             lower = line[0].islower()
             if not self.gap or (open_block.kind == ITEM and (lower or indent >= 2)):
                 titled = (

@@ -6,9 +6,11 @@ report states them twice (at a chapter's end and in a final list)."""
 import datetime
 import difflib
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 
 from .document import (
+    FOOTNOTE,
     GENERIC_RECOMMENDATIONS,
     HEADING,
     ITEM,
@@ -25,6 +27,18 @@ from .document import (
 )
 
 RECOMMEND = re.compile(r"recommend", re.IGNORECASE)
+# A paragraph labelled as something other than a recommendation ("Finding 2.", "Learning point
+# 3:"): the start of a block of its own, never the body of the recommendation before it.
+OTHER_LABEL = re.compile(r"^(?!recommendation)[A-Z][a-z]+(?: [a-z]+){0,2} \d{1,3}[.:)]\s")
+# "Recommendation" standing alone as a heading, its wording below it.
+BARE_LABEL = re.compile(r"^recommendation\s*:?$", re.IGNORECASE)
+# Recommendations the report reports others making, not its own: "Recommendations proposed by
+# core participants", "The family suggested that the review recommend:".
+PROPOSED_BY_OTHERS = re.compile(
+    r"\b(?:proposed|suggested|submitted|put forward|called for|sought)\s+by\b"
+    r"|\bcore participants?\b",
+    re.IGNORECASE,
+)
 # Numbered lists that are not recommendations, named in their heading or in the sentence that
 # introduces them: "Options", "the following steps:", "some helpful starting points:".
 NOT_RECOMMENDATIONS = (
@@ -42,6 +56,13 @@ INTRODUCES_OTHER_LIST = re.compile(
 OTHER_HEADING = re.compile(
     rf"^(?:[\d.]+\s*|(?:part|chapter|section|appendix|annex)\s+\w+[:.–—-]?\s*)?"
     rf"(?:the |key |our |main )?(?:{NOT_RECOMMENDATIONS})(?: (?:of|for) the (?:review|panel))?$",
+    re.IGNORECASE,
+)
+# A list of what has been done already ("Since the review the service has achieved:"), not
+# of what should be done.
+REPORTS_WHAT_WAS_DONE = re.compile(
+    r"\b(?:has|have|had)\s+(?:already\s+)?(?:achieved|delivered|completed|put in place)\b"
+    r"|\bachievements?\b|\bprogress (?:made|so far)\b",
     re.IGNORECASE,
 )
 # Headings under which a list of "… should …" items is the review's recommendations in all but name.
@@ -101,6 +122,24 @@ SAME_NUMBER_SIMILARITY = 0.3
 RENUMBERED_SIMILARITY = 0.85
 MOVED_SIMILARITY = 0.97
 MAX_WORDING_CANDIDATES = 600
+# Below this confidence a found item is a *possible* recommendation: shown unticked with its reason,
+# imported only when an editor ticks it. Chosen on the development set (see import_review
+# --evaluate): every rule that is right there scores above it, prose read as a last resort and
+# items that ask nothing of anyone score below.
+POSSIBLE_BELOW = 0.6
+# How sure each rule is that what it found is a recommendation, before the item's own wording.
+CONFIDENCE = {
+    "label": 0.95,  # "Recommendation 3: …"
+    "table": 0.9,  # a row of a table whose column is headed "Recommendation"
+    "introduced": 0.85,  # a list introduced by "… recommends:"
+    "heading": 0.85,  # a numbered list under a recommendations heading
+    "change": 0.7,  # "Areas for improvement" with items that ask for action
+    "prose": 0.6,  # paragraphs that say who should do what, under a recommendations heading
+}
+# An item whose wording asks nothing of anyone is less likely to be a recommendation.
+NO_ASK_PENALTY = 0.3
+# A recommendation the report states twice (in its chapter and its final list) is surer.
+RESTATED_BONUS = 0.05
 # Action-plan tables: which column holds what.
 TABLE_COLUMNS = {
     "number": re.compile(
@@ -144,6 +183,13 @@ class FoundRecommendation:
     lead: str = ""  # an action plan's "lead agency" cell, read for agency suggestions
     proposed_action: str = ""
     due_date: datetime.date | None = None
+    reason: str = ""  # why it was taken, in words the editor can check against the document
+    confidence: float = 1.0  # 0–1, from the rule that took it and its wording
+
+    @property
+    def possible(self):
+        """Too doubtful to import unless an editor ticks it."""
+        return self.confidence < POSSIBLE_BELOW
 
 
 @dataclass
@@ -156,6 +202,7 @@ class Reading:
     sections: list = field(default_factory=list)  # [{"section", "numbers", "source"}]
     skipped: list = field(default_factory=list)  # ["3 numbered items under “Options” …"]
     headings: int = 0
+    title: str = ""  # the document's title as its structure gives it
 
 
 @dataclass
@@ -188,25 +235,47 @@ class _List:
 
     @property
     def is_recommendations(self):
+        return self.decision is not None
+
+    @property
+    def decision(self):
+        """(reason, confidence) when the list is a review's recommendations, else None."""
         lead = self.lead_in.strip()
         last = _last_sentence(lead)
-        if lead.endswith(":") and INTRODUCES_OTHER_LIST.search(last):
-            return False
-        if self.labelled or self.from_table:
-            return True
-        if self.terse:
-            return False
-        if lead.endswith(":") and RECOMMEND.search(last):
-            return True
         nearest = self.headings[-1][1] if self.headings else ""
+        if lead.endswith(":") and (
+            INTRODUCES_OTHER_LIST.search(last) or REPORTS_WHAT_WAS_DONE.search(last)
+        ):
+            return None
+        if PROPOSED_BY_OTHERS.search(last) or any(
+            RECOMMEND.search(text) and PROPOSED_BY_OTHERS.search(text) for _, text in self.headings
+        ):
+            return None
+        if self.labelled:
+            return "labelled “Recommendation N”", CONFIDENCE["label"]
+        if self.from_table:
+            return "a row of a recommendations table", CONFIDENCE["table"]
+        if self.terse:
+            return None
+        if lead.endswith(":") and RECOMMEND.search(last):
+            return f"introduced as “{last[:80]}”", CONFIDENCE["introduced"]
         if OTHER_HEADING.match(nearest.strip()):
-            return False
+            return None
         if any(RECOMMEND.search(text) for _, text in self.headings):
-            return True
+            heading = next(text for _, text in reversed(self.headings) if RECOMMEND.search(text))
+            if self.prose:
+                return (
+                    f"a paragraph under “{heading[:80]}” that says who should act",
+                    CONFIDENCE["prose"],
+                )
+            kind = "bulleted" if self.items[0].style == "bullet" else "numbered"
+            return f"{kind} under “{heading[:80]}”", CONFIDENCE["heading"]
         # "Areas for improvement", "What needs to change": recommendations by another name, when
         # the items themselves ask someone to act.
         asking = [item for item in self.items if ASKS_IN_PROSE.search(item.text)]
-        return bool(ASKS_FOR_CHANGE.search(nearest)) and len(asking) * 2 > len(self.items)
+        if ASKS_FOR_CHANGE.search(nearest) and len(asking) * 2 > len(self.items):
+            return f"listed under “{nearest[:80]}”, asking for action", CONFIDENCE["change"]
+        return None
 
     @property
     def terse(self):
@@ -224,10 +293,16 @@ class _List:
     @property
     def why_not(self):
         nearest = self.headings[-1][1] if self.headings else "the start"
+        if PROPOSED_BY_OTHERS.search(_last_sentence(self.lead_in)) or any(
+            RECOMMEND.search(text) and PROPOSED_BY_OTHERS.search(text) for _, text in self.headings
+        ):
+            return f"under “{nearest}”: proposed by others, not the review's own"
         if self.terse and not (self.labelled or self.from_table):
             return f"under “{nearest}”: short phrases that ask nothing of anyone"
         lead = _last_sentence(self.lead_in.strip())
-        if lead.endswith(":") and INTRODUCES_OTHER_LIST.search(lead):
+        if lead.endswith(":") and (
+            INTRODUCES_OTHER_LIST.search(lead) or REPORTS_WHAT_WAS_DONE.search(lead)
+        ):
             return f"introduced as “{lead[:80]}”"
         if OTHER_HEADING.match(nearest.strip()):
             return f"under “{nearest}”"
@@ -279,7 +354,12 @@ def _roman(number):
 def _asks(text):
     """Whether a short item asks for something: it uses one of the usual verbs."""
     words = re.findall(r"[a-z]+", text.lower())
-    return any(word in ACTION_VERBS or word.removesuffix("s") in ACTION_VERBS for word in words)
+    return any(
+        word in ACTION_VERBS
+        or word.removesuffix("s") in ACTION_VERBS
+        or word.removesuffix("es") in ACTION_VERBS  # "publishes"
+        for word in words
+    )
 
 
 def _heading_number(text):
@@ -349,9 +429,14 @@ class _Finder:
         self.unnumbered_start = (0, "")  # the first one's line, and the paragraph before it
         self.held = []  # lists of those paragraphs, until the recommendations section ends
         self.region_lists = 0  # len(self.lists) when the recommendations section began
+        self.bare_labels = 0  # "Recommendation" headings without a number, so far
+        self.paragraph_numbering = None  # (style, marker) of a numbered paragraph, not an item
+        self.label_heading = None  # depth of a "Learning identified:" heading over one list
 
     def run(self):
         for index, block in enumerate(self.blocks):
+            if block.kind == FOOTNOTE:
+                continue  # printed where the page ended, it interrupts nothing
             if block.kind == HEADING:
                 self.heading(block, index)
             elif block.kind == ITEM and self.is_heading_item(block, index):
@@ -402,6 +487,15 @@ class _Finder:
                             line=block.line))  # fmt: skip
             self.current.items[-1].from_heading = True
             return
+        if BARE_LABEL.match(block.text.strip()):
+            # A theme's heading, then "Recommendation" and its wording: the theme is the
+            # section, and the recommendation is numbered by its place in the document.
+            self.end_list()
+            self.bare_labels += 1
+            self.item(Block(ITEM, "", marker=str(self.bare_labels), style="label",
+                            line=block.line))  # fmt: skip
+            self.current.items[-1].from_heading = True
+            return
         self.end_list()
         self.end_unnumbered()
         self.last_table = None
@@ -419,8 +513,14 @@ class _Finder:
             earlier_number = (
                 number is not None and region_number is not None and (number < region_number)
             )
-            if (restated or earlier_number) and not RECOMMEND.search(block.text):
+            if (
+                (restated or earlier_number)
+                and level == self.region
+                and not RECOMMEND.search(block.text)
+            ):
                 # A final list grouped under the chapters' names: those are its sub-headings.
+                # (A heading above the recommendations' own level is the next chapter whatever
+                # its name: a chapter's closing "Recommendations" holds no chapters.)
                 level = self.region + 1
             else:
                 self.region = None
@@ -429,6 +529,11 @@ class _Finder:
             self.stack.pop()
         # "For the Police:" names the group that follows; the colon is not part of its name.
         self.stack.append((level, block.text.rstrip(": ") or block.text))
+        self.label_heading = (
+            (len(self.stack) - 1, len(self.lists))
+            if block.style == "plain" and block.text.rstrip().endswith(":")
+            else None
+        )
         self.seen_headings.append(key)
         if RECOMMEND.search(block.text) and self.region is None:
             self.region = level
@@ -461,10 +566,36 @@ class _Finder:
         return not _follows(block.marker, following.marker)
 
     def item(self, block):
+        numbering = self.paragraph_numbering
+        if numbering and block.style == numbering[0] and _follows(numbering[1], block.marker):
+            self.paragraph_numbering = None
+            if self.current is not None:
+                # "9.2 The partnership will monitor …" after the list "9.1" introduced: the
+                # report's paragraph numbering goes on, the list has ended.
+                self.end_list()
+                self.last_paragraph = block.text
+                return
+        if self.introduces_a_list(block):
+            # "9.1 The panel makes the following recommendations:" introduces; it asks nothing.
+            self.end_list()
+            self.paragraph_numbering = (block.style, block.marker)
+            self.last_paragraph = block.text
+            return
         current = self.current
         top_styles = ("decimal", "dotted", "label")
         if current is not None:
             last = current.items[-1]
+            if last.style == "label" and block.style != "label":
+                # Whatever list follows "Recommendation 2: …" (bullets, Word numbering) is its
+                # own, until the next recommendation or heading.
+                last.subs.append(_sub_line(block))
+                return
+            if last.full_text.endswith(":") and not (
+                block.style == last.style and _follows(last.number, block.marker)
+            ):
+                # "… including:" then a list numbered afresh: the item's own list.
+                last.subs.append(_sub_line(block))
+                return
             if (
                 block.style == "roman"
                 and last.style == "letter"
@@ -504,6 +635,18 @@ class _Finder:
             labelled=block.style == "label",
         )
 
+    def introduces_a_list(self, block):
+        """A numbered paragraph that only introduces the list after it: it ends in a colon,
+        names recommendations and asks nothing of anyone itself."""
+        text = block.text.strip()
+        return (
+            block.style in ("decimal", "dotted")
+            and text.endswith(":")
+            and bool(RECOMMEND.search(text))
+            and not ASKS_IN_PROSE.search(text)
+            and not re.search(r"\b(?:should|must)\b", text, re.IGNORECASE)
+        )
+
     def new_item(self, block):
         return _Item(number=block.marker, text=block.text, style=block.style)
 
@@ -523,6 +666,11 @@ class _Finder:
             # "For the Police:" in the paragraph style, then the Police's list: a group heading.
             self.heading(Block(HEADING, block.text, style="group", line=block.line))
             return
+        if self.current is not None and OTHER_LABEL.match(block.text):
+            # "Finding 2." between recommendations 1 and 2 belongs to neither.
+            self.end_list()
+            self.last_paragraph = block.text
+            return
         current = self.current
         if current is not None:
             last = current.items[-1]
@@ -536,13 +684,29 @@ class _Finder:
                 # A recommendation set out as a heading owns the paragraphs under it.
                 last.subs.append(block.text)
                 return
+            if last.style == "label" and self.labelled_body(index):
+                # "Recommendation 2: a title however long", then its wording, lists and further
+                # paragraphs: all of it is the recommendation.
+                last.subs.append(block.text)
+                return
             following = self.next_item(index)
             if following is not None and _follows(last.number, following.marker):
                 # A paragraph between items 3 and 4 of one list belongs to item 3.
                 last.subs.append(block.text)
                 return
+            if self.closes_last_item(block, index):
+                # The last recommendation's second paragraph, the section ending after it.
+                last.subs.append(block.text)
+                return
         else:
             self.unnumbered_paragraph(block)
+        if self.label_heading is not None:
+            depth, lists = self.label_heading
+            if current is not None or len(self.lists) > lists:
+                # "Learning identified:" named the list under it; the text after that list is
+                # no longer under it.
+                del self.stack[depth:]
+                self.label_heading = None
         self.end_list()
         self.last_paragraph = block.text
 
@@ -592,11 +756,50 @@ class _Finder:
             self.lists.extend(self.held)
         self.held = []
 
+    def closes_last_item(self, block, index):
+        """A single short paragraph after a list's last item, straight before the next heading,
+        that goes on asking for what the item asked ("The training should …")."""
+        following = next(
+            (b for b in self.blocks[index + 1 :] if b.kind not in (FOOTNOTE, NOTE)), None
+        )
+        if following is not None and following.kind != HEADING:
+            return False
+        text = block.text
+        return (
+            len(text) <= 400
+            and not text.endswith(":")
+            and bool(ASKS_IN_PROSE.search(_first_sentence(text)) or CARRIES_ON.match(text))
+        )
+
+    def labelled_body(self, index):
+        """Whether the paragraph at `index` belongs to the labelled recommendation before it:
+        another recommendation follows before the next heading, or it is one of at most two
+        short paragraphs closing the section."""
+        paragraphs = 0
+        size = 0
+        for block in self.blocks[index:]:
+            if block.kind == PARAGRAPH and OTHER_LABEL.match(block.text):
+                break
+            if block.kind == PARAGRAPH:
+                paragraphs += 1
+                size += len(block.text)
+            elif block.kind == ITEM and block.style == "label":
+                return True
+            elif block.kind == HEADING:
+                if LABEL.match(block.text) or BARE_LABEL.match(block.text.strip()):
+                    return True
+                break
+            elif block.kind == TABLE:
+                break
+        return paragraphs <= 2 and size <= 800
+
     def next_item(self, index):
         """The item after a short run of paragraphs (one or two, as a recommendation's second
         paragraph is), or None: a longer run is the report's narrative, not the item's."""
         paragraphs = [self.blocks[index]]
         for block in self.blocks[index + 1 :]:
+            if block.kind == FOOTNOTE:
+                continue
             if block.kind == ITEM:
                 break
             if block.kind != PARAGRAPH:
@@ -835,6 +1038,7 @@ def find_recommendations(source):
         sections=sections,
         skipped=skipped,
         headings=len(document.headings),
+        title=document.title,
     )
 
 
@@ -842,7 +1046,11 @@ def _candidates(lists):
     out = []
     for order, numbered in enumerate(lists):
         items = [item for item in numbered.items if not SELF_REFERENCE.match(item.text)]
+        reason, confidence = numbered.decision or ("", 0.0)
+        # Where the document itself says the items are recommendations, its word is enough.
+        says_so = numbered.labelled or numbered.from_table or reason.startswith("introduced")
         for index, item in enumerate(items):
+            asks = says_so or _asks_someone(item)
             if item.style == "bullet":
                 item.number = str(index + 1)  # recommendations set out as bullets, in order
             out.append(
@@ -857,10 +1065,17 @@ def _candidates(lists):
                         lead=item.lead,
                         proposed_action=item.proposed_action,
                         due_date=item.due_date,
+                        reason=reason if asks else f"{reason}; its wording asks nothing of anyone",
+                        confidence=round(confidence - (0 if asks else NO_ASK_PENALTY), 2),
                     ),
                 )
             )
     return out
+
+
+def _asks_someone(item):
+    """Whether an item's wording asks someone to act ("should", "ensure", "Refresh …")."""
+    return bool(DIRECTIVE.search(item.full_text) or _asks(item.text))
 
 
 def _reconcile(lists):
@@ -868,6 +1083,9 @@ def _reconcile(lists):
     appendix); an earlier statement is matched to it by number first and wording second, each
     later item taking at most one statement from each earlier list."""
     candidates = _candidates(lists)
+    # A number used at most twice (where it is made, where it is restated) names one
+    # recommendation throughout the document; lists numbered afresh in each chapter do not.
+    uses = Counter(candidate.number for _, candidate in candidates)
     kept, warnings = [], []
     taken = set()  # (id of the later item, order of the earlier list)
     records = set()  # orders of the lists that restate earlier ones: the final list
@@ -881,7 +1099,7 @@ def _reconcile(lists):
         later = [
             f for later_order, f in pool if later_order > order and (id(f), order) not in taken
         ]
-        twin = _twin(candidate, later)
+        twin = _twin(candidate, later, numbered_through=uses[candidate.number] <= 2)
         if twin is None:
             kept.append((order, candidate))
             by_number.setdefault(candidate.number, []).append((order, candidate))
@@ -889,9 +1107,14 @@ def _reconcile(lists):
             continue
         taken.add((id(twin), order))
         records.add(order_of[id(twin)])
+        if "also stated" not in twin.reason:
+            twin.reason = f"{twin.reason}; also stated under “{candidate.section[:80]}”"
+            twin.confidence = round(min(1.0, twin.confidence + RESTATED_BONUS), 2)
         # Chapter order keeps a recommendation found only in a chapter next to its neighbours.
         twin.position = min(twin.position, candidate.position)
-        twin.notes = [*candidate.notes, *[n for n in twin.notes if n not in candidate.notes]]
+        # The later statement is the record, its cross-references too (a chapter's note may
+        # name a page the final list corrects); the earlier one's serve where it has none.
+        twin.notes = twin.notes or list(candidate.notes)
         earlier_place = candidate.section or "an earlier heading"
         later_place = twin.section or "the final list"
         if _words(twin.text) != _words(candidate.text):
@@ -929,7 +1152,7 @@ def _reconcile(lists):
     return found, warnings
 
 
-def _twin(candidate, later):
+def _twin(candidate, later, numbered_through=False):
     """The later statement of this recommendation, if the document states it again. The same
     number counts first, but only between compatible places: the same chapter, or a summary or
     final list; where lists restart in each chapter, item 1 of one chapter is not item 1 of
@@ -941,6 +1164,10 @@ def _twin(candidate, later):
             same_place = heading_key(other.section) == heading_key(candidate.section)
             threshold = 0.15 if same_place else SAME_NUMBER_SIMILARITY
             bonus = 1  # a number match comes before any wording match
+        elif other.number == candidate.number and numbered_through:
+            # The same number under another heading (a final list grouped by theme, not by
+            # chapter): the same recommendation when its wording is all but the same.
+            threshold, bonus = RENUMBERED_SIMILARITY, 1
         elif _compatible(candidate.section, other.section):
             threshold = RENUMBERED_SIMILARITY
         else:

@@ -93,45 +93,70 @@ class Command(BaseCommand):
             )
             first_line = found["text"].splitlines()[0][:90]
             self.stdout.write(f"  {found['number']}. {first_line}")
+            if found["possible"]:
+                # Shown unticked on the check page: the editor decides.
+                self.stdout.write(
+                    f"     possible recommendation ({found['confidence']:.2f}): {found['reason']}"
+                )
             if suggested:
                 self.stdout.write(f"     suggested {suggested}")
         for warning in result["warnings"]:
             self.stdout.write(self.style.WARNING(f"Warning: {warning}"))
 
     def evaluate(self, directory, as_json=False):
-        from reviews.importer.evaluate import evaluate
+        from reviews.importer.evaluate import Total, evaluate_parts
 
         if not directory.is_dir():
             raise CommandError(f"{directory}: not a folder of labelled documents.")
-        scores = evaluate(directory)
-        if not scores:
+        parts = evaluate_parts(directory)
+        if not parts:
             raise CommandError(f"{directory}: no <name>.expected.json files found.")
-        total = {
-            key: sum(getattr(score, key) for score in scores)
-            for key in ("expected", "found", "matched", "exact")
-        }
-        overall = {
-            "precision": total["matched"] / total["found"] if total["found"] else 0.0,
-            "recall": total["matched"] / total["expected"] if total["expected"] else 0.0,
-            "exact": total["exact"] / total["expected"] if total["expected"] else 0.0,
-        }
+        everything = Total.of([score for scores in parts.values() for score in scores])
         if as_json:
-            rows = [
-                {
-                    "document": s.document,
-                    "expected": s.expected,
-                    "found": s.found,
-                    "precision": s.precision,
-                    "recall": s.recall,
-                    "exact": s.exact_share,
-                    "error": s.error,
-                }
-                for s in scores
-            ]
-            self.stdout.write(json.dumps({"documents": rows, "overall": {**total, **overall}}))
+            self.stdout.write(
+                json.dumps(
+                    {
+                        "parts": {
+                            name: {
+                                "documents": [self.score_row(s) for s in scores],
+                                "overall": Total.of(scores).as_dict(),
+                            }
+                            for name, scores in parts.items()
+                        },
+                        "overall": everything.as_dict(),
+                    }
+                )
+            )
             return
-        width = max(len(score.document) for score in scores)
+        for name, scores in parts.items():
+            self.print_part(name, scores, Total.of(scores))
+        if len(parts) > 1:
+            self.stdout.write("")
+            for name, scores in parts.items():
+                self.print_total(f"{name} total", Total.of(scores))
+            self.print_total("overall", everything)
+
+    @staticmethod
+    def score_row(score):
+        return {
+            "document": score.document,
+            "expected": score.expected,
+            "found": score.found,
+            "matched": score.matched,
+            "exact": score.exact,
+            "precision": score.precision,
+            "recall": score.recall,
+            "exact_share": score.exact_share,
+            "possible": score.possible,
+            "possible_matched": score.possible_matched,
+            "error": score.error,
+        }
+
+    def print_part(self, name, scores, total):
+        width = max(40, *(len(score.document) for score in scores))
+        self.width = width
         header = f"{'document':<{width}}  expected  found  precision  recall  exact text"
+        self.stdout.write(f"{name} part ({len(scores)} documents)")
         self.stdout.write(header)
         self.stdout.write("-" * len(header))
         for s in scores:
@@ -144,9 +169,14 @@ class Command(BaseCommand):
             for extra in s.extra:
                 self.stdout.write(f"    extra  {extra.number} ({extra.section}): {extra.text[:60]}")
             if s.error:
-                self.stdout.write(f"    error: {s.error}")
+                self.stdout.write(self.style.ERROR(f"    FAILED: {s.error}"))
         self.stdout.write("-" * len(header))
+        self.print_total(f"{name} total", total)
+
+    def print_total(self, label, total):
+        width = getattr(self, "width", 40)
+        failed = f"  ({total.failed} failed)" if total.failed else ""
         self.stdout.write(
-            f"{'overall':<{width}}  {total['expected']:>8}  {total['found']:>5}  "
-            f"{overall['precision']:>9.2f}  {overall['recall']:>6.2f}  {overall['exact']:>10.2f}"
+            f"{label:<{width}}  {total.expected:>8}  {total.found:>5}  "
+            f"{total.precision:>9.2f}  {total.recall:>6.2f}  {total.exact_share:>10.2f}{failed}"
         )
