@@ -42,13 +42,15 @@ def test_the_admin_dashboard_is_headed_with_the_partnerships_name(business_manag
 
 
 def test_the_approval_email_names_the_partnership_and_says_approve_not_moderation(
-    business_unit, business_manager
+    business_unit, business_manager, settings
 ):
+    settings.WAGTAILADMIN_NOTIFICATION_USE_HTML = True  # so both parts are checked
     mail.outbox.clear()
     _officer_drafts_and_submits(business_unit, ThemeFactory())
     (email,) = [message for message in mail.outbox if business_manager.email in message.to]
     assert email.subject == f'Please approve: "{BRIEFING_FORM["title"]}" – {PARTNERSHIP}'
-    for text in (email.body, email.alternatives[0][0]):
+    (html,) = [body for body, kind in email.alternatives if kind == "text/html"]
+    for text in (email.body, html):
         assert PARTNERSHIP in text
         assert "moderation" not in text.lower()
         assert "approve" in text and "send it back" in text
