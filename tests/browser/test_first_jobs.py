@@ -74,6 +74,7 @@ def sent_for_approval(title, officer, agencies=()):
             review=review, text="Police should hold strategy discussions the same day."
         )
         recommendation.agencies.set(agencies)
+        recommendation.save()  # the agencies are the page's own relation, stored on save
     review.save_revision(user=officer)
     review.get_workflow().start(review, officer)
     return review
