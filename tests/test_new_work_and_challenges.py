@@ -230,3 +230,12 @@ def test_the_leads_answer_to_a_challenge_carries_evidence_and_a_bad_file_is_refu
     assert response.status_code == 302
     reply = action.updates.get(kind=ProgressUpdate.Kind.REPLY)
     assert [file.original_name for file in reply.evidence.all()] == ["audit-findings.pdf"]
+
+
+def test_the_challenge_email_tells_the_lead_the_date_to_answer_by(
+    police, police_lead, scrutineer, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        challenged_past_due(police, police_lead, scrutineer, answer_due=days(21))
+    (email,) = [message for message in mailoutbox if police_lead.email in message.to]
+    assert f"Please answer by {days(21):%-d %B %Y}." in email.body
