@@ -41,6 +41,11 @@ def test_the_admin_dashboard_is_headed_with_the_partnerships_name(business_manag
     assert f"on the {PARTNERSHIP} site" in html
 
 
+def test_the_editors_sign_in_page_names_the_partnership(client):
+    html = client.get("/admin/login/").content.decode()
+    assert f"- {PARTNERSHIP}</title>" in html
+
+
 def test_the_approval_email_names_the_partnership_and_says_approve_not_moderation(
     business_unit, business_manager, settings
 ):
