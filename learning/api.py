@@ -62,6 +62,7 @@ class ActionSerializer(serializers.ModelSerializer):
             "rag_set_by",
             "rag_set_at",
             "version",
+            "challenge_answer_due",
             "is_overdue",
             "has_slipped",
             "url",

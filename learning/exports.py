@@ -42,6 +42,7 @@ COLUMNS = [
     "original_due_date",
     "current_due_date",
     "status",
+    "challenge_answer_due",
     "rag",
     "rag_set_by__username",
     "rag_set_by__first_name",
@@ -49,7 +50,6 @@ COLUMNS = [
     "rag_set_at",
     "last_update_at",
 ]
-STATUS_LABELS = dict(AgencyAction.Status.choices)
 RAG_LABELS = dict(AgencyAction.RAG.choices)
 
 
@@ -90,7 +90,7 @@ def export_row(values):
         original,
         current,
         max((current - original).days, 0),
-        STATUS_LABELS.get(row["status"], row["status"]),
+        AgencyAction.describe_status(row["status"], row["challenge_answer_due"]),
         RAG_LABELS.get(row["rag"], ""),
         set_by or row["rag_set_by__username"] or "",
         _local(row["rag_set_at"]) if row["rag_set_at"] else None,

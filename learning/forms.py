@@ -6,6 +6,7 @@ from django.utils import timezone
 from . import permissions
 from .evidence import ACCEPTED_DESCRIPTION, check_evidence
 from .models import Agency, AgencyAction, Invitation, LearningEvent
+from .models.actions import CHALLENGE_ANSWER_DAYS
 from .services import NOTE_MAX_LENGTH
 
 
@@ -119,11 +120,24 @@ class AssuranceForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="What evidence you checked, or what the agency still needs to show.",
     )
+    answer_due = forms.DateField(
+        label="Answer due by",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="For a challenge: the date the agency must answer by. Until then the action is "
+        f"not counted as overdue. Left empty, {CHALLENGE_ANSWER_DAYS} days from today.",
+    )
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("auto_id", "id_assurance_%s")
         super().__init__(*args, **kwargs)
+
+    def clean_answer_due(self):
+        answer_due = self.cleaned_data["answer_due"]
+        if answer_due is not None and answer_due < timezone.localdate():
+            raise forms.ValidationError("The date for an answer cannot be in the past.")
+        return answer_due
 
 
 class CascadeForm(forms.Form):
@@ -263,6 +277,10 @@ class ChallengeReplyForm(forms.Form):
         label="Your answer to the challenge",
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text="The scrutineer is told and reads it on this page. You can use Markdown.",
+    )
+    evidence = MultipleEvidenceField(
+        required=False,
+        help_text=f"{ACCEPTED_DESCRIPTION}, up to 20 MB each. You can choose several files.",
     )
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 

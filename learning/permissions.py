@@ -242,6 +242,12 @@ def can_see_business_unit_queue(user):
     return is_business_unit(user)
 
 
+def approves_publication(user):
+    """The business manager approves reviews and briefings for publication (an administrator
+    may too); their queue lists what waits for that approval."""
+    return has_role(user, BUSINESS_MANAGERS, ADMINISTRATORS)
+
+
 # --- The case log (kept in reviews; the checks live here with every other) -------------------
 
 

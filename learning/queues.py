@@ -3,7 +3,7 @@
 A queue ("my_work" for agency leads, "business_unit", "assurance" for the scrutineer) is a list
 of sections, each registered with `@section(queue, key, title)`. A section is a function of
 (user, today) returning a queryset of what is waiting and a function that turns one row into a
-`QueueItem`. Other apps add sections the same way from their own modules (the reviews app adds
+`QueueItem`, or None when the section is not this person's work at all. Other apps add sections the same way from their own modules (the reviews app adds
 "imports to confirm" from reviews/queues.py), so this app never imports them.
 """
 
@@ -68,7 +68,10 @@ def build(queue, user, today=None, length=SECTION_LIST_LENGTH):
     today = today or timezone.localdate()
     built = []
     for entry in sections(queue):
-        queryset, to_item = entry.rows(user, today)
+        rows = entry.rows(user, today)
+        if rows is None:
+            continue
+        queryset, to_item = rows
         count = len(queryset) if isinstance(queryset, list) else queryset.count()
         items = [to_item(row) for row in queryset[:length]] if count else []
         built.append({"section": entry, "count": count, "items": items, "more": count > length})
@@ -99,7 +102,7 @@ def action_item(action):
     return QueueItem(
         title=action.description,
         url=action.get_absolute_url(),
-        detail=f"{action.agency.short_name} · {source} · {action.get_status_display()}",
+        detail=f"{action.agency.short_name} · {source} · {action.status_label}",
         when=action.current_due_date,
         when_label="Due",
     )
@@ -116,6 +119,26 @@ def _lead_actions(user):
 
 
 # --- My work: an agency lead's queue ------------------------------------------------------------
+
+
+@section(
+    MY_WORK,
+    "new_to_you",
+    "New to you",
+    "Actions opened for your agencies recently that you have not yet posted on. Each leaves this "
+    "list once you post an update or answer on it.",
+    order=5,
+)
+def _new_to_you(user, today):
+    def item(action):
+        shown = action_item(action)
+        shown.when = timezone.localtime(action.created_at).date()
+        shown.when_label = "Opened"
+        shown.detail += f" · due {action.current_due_date:%-d %b %Y}"
+        return shown
+
+    actions = _lead_actions(user).new_to(user, today).order_by("-created_at", "-pk")
+    return actions, item
 
 
 @section(MY_WORK, "overdue", "Overdue", "Past their due date and not complete.", order=10)

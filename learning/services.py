@@ -10,6 +10,7 @@ from config.celery import enqueue_on_commit
 
 from . import audit
 from .models import AgencyAction, Assurance, BriefingCascade, ExtensionRequest, ProgressUpdate
+from .models.actions import CHALLENGE_ANSWER_DAYS
 
 DEFAULT_ACTION_DAYS = 90
 # The longest note, reason or comment the tracker stores, whichever way it comes in (page, API,
@@ -252,10 +253,21 @@ def assure_action(action, by, *, note, version=None):
     )
 
 
-def challenge_action(action, by, *, note, version=None):
-    """The scrutineer sends a complete action back to "in progress"; the agency's leads are told."""
+def challenge_answer_due(today=None, days=CHALLENGE_ANSWER_DAYS):
+    """The answer date a challenge gives unless the scrutineer sets another."""
+    return (today or timezone.localdate()) + datetime.timedelta(days=days)
+
+
+def challenge_action(action, by, *, note, version=None, answer_due=None):
+    """The scrutineer sends a complete action back to "in progress", asking for an answer by
+    `answer_due` (28 days on if not given); the agency's leads are told. Until that date the
+    action is being answered, not overdue."""
     from .tasks import notify_challenge
 
+    today = timezone.localdate()
+    answer_due = answer_due or challenge_answer_due(today)
+    if answer_due < today:
+        raise ActionRuleError("The date for an answer cannot be in the past.")
     assurance = _decide_assurance(
         action,
         by,
@@ -264,16 +276,21 @@ def challenge_action(action, by, *, note, version=None):
         Assurance.Decision.CHALLENGED,
         AgencyAction.Status.IN_PROGRESS,
         ProgressUpdate.Kind.CHALLENGE,
+        answer_due=answer_due,
     )
     enqueue_on_commit(notify_challenge, assurance.pk)
     return assurance
 
 
 @transaction.atomic
-def _decide_assurance(action, by, note, version, decision, status, kind):
+def _decide_assurance(action, by, note, version, decision, status, kind, answer_due=None):
     action = AgencyAction.objects.select_for_update().get(pk=action.pk)
     _check_assurable(action, note)
-    assurance = Assurance.objects.create(action=action, decision=decision, by=by, note=note.strip())
+    assurance = Assurance.objects.create(
+        action=action, decision=decision, by=by, note=note.strip(), answer_due=answer_due
+    )
+    if answer_due is not None:
+        AgencyAction.objects.filter(pk=action.pk).update(challenge_answer_due=answer_due)
     post_update(
         action,
         by,
@@ -320,9 +337,10 @@ def notify_new_actions(actions):
 
 
 @transaction.atomic
-def reply_to_challenge(action, by, *, note, version):
-    """The agency answers the scrutineer's challenge on the action itself; the scrutineer is told.
-    The reply is part of the action's history, like every other entry."""
+def reply_to_challenge(action, by, *, note, version, evidence=()):
+    """The agency answers the scrutineer's challenge on the action itself, with evidence files if
+    it has them; the scrutineer is told. The reply is part of the action's history, like every
+    other entry."""
     from .tasks import notify_challenge_reply
 
     if not note or not note.strip():
@@ -330,7 +348,12 @@ def reply_to_challenge(action, by, *, note, version):
     if not AgencyAction.objects.filter(pk=action.pk).challenged().exists():
         raise ActionRuleError("This action has no open challenge to answer.")
     update = post_update(
-        action, by, version=version, note=note.strip(), kind=ProgressUpdate.Kind.REPLY
+        action,
+        by,
+        version=version,
+        note=note.strip(),
+        kind=ProgressUpdate.Kind.REPLY,
+        evidence=evidence,
     )
     enqueue_on_commit(notify_challenge_reply, update.pk)
     return update

@@ -4,9 +4,9 @@ has asked an agency for appear in its leads' "My work"."""
 
 from django.urls import reverse
 from django.utils import timezone
-from wagtail.models import PageLogEntry
+from wagtail.models import PageLogEntry, TaskState
 
-from learning import queues
+from learning import permissions, queues
 
 from .cases import information_requests_for
 from .importer.create import IMPORT_LOG_ACTION
@@ -41,6 +41,41 @@ def imports_to_confirm(user, today):
         )
 
     return drafts, item
+
+
+@queues.section(
+    queues.BUSINESS_UNIT,
+    "awaiting_approval",
+    "Waiting for your approval",
+    "Reviews and 7-minute briefings sent for approval. Open each in the editor to approve and "
+    "publish it, or send it back with a comment.",
+    order=5,
+)
+def awaiting_approval(user, today):
+    if not permissions.approves_publication(user):
+        return None
+    # The same tasks Wagtail's own "Awaiting your review" lists; the title is the one the
+    # revision was submitted with, so the list needs no query per row.
+    states = (
+        TaskState.objects.reviewable_by(user)
+        .select_related("revision__content_type", "workflow_state__requested_by")
+        .order_by("started_at", "pk")
+    )
+
+    def item(state):
+        revision = state.revision
+        requested_by = state.workflow_state.requested_by
+        who = (requested_by.get_full_name() or requested_by.get_username()) if requested_by else ""
+        return queues.QueueItem(
+            title=revision.object_str,
+            url=reverse("wagtailadmin_pages:edit", args=[revision.object_id]),
+            detail=f"{revision.content_type.name.capitalize()}"
+            + (f" · sent for approval by {who}" if who else ""),
+            when=timezone.localtime(state.started_at).date(),
+            when_label="Sent",
+        )
+
+    return states, item
 
 
 @queues.section(

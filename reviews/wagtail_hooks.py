@@ -77,6 +77,47 @@ def _refuse_deleting(request, titles, back_to):
     return redirect(back_to)
 
 
+@hooks.register("construct_page_action_menu")
+def approval_in_the_partnerships_words(menu_items, request, context):
+    """The approver's buttons say approve and send back; plain approval is the main button."""
+    from wagtail.admin.action_menu import WorkflowMenuItem
+
+    steps = [item for item in menu_items if isinstance(item, WorkflowMenuItem)]
+    for item in steps:
+        if item.name == "reject":
+            item.label = "Send back for changes"
+        elif item.name == "approve":
+            item.label = str(item.label).replace(" and Publish", " and publish")
+    approve = next(
+        (item for item in steps if item.name == "approve" and not item.launch_modal), None
+    )
+    if approve is not None:
+        menu_items.remove(approve)
+        menu_items.insert(0, approve)
+
+
+@hooks.register("after_edit_page")
+def say_what_the_approval_did(request, page):
+    """Wagtail confirms every workflow action with "has been updated". The approver is told what
+    happened instead: published, approved for the next step, or sent back."""
+    if "action-workflow-action" not in request.POST:
+        return
+    page.refresh_from_db()
+    title = page.get_admin_display_title()
+    if request.POST.get("workflow-action-name") == "reject":
+        said = f"“{title}” has been sent back to its author for changes."
+    elif page.live and not page.has_unpublished_changes:
+        said = f"“{title}” has been approved and published."
+    else:
+        said = f"“{title}” has been approved and goes on to the next approval."
+    storage = messages.get_messages(request)
+    for message in storage:
+        if message.level == messages.SUCCESS and "has been updated" in message.message:
+            message.message = said
+    # Reading the messages marks them shown; keep them for the page the approver lands on.
+    storage.used = False
+
+
 @hooks.register("before_delete_page")
 def refuse_deleting_a_review_with_actions(request, page):
     titles = reviews_with_actions([page])

@@ -35,14 +35,19 @@ class LearningAlertForm(forms.ModelForm):
         cleaned = super().clean()
         query = (cleaned.get("query") or "").strip()
         cleaned["query"] = query
-        if not query and not cleaned.get("theme"):
-            raise forms.ValidationError("Give some words to search for, or choose a theme.")
+        self.require_words_or_theme(cleaned)
         duplicate = LearningAlert.objects.filter(
             user=self.user, query=query, theme=cleaned.get("theme")
         )
         if duplicate.exists():
             raise forms.ValidationError("You already have this alert.")
         return cleaned
+
+    def require_words_or_theme(self, cleaned):
+        """An alert needs words or a theme. The error is put on the words field, so the model's
+        own check of the same rule (whose message names the database constraint) is skipped."""
+        if not cleaned["query"] and not cleaned.get("theme") and "query" not in self.errors:
+            self.add_error("query", "Give some words to search for, or choose a theme.")
 
     def save(self, commit=True):
         self.instance.user = self.user

@@ -233,6 +233,7 @@ class LearningAlert(models.Model):
             models.CheckConstraint(
                 condition=~models.Q(query="") | models.Q(theme__isnull=False),
                 name="alert_has_words_or_theme",
+                violation_error_message="Give some words to search for, or choose a theme.",
             )
         ]
 

@@ -77,6 +77,8 @@ def test_my_work_counts_only_the_leads_own_agencies_work(
     BriefingCascadeFactory(briefing=briefing, agency=health)
 
     assert counts(police_lead) == {
+        # Opened today and not yet posted on by the lead: all but the challenged one.
+        "new_to_you": 3,
         "overdue": 1,
         "due_soon": 1,
         "challenged": 1,

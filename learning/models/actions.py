@@ -11,6 +11,11 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.deconstruct import deconstructible
 
+# How long an agency has to answer a challenge unless the scrutineer sets another date.
+CHALLENGE_ANSWER_DAYS = 28
+# An action stays "new to you" on My work for this long, unless the person last signed in earlier.
+NEW_TO_YOU_DAYS = 30
+
 
 class AgencyActionQuerySet(models.QuerySet):
     """The tracker's rules about actions, each defined once, here.
@@ -23,26 +28,39 @@ class AgencyActionQuerySet(models.QuerySet):
     CATEGORIES = ("outstanding", "overdue", "slipped", "complete_unassured", "assured", "open")
 
     @staticmethod
-    def condition(category, today=None, prefix="", status="status", due="current_due_date"):
+    def condition(
+        category,
+        today=None,
+        prefix="",
+        status="status",
+        due="current_due_date",
+        answer_due="challenge_answer_due",
+    ):
         """The Q of a category, usable in filter(), exclude(), Count(filter=) and annotations.
 
         `prefix` reaches actions through a relation, e.g. "actions__" when counting per agency.
-        `status` and `due` name the fields read: `as_at()`'s annotations for a past day.
+        `status`, `due` and `answer_due` name the fields read: `as_at()`'s annotations for a past
+        day.
         - outstanding: work the agency still has to do (not started or in progress). A
           "complete" action is not outstanding (nor overdue): it waits for assurance.
-        - overdue: outstanding and due before today.
+        - overdue: outstanding and due before today, unless a challenge has asked for an answer
+          by a date still to come: until that date the agency is answering, not late.
         - slipped: the current due date is later than the one first agreed.
         - complete_unassured: the agency says complete; the scrutineer has not yet assured it.
         - assured: signed off by the scrutineer.
         - open: not yet assured or closed (complete-but-unassured included).
         """
         states = AgencyAction.Status
-        status, due = f"{prefix}{status}", f"{prefix}{due}"
+        status, due, answer_due = f"{prefix}{status}", f"{prefix}{due}", f"{prefix}{answer_due}"
         if category == "outstanding":
             return Q(**{f"{status}__in": states.in_hand()})
         if category == "overdue":
             today = today or timezone.localdate()
-            return Q(**{f"{status}__in": states.in_hand()}) & Q(**{f"{due}__lt": today})
+            return (
+                Q(**{f"{status}__in": states.in_hand()})
+                & Q(**{f"{due}__lt": today})
+                & (Q(**{f"{answer_due}__isnull": True}) | Q(**{f"{answer_due}__lt": today}))
+            )
         if category == "slipped":
             return Q(**{f"{due}__gt": F(f"{prefix}original_due_date")})
         if category == "complete_unassured":
@@ -60,12 +78,17 @@ class AgencyActionQuerySet(models.QuerySet):
         """The actions that existed at `moment`, each with its status and due date as they stood
         then (`as_at_status`, `as_at_due`), read from its append-only history: the last entry
         before `moment`, or not started and due when first agreed if every entry came later. An
-        action with no history at all (made outside the tracker's services) reads as it is now."""
+        action with no history at all (made outside the tracker's services) reads as it is now.
+        `as_at_answer_due` is the answer date of the last challenge before `moment`."""
         earlier = ProgressUpdate.objects.filter(
             action=models.OuterRef("pk"), created_at__lt=moment
         ).order_by("-created_at", "-pk")
         untracked = ~models.Exists(ProgressUpdate.objects.filter(action=models.OuterRef("pk")))
+        last_challenge = Assurance.objects.filter(
+            action=models.OuterRef("pk"), decision=Assurance.Decision.CHALLENGED, at__lt=moment
+        ).order_by("-at", "-pk")
         return self.filter(created_at__lt=moment).annotate(
+            as_at_answer_due=models.Subquery(last_challenge.values("answer_due")[:1]),
             as_at_status=models.Case(
                 models.When(untracked, then=F("status")),
                 default=Coalesce(
@@ -86,7 +109,13 @@ class AgencyActionQuerySet(models.QuerySet):
     def category_as_at(self, category, moment, today):
         """The actions in `category` as they stood at `moment` (overdue: due before `today`)."""
         return self.as_at(moment).filter(
-            self.condition(category, today, status="as_at_status", due="as_at_due")
+            self.condition(
+                category,
+                today,
+                status="as_at_status",
+                due="as_at_due",
+                answer_due="as_at_answer_due",
+            )
         )
 
     def outstanding(self):
@@ -129,6 +158,21 @@ class AgencyActionQuerySet(models.QuerySet):
             .alias(latest_decision=models.Subquery(latest_decision))
             .filter(latest_decision=Assurance.Decision.CHALLENGED)
         )
+
+    def new_to(self, user, today=None, days=NEW_TO_YOU_DAYS):
+        """Work that has just reached this person: outstanding actions opened in the last `days`
+        days (or since they last signed in, if that was longer ago) on which they have not yet
+        posted anything. Once they post, the action is theirs in hand and leaves the list."""
+        today = today or timezone.localdate()
+        since = timezone.make_aware(
+            datetime.datetime.combine(today - datetime.timedelta(days=days), datetime.time.min)
+        )
+        if user.last_login is not None:
+            since = min(since, user.last_login)
+        posted = ProgressUpdate.objects.filter(action=models.OuterRef("pk"), author=user).exclude(
+            kind=ProgressUpdate.Kind.CREATED
+        )
+        return self.outstanding().filter(created_at__gte=since).exclude(models.Exists(posted))
 
     def without_update_since(self, days, today=None):
         """Outstanding actions whose history has had nothing new for `days` days."""
@@ -231,6 +275,12 @@ class AgencyAction(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     rag_set_at = models.DateTimeField(null=True, blank=True)
+    # Mirrors the latest challenge's answer date, so "overdue" stays one condition on the row.
+    challenge_answer_due = models.DateField(
+        null=True,
+        blank=True,
+        help_text="The date the latest challenge asked the agency to answer by.",
+    )
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
@@ -281,7 +331,33 @@ class AgencyAction(models.Model):
         or list made for a given day flags exactly what its query chose; a lone row asks today."""
         if hasattr(self, "annotated_overdue"):
             return self.annotated_overdue
-        return self.status in self.Status.in_hand() and self.current_due_date < timezone.localdate()
+        today = timezone.localdate()
+        return (
+            self.status in self.Status.in_hand()
+            and self.current_due_date < today
+            and not self.is_answering_challenge(today)
+        )
+
+    def is_answering_challenge(self, today=None):
+        """Challenged and still within the date the challenge gave for an answer."""
+        today = today or timezone.localdate()
+        return (
+            self.status in self.Status.in_hand()
+            and self.challenge_answer_due is not None
+            and self.challenge_answer_due >= today
+        )
+
+    @property
+    def status_label(self):
+        return self.describe_status(self.status, self.challenge_answer_due)
+
+    @classmethod
+    def describe_status(cls, status, challenge_answer_due):
+        """The status as every page, email and export shows it: a challenged action says by when
+        the agency must answer, so nobody reads it as simply late."""
+        if status in cls.Status.in_hand() and challenge_answer_due is not None:
+            return f"Challenged — answer due {challenge_answer_due:%-d %B %Y}"
+        return dict(cls.Status.choices).get(status, status)
 
     @property
     def has_slipped(self):
@@ -425,6 +501,9 @@ class Assurance(models.Model):
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField(default=timezone.now)
     note = models.TextField()
+    answer_due = models.DateField(
+        null=True, blank=True, help_text="For a challenge: the date the agency must answer by."
+    )
 
     class Meta:
         ordering = ["-at"]

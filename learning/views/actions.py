@@ -1,5 +1,7 @@
 """Agency actions: the lead's list, the action page with its history and forms, evidence downloads."""
 
+import functools
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
@@ -180,9 +182,10 @@ def assure(request, pk):
     form = AssuranceForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
-        decide = (
-            services.assure_action if data["decision"] == "assure" else services.challenge_action
-        )
+        if data["decision"] == "assure":
+            decide = services.assure_action
+        else:
+            decide = functools.partial(services.challenge_action, answer_due=data["answer_due"])
         try:
             decide(action, request.user, note=data["note"], version=data["version"])
         except services.StaleVersion as stale:
@@ -200,8 +203,11 @@ def assure(request, pk):
     if data["decision"] == "assure":
         messages.success(request, "The action is assured.")
     else:
+        action.refresh_from_db()
         messages.success(
-            request, "The action is challenged and back in progress; its leads are told."
+            request,
+            f"The action is challenged and back in progress; its leads are told and asked to "
+            f"answer by {action.challenge_answer_due:%-d %B %Y}.",
         )
     return redirect(action)
 
@@ -212,7 +218,7 @@ def reply_to_challenge(request, pk):
     action = _visible_action(request, pk)
     if not permissions.can_reply_to_challenge(request.user, action):
         raise PermissionDenied("The agency's leads answer the scrutineer's challenge.")
-    form = ChallengeReplyForm(request.POST)
+    form = ChallengeReplyForm(request.POST, request.FILES)
     if form.is_valid():
         try:
             services.reply_to_challenge(
@@ -220,6 +226,7 @@ def reply_to_challenge(request, pk):
                 request.user,
                 note=form.cleaned_data["note"],
                 version=form.cleaned_data["version"],
+                evidence=form.cleaned_data["evidence"],
             )
         except services.StaleVersion as stale:
             return _action_page(

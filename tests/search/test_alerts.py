@@ -115,6 +115,15 @@ def test_a_user_saves_a_search_on_the_alerts_page_and_stops_it(practitioner, neg
     assert not LearningAlert.objects.exists()
 
 
+def test_an_empty_alert_is_refused_in_a_persons_words_never_the_databases(practitioner):
+    refused = client_for(practitioner).post("/alerts/", {"query": "  ", "frequency": "weekly"})
+    page = refused.content.decode()
+    assert refused.status_code == 400
+    assert page.count("Give some words to search for, or choose a theme.") == 2  # summary, field
+    assert "Constraint" not in page and "alert_has_words_or_theme" not in page
+    assert not LearningAlert.objects.exists()
+
+
 def test_one_user_cannot_stop_anothers_alert(practitioner, business_unit):
     alert = LearningAlertFactory(user=business_unit)
     response = client_for(practitioner).post(f"/alerts/{alert.pk}/delete/")
