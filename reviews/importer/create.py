@@ -13,7 +13,7 @@ from wagtail.log_actions import log
 from wagtail.models import Collection, CollectionViewRestriction
 
 from learning import permissions
-from learning.models import AgencyAction, Recommendation
+from learning.models import Recommendation
 from learning.permissions import Visibility
 
 from ..models import ReviewDocument, ReviewIndexPage, ReviewPage
@@ -133,6 +133,7 @@ def create_review(
             section=found.section[:255],
             sort_order=position,
             due_date=found.due_date,
+            agreed_action=found.proposed_action.strip(),
         )
         recommendation.themes = list(found.themes)
         recommendation.agencies = list(found.agencies)
@@ -173,20 +174,7 @@ def create_review(
     if publish:
         revision.publish(user=user)
         page.refresh_from_db()
-        _describe_actions(page, analysed.recommendations)
     return page
-
-
-def _describe_actions(page, found_recommendations):
-    """Actions opened on publication take the action plan's proposed action as their
-    description, where the document gave one."""
-    proposed = {found.number[:12]: found.proposed_action for found in found_recommendations}
-    for recommendation in page.recommendations.all():
-        if proposed.get(recommendation.number):
-            AgencyAction.objects.filter(
-                recommendation=recommendation,
-                description=f"Respond to recommendation {recommendation.number}.",
-            ).update(description=proposed[recommendation.number][:2000])
 
 
 def as_json(page, analysed):

@@ -132,6 +132,10 @@ MONTHS = {
 }  # fmt: skip
 
 
+# A found item below this confidence is only a possible recommendation.
+POSSIBLE_BELOW = 0.5
+
+
 @dataclass
 class FoundRecommendation:
     number: str
@@ -144,6 +148,13 @@ class FoundRecommendation:
     lead: str = ""  # an action plan's "lead agency" cell, read for agency suggestions
     proposed_action: str = ""
     due_date: datetime.date | None = None
+    reason: str = ""  # why it was taken: a heading, numbering, "should" wording, a table row
+    confidence: float = 1.0
+
+    @property
+    def possible(self):
+        """Too unsure to import unasked: the check page offers it unticked, with its reason."""
+        return self.confidence < POSSIBLE_BELOW
 
 
 @dataclass
