@@ -4,15 +4,17 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('learning', '0012_people_events_and_conversations'),
+        ("learning", "0012_people_events_and_conversations"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='recommendation',
-            name='agreed_action',
-            field=models.TextField(blank=True, help_text="The action agreed in the review's action plan. Each agency's action on this recommendation starts with it as its description when the review is published."),
+            model_name="recommendation",
+            name="agreed_action",
+            field=models.TextField(
+                blank=True,
+                help_text="The action agreed in the review's action plan. Each agency's action on this recommendation starts with it as its description when the review is published.",
+            ),
         ),
     ]

@@ -12,7 +12,6 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
-from config.celery import enqueue_on_commit
 from learning import permissions
 from learning.models import Agency, Theme
 
@@ -226,7 +225,9 @@ def split_row(rows, index):
         themes=list(found.themes),
         agencies=list(found.agencies),
     )
-    message = f"Item {found.number} is now two; the second is numbered {second.number}: renumber it."
+    message = (
+        f"Item {found.number} is now two; the second is numbered {second.number}: renumber it."
+    )
     both = [{"include": rows[index]["include"], "found": part} for part in (first, second)]
     return [*rows[:index], *both, *rows[index + 1 :]], message
 

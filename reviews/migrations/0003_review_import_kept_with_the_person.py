@@ -8,31 +8,58 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('reviews', '0002_case_log'),
+        ("reviews", "0002_case_log"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ReviewImport',
+            name="ReviewImport",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('token', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('file_name', models.CharField(max_length=255)),
-                ('kind', models.CharField(max_length=40)),
-                ('title', models.CharField(blank=True, max_length=255)),
-                ('state', models.CharField(choices=[('queued', 'Waiting to be read'), ('reading', 'Being read'), ('done', 'Read: waiting to be checked'), ('failed', 'Could not be read')], default='queued', max_length=10)),
-                ('pages_read', models.PositiveIntegerField(default=0)),
-                ('pages', models.PositiveIntegerField(default=0)),
-                ('message', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('updated_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('owner', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='review_imports', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("token", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ("file_name", models.CharField(max_length=255)),
+                ("kind", models.CharField(max_length=40)),
+                ("title", models.CharField(blank=True, max_length=255)),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Waiting to be read"),
+                            ("reading", "Being read"),
+                            ("done", "Read: waiting to be checked"),
+                            ("failed", "Could not be read"),
+                        ],
+                        default="queued",
+                        max_length=10,
+                    ),
+                ),
+                ("pages_read", models.PositiveIntegerField(default=0)),
+                ("pages", models.PositiveIntegerField(default=0)),
+                ("message", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("updated_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="review_imports",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['state', 'updated_at'], name='reviews_rev_state_e31495_idx')],
+                "indexes": [
+                    models.Index(
+                        fields=["state", "updated_at"], name="reviews_rev_state_e31495_idx"
+                    )
+                ],
             },
         ),
     ]
