@@ -21,6 +21,10 @@ PROGRESS_EVERY_SECONDS = 0.5
 # The most an import may take to read; longer and the upload is refused with a reason. A 300-page
 # report reads in seconds: only a document far outside what reviews are takes this long.
 READING_LIMIT_SECONDS = 120
+# The most items one import may hold: creating the draft writes each with its revision history,
+# about 40 ms an item on this hub's machine, and confirming must finish well inside a request's
+# 30 seconds. The longest report in the library (the 2009 Commission) has 54.
+MOST_ITEMS = 300
 
 
 def pending_storage():
@@ -90,6 +94,12 @@ def analyse_review_upload(token):
         )
         if time.monotonic() - started > READING_LIMIT_SECONDS:
             raise ReviewImportError(too_long_message(review_import.file_name))
+        if len(analysed.recommendations) > MOST_ITEMS:
+            raise ReviewImportError(
+                f"{review_import.file_name}: {len(analysed.recommendations)} numbered items were "
+                f"read as recommendations, more than the {MOST_ITEMS} one import can take. Upload "
+                "only the part of the report with its recommendations, or split it."
+            )
     except ReviewImportError as error:
         review_import.move(ReviewImport.State.FAILED, message=str(error))
         return

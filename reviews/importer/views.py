@@ -22,6 +22,9 @@ from .recommendations import FoundRecommendation
 from .tasks import forget, pending_folder, queue_reading, read_json, serialise, write_json
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+# The check page shows this many items at a time, so even a report of a thousand recommendations
+# gives pages that render in a second or two.
+ITEMS_PER_PAGE = 30
 
 
 class UploadForm(forms.Form):
@@ -67,7 +70,8 @@ class RecommendationForm(forms.Form):
         label="Target date",
         required=False,
         help_text="From the action plan, if it gives one (YYYY-MM-DD): the actions' due date.",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        # A date input takes ISO dates only: in the locale's format it would show empty.
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     themes = forms.ModelMultipleChoiceField(
         queryset=Theme.objects.all(),
@@ -154,11 +158,11 @@ def _analysed(token):
     )
 
 
-def _as_rows(formset, analysed):
+def _as_rows(formset, shown):
     """The items as the editor has left them on the check page (ticked or not), each keeping
     what the importer said of it."""
     rows = []
-    for row, found in zip(formset.cleaned_data, analysed.recommendations, strict=False):
+    for row, found in zip(formset.cleaned_data, shown, strict=False):
         rows.append(
             {
                 "include": bool(row.get("include")),
@@ -257,7 +261,15 @@ def _progress(request, review_import):
     )
 
 
+def _page_number(value, pages):
+    value = str(value or "1")
+    number = int(value) if value.isdecimal() and len(value) < 7 else 1
+    return min(max(number, 1), pages)
+
+
 def confirm(request, token):
+    """The check page. A long document's items are shown a page at a time (`ITEMS_PER_PAGE`):
+    moving between pages keeps what the editor changed, and confirming imports every page."""
     _require_business_unit(request)
     review_import = _pending(request, token)
     if review_import is None:
@@ -276,20 +288,29 @@ def confirm(request, token):
     if review_import.state != ReviewImport.State.DONE or not analysis.exists():
         return _progress(request, review_import)
     analysed = _analysed(token)
-    stored_rows = read_json(analysis)["recommendations"]
+    everything = [
+        {"include": _included(stored, found), "found": found}
+        for stored, found in zip(
+            read_json(analysis)["recommendations"], analysed.recommendations, strict=True
+        )
+    ]
+    pages = max(1, -(-len(everything) // ITEMS_PER_PAGE))
+    page_number = _page_number(request.POST.get("page") or request.GET.get("page"), pages)
+    first = (page_number - 1) * ITEMS_PER_PAGE
+    shown = everything[first : first + ITEMS_PER_PAGE]
 
     initial = [
         {
-            "include": _included(stored, found),
-            "number": found.number,
-            "text": found.text,
-            "section": found.section,
-            "proposed_action": found.proposed_action,
-            "due_date": found.due_date,
-            "themes": [theme.pk for theme in found.themes],
-            "agencies": [agency.pk for agency in found.agencies],
+            "include": row["include"],
+            "number": row["found"].number,
+            "text": row["found"].text,
+            "section": row["found"].section,
+            "proposed_action": row["found"].proposed_action,
+            "due_date": row["found"].due_date,
+            "themes": [theme.pk for theme in row["found"].themes],
+            "agencies": [agency.pk for agency in row["found"].agencies],
         }
-        for stored, found in zip(stored_rows, analysed.recommendations, strict=True)
+        for row in shown
     ]
     if request.method == "POST":
         review_form = ReviewForm(request.POST)
@@ -300,35 +321,33 @@ def confirm(request, token):
     _share_choices(formset)
 
     if request.method == "POST" and review_form.is_valid() and formset.is_valid():
-        rows = _as_rows(formset, analysed)
+        edited = _as_rows(formset, [row["found"] for row in shown])
+        rows = [*everything[:first], *edited, *everything[first + len(shown) :]]
+        title = review_form.cleaned_data["title"].strip()
+        kind = review_form.cleaned_data["kind"]
         change = _row_change(request.POST)
-        if change is not None:
-            operation, index = change
-            rows, message = operation(rows, index)
-            _keep_rows(
-                token,
-                analysed,
-                rows,
-                review_form.cleaned_data["title"].strip(),
-                review_form.cleaned_data["kind"],
-            )
-            messages.info(request, message)
-            return redirect("review_import_confirm", token=review_import.token)
+        go_to = request.POST.get("go_to")
+        if change is not None or go_to:
+            message = None
+            if change is not None:
+                operation, index = change
+                rows, message = operation(rows, first + index)
+            _keep_rows(token, analysed, rows, title, kind)
+            if message:
+                messages.info(request, message)
+            target = reverse("review_import_confirm", args=[review_import.token])
+            return redirect(f"{target}?page={_page_number(go_to or page_number, pages)}")
         chosen = [row["found"] for row in rows if row["include"]]
         if not chosen:
             review_form.add_error(None, "Choose at least one recommendation to import.")
         else:
-            analysed.title = review_form.cleaned_data["title"].strip()
+            analysed.title = title
             analysed.recommendations = chosen
             analysed.warnings = [w for w in analysed.warnings if w != SUGGESTIONS_WARNING]
             data = (pending_folder(token) / "upload.bin").read_bytes()
             analysed.file_name = review_import.file_name
             page = create_review(
-                analysed,
-                data,
-                kind=review_form.cleaned_data["kind"],
-                user=request.user,
-                confirmed_by_editor=True,
+                analysed, data, kind=kind, user=request.user, confirmed_by_editor=True
             )
             forget(review_import)
             messages.success(
@@ -347,18 +366,21 @@ def confirm(request, token):
             "formset": formset,
             "analysed": analysed,
             "file_name": review_import.file_name,
-            "possible_count": sum(found.possible for found in analysed.recommendations),
+            "possible_count": sum(row["found"].possible for row in everything),
+            "page_number": page_number,
+            "pages": pages,
+            "page_numbers": range(1, pages + 1),
+            "first_shown": first + 1,
+            "last_shown": first + len(shown),
             "rows": [
                 {
                     "form": form,
-                    "found": found,
+                    "found": row["found"],
                     "index": index,
-                    "last": index == len(analysed.recommendations) - 1,
-                    "date_passed": bool(found.due_date and found.due_date < today),
+                    "last": first + index == len(everything) - 1,
+                    "date_passed": bool(row["found"].due_date and row["found"].due_date < today),
                 }
-                for index, (form, found) in enumerate(
-                    zip(formset.forms, analysed.recommendations, strict=False)
-                )
+                for index, (form, row) in enumerate(zip(formset.forms, shown, strict=False))
             ],
         },
     )
