@@ -423,3 +423,40 @@ def test_a_reading_that_never_starts_is_shown_as_failed_with_a_retry(business_un
     assert ReviewImport.objects.get().state == ReviewImport.State.QUEUED
     read_waiting_imports()  # the catch-up reads what is queued
     assert "3 recommendations found" in client.get(confirm_url).content.decode()
+
+
+def test_a_long_list_is_checked_a_page_at_a_time_and_every_page_is_imported(
+    business_unit, vocabulary
+):
+    report = "# Review\n\n## Recommendations\n\n" + "\n".join(
+        f"{n}. Police should share information about incident {n} with children's social care."
+        for n in range(1, 46)
+    )
+    client = client_for(business_unit)
+    confirm_url = upload(client, content=report)["Location"]
+    first = client.get(confirm_url)
+    html = first.content.decode()
+    assert "45 recommendations found" in html
+    assert "Items 1 to 30 of 45 (page 1 of 2)" in html
+    assert len(first.context["formset"].forms) == 30
+
+    # The editor corrects item 2 and unticks item 3, then moves to page 2: the changes are kept.
+    edited = _confirm_post(
+        first,
+        **{"recommendations-1-text": "Police should share information.", "go_to": "2"},
+    )
+    del edited["recommendations-2-include"]
+    moved = client.post(confirm_url, edited)
+    assert moved["Location"] == f"{confirm_url}?page=2"
+    second = client.get(moved["Location"])
+    assert "Items 31 to 45 of 45 (page 2 of 2)" in second.content.decode()
+    assert second.context["formset"].forms[0].initial["number"] == "31"
+    again = client.get(confirm_url).context["formset"].forms
+    assert again[1].initial["text"] == "Police should share information."
+    assert again[2].initial["include"] is False
+
+    client.post(confirm_url, {**_confirm_post(second), "page": "2"})
+
+    numbers = list(Recommendation.objects.values_list("number", flat=True))
+    assert len(numbers) == 44 and "3" not in numbers
+    assert Recommendation.objects.get(number="2").text == "Police should share information."
