@@ -379,7 +379,7 @@ def test_the_editor_merges_two_items_and_splits_one_on_the_check_page(business_u
     confirm_url = upload(client)["Location"]
 
     merged = client.post(confirm_url, {**_confirm_post(client.get(confirm_url)), "merge": "1"})
-    assert merged.status_code == 302 and merged["Location"] == confirm_url
+    assert merged.status_code == 302 and merged["Location"] == f"{confirm_url}?page=1"
     page = client.get(confirm_url)
     texts = [form.initial["text"] for form in page.context["formset"].forms]
     assert len(texts) == 2
