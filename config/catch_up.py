@@ -3,7 +3,8 @@
 Celery beat normally reconciles the search index and sends owed notifications. With no broker
 (the embedded default), or while the broker cannot be reached, nothing would: so after a
 response, at most every CATCH_UP_IN_PROCESS_SECONDS, the web process runs them itself in a
-background thread, never making a visitor wait.
+background thread, never making a visitor wait. An uploaded review document waiting to be read
+starts it at once (`start_now`), whatever the interval.
 """
 
 import logging
@@ -15,50 +16,75 @@ from django.db import connections
 
 logger = logging.getLogger(__name__)
 _running = threading.Lock()
+_again = threading.Event()
 _last_started = None
 
 
 def catch_up():
     """Run each periodic catch-up task here and now; one failing does not stop the others."""
     from learning.tasks import send_owed_notifications
+    from reviews.importer.tasks import read_waiting_imports
     from search.tasks import reconcile_index
 
-    for task in (reconcile_index, send_owed_notifications):
+    for task in (read_waiting_imports, reconcile_index, send_owed_notifications):
         try:
             task()
         except Exception:  # noqa: BLE001 - logged; the next run tries again
             logger.exception("In-process catch-up %s failed; it will run again", task.name)
 
 
-def is_due(now):
+def runs_in_process():
     from .celery import app, broker_trouble
 
-    interval = settings.CATCH_UP_IN_PROCESS_SECONDS
-    if not interval:
+    if not settings.CATCH_UP_IN_PROCESS_SECONDS:
         return False
-    if not app.conf.task_always_eager and broker_trouble.since is None:
+    return app.conf.task_always_eager or broker_trouble.since is not None
+
+
+def is_due(now):
+    if not runs_in_process():
         return False  # beat and a worker are doing it
+    interval = settings.CATCH_UP_IN_PROCESS_SECONDS
     return _last_started is None or now - _last_started >= interval
 
 
 def _run_in_background():
     try:
-        catch_up()
+        while True:
+            _again.clear()
+            catch_up()
+            # Asked for again while running (another upload): run once more rather than leave
+            # that upload waiting for the next interval.
+            if not _again.is_set():
+                break
     finally:
         connections.close_all()
         _running.release()
 
 
-def start_if_due():
-    """Start the catch-up in a background thread if it is due; the thread, or None."""
+def _start(now):
     global _last_started
-    now = time.monotonic()
-    if not is_due(now) or not _running.acquire(blocking=False):
+    if not _running.acquire(blocking=False):
         return None
     _last_started = now
     thread = threading.Thread(target=_run_in_background, name="catch-up", daemon=True)
     thread.start()
     return thread
+
+
+def start_if_due():
+    """Start the catch-up in a background thread if it is due; the thread, or None."""
+    now = time.monotonic()
+    return _start(now) if is_due(now) else None
+
+
+def start_now():
+    """Start the catch-up now (or once more after the run under way), whatever the interval:
+    something is waiting that a person is watching. The thread, or None."""
+    if not runs_in_process():
+        return None
+    _again.set()
+    return _start(time.monotonic())
 
 
 class CatchUpMiddleware:

@@ -91,7 +91,7 @@ def create_actions_for_review(review, by=None, default_days=None, today=None):
             action, was_created = open_action(
                 by=by,
                 due=due,
-                description=f"Respond to recommendation {recommendation.number}.",
+                description=recommendation.action_description,
                 recommendation=recommendation,
                 agency=agency,
             )

@@ -511,3 +511,37 @@ def test_unknown_kind_is_refused_before_anything_is_read(partnership):
     with pytest.raises(CommandError, match="invalid choice"):
         call_command("import_review", str(KIRKLEES_2017), "--kind", "inspection")
     assert counts() == before
+
+
+ACTION_PLAN = Path(__file__).resolve().parent / "fixtures" / "reviews" / "action-plan.md"
+
+
+def test_an_imported_draft_keeps_the_agreed_action_for_whoever_publishes_it_later(partnership):
+    result = import_json(ACTION_PLAN)
+    page = ReviewPage.objects.get(pk=result["page_id"])
+    assert not page.live and not AgencyAction.objects.exists()
+    first = page.recommendations.get(number="1")
+    assert first.agreed_action.startswith("Roll out Operation Encompass to all schools")
+
+    # Published later from its revision, with no person at hand (as scheduled publishing does).
+    page.get_latest_revision().publish()
+
+    action = AgencyAction.objects.get(agency=partnership["agencies"]["Police"])
+    assert action.description.startswith("Roll out Operation Encompass to all schools")
+    assert str(action.original_due_date) == "2021-03-31"
+    # A recommendation without an agreed action still asks the agency to respond.
+    others = AgencyAction.objects.exclude(recommendation__number="1")
+    for other in others:
+        assert other.description == (
+            other.recommendation.agreed_action
+            or f"Respond to recommendation {other.recommendation.number}."
+        )
+
+
+def test_publish_opens_the_lead_agencys_action_with_the_agreed_action(partnership):
+    result = import_json(ACTION_PLAN, "--publish")
+
+    action = AgencyAction.objects.get(
+        recommendation__review_id=result["page_id"], agency=partnership["agencies"]["Police"]
+    )
+    assert action.description.startswith("Roll out Operation Encompass to all schools")

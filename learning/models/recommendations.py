@@ -73,6 +73,11 @@ class Recommendation(Orderable, ClusterableModel):
         blank=True,
         help_text="When agencies' actions are due; the default applies if empty.",
     )
+    agreed_action = models.TextField(
+        blank=True,
+        help_text="The action agreed in the review's action plan. Each agency's action on this "
+        "recommendation starts with it as its description when the review is published.",
+    )
 
     panels = [
         HiddenFieldPanel("key"),
@@ -83,6 +88,7 @@ class Recommendation(Orderable, ClusterableModel):
         FieldPanel("agencies"),
         FieldPanel("priority"),
         FieldPanel("due_date"),
+        FieldPanel("agreed_action"),
     ]
 
     class Meta(Orderable.Meta):
@@ -93,6 +99,12 @@ class Recommendation(Orderable, ClusterableModel):
 
     def __str__(self):
         return f"Recommendation {self.number}: {self.text[:60]}"
+
+    @property
+    def action_description(self):
+        """What an agency's action on this recommendation says when it is opened: the action
+        plan's agreed action where the review has one."""
+        return self.agreed_action.strip() or f"Respond to recommendation {self.number}."
 
     @property
     def anchor(self):

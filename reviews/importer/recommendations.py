@@ -171,6 +171,7 @@ MONTHS = {
 }  # fmt: skip
 
 
+
 @dataclass
 class FoundRecommendation:
     number: str

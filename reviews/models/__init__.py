@@ -10,6 +10,7 @@ from .cases import (
     PartnerSignOff,
     ReferralReason,
 )
+from .imports import ReviewImport
 from .pages import (
     BRIEFING_PARTS,
     NOTIFICATION_WORKING_DAYS,
@@ -43,6 +44,7 @@ __all__ = [
     "InformationRequestReminder",
     "PartnerSignOff",
     "ReferralReason",
+    "ReviewImport",
     "BRIEFING_PARTS",
     "NOTIFICATION_WORKING_DAYS",
     "PUBLICATION_MONTHS",
