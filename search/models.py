@@ -152,7 +152,7 @@ class VocabularyGroup(models.Model):
     def clean(self):
         from django.core.exceptions import ValidationError
 
-        from .vocabulary import parse_groups
+        from .terms import parse_groups
 
         if not parse_groups(self.terms.replace("\n", " ")):
             raise ValidationError(

@@ -18,7 +18,7 @@ from ..query import (
     Clause,
     match_expression,
 )
-from . import EngineAnswer
+from .answer import EngineAnswer
 
 DOCUMENTS = "learning_search_searchdocument"
 TAGS = "learning_search_searchdocumenttag"
