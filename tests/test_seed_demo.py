@@ -154,3 +154,25 @@ def test_demo_hangs_together_and_prints_only_its_own_line(
         assert EvidenceFile.objects.filter(update=update).exists(), update.note
     dates = list(BriefingPage.objects.live().values_list("first_published_at", flat=True))
     assert len(set(dates)) == len(dates)
+
+
+def test_the_demo_yearly_report_opens_on_a_year_with_recommendations_actions_and_section_11(
+    seeded,
+):
+    """The business unit opens the yearly report on the demo: its default year (the last
+    financial year, whenever the demo is loaded) has the demo's learning in it."""
+    from reviews.yearly_report import Period, yearly_report
+
+    period = Period.last_financial_year()
+    report = yearly_report(period)
+    in_the_year = [counts[period.label] for counts in report["recommendations_by_theme"].values()]
+    assert sum(in_the_year) > 0
+    assert sum(sum(counts.values()) for counts in report["actions_by_agency"].values()) > 0
+    section11 = [report[key] for key in ("section11_returns_submitted", "section11_gaps_opened")]
+    assert any(section11)
+
+    client = Client()
+    client.post("/login/", {"username": "business-unit", "password": DEMO_PASSWORD})
+    page = client.get("/tracker/yearly-report/").content.decode()
+    assert "No recommendations published in these years" not in page
+    assert period.label in page
