@@ -120,11 +120,11 @@ def test_runs_with_debug_off_when_forced(settings):
     assert ReviewPage.objects.live().count() >= 8
 
 
-def test_demo_hangs_together_and_prints_only_its_own_line(
+def test_demo_hangs_together_and_prints_who_to_sign_in_as(
     settings, monkeypatch, tmp_path, capsys, committed
 ):
     """Loaded as `make run` loads it (development email, the transaction committed): the output
-    is one line, every action answers its own recommendation, every note that says something is
+    says who to sign in as and where the password comes from, every action answers its own recommendation, every note that says something is
     attached has a file, and each briefing carries its own date."""
     from config.settings import base
     from learning.models import AgencyAction, EvidenceFile, ProgressUpdate
@@ -138,7 +138,12 @@ def test_demo_hangs_together_and_prints_only_its_own_line(
     with committed():
         call_command("seed_demo")
 
-    assert capsys.readouterr().out == "Demo partnership ready.\n"
+    assert capsys.readouterr().out == (
+        "Demo partnership ready.\n"
+        "Sign in as: practitioner, police-lead, health-lead, business-unit, business-manager, "
+        "scrutineer, admin\n"
+        "Password: the value of DEMO_PASSWORD in the environment.\n"
+    )
     assert any((tmp_path / "sent-email").iterdir()), "the agencies' leads were emailed"
     actions = AgencyAction.objects.filter(recommendation__isnull=False).select_related(
         "recommendation", "agency"
