@@ -46,6 +46,17 @@ def enqueue_on_commit(task, *args):
     transaction.on_commit(send)
 
 
+def registered_task(name):
+    """The task registered as `name` ("search.tasks.sync_documents").
+
+    Tasks are the outer shell: they call down into indexing and sync. Where that lower code must
+    queue follow-up work it names the task as Celery beat does, so it never imports the module
+    that imports it."""
+    if name not in app.tasks:
+        app.loader.import_default_modules()  # each app's tasks module, as a worker loads them
+    return app.tasks[name]
+
+
 class BrokerTrouble:
     """When queueing last failed in this process, so the catch-up can run here meanwhile."""
 

@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.contrib.auth import views as auth_views
+from django.http import FileResponse
 from django.urls import include, path
+from django.views.decorators.cache import cache_control
 from rest_framework.permissions import AllowAny
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
@@ -82,6 +84,15 @@ class PublicPagesAPIViewSet(PagesAPIViewSet):
         return sites[0]
 
 
+FAVICON = settings.BASE_DIR / "static" / "images" / "favicon.ico"
+
+
+@cache_control(max_age=7 * 24 * 3600, public=True)
+def favicon(request):
+    """The site's icon where browsers ask for it, from the repository (no other host)."""
+    return FileResponse(FAVICON.open("rb"), content_type="image/x-icon")
+
+
 api_router = WagtailAPIRouter("wagtailapi")
 api_router.register_endpoint("pages", PublicPagesAPIViewSet)
 
@@ -96,6 +107,7 @@ urlpatterns = [
     path("account/", include("learning.account_urls")),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("sitemap.xml", sitemap),
+    path("favicon.ico", favicon, name="favicon"),
     path("feeds/latest/", LatestLearningFeed(), name="feed_rss"),
     path("feeds/latest/atom/", LatestLearningAtomFeed(), name="feed_atom"),
     path("tracker/", include("reviews.tracker_urls")),

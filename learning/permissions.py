@@ -7,23 +7,17 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db import models
 
-PRACTITIONERS = "Practitioners"
-AGENCY_LEADS = "Agency leads"
-BUSINESS_UNIT = "Business unit"
-BUSINESS_MANAGERS = "Business managers"
-SCRUTINEERS = "Scrutineers"
-ADMINISTRATORS = "Administrators"
-
-ROLE_GROUPS = [
-    PRACTITIONERS,
-    AGENCY_LEADS,
-    BUSINESS_UNIT,
-    BUSINESS_MANAGERS,
-    SCRUTINEERS,
+# Callers name roles through this module (permissions.AGENCY_LEADS), so the names stay reachable here.
+from .roles import (  # noqa: F401
     ADMINISTRATORS,
-]
-# Members of these groups may open partnership-only material (rapid reviews, unpublished reports).
-PARTNERSHIP_GROUPS = [AGENCY_LEADS, BUSINESS_UNIT, BUSINESS_MANAGERS, SCRUTINEERS, ADMINISTRATORS]
+    AGENCY_LEADS,
+    BUSINESS_MANAGERS,
+    BUSINESS_UNIT,
+    PARTNERSHIP_GROUPS,
+    PRACTITIONERS,
+    ROLE_GROUPS,
+    SCRUTINEERS,
+)
 
 
 class Visibility(models.TextChoices):

@@ -19,6 +19,7 @@ from .views import (
 app_name = "learning"
 urlpatterns = [
     # Work queues: each person's work comes to them
+    path("", queues.tracker_start, name="tracker_start"),
     path("my-work/", queues.my_work, name="my_work"),
     path("business-unit/", queues.business_unit_queue, name="business_unit_queue"),
     path("assurance/", queues.assurance_queue, name="assurance_queue"),

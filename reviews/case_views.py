@@ -19,7 +19,7 @@ from learning.models import AgencyAction, BriefingCascade, Recommendation, Secti
 from .cases import case_log, information_requests_for, return_information_request
 from .forms import PeriodForm, ReturnForm
 from .models import BriefingPage, Case
-from .report_exports import report_docx, report_sentences, report_xlsx
+from .report_exports import figure_text, report_docx, report_sentences, report_xlsx
 from .yearly_report import (
     ACTION_CATEGORIES,
     CASE_FIGURES,
@@ -130,8 +130,8 @@ def _report_rows(report, links, previous_links):
     return [
         {
             "label": FIGURE_LABELS[key],
-            "value": report[key],
-            "previous": previous[key],
+            "value": figure_text(key, report[key]),
+            "previous": figure_text(key, previous[key]),
             "url": links.link(key),
             "previous_url": previous_links.link(key),
         }

@@ -8,6 +8,14 @@ import holidays
 from dateutil.relativedelta import relativedelta
 from django.utils import timezone
 
+# The statutory clocks of Working Together: the local authority notifies the national Panel within
+# 5 working days of learning of the incident; the rapid review goes to the Panel within 15 working
+# days of the notification; an LCSPR is expected to be published within 6 months of the decision.
+# The review page and the case log both count from these, so they live below both.
+NOTIFICATION_WORKING_DAYS = 5
+RAPID_REVIEW_WORKING_DAYS = 15
+PUBLICATION_MONTHS = 6
+
 
 @lru_cache(maxsize=64)
 def _bank_holidays(year):
@@ -42,6 +50,21 @@ def subtract_working_days(end, days):
 
 def add_months(start, months):
     return start + relativedelta(months=months)
+
+
+def notification_due(learned_on):
+    """When the notification to the national Panel is due, from the day the incident was learned of."""
+    return add_working_days(learned_on, NOTIFICATION_WORKING_DAYS) if learned_on else None
+
+
+def rapid_review_due(notified_on):
+    """When the rapid review is due at the Panel, from the notification."""
+    return add_working_days(notified_on, RAPID_REVIEW_WORKING_DAYS) if notified_on else None
+
+
+def publication_due(decided_on):
+    """When an LCSPR is expected to be published, from the decision to hold one."""
+    return add_months(decided_on, PUBLICATION_MONTHS) if decided_on else None
 
 
 @dataclass(frozen=True)

@@ -3,8 +3,7 @@
 Everything is drawn here, on this machine: nothing is fetched from anywhere."""
 
 import io
-
-from django.utils.text import slugify
+import re
 
 from learning.spreadsheets import safe_row
 
@@ -21,6 +20,34 @@ def _plural(count, one, many=None):
 
 def _money(value):
     return f"£{value:,.2f}".replace(".00", "")
+
+
+# Figures that are sums of money, shown in pounds wherever the report shows them.
+MONEY_FIGURES = {"total_cost"}
+# Characters Excel refuses in a sheet's name, and the longest name it takes.
+_NOT_IN_SHEET_NAMES = re.compile(r"[\[\]:*?/\\]")
+SHEET_NAME_LENGTH = 31
+
+
+def figure_text(key, value):
+    """A headline figure as a person reads it: money as "£13,750", counts with thousands
+    separators, a figure that cannot be given as a dash."""
+    if value is None:
+        return "–"
+    if key in MONEY_FIGURES:
+        return _money(value)
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def sheet_name(title):
+    """A worksheet's name from its table's title, as readable as Excel allows (31 characters,
+    no / or :), cut at a word."""
+    name = " ".join(_NOT_IN_SHEET_NAMES.sub("-", title).split())
+    if len(name) > SHEET_NAME_LENGTH:
+        name = name[: SHEET_NAME_LENGTH + 1].rsplit(" ", 1)[0].rstrip(",;-")
+    return name or "Table"
 
 
 def report_sentences(report):
@@ -81,7 +108,8 @@ def report_sentences(report):
     teams = sum(reach["teams"] for reach in report["cascade_reach"].values())
     briefings = report["briefings_published"]
     sentence = (
-        f"{_plural(briefings, '7-minute briefing')} {'was' if briefings == 1 else 'were'} published"
+        # The count after the name: "1 7-minute briefing" reads as one number.
+        f"7-minute briefings published: {briefings}"
         if briefings
         else "No 7-minute briefings were published"
     )
@@ -104,7 +132,11 @@ def report_tables(report):
             "The year in figures",
             ["Figure", before, label],
             [
-                [FIGURE_LABELS[key], _cell(previous[key]), _cell(report[key])]
+                [
+                    FIGURE_LABELS[key],
+                    _headline_cell(key, previous[key]),
+                    _headline_cell(key, report[key]),
+                ]
                 for key in HEADLINE_FIGURES
             ],
         ),
@@ -139,7 +171,7 @@ def report_tables(report):
     )
     tables.append(
         (
-            f"Agency actions at the end of {label}",
+            f"Agency actions, end of {label}",
             ["Agency", *ACTION_CATEGORIES.values()],
             [
                 [agency, *[counts[key] for key in ACTION_CATEGORIES]]
@@ -160,8 +192,11 @@ def report_tables(report):
     return tables
 
 
-def _cell(value):
-    return "–" if value is None else value
+def _headline_cell(key, value):
+    # Counts stay numbers (a spreadsheet adds them up); money and missing figures are words.
+    if value is None or key in MONEY_FIGURES:
+        return figure_text(key, value)
+    return value
 
 
 # --- Charts ---------------------------------------------------------------------------------
@@ -305,9 +340,9 @@ def report_xlsx(report):
     workbook.remove(workbook.active)
     used = set()
     for title, headings, rows in report_tables(report):
-        name = slugify(title)[:28] or "table"
+        name = sheet_name(title)
         while name in used:
-            name += "-"
+            name = name[: SHEET_NAME_LENGTH - 1] + "-"
         used.add(name)
         sheet = workbook.create_sheet(title=name)
         sheet.append([title])

@@ -61,7 +61,7 @@ FIGURE_LABELS = {
     "reviews_published": "Reviews published",
     "published_within_6_months": "LCSPRs published within 6 months of the decision",
     "median_working_days_to_publish": "Median working days from decision to publication",
-    "total_cost": "Total cost of reviews published (£)",
+    "total_cost": "Total cost of reviews published",
     "recommendations_by_theme": "Recommendations by theme",
     "actions_by_agency": "Agency actions by agency",
     "briefings_published": "7-minute briefings published",

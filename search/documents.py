@@ -17,7 +17,7 @@ from django.db.models import F, Prefetch
 from django.utils import timezone
 from wagtail.models import Page
 
-from config.celery import enqueue_on_commit
+from config.celery import enqueue_on_commit, registered_task
 from learning.markdown import markdown_to_text
 from learning.models import AgencyAction, Recommendation
 from learning.permissions import Visibility
@@ -107,8 +107,7 @@ def request_report_text(document_ids):
     """Queue the reading of attached reports that have not been read (or whose file changed)."""
     from wagtail.documents import get_document_model
 
-    from .tasks import extract_report_text
-
+    extract_report_text = registered_task("search.tasks.extract_report_text")
     current = {
         (document_id, source_hash)
         for document_id, source_hash in ReportText.objects.filter(

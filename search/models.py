@@ -152,7 +152,7 @@ class VocabularyGroup(models.Model):
     def clean(self):
         from django.core.exceptions import ValidationError
 
-        from .vocabulary import parse_groups
+        from .terms import parse_groups
 
         if not parse_groups(self.terms.replace("\n", " ")):
             raise ValidationError(
@@ -187,17 +187,20 @@ class ReportText(models.Model):
 
 
 class ReportPassage(models.Model):
-    """One page of a report (a PDF page; a stretch of about 300 words of other documents)."""
+    """One page of a report (a PDF page; a stretch of about 300 words of other documents, within
+    one section: they have no pages, so the section's heading says where the passage is)."""
 
     report = models.ForeignKey(ReportText, on_delete=models.CASCADE, related_name="passages")
     page_number = models.PositiveIntegerField(null=True, blank=True)
+    heading = models.CharField(max_length=200, blank=True)
     text = models.TextField()
 
     class Meta:
         ordering = ["report", "page_number", "pk"]
 
     def __str__(self):
-        return f"{self.report.document.title}, page {self.page_number}"
+        where = f"page {self.page_number}" if self.page_number else self.heading
+        return f"{self.report.document.title}, {where}" if where else self.report.document.title
 
 
 def _unsubscribe_token():

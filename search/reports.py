@@ -1,7 +1,8 @@
 """Reading the text of a review's attached reports, page by page, for search.
 
 PDFs are read a page at a time (so a passage keeps its page number); Word, plain text and
-Markdown go through the importer's reader and are cut into passages of about 300 words."""
+Markdown go through the importer's reader and are cut into passages of about 300 words within
+a section (so a passage keeps its section's heading)."""
 
 import io
 import logging
@@ -49,24 +50,97 @@ def pdf_pages(name, data):
 
 
 def passages(name, data):
-    """[(page number or None, text)] of a report file; raises ReportUnreadable."""
+    """[(page number or None, section heading, text)] of a report file; raises ReportUnreadable.
+
+    A PDF passage is a page. Other documents have no pages: a passage is a stretch of about 300
+    words inside one section, named by the section's heading, and a table's row reads as its
+    words with their column names, never as the cells' dividers."""
     if len(data) > MAX_REPORT_BYTES:
         raise ReportUnreadable(f"{name}: larger than {MAX_REPORT_BYTES // (1024 * 1024)} MB.")
     if name.lower().endswith(".pdf"):
-        return pdf_pages(name, data)
+        return [(number, "", text) for number, text in pdf_pages(name, data)]
     if not name.lower().endswith(SUPPORTED_EXTENSIONS):
         raise ReportUnreadable(f"{name}: not a PDF, Word (.docx), text or Markdown file.")
     try:
         text = read_document(name, data).text
     except ReviewImportError as error:
         raise ReportUnreadable(str(error)) from None
-    words = re.sub(r"^#+\s*", "", text, flags=re.MULTILINE).split()
-    if not words:
+    found = []
+    for heading, units in sections(text):
+        words = []
+        for unit in units:
+            unit_words = unit.split()
+            if words and len(words) + len(unit_words) > WORDS_PER_PASSAGE:
+                found.append((None, heading, " ".join(words)))
+                words = []
+            words += unit_words
+            while len(words) > WORDS_PER_PASSAGE:
+                found.append((None, heading, " ".join(words[:WORDS_PER_PASSAGE])))
+                words = words[WORDS_PER_PASSAGE:]
+        if words:
+            found.append((None, heading, " ".join(words)))
+    if not found:
         raise ReportUnreadable(f"{name}: the document has no text.")
-    return [
-        (None, " ".join(words[start : start + WORDS_PER_PASSAGE]))
-        for start in range(0, len(words), WORDS_PER_PASSAGE)
-    ]
+    return found
+
+
+_HEADING = re.compile(r"^(#{1,6})\s+(.*)$")
+_TABLE_RULE = re.compile(r"^\|?[\s:|-]+\|?$")  # a Markdown table's |---|---| line
+ROW_SEPARATOR = " · "
+MAX_HEADING_LENGTH = 200
+
+
+def sections(text):
+    """[(heading, [unit of text])]: the document cut at its headings; each paragraph, list item
+    or table row is one unit, so a passage never cuts a row in two."""
+    found, heading, units, table = [], "", [], []
+
+    def end_table():
+        units.extend(table_rows(table))
+        table.clear()
+
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped.startswith("|") and stripped.endswith("|") and len(stripped) > 1:
+            if not _TABLE_RULE.match(stripped):
+                table.append([cell.strip() for cell in stripped[1:-1].split("|")])
+            continue
+        end_table()
+        match = _HEADING.match(stripped)
+        if match:
+            if units:
+                found.append((heading, units))
+            heading, units = match.group(2).strip()[:MAX_HEADING_LENGTH], []
+        elif stripped:
+            units.append(stripped)
+    end_table()
+    if units:
+        found.append((heading, units))
+    return found
+
+
+def table_rows(rows):
+    """A table's rows as text: under a header row, each row's words with their column names
+    ("Action: Deliver IRIS training · Lead agency: Integrated Care Board"); a row of one cell (a
+    caption across the table) as it is written."""
+    header, lines = None, []
+    for cells in rows:
+        filled = [cell for cell in cells if cell]
+        if len(cells) < 2 or (len(filled) < 2 and header is None):
+            if filled:
+                lines.append(" ".join(filled))
+            continue
+        if header is None or len(cells) != len(header):
+            header = cells
+            continue
+        labelled = [
+            f"{label}: {cell}" if label else cell
+            for label, cell in zip(header, cells, strict=True)
+            if cell
+        ]
+        if labelled:
+            lines.append(ROW_SEPARATOR.join(labelled))
+    return lines
 
 
 def extract(document):
@@ -96,7 +170,10 @@ def extract(document):
         )
         report.passages.all().delete()
         ReportPassage.objects.bulk_create(
-            [ReportPassage(report=report, page_number=n, text=t) for n, t in found],
+            [
+                ReportPassage(report=report, page_number=n, heading=heading, text=t)
+                for n, heading, t in found
+            ],
             batch_size=500,
         )
     return report

@@ -170,7 +170,7 @@ def load_results(keys_and_snippets, levels, request=None):
         doc.snippet = highlight(snippet) if snippet else mark_safe(_plain_snippet(doc.text))  # noqa: S308
         doc.pseudonym = pseudonyms.get(doc.object_id, "") if doc.kind == "review" else ""
         doc.review_kind_label = review_kinds.get(doc.review_kind, "")
-        doc.report_page = doc.report_title = None
+        doc.report_page = doc.report_section = doc.report_title = None
         results.append(doc)
     unmatched = {
         doc.object_id: doc
@@ -180,9 +180,11 @@ def load_results(keys_and_snippets, levels, request=None):
     }
     clauses = request.query_clauses if request is not None else []
     minimum = request.minimum_match if request is not None else None
-    for review_id, (page, report, passage) in best_passages(unmatched, clauses, minimum).items():
+    found = best_passages(unmatched, clauses, minimum)
+    for review_id, (page, section, report, passage) in found.items():
         doc = unmatched[review_id]
-        doc.snippet, doc.report_page, doc.report_title = highlight(passage), page, report
+        doc.snippet, doc.report_title = highlight(passage), report
+        doc.report_page, doc.report_section = page, section
     return results
 
 

@@ -11,7 +11,7 @@ import threading
 from django.conf import settings
 from django.db import transaction
 
-from config.celery import enqueue_on_commit
+from config.celery import enqueue_on_commit, registered_task
 
 from . import documents
 
@@ -27,9 +27,7 @@ def enqueue_recurrence(keys):
     prefix = "recommendation:"
     ids = sorted({int(key[len(prefix) :]) for key in keys if key.startswith(prefix)})
     if ids:
-        from .tasks import update_recurrence
-
-        enqueue_on_commit(update_recurrence, ids)
+        enqueue_on_commit(registered_task("search.tasks.update_recurrence"), ids)
 
 
 def enqueue_elasticsearch(keys):
@@ -38,12 +36,11 @@ def enqueue_elasticsearch(keys):
     if not keys or not elasticsearch_enabled():
         return
     from .models import IndexBacklog
-    from .tasks import sync_documents
 
     # Noted with the change itself, so nothing the index misses is forgotten, whatever the
     # broker or the cluster does; the copy clears it.
     IndexBacklog.note(keys)
-    enqueue_on_commit(sync_documents, keys)
+    enqueue_on_commit(registered_task("search.tasks.sync_documents"), keys)
 
 
 class PendingChanges:

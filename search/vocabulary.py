@@ -4,34 +4,15 @@ exploitation, LAC and CLA), shared by search expansion and recurrence so both re
 The groups ship in `search/data/thesaurus.txt`; the business unit may add more in the editor.
 """
 
-import re
 from functools import lru_cache
 from pathlib import Path
 
 import snowballstemmer
 
+from .terms import normalise_term, parse_groups
+
 THESAURUS_FILE = Path(__file__).resolve().parent / "data" / "thesaurus.txt"
-_SPACES = re.compile(r"[\s\-]+")
 _STEMMER = snowballstemmer.stemmer("english")
-
-
-def normalise_term(term):
-    """Lower case, apostrophes dropped, hyphens and runs of spaces as one space."""
-    term = term.lower().replace("’", "'").replace("'s", "").replace("'", "")
-    return _SPACES.sub(" ", term).strip()
-
-
-def parse_groups(text):
-    """Groups from thesaurus text: one comma-separated group a line, `#` starts a comment."""
-    groups = []
-    for line in text.splitlines():
-        line = line.split("#", 1)[0].strip()
-        if not line:
-            continue
-        terms = tuple(dict.fromkeys(t for t in (normalise_term(p) for p in line.split(",")) if t))
-        if len(terms) > 1:
-            groups.append(terms)
-    return groups
 
 
 @lru_cache(maxsize=1)

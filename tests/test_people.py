@@ -21,6 +21,7 @@ from .conftest import client_for
 from .factories import (
     AgencyActionFactory,
     AgencyFactory,
+    InvitationFactory,
     ProgressUpdateFactory,
     ReviewPageFactory,
     UserFactory,
@@ -127,6 +128,20 @@ def test_people_page_shows_who_leads_which_agency_and_flags_an_agency_without_a_
     html = manager_client.get("/tracker/people/").content.decode()
     assert re.search(r"West Yorkshire Police</th>\s*<td><a [^>]*>police-lead</a>", html)
     assert re.search(r"Kirklees Children&#x27;s Services</th>\s*<td><strong>No lead</strong>", html)
+
+
+def test_an_agency_whose_lead_is_invited_shows_the_invitation_not_no_lead(
+    manager_client, business_manager
+):
+    probation = AgencyFactory(name="Probation Service", short_name="NPS")
+    invitation = InvitationFactory(
+        role=Invitation.Role.AGENCY_LEAD,
+        invited_by=business_manager,
+        created_at=timezone.make_aware(datetime.datetime(2026, 11, 30, 10)),
+    )
+    invitation.agencies.set([probation])
+    html = manager_client.get("/tracker/people/").content.decode()
+    assert re.search(r"Probation Service</th>\s*<td>Invited, 30 November 2026</td>", html)
 
 
 def test_moving_and_ending_a_membership_reads_in_the_change_log(

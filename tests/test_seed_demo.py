@@ -120,11 +120,11 @@ def test_runs_with_debug_off_when_forced(settings):
     assert ReviewPage.objects.live().count() >= 8
 
 
-def test_demo_hangs_together_and_prints_only_its_own_line(
+def test_demo_hangs_together_and_prints_who_to_sign_in_as(
     settings, monkeypatch, tmp_path, capsys, committed
 ):
     """Loaded as `make run` loads it (development email, the transaction committed): the output
-    is one line, every action answers its own recommendation, every note that says something is
+    says who to sign in as and where the password comes from, every action answers its own recommendation, every note that says something is
     attached has a file, and each briefing carries its own date."""
     from config.settings import base
     from learning.models import AgencyAction, EvidenceFile, ProgressUpdate
@@ -138,7 +138,12 @@ def test_demo_hangs_together_and_prints_only_its_own_line(
     with committed():
         call_command("seed_demo")
 
-    assert capsys.readouterr().out == "Demo partnership ready.\n"
+    assert capsys.readouterr().out == (
+        "Demo partnership ready.\n"
+        "Sign in as: practitioner, police-lead, health-lead, business-unit, business-manager, "
+        "scrutineer, admin\n"
+        "Password: the value of DEMO_PASSWORD in the environment.\n"
+    )
     assert any((tmp_path / "sent-email").iterdir()), "the agencies' leads were emailed"
     actions = AgencyAction.objects.filter(recommendation__isnull=False).select_related(
         "recommendation", "agency"
@@ -154,3 +159,25 @@ def test_demo_hangs_together_and_prints_only_its_own_line(
         assert EvidenceFile.objects.filter(update=update).exists(), update.note
     dates = list(BriefingPage.objects.live().values_list("first_published_at", flat=True))
     assert len(set(dates)) == len(dates)
+
+
+def test_the_demo_yearly_report_opens_on_a_year_with_recommendations_actions_and_section_11(
+    seeded,
+):
+    """The business unit opens the yearly report on the demo: its default year (the last
+    financial year, whenever the demo is loaded) has the demo's learning in it."""
+    from reviews.yearly_report import Period, yearly_report
+
+    period = Period.last_financial_year()
+    report = yearly_report(period)
+    in_the_year = [counts[period.label] for counts in report["recommendations_by_theme"].values()]
+    assert sum(in_the_year) > 0
+    assert sum(sum(counts.values()) for counts in report["actions_by_agency"].values()) > 0
+    section11 = [report[key] for key in ("section11_returns_submitted", "section11_gaps_opened")]
+    assert any(section11)
+
+    client = Client()
+    client.post("/login/", {"username": "business-unit", "password": DEMO_PASSWORD})
+    page = client.get("/tracker/yearly-report/").content.decode()
+    assert "No recommendations published in these years" not in page
+    assert period.label in page

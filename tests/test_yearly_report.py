@@ -19,7 +19,7 @@ from learning.models import AgencyAction
 from reviews.case_import import import_case_log
 from reviews.deadlines import add_months, add_working_days, working_days_between
 from reviews.models import Case, Decision, ReferralReason
-from reviews.report_exports import report_docx, report_xlsx
+from reviews.report_exports import report_docx, report_sentences, report_xlsx
 from reviews.yearly_report import Period, YearlyReport, yearly_report
 
 from .conftest import client_for
@@ -520,8 +520,11 @@ def test_the_workbook_holds_every_table(db):
     import_case_log(STATEMENT_LOG.name, STATEMENT_LOG.read_bytes())
     report = yearly_report(Period.financial_year(2019))
     workbook = load_workbook(io.BytesIO(report_xlsx(report)))
-    assert workbook.sheetnames[:3] == ["the-year-in-figures", "referrals-by-reason", "decisions"]
-    sheet = workbook["referrals-by-reason"]
+    assert workbook.sheetnames[:3] == ["The year in figures", "Referrals by reason", "Decisions"]
+    # Readable names within Excel's 31 characters, not cut slugs.
+    assert "Agency actions, end of 2019-20" in workbook.sheetnames
+    assert all(len(name) <= 31 for name in workbook.sheetnames)
+    sheet = workbook["Referrals by reason"]
     values = [[cell.value for cell in row] for row in sheet.iter_rows(min_row=2)]
     assert values[0] == ["Referral reason", "2018/19", "2019/20"]
     assert ["Total", 9, 9] in values
@@ -541,9 +544,20 @@ def test_the_report_page_shows_figures_for_the_chosen_period(
     assert "In 2019/20 the partnership received 9 serious incident referrals" in page
     link = YearlyReport(Period.financial_year(2019)).link("rapid_reviews").replace("&", "&amp;")
     assert link in page
+    # Money in pounds with thousands separators, in the table and the sentences alike.
+    assert ">£29,500</a>" in page
+    assert "The reviews published cost £29,500 in total" in page
     docx = client.get("/tracker/yearly-report/report.docx?from=2019-04-01&to=2020-03-31")
     assert docx.status_code == 200
     assert Document(io.BytesIO(docx.content)).paragraphs
+
+
+def test_a_count_of_briefings_reads_as_a_count_not_a_name(db):
+    report = yearly_report(Period.financial_year(2019))
+    report["briefings_published"] = 1
+    sentences = report_sentences(report)
+    assert "7-minute briefings published: 1." in sentences
+    assert not any("1 7-minute" in sentence for sentence in sentences)
 
 
 def test_the_report_page_defaults_to_the_last_financial_year(db, business_unit, monkeypatch):

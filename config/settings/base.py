@@ -268,6 +268,13 @@ CATCH_UP_IN_PROCESS_SECONDS = int(env.get("CATCH_UP_IN_PROCESS_SECONDS", "600"))
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"refusals_on_one_line": {"()": "config.logging.RefusalsOnOneLine"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.get("LOG_LEVEL", "WARNING")},
+    # Django's own messages once (its default console handler and the root's printed each
+    # twice under runserver), and a refused request as one line.
+    "loggers": {
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "django.request": {"filters": ["refusals_on_one_line"]},
+    },
 }

@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from reviews.deadlines import add_working_days, subtract_working_days
 from reviews.models import BriefingIndexPage, BriefingPage, ReviewIndexPage, ReviewPage
+from reviews.yearly_report import Period
 
 
 def _d(today, days_ago):
@@ -14,7 +15,17 @@ def _d(today, days_ago):
 
 def _review_specs(today):
     """Eight reviews of six kinds. Rapid review dates are relative to today so that one has met
-    its deadlines, one is due soon and one has missed them, whenever the demo is loaded."""
+    its deadlines, one is due soon and one has missed them, whenever the demo is loaded.
+
+    The published reviews keep their day and month, written for a yearly report opening on
+    2020/21; their years follow the financial year the yearly report opens on, so its default
+    year, and the two before it, always have the demo's recommendations in them. The serious case
+    review stays in 2016: SCRs are the library's older learning."""
+    shift = Period.last_financial_year(today).start.year - 2020
+
+    def on(year, month, day):
+        return datetime.date(year + shift, month, day)
+
     # Child B: notified 12 working days ago, so the rapid review is due in 3 working days.
     notified_b = subtract_working_days(today, 12)
     aware_soon = subtract_working_days(notified_b, 2)
@@ -80,18 +91,18 @@ def _review_specs(today):
             "slug": "lcspr-child-j",
             "title": "Local child safeguarding practice review: Child J",
             "kind": "lcspr",
-            "reference": "LCSPR-2020-01",
+            "reference": f"LCSPR-{2020 + shift}-01",
             "child_pseudonym": "Child J",
             "age_band": "16_17",
             "visibility": "public",
-            "incident_date": datetime.date(2019, 9, 2),
-            "notification_date": datetime.date(2019, 9, 6),
-            "rapid_review_meeting_date": datetime.date(2019, 9, 20),
-            "rapid_review_submitted_date": datetime.date(2019, 9, 26),
+            "incident_date": on(2019, 9, 2),
+            "notification_date": on(2019, 9, 6),
+            "rapid_review_meeting_date": on(2019, 9, 20),
+            "rapid_review_submitted_date": on(2019, 9, 26),
             "decision": "lcspr",
-            "decision_date": datetime.date(2019, 10, 30),
+            "decision_date": on(2019, 10, 30),
             "lead_reviewer": "Independent lead reviewer",
-            "publication_date": datetime.date(2020, 4, 20),
+            "publication_date": on(2020, 4, 20),
             "summary": "A young person at risk of honour-based violence and forced marriage. The review "
             "found that information held by different agencies was not brought together.",
             "findings": "## Information exchange\n\nPractitioners held pieces of the picture but the "
@@ -173,9 +184,9 @@ def _review_specs(today):
             "slug": "national-review-sudi",
             "title": "National review: sudden unexpected death in infancy",
             "kind": "national_review",
-            "reference": "CSPRP-SUDI-2020",
+            "reference": f"CSPRP-SUDI-{2020 + shift}",
             "visibility": "public",
-            "publication_date": datetime.date(2020, 7, 1),
+            "publication_date": on(2020, 7, 1),
             "summary": "The national Panel's review of sudden unexpected death in infancy in families "
             "where the children are considered at risk of significant harm.",
             "findings": "Local advice and support on **co-sleeping** and risk was shared at the "
@@ -195,11 +206,11 @@ def _review_specs(today):
             "slug": "learning-review-serious-youth-violence",
             "title": "Learning review: serious youth violence",
             "kind": "learning_review",
-            "reference": "LR-2020-02",
+            "reference": f"LR-{2020 + shift}-02",
             "child_pseudonym": "Child Y",
             "age_band": "16_17",
             "visibility": "practitioners",
-            "publication_date": datetime.date(2020, 9, 14),
+            "publication_date": on(2020, 9, 14),
             "summary": "Learning from a local review with the Youth Justice Management Board and "
             "Community Safety.",
             "findings": "Exclusion from school and going missing were early signs of **criminal "
@@ -230,9 +241,9 @@ def _review_specs(today):
             "slug": "multi-agency-audit-neglect",
             "title": "Multi-agency audit: neglect",
             "kind": "multi_agency_audit",
-            "reference": "MAA-2019-N",
+            "reference": f"MAA-{2019 + shift}-N",
             "visibility": "practitioners",
-            "publication_date": datetime.date(2019, 12, 2),
+            "publication_date": on(2019, 12, 2),
             "summary": "An audit of twelve cases where neglect was the main concern.",
             "findings": "Chronologies were incomplete in half of the cases; supervision rarely "
             "challenged **over-optimistic** thinking.",
@@ -251,9 +262,9 @@ def _review_specs(today):
             "slug": "dhr-adult-m",
             "title": "Domestic homicide review: Adult M",
             "kind": "dhr",
-            "reference": "DHR-2018-01",
+            "reference": f"DHR-{2018 + shift}-01",
             "visibility": "public",
-            "publication_date": datetime.date(2019, 3, 11),
+            "publication_date": on(2019, 3, 11),
             "summary": "A domestic homicide review run with the Community Safety Partnership; the "
             "children of the household were known to services.",
             "findings": "Domestic abuse was recorded by police but the impact on the children was not "

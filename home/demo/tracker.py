@@ -17,7 +17,9 @@ from learning.models import (
     BriefingCascade,
     ProgressUpdate,
     Recommendation,
+    Section11Return,
 )
+from reviews.yearly_report import Period
 
 # What happens to the demo's actions, in turn: (days from today the action was first due, script).
 # Each step is (kind, status, RAG, note[, evidence file name]); "extension" moves the due date by
@@ -161,13 +163,16 @@ def _seed_actions(today, users):
         .select_related("agency", "recommendation")
         .order_by("pk")
     )
+    agreed_before = min(Period.last_financial_year(today).end, today)
     for index, action in enumerate(untouched):
         first_due, steps = ACTION_STORIES[index % len(ACTION_STORIES)]
         description = _description(action)
         lead_officer = LEAD_OFFICERS.get(action.agency.sector, LEAD_OFFICERS["other"])
         due = today + datetime.timedelta(days=first_due)
-        # The demo's actions were agreed months ago: set their start as it would have been.
-        agreed = timezone.now() - datetime.timedelta(days=max(90 - first_due, 30))
+        # The demo's actions were agreed months ago, before the year the yearly report opens on
+        # ended, so that year's report counts them; their due dates stay relative to today.
+        agreed_on = agreed_before - datetime.timedelta(days=max(90 - first_due, 30))
+        agreed = timezone.make_aware(datetime.datetime.combine(agreed_on, datetime.time(10)))
         AgencyAction.objects.filter(pk=action.pk).update(
             description=description,
             lead_officer=lead_officer,
@@ -242,10 +247,11 @@ def _seed_section11(today, users):
     police, chft, locala = (agencies.get(name) for name in ("Police", "CHFT", "Locala"))
     if not (police and chft and locala):
         return
-    day, year = datetime.timedelta(days=1), datetime.timedelta(days=365)
-    earlier = section11.open_cycle(
-        f"Section 11 audit {today.year - 2}", today - 2 * year, today - 2 * year + 180 * day
-    )
+    day = datetime.timedelta(days=1)
+    # The earlier cycle ran in the year the yearly report opens on, so that report counts its
+    # returns whenever the demo is loaded.
+    opens = Period.last_financial_year(today).start + 30 * day
+    earlier = section11.open_cycle(f"Section 11 audit {opens.year}", opens, opens + 180 * day)
     for agency in (police, chft):
         old = section11.start_return(agency, earlier)
         old.answers.update(
@@ -257,6 +263,10 @@ def _seed_section11(today, users):
             section11.submit_return(
                 old, users["business-unit"], old.version, today=earlier.closes_on
             )
+        submitted_on = datetime.datetime.combine(earlier.closes_on, datetime.time(10))
+        Section11Return.objects.filter(pk=old.pk).update(
+            submitted_at=timezone.make_aware(submitted_on)
+        )
     AuditCycle.objects.filter(pk=earlier.pk).update(is_open=False)
 
     cycle = section11.open_cycle(

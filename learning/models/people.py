@@ -7,14 +7,14 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from ..roles import AGENCY_LEADS
+
 INVITATION_DAYS = 7
 
 
 class AgencyMembershipQuerySet(models.QuerySet):
     def current(self):
         """Who leads for an agency now: active people with the agency lead role."""
-        from ..permissions import AGENCY_LEADS
-
         return self.filter(user__is_active=True, user__groups__name=AGENCY_LEADS)
 
     def reachable(self):

@@ -47,16 +47,22 @@ def people_index(request):
     agencies = Agency.objects.filter(active=True).prefetch_related(
         Prefetch("memberships", queryset=leads.order_by("user__username"), to_attr="active_leads")
     )
+    invitations = list(
+        Invitation.objects.pending().select_related("invited_by").prefetch_related("agencies")
+    )
+    # An agency without a lead yet, whose lead has been invited, says so rather than "No lead".
+    invited = {}
+    for invitation in sorted(invitations, key=lambda invitation: invitation.created_at):
+        if invitation.role == Invitation.Role.AGENCY_LEAD:
+            for agency in invitation.agencies.all():
+                invited.setdefault(agency.pk, invitation)
+    agencies = list(agencies)
+    for agency in agencies:
+        agency.lead_invitation = invited.get(agency.pk)
     return render(
         request,
         "learning/people_index.html",
-        {
-            "people": _people(),
-            "agencies": agencies,
-            "invitations": Invitation.objects.pending()
-            .select_related("invited_by")
-            .prefetch_related("agencies"),
-        },
+        {"people": _people(), "agencies": agencies, "invitations": invitations},
     )
 
 

@@ -2,6 +2,7 @@
 (the scrutineer, who can assure several complete actions with one note)."""
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.shortcuts import redirect, render
@@ -21,6 +22,12 @@ def _queue_page(request, queue, template, **context):
         template,
         {"sections": queues.build(queue, request.user, timezone.localdate()), **context},
     )
+
+
+@login_required
+def tracker_start(request):
+    """/tracker/ itself: each person goes on to their own queue (home, for one who has none)."""
+    return redirect(queues.landing_url(request.user))
 
 
 @tracker_view

@@ -1,6 +1,14 @@
 """Review pages, briefings and their index pages (`pages`), the case log (`cases`); everything importable from
 `reviews.models` before it became a package still is."""
 
+from ..deadlines import (
+    NOTIFICATION_WORKING_DAYS,
+    PUBLICATION_MONTHS,
+    RAPID_REVIEW_WORKING_DAYS,
+    Deadline,
+    add_months,
+    add_working_days,
+)
 from .cases import (
     Case,
     CaseQuerySet,
@@ -13,12 +21,8 @@ from .cases import (
 from .imports import ReviewImport
 from .pages import (
     BRIEFING_PARTS,
-    NOTIFICATION_WORKING_DAYS,
-    PUBLICATION_MONTHS,
-    RAPID_REVIEW_WORKING_DAYS,
     BriefingIndexPage,
     BriefingPage,
-    Deadline,
     ListingMixin,
     ReviewDocument,
     ReviewIndexPage,
@@ -28,8 +32,6 @@ from .pages import (
     VisibilityControlledPrivacy,
     VisibilityMixin,
     VisibilityPermissionTester,
-    add_months,
-    add_working_days,
     failed_view_restrictions,
     pages_the_request_may_open,
     permissions,

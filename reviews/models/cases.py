@@ -15,13 +15,19 @@ from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFi
 
 from learning.models.actions import EvidenceStorage
 
-from ..deadlines import Deadline, add_months, add_working_days, subtract_working_days
-from .pages import (
+from ..deadlines import (
     NOTIFICATION_WORKING_DAYS,
     PUBLICATION_MONTHS,
     RAPID_REVIEW_WORKING_DAYS,
-    ReviewPage,
+    Deadline,
+    add_months,
+    add_working_days,
+    notification_due,
+    publication_due,
+    rapid_review_due,
+    subtract_working_days,
 )
+from .pages import ReviewIndexPage, ReviewPage
 
 # The report goes to the Panel and the Secretary of State at least 7 working days before it is
 # published, and stays on the website for at least a year.
@@ -300,21 +306,17 @@ class Case(ClusterableModel):
     # --- Statutory clocks, from the dates entered once -----------------------------------
     @property
     def computed_notification_due(self):
-        if not self.referred_on:
-            return None
-        return add_working_days(self.referred_on, NOTIFICATION_WORKING_DAYS)
+        return notification_due(self.referred_on)
 
     @property
     def computed_rapid_review_due(self):
-        if not self.notified_on:
-            return None
-        return add_working_days(self.notified_on, RAPID_REVIEW_WORKING_DAYS)
+        return rapid_review_due(self.notified_on)
 
     @property
     def computed_publication_due(self):
-        if self.decision != Decision.LCSPR or not self.decision_on:
+        if self.decision != Decision.LCSPR:
             return None
-        return add_months(self.decision_on, PUBLICATION_MONTHS)
+        return publication_due(self.decision_on)
 
     @property
     def report_notice_due(self):
@@ -427,8 +429,6 @@ class Case(ClusterableModel):
 
     def create_review_draft(self, parent=None, user=None):
         """A partnership-only draft review page for this case, its dates taken from the case."""
-        from .pages import ReviewIndexPage
-
         if self.review_id:
             return self.review
         parent = parent or ReviewIndexPage.objects.first()

@@ -22,11 +22,15 @@ from learning import permissions
 from learning.markdown import markdown_to_text
 from learning.permissions import Visibility
 
-from ..deadlines import Deadline, add_months, add_working_days
-
-NOTIFICATION_WORKING_DAYS = 5
-RAPID_REVIEW_WORKING_DAYS = 15
-PUBLICATION_MONTHS = 6
+from ..deadlines import (
+    NOTIFICATION_WORKING_DAYS,
+    PUBLICATION_MONTHS,
+    RAPID_REVIEW_WORKING_DAYS,
+    Deadline,
+    notification_due,
+    publication_due,
+    rapid_review_due,
+)
 
 
 class LinksFromTheRequest:
@@ -146,9 +150,9 @@ class ReviewPageForm(WagtailAdminPageForm):
         if data is not None:
             data = self._with_distinct_recommendation_keys(data)
         super().__init__(data, *args, **kwargs)
-        from .cases import Case
-
-        case = Case.objects.filter(review_id=self.instance.pk).first() if self.instance.pk else None
+        # The case log sits above the review pages (a case points at its review), so the page
+        # reaches its case through that link rather than importing the case model.
+        case = getattr(self.instance, "case", None) if self.instance.pk else None
         if case is None:
             return
         for name in case.review_dates():
@@ -365,20 +369,17 @@ class ReviewPage(VisibilityMixin, Page):
     # Statutory deadlines, computed from the recorded dates (never typed in).
     @property
     def notification_due(self):
-        start = self.aware_date or self.incident_date
-        return add_working_days(start, NOTIFICATION_WORKING_DAYS) if start else None
+        return notification_due(self.aware_date or self.incident_date)
 
     @property
     def rapid_review_due(self):
-        if not self.notification_date:
-            return None
-        return add_working_days(self.notification_date, RAPID_REVIEW_WORKING_DAYS)
+        return rapid_review_due(self.notification_date)
 
     @property
     def publication_due(self):
-        if self.decision != self.Decision.LCSPR or not self.decision_date:
+        if self.decision != self.Decision.LCSPR:
             return None
-        return add_months(self.decision_date, PUBLICATION_MONTHS)
+        return publication_due(self.decision_date)
 
     def timeline(self):
         """The statutory steps for rapid reviews and LCSPRs; other kinds run to their own plans."""

@@ -1,18 +1,10 @@
 """The two search engines behind one interface, and the choice between them."""
 
-from dataclasses import dataclass, field
-
 from django.conf import settings
 
+from .answer import EngineAnswer
 
-@dataclass
-class EngineAnswer:
-    """What an engine found: the total, one page of (document key, raw snippet), facet counts."""
-
-    count: int
-    hits: list = field(default_factory=list)
-    facets: dict = field(default_factory=dict)  # facet -> {value: count}
-    engine: str = "database"
+__all__ = ["EngineAnswer", "get_engine"]
 
 
 def get_engine(name=None):

@@ -18,7 +18,7 @@ from ..query import (
     Clause,
     match_expression,
 )
-from . import EngineAnswer
+from .answer import EngineAnswer
 
 DOCUMENTS = "learning_search_searchdocument"
 TAGS = "learning_search_searchdocumenttag"
@@ -295,8 +295,8 @@ class DatabaseEngine:
 
 
 def best_passages(review_ids, clauses, minimum=None):
-    """{review id: (page number or None, report title, marked passage)}: the passage of each
-    review's attached reports that best matches the clauses. Reports are as visible as the review
+    """{review id: (page number or None, section heading, report title, marked passage)}: the
+    passage of each review's attached reports that best matches the clauses. Reports are as visible as the review
     they are attached to, and only reviews already found for this visitor are asked about."""
     review_ids = list(review_ids)
     if not review_ids or not clauses:
@@ -311,7 +311,7 @@ def best_passages(review_ids, clauses, minimum=None):
     where = f"a.page_id IN ({_placeholders(review_ids)})"
     if connection.vendor == "sqlite":
         sql = (
-            f"SELECT a.page_id, p.page_number, {title}, "
+            f"SELECT a.page_id, p.page_number, p.heading, {title}, "
             f"snippet({PASSAGE_FTS}, 0, %s, %s, '…', 32) "
             f"FROM {PASSAGE_FTS} CROSS JOIN {PASSAGES} p ON p.id = {PASSAGE_FTS}.rowid {joins} "
             f"WHERE {PASSAGE_FTS} MATCH %s AND {where} ORDER BY bm25({PASSAGE_FTS})"
@@ -322,7 +322,7 @@ def best_passages(review_ids, clauses, minimum=None):
         options = f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=35, MinWords=15"
         vector = "to_tsvector('english', p.text)"
         sql = (
-            f"SELECT a.page_id, p.page_number, {title}, "
+            f"SELECT a.page_id, p.page_number, p.heading, {title}, "
             f"ts_headline('english', p.text, ({tsquery}), %s) FROM {PASSAGES} p {joins} "
             f"WHERE {vector} @@ ({tsquery}) AND {where} "
             f"ORDER BY ts_rank({vector}, ({tsquery})) DESC"
@@ -331,6 +331,6 @@ def best_passages(review_ids, clauses, minimum=None):
     found = {}
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        for review_id, page_number, report, passage in cursor.fetchall():
-            found.setdefault(review_id, (page_number, report, passage))
+        for review_id, page_number, heading, report, passage in cursor.fetchall():
+            found.setdefault(review_id, (page_number, heading, report, passage))
     return found

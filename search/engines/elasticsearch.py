@@ -18,7 +18,7 @@ from elasticsearch.helpers import bulk, scan
 from ..documents import MARK_END, MARK_START
 from ..models import IndexBacklog, SearchDocument
 from ..query import FACETS, PAGE_SIZE
-from . import EngineAnswer
+from .answer import EngineAnswer
 
 logger = logging.getLogger(__name__)
 

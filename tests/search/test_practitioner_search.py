@@ -12,6 +12,7 @@ from search.vocabulary import Vocabulary
 from tests.conftest import client_for
 from tests.factories import VocabularyGroupFactory
 
+from .conftest import make_review
 from .test_contract import api, titles
 
 pytestmark = pytest.mark.django_db
@@ -90,6 +91,36 @@ def test_abbreviations_and_everyday_words_find_what_they_stand_for(
     assert "Learning review: escalation" in titles(
         api(anonymous_client, q="disagreeing with another agency")
     )
+
+
+def test_a_parent_searching_in_everyday_words_finds_the_fathers_and_injury_learning(
+    engine, db, anonymous_client
+):
+    # Worded as the demo's rapid review of a baby's injury (home/demo/publications.py).
+    make_review(
+        "Learning review: Child A",
+        year=2026,
+        summary="A baby was admitted to hospital with a non-accidental head injury. Agencies' "
+        "chronologies showed missed opportunities to ask about the father's role.",
+    )
+    make_review(
+        "Learning review: safer sleeping",
+        year=2026,
+        summary="A baby died while co-sleeping with a parent after drinking.",
+    )
+    make_review(
+        "Domestic homicide review: Adult M",
+        year=2025,
+        summary="Adult M was killed by her partner; domestic violence had been reported to the "
+        "police three times.",
+    )
+    engine.catch_up()
+    answer = search(SearchRequest(q="baby shaken by dad"), None)
+    assert [doc.title for doc in answer.results] == ["Learning review: Child A"]
+    assert answer.relaxation is None  # every word found, none set aside
+    page = anonymous_client.get("/search/", {"q": "baby shaken by dad"}).content.decode()
+    assert "no results contained" not in page
+    assert "Domestic homicide review: Adult M" in titles(api(anonymous_client, q="dad hitting mum"))
 
 
 def test_the_vocabulary_knows_a_term_in_the_plural_and_its_words_in_other_forms():

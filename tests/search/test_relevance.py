@@ -59,7 +59,7 @@ def test_evaluation_prints_the_held_out_figures_apart(monkeypatch):
     call_command("evaluate_search", engine=["database"], stdout=out)
     tuned, held_out = out.getvalue().split("Held-out set")
     assert "Relevance set: " in tuned and "database" in tuned
-    assert " queries over 46 items" in held_out and "database" in held_out
+    assert " queries over 48 items" in held_out and "database" in held_out
 
 
 def test_judging_counts_the_first_relevant_result_and_graded_gain():

@@ -2,6 +2,8 @@
 number, never a passage of a report they may not open, and a report that cannot be read is the
 business unit's to see, never a searcher's."""
 
+from pathlib import Path
+
 import pytest
 import wagtail_factories
 from weasyprint import HTML
@@ -12,6 +14,8 @@ from tests.conftest import client_for
 from tests.factories import ReviewDocumentFactory, ReviewPageFactory
 
 from .test_contract import api
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "reviews"
 
 pytestmark = pytest.mark.django_db
 
@@ -64,7 +68,34 @@ def test_a_practitioner_finds_a_passage_of_the_report_with_its_page_number(
     assert [r["title"] for r in answer["results"]] == ["Serious case review: Child R"]
     assert "<mark>stairgate</mark>" in answer["results"][0]["snippet"]
     page = client_for(practitioner).get("/search/", {"q": "stairgate"}).content.decode()
-    assert "found on page 3 of Overview report" in page
+    assert "found in Overview report, page 3" in page
+
+
+def test_a_passage_from_a_word_table_reads_as_the_rows_words_with_their_column_names(
+    engine, db, practitioner, django_capture_on_commit_callbacks
+):
+    review = ReviewPageFactory(
+        title="Domestic homicide review: Ms K", visibility=Visibility.PUBLIC, summary="A DHR."
+    )
+    # A DHR's action plan as Word tables: a caption row, a header row, then the actions.
+    data = (FIXTURES / "dhr-action-plan-tables.docx").read_bytes()
+    attach(review, data, "dhr-action-plan-tables.docx", django_capture_on_commit_callbacks)
+    engine.catch_up()
+    rows = {
+        "IRIS training": "Deliver IRIS training to practices in the area · "
+        "Lead agency: Integrated Care Board · Target date: 30 June 2024",
+        "MARAC": "Train MARAC representatives in the new questions · "
+        "Lead agency: Community Safety Partnership · Target date: 31/03/2024",
+    }
+    for query, row in rows.items():
+        answer = api(client_for(practitioner), q=query)
+        assert [r["title"] for r in answer["results"]] == ["Domestic homicide review: Ms K"]
+        snippet = answer["results"][0]["snippet"]
+        assert "|" not in snippet and "Outcome" not in snippet, query
+        assert row in snippet.replace("<mark>", "").replace("</mark>", ""), query
+    page = client_for(practitioner).get("/search/", {"q": "IRIS training"}).content.decode()
+    assert "found in Overview report, under “Appendix B: Action plan”" in page
+    assert "found of" not in page and "| Action |" not in page
 
 
 def test_a_passage_of_a_report_the_visitor_may_not_open_is_never_found(

@@ -9,6 +9,8 @@ from django.db import transaction
 
 from home.demo import seed
 
+DEFAULT_PASSWORD = "demo-password"
+
 
 class Command(BaseCommand):
     help = "Load a demo partnership: agencies, themes, reviews of each kind, briefings, users."
@@ -19,6 +21,14 @@ class Command(BaseCommand):
     def handle(self, *args, force=False, **options):
         if not settings.DEBUG and not force:
             raise CommandError("seed_demo refuses to run with DEBUG=False; pass --force to insist.")
+        password = os.environ.get("DEMO_PASSWORD")
         with transaction.atomic():
-            seed(password=os.environ.get("DEMO_PASSWORD", "demo-password"))
+            demo = seed(password=password or DEFAULT_PASSWORD)
         self.stdout.write(self.style.SUCCESS("Demo partnership ready."))
+        self.stdout.write("Sign in as: " + ", ".join(demo["users"]))
+        if password:
+            self.stdout.write("Password: the value of DEMO_PASSWORD in the environment.")
+        else:
+            self.stdout.write(
+                f'Password: "{DEFAULT_PASSWORD}" (set DEMO_PASSWORD before seeding to choose one).'
+            )
