@@ -3,6 +3,7 @@
 from django import forms
 
 from learning.models import Theme
+from learning.plain_text import has_control_characters
 
 from .models import LearningAlert
 from .query import MAX_QUERY_LENGTH
@@ -30,6 +31,14 @@ class LearningAlertForm(forms.ModelForm):
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
+
+    def clean_query(self):
+        query = self.cleaned_data.get("query") or ""
+        if has_control_characters(query):
+            raise forms.ValidationError(
+                "Words to search for cannot contain line breaks or control characters."
+            )
+        return query
 
     def clean(self):
         cleaned = super().clean()
