@@ -13,6 +13,7 @@ from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
 
+from learning.filters import date_out_of_range
 from learning.models.actions import EvidenceStorage
 
 from ..deadlines import Deadline, add_months, add_working_days, subtract_working_days
@@ -268,9 +269,19 @@ class Case(ClusterableModel):
 
     def date_problems(self):
         """{field: reason} for dates that cannot be so: the editor and the importer both ask."""
-        problems = {}
+        # A date the records cannot hold (year 1, year 9999) first: the clocks overflow on it.
+        problems = {
+            field.name: problem
+            for field in self._meta.concrete_fields
+            if isinstance(field, models.DateField)
+            and field.editable
+            and (day := getattr(self, field.name))
+            and (problem := date_out_of_range(day))
+        }
         for later, earlier, earlier_name in DATE_ORDER:
             later_day, earlier_day = getattr(self, later), getattr(self, earlier)
+            if later in problems or earlier in problems:
+                continue
             if later_day and earlier_day and later_day < earlier_day:
                 problems[later] = (
                     f"{later_day:%d/%m/%Y} is before {earlier_name} ({earlier_day:%d/%m/%Y})."
