@@ -6,7 +6,7 @@ import datetime
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Lower
 from django.urls import reverse
 from django.utils import timezone
 from modelcluster.fields import ParentalKey
@@ -255,6 +255,14 @@ class Case(ClusterableModel):
 
     class Meta:
         ordering = ["-referred_on", "reference"]
+        constraints = [
+            # "si-2324-01" and "SI-2324-01" are one case, on SQLite and PostgreSQL alike.
+            models.UniqueConstraint(
+                Lower("reference"),
+                name="case_reference_unique_whatever_its_case",
+                violation_error_message="There is already a case with this reference.",
+            )
+        ]
 
     def __str__(self):
         return self.reference
