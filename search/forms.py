@@ -55,4 +55,14 @@ class LearningAlertForm(forms.ModelForm):
 
     def save(self, commit=True):
         self.instance.user = self.user
-        return super().save(commit)
+        if not commit:
+            return super().save(commit)
+        # The same alert asked for several times at once is saved once: the database's unique
+        # constraint decides, and the requests that lose it are given the alert that won.
+        self.instance, _created = LearningAlert.objects.get_or_create(
+            user=self.user,
+            query=self.cleaned_data["query"],
+            theme=self.cleaned_data.get("theme"),
+            defaults={"frequency": self.cleaned_data["frequency"]},
+        )
+        return self.instance
