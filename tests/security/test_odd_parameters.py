@@ -29,6 +29,10 @@ ODD = [
     ("/api/v2/pages/", {"offset": "²"}),
     ("/api/v2/pages/", {"offset": "9" * 5000}),
     ("/search/", {"page": "9" * 5000}),
+    ("/search/", {"q": "neglect\x00"}),
+    ("/api/learning/search/", {"theme": "\x00"}),
+    ("/reviews/", {"theme": "\x00"}),
+    ("/briefings/", {"kind": "\x00"}),
 ]
 
 
