@@ -7,6 +7,7 @@ styles are allowed everywhere because the admin sets style attributes from its s
 """
 
 from django.conf import settings
+from django.utils.cache import add_never_cache_headers
 
 
 def _policy(script_src):
@@ -42,4 +43,19 @@ class ContentSecurityPolicyMiddleware:
         response.headers.setdefault(
             "Content-Security-Policy", ADMIN_POLICY if admin else SITE_POLICY
         )
+        return response
+
+
+class PrivateResponsesMiddleware:
+    """Whatever a signed-in person (or a program with their token) is sent, a page, a download,
+    the API, is theirs alone: no shared cache keeps it and no browser writes it to disk."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if (user is not None and user.is_authenticated) or "Authorization" in request.headers:
+            add_never_cache_headers(response)
         return response

@@ -14,6 +14,7 @@ from wagtail.api.v2.views import PagesAPIViewSet
 from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
+from learning.plain_text import has_control_characters
 from learning.views.account import SignInView
 from reviews.feeds import LatestLearningAtomFeed, LatestLearningFeed
 
@@ -52,6 +53,16 @@ class PublicPagesAPIViewSet(PagesAPIViewSet):
     # Open to all; the viewset itself hides every page the requester may not open.
     permission_classes = [AllowAny]
     pagination_class = BoundedPagination
+
+    def listing_view(self, request):
+        # Wagtail hands the words to the search backend as they come: blank words or a NUL make
+        # the database backend fail.
+        words = request.GET.get("search")
+        if words is not None and not words.strip():
+            raise BadRequestError("search needs some words to search for")
+        if words and has_control_characters(words):
+            raise BadRequestError("search must not contain control characters")
+        return super().listing_view(request)
 
     def get_base_queryset(self):
         from wagtail.models import Page
@@ -92,6 +103,8 @@ def favicon(request):
     """The site's icon where browsers ask for it, from the repository (no other host)."""
     return FileResponse(FAVICON.open("rb"), content_type="image/x-icon")
 
+
+handler400 = "config.errors.bad_request"
 
 api_router = WagtailAPIRouter("wagtailapi")
 api_router.register_endpoint("pages", PublicPagesAPIViewSet)

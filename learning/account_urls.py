@@ -8,7 +8,8 @@ from .views import account
 app_name = "account"
 urlpatterns = [
     path("", account.account, name="account"),
-    path("tokens/<int:pk>/revoke/", account.revoke_token, name="revoke_token"),
+    path("tokens/<id:pk>/revoke/", account.revoke_token, name="revoke_token"),
+    path("tokens/older/revoke/", account.revoke_older_token, name="revoke_older_token"),
     path("invitation/<str:token>/", account.accept_invitation, name="accept_invitation"),
     path("password/reset/", account.ThrottledPasswordResetView.as_view(), name="password_reset"),
     path(

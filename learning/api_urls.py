@@ -7,7 +7,7 @@ from . import api
 urlpatterns = [
     path("actions/", api.ActionList.as_view(), name="api_actions"),
     path(
-        "actions/<int:pk>/updates/",
+        "actions/<id:pk>/updates/",
         api.ActionUpdateCreate.as_view(),
         name="api_action_updates",
     ),

@@ -7,4 +7,9 @@ class LearningConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from django.urls import register_converter
+
         from . import signals  # noqa: F401
+        from .filters import RecordIdConverter
+
+        register_converter(RecordIdConverter, "id")

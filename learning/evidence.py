@@ -8,6 +8,8 @@ from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404
 from django.template.defaultfilters import filesizeformat
 
+from .plain_text import has_control_characters, single_line
+
 # What each accepted kind must start with (by content) and may be called (by name).
 ACCEPTED = {
     "pdf": ("application/pdf", {"pdf"}),
@@ -65,6 +67,12 @@ def _ooxml_kind(upload):
 def check_evidence(upload):
     """Return the content type of an acceptable evidence file; raise ValidationError otherwise."""
     name = upload.name or "the file"
+    if has_control_characters(name):
+        # "invoice<U+202E>fdp.exe" reads as "invoiceexe.pdf": the name would lie to the reader.
+        raise ValidationError(
+            f"“{single_line(name)}” was not accepted: its name has a hidden direction or control "
+            "character. Rename the file and try again."
+        )
     limit = settings.MAX_UPLOAD_BYTES
     if upload.size > limit:
         raise ValidationError(

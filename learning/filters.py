@@ -6,6 +6,7 @@ import datetime
 import re
 
 from django import forms
+from django.core.exceptions import BadRequest
 from django.core.paginator import Paginator
 from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.utils import timezone
@@ -31,6 +32,71 @@ AGE_BANDS = [
     ("6_12", "6 to 12 months", 6, 12),
     ("over_12", "Over 12 months", 12, None),
 ]
+
+
+# The dates the partnership's records can hold: the oldest reviews in the library are from the
+# 1990s, and a date more than twenty years ahead is a slip (year 9999 overflows date arithmetic,
+# year 1 makes every working-day count crawl).
+EARLIEST_DATE = datetime.date(1990, 1, 1)
+YEARS_AHEAD = 20
+
+
+def latest_date(today=None):
+    today = today or timezone.localdate()
+    return datetime.date(today.year + YEARS_AHEAD, 12, 31)
+
+
+def date_out_of_range(day, today=None):
+    """Why `day` is not a date the records can hold, or None when it is."""
+    latest = latest_date(today)
+    if EARLIEST_DATE <= day <= latest:
+        return None
+    return f"{day.isoformat()} is not between {EARLIEST_DATE:%-d %B %Y} and {latest:%-d %B %Y}."
+
+
+class ReportingDateField(forms.DateField):
+    """A date in a filter or a report's period: one the records can hold, or refused with words."""
+
+    def validate(self, value):
+        super().validate(value)
+        if value and (problem := date_out_of_range(value)):
+            raise forms.ValidationError(problem, code="out_of_range")
+
+
+class FinancialYearField(forms.Field):
+    """A financial year by the year it starts in (2024 for 2024/25): ASCII digits, in range."""
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        text = str(value).strip()
+        latest = latest_date().year
+        if not (text.isascii() and text.isdigit() and EARLIEST_DATE.year <= int(text) <= latest):
+            raise forms.ValidationError(
+                f"“{value}” is not a financial year from {EARLIEST_DATE.year} to {latest}.",
+                code="invalid",
+            )
+        return int(text)
+
+
+class RefusedParameters(BadRequest):
+    """A page's or download's parameters are refused: the site's 400 page shows the problems."""
+
+    def __init__(self, problems):
+        self.problems = list(problems)
+        super().__init__(" ".join(self.problems))
+
+
+def form_problems(form):
+    """Each problem of a bound form as one sentence: "Agency: “x” is not …"."""
+    problems = []
+    for name, errors in form.errors.items():
+        if name == "__all__":
+            problems.extend(errors)
+            continue
+        label = form.fields[name].label or name.replace("_", " ").capitalize()
+        problems.extend(f"{label}: {error}" for error in errors)
+    return problems
 
 
 def _months_ago(today, months):
@@ -87,6 +153,25 @@ def review_choices_queryset(user=None):
 
 # The largest id a database stores; a longer number is no id at all (and would overflow SQLite).
 _ID = re.compile(r"[0-9]{1,18}")
+
+
+def record_id(text):
+    """`text` as a database id, or None when it is no plausible id ("²", twenty digits, "")."""
+    text = str(text or "").strip()
+    return int(text) if _ID.fullmatch(text) else None
+
+
+class RecordIdConverter:
+    """`<id:pk>` in a URL: digits a database id can hold, so a longer number is simply not found
+    (Django's `<int:>` would hand SQLite a number it overflows on)."""
+
+    regex = "[0-9]{1,18}"
+
+    def to_python(self, value):
+        return int(value)
+
+    def to_url(self, value):
+        return str(value)
 
 
 class ReviewField(forms.ModelChoiceField):
@@ -179,10 +264,10 @@ class ActionFilterForm(forms.Form):
         label="Open for",
         choices=[("", "Any time"), *[(key, label) for key, label, _s, _e in AGE_BANDS]],
     )
-    due_from = forms.DateField(
+    due_from = ReportingDateField(
         required=False, label="Due from", widget=forms.DateInput(attrs={"type": "date"})
     )
-    due_to = forms.DateField(
+    due_to = ReportingDateField(
         required=False, label="Due to", widget=forms.DateInput(attrs={"type": "date"})
     )
     overdue = YesNoField(required=False, label="Overdue")
@@ -199,15 +284,8 @@ class ActionFilterForm(forms.Form):
         return self.is_bound and not self.is_valid()
 
     def problems(self):
-        """Each problem as one sentence, for a page or a download: "Agency: “x” is not …"."""
-        problems = []
-        for name, errors in self.errors.items():
-            if name == "__all__":
-                problems.extend(errors)
-                continue
-            label = self.fields[name].label or name.replace("_", " ").capitalize()
-            problems.extend(f"{label}: {error}" for error in errors)
-        return problems
+        """Each problem as one sentence, for a page or a download."""
+        return form_problems(self)
 
     def clean(self):
         cleaned = super().clean()

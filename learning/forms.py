@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from . import permissions
 from .evidence import ACCEPTED_DESCRIPTION, check_evidence
+from .filters import ReportingDateField
 from .models import Agency, AgencyAction, Invitation, LearningEvent
 from .models.actions import CHALLENGE_ANSWER_DAYS
 from .services import NOTE_MAX_LENGTH
@@ -181,10 +182,10 @@ class ChangeLogFilterForm(forms.Form):
         queryset=None, to_field_name="username", required=False, empty_label="Everyone"
     )
     kind = forms.ChoiceField(required=False, label="Kind of change", choices=())
-    since = forms.DateField(
+    since = ReportingDateField(
         required=False, label="From", widget=forms.DateInput(attrs={"type": "date"})
     )
-    until = forms.DateField(
+    until = ReportingDateField(
         required=False, label="To", widget=forms.DateInput(attrs={"type": "date"})
     )
 

@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
+from rest_framework.authtoken.models import Token
 
 from config.celery import enqueue_on_commit
 
@@ -33,6 +34,27 @@ def _log(person, what, actor, **changes):
 
 def display_name(user):
     return user.get_full_name() or user.get_username()
+
+
+def _require_may_change_account(person, by):
+    if not permissions.can_change_account_of(by, person):
+        raise PeopleRuleError("Only an administrator can change an administrator’s account.")
+
+
+def _require_may_change_memberships(person, by):
+    _require_may_change_account(person, by)
+    if not permissions.can_change_memberships_of(by, person):
+        raise PeopleRuleError(
+            "You cannot change your own agency memberships; ask another manager or an "
+            "administrator."
+        )
+
+
+def revoke_every_token(person):
+    """Every token of the person stops working for good: the named ones are marked revoked and
+    an older token (made before named tokens) is deleted, so reactivating them opens nothing."""
+    ApiToken.objects.filter(user=person, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    Token.objects.filter(user=person).delete()
 
 
 @transaction.atomic
@@ -100,6 +122,7 @@ def withdraw_invitation(invitation, *, by):
 
 @transaction.atomic
 def add_membership(person, agency, *, by):
+    _require_may_change_memberships(person, by)
     if not person.is_active:
         raise PeopleRuleError(f"{display_name(person)} is deactivated; reactivate them first.")
     if AgencyMembership.objects.filter(user=person, agency=agency).exists():
@@ -112,6 +135,7 @@ def add_membership(person, agency, *, by):
 @transaction.atomic
 def move_membership(membership, agency, *, by):
     """A lead now leads for another agency instead; the change log keeps where they were."""
+    _require_may_change_memberships(membership.user, by)
     if membership.agency_id == agency.pk:
         raise PeopleRuleError(f"They already lead for {agency.name}.")
     if AgencyMembership.objects.filter(user_id=membership.user_id, agency=agency).exists():
@@ -127,15 +151,14 @@ def end_membership(membership, *, by):
     """They no longer lead for this agency. Someone who now leads for none is no agency lead at
     all: the role goes, with what it opened (partnership pages, the tracker, their API tokens)."""
     person = membership.user
+    _require_may_change_account(person, by)
     with audit.acting_as(by):
         membership.delete()
     if AgencyMembership.objects.filter(user=person).exists():
         return
     person.groups.remove(Group.objects.get(name=permissions.AGENCY_LEADS))
     if not permissions.can_hold_api_tokens(person):
-        ApiToken.objects.filter(user=person, revoked_at__isnull=True).update(
-            revoked_at=timezone.now()
-        )
+        revoke_every_token(person)
     _log(person, "role", by, before="Agency lead", after="No longer an agency lead")
 
 
@@ -145,16 +168,18 @@ def deactivate(person, *, by):
     stays in the history under their name."""
     if person.pk == by.pk:
         raise PeopleRuleError("You cannot deactivate your own account.")
+    _require_may_change_account(person, by)
     if not person.is_active:
         raise PeopleRuleError(f"{display_name(person)} is already deactivated.")
     person.is_active = False
     person.save(update_fields=["is_active"])
-    ApiToken.objects.filter(user=person, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    revoke_every_token(person)
     _log(person, "account", by, before="Active", after="Deactivated")
 
 
 @transaction.atomic
 def reactivate(person, *, by):
+    _require_may_change_account(person, by)
     if person.is_active:
         raise PeopleRuleError(f"{display_name(person)} is already active.")
     person.is_active = True
@@ -170,6 +195,11 @@ def create_api_token(user, name):
     if not permissions.can_hold_api_tokens(user):
         raise PeopleRuleError("API tokens are for people who use the tracker.")
     return ApiToken.objects.create(user=user, name=name[:100])
+
+
+def revoke_older_token(user):
+    """The person's token from before named tokens, if any, stops working."""
+    return Token.objects.filter(user=user).delete()[0] > 0
 
 
 def revoke_api_token(token):

@@ -220,6 +220,19 @@ def can_manage_people(user):
     return has_role(user, BUSINESS_MANAGERS, ADMINISTRATORS)
 
 
+def can_change_account_of(user, person):
+    """Deactivating, reactivating or changing the memberships of `person`: a superuser's account
+    is changed only by a superuser, so the business manager cannot lock the administrator out."""
+    if not can_manage_people(user):
+        return False
+    return user.is_superuser or not person.is_superuser
+
+
+def can_change_memberships_of(user, person):
+    """No one chooses the agencies they lead for themselves: another manager records it."""
+    return can_change_account_of(user, person) and user.pk != person.pk
+
+
 def can_hold_api_tokens(user):
     """The API serves the tracker, so only people who may see the tracker hold tokens."""
     return can_see_tracker(user)

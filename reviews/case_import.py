@@ -11,6 +11,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from django.db import transaction
+from django.db.models.functions import Lower
 
 from learning.spreadsheets import cell_date, cell_text
 
@@ -162,10 +163,6 @@ def read_rows(name, data):
     return rows
 
 
-
-
-
-
 def _cost(value):
     if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
         amount = Decimal(str(value))
@@ -298,21 +295,24 @@ def import_case_log(name, data):
     if problems:
         return result
     with transaction.atomic():
+        # A reference names one case whatever its letters' case; the case keeps its spelling.
         existing = {
-            case.reference: case
-            for case in Case.objects.select_for_update().filter(
-                reference__in=[values["reference"] for values in checked]
-            )
+            case.reference.lower(): case
+            for case in Case.objects.select_for_update()
+            .alias(lower_reference=Lower("reference"))
+            .filter(lower_reference__in=[values["reference"].lower() for values in checked])
         }
         for values in checked:
-            case = existing.get(values["reference"])
+            case = existing.get(values["reference"].lower())
             if case is None:
                 case = Case(**values)
                 case.set_due_dates()
                 result.created.append(case)
                 continue
             changed = {
-                name: value for name, value in values.items() if _current(case, name) != value
+                name: value
+                for name, value in values.items()
+                if name != "reference" and _current(case, name) != value
             }
             if not changed:
                 result.unchanged.append(case)

@@ -119,9 +119,13 @@ def information_request_file(request, pk):
 # --- The yearly report -------------------------------------------------------------------------
 
 
-def _period_from(request):
+def _period_form(request):
     data = {"start": request.GET.get("from", ""), "end": request.GET.get("to", "")}
-    form = PeriodForm(data if any(data.values()) else None)
+    return PeriodForm(data if any(data.values()) else None)
+
+
+def _period_from(request):
+    form = _period_form(request)
     return form, form.period()
 
 
@@ -202,13 +206,16 @@ def yearly_report_page(request):
         ],
         "query": f"from={period.start.isoformat()}&to={period.end.isoformat()}",
     }
-    return render(request, "reviews/yearly_report.html", context)
+    # The page names refused dates and shows the last year instead, as a 400.
+    return render(
+        request, "reviews/yearly_report.html", context, status=400 if form.errors else 200
+    )
 
 
 @login_required
 def yearly_report_export(request, format):
     _require(permissions.can_see_case_log, request.user)
-    _form, period = _period_from(request)
+    period = _period_form(request).exact_period()
     report = yearly_report(period)
     stem = f"yearly-report-{period.start.isoformat()}-to-{period.end.isoformat()}"
     if format == "json":
@@ -299,7 +306,7 @@ def yearly_report_records(request):
     figure = request.GET.get("figure", "")
     if figure not in CASE_FIGURES + LEARNING_FIGURES:
         raise Http404("No such figure.")
-    _form, period = _period_from(request)
+    period = _period_form(request).exact_period()
     report = YearlyReport(period)
     value, part = request.GET.get("value") or None, request.GET.get("part") or None
     if figure == "actions_by_agency" and part not in (None, *ACTION_CATEGORIES):

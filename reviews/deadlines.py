@@ -17,7 +17,7 @@ RAPID_REVIEW_WORKING_DAYS = 15
 PUBLICATION_MONTHS = 6
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=256)
 def _bank_holidays(year):
     return holidays.country_holidays("GB", subdiv="ENG", years=year)
 
@@ -107,14 +107,27 @@ class Deadline:
         return self.due is not None and self.done is None
 
 
+# The holidays library lists no England and Wales bank holiday before the Bank Holidays Act 1871.
+FIRST_BANK_HOLIDAY_YEAR = 1871
+
+
+def _weekdays_to(day):
+    """Monday to Friday days from 1 January of year 1 (a Monday) to `day`, inclusive."""
+    weeks, rest = divmod(day.toordinal(), 7)
+    return weeks * 5 + min(rest, 5)
+
+
 def working_days_between(start, end):
-    """How many working days after `start` `end` falls (0 on the same day; negative if before)."""
+    """How many working days after `start` `end` falls (0 on the same day; negative if before).
+
+    Counted by arithmetic, not day by day, so a span of centuries costs what a week does."""
     if end < start:
         return -working_days_between(end, start)
-    count = 0
-    day = start
-    while day < end:
-        day += datetime.timedelta(days=1)
-        if is_working_day(day):
-            count += 1
-    return count
+    weekdays = _weekdays_to(end) - _weekdays_to(start)
+    holidays_on_weekdays = sum(
+        1
+        for year in range(max(start.year, FIRST_BANK_HOLIDAY_YEAR), end.year + 1)
+        for holiday in _bank_holidays(year)
+        if start < holiday <= end and holiday.weekday() < 5
+    )
+    return weekdays - holidays_on_weekdays

@@ -3,6 +3,8 @@
 from django import forms
 from django.core.exceptions import ValidationError
 
+from learning.filters import RefusedParameters, ReportingDateField, form_problems
+
 from .yearly_report import Period
 
 MAX_PERIOD_DAYS = 366 * 5
@@ -16,10 +18,10 @@ class ReturnForm(forms.Form):
 
 
 class PeriodForm(forms.Form):
-    start = forms.DateField(
+    start = ReportingDateField(
         label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    end = forms.DateField(
+    end = ReportingDateField(
         label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
 
@@ -35,9 +37,17 @@ class PeriodForm(forms.Form):
         return cleaned
 
     def period(self):
+        """The period asked for, or the last financial year when none (or a refused one) was."""
         if self.is_valid() and self.cleaned_data.get("start"):
             return Period(self.cleaned_data["start"], self.cleaned_data["end"])
         return Period.last_financial_year()
+
+    def exact_period(self):
+        """The period asked for, for a download or the records behind a figure, which must never
+        quietly answer for another period: RefusedParameters when the dates are refused."""
+        if self.is_bound and not self.is_valid():
+            raise RefusedParameters(form_problems(self))
+        return self.period()
 
 
 class CaseLogUploadForm(forms.Form):

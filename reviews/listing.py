@@ -6,6 +6,7 @@ from django.core.paginator import Paginator
 from django.db.models import F, Q
 
 from learning.models import Theme
+from learning.plain_text import has_control_characters
 
 
 def newest_first(model):
@@ -30,6 +31,9 @@ def build_listing(queryset, request, page_size):
     error = None
     if year and not _YEAR.fullmatch(year):
         error, year = BAD_YEAR, ""
+    # PostgreSQL refuses a NUL in any text it is given; no theme or kind holds one.
+    if has_control_characters(theme_slug + kind):
+        error, theme_slug, kind = "A theme or kind cannot contain control characters.", "", ""
     if theme_slug:
         queryset = queryset.filter(themes__slug=theme_slug)
     if kind and hasattr(queryset.model, "kind"):

@@ -6,16 +6,16 @@ from . import case_views
 
 urlpatterns = [
     path("cases/", case_views.case_list, name="case_list"),
-    path("cases/<int:pk>/", case_views.case_detail, name="case_detail"),
-    path("cases/<int:pk>/review/", case_views.create_review_draft, name="case_review_draft"),
+    path("cases/<id:pk>/", case_views.case_detail, name="case_detail"),
+    path("cases/<id:pk>/review/", case_views.create_review_draft, name="case_review_draft"),
     path("information-requests/", case_views.information_requests, name="information_requests"),
     path(
-        "information-requests/<int:pk>/return/",
+        "information-requests/<id:pk>/return/",
         case_views.return_request,
         name="information_request_return",
     ),
     path(
-        "information-requests/<int:pk>/file/",
+        "information-requests/<id:pk>/file/",
         case_views.information_request_file,
         name="information_request_file",
     ),

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from learning.permissions import visible_levels
+from learning.plain_text import single_line
 
 from .engines import get_engine
 from .models import AlertItemSent, LearningAlert, SearchDocument
@@ -74,8 +75,10 @@ def send_alert(alert, items):
         "alerts_url": base + reverse("alerts"),
     }
     message = EmailMessage(
-        subject=f"New learning for {alert.description}: {len(items)} item"
-        + ("s" if len(items) != 1 else ""),
+        subject=single_line(
+            f"New learning for {alert.description}: {len(items)} item"
+            + ("s" if len(items) != 1 else "")
+        ),
         body=render_to_string("search/alert_email.txt", context),
         to=[alert.user.email],
         headers={"List-Unsubscribe": f"<{context['unsubscribe_url']}>"},
@@ -91,12 +94,16 @@ def send_learning_alerts(frequency=None, now=None):
         alerts = alerts.filter(frequency=frequency)
     sent = 0
     for alert_id in alerts.exclude(user__email="").values_list("pk", flat=True):
+        # Whatever goes wrong with one reader's message (the mail server, or the message itself),
+        # the others still leave; nothing is recorded as sent, so it is tried again next run.
         try:
             sent += _send_if_due(alert_id, now)
         except OSError as error:
             logger.warning(
                 "Learning alert %s not sent (%s); it will be tried again.", alert_id, error
             )
+        except Exception:
+            logger.exception("Learning alert %s not sent; it will be tried again.", alert_id)
     return sent
 
 

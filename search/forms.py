@@ -3,6 +3,7 @@
 from django import forms
 
 from learning.models import Theme
+from learning.plain_text import has_control_characters
 
 from .models import LearningAlert
 from .query import MAX_QUERY_LENGTH
@@ -31,6 +32,14 @@ class LearningAlertForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.user = user
 
+    def clean_query(self):
+        query = self.cleaned_data.get("query") or ""
+        if has_control_characters(query):
+            raise forms.ValidationError(
+                "Words to search for cannot contain line breaks or control characters."
+            )
+        return query
+
     def clean(self):
         cleaned = super().clean()
         query = (cleaned.get("query") or "").strip()
@@ -51,4 +60,14 @@ class LearningAlertForm(forms.ModelForm):
 
     def save(self, commit=True):
         self.instance.user = self.user
-        return super().save(commit)
+        if not commit:
+            return super().save(commit)
+        # The same alert asked for several times at once is saved once: the database's unique
+        # constraint decides, and the requests that lose it are given the alert that won.
+        self.instance, _created = LearningAlert.objects.get_or_create(
+            user=self.user,
+            query=self.cleaned_data["query"],
+            theme=self.cleaned_data.get("theme"),
+            defaults={"frequency": self.cleaned_data["frequency"]},
+        )
+        return self.instance

@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from learning.permissions import Visibility
@@ -237,7 +238,16 @@ class LearningAlert(models.Model):
                 condition=~models.Q(query="") | models.Q(theme__isnull=False),
                 name="alert_has_words_or_theme",
                 violation_error_message="Give some words to search for, or choose a theme.",
-            )
+            ),
+            # One alert per person, words and theme, even for requests that arrive together;
+            # "no theme" counts as a value (NULLs would all differ).
+            models.UniqueConstraint(
+                models.F("user"),
+                models.F("query"),
+                Coalesce(models.F("theme"), models.Value(0), output_field=models.BigIntegerField()),
+                name="alert_once_per_person_words_and_theme",
+                violation_error_message="You already have this alert.",
+            ),
         ]
 
     def __str__(self):

@@ -4,6 +4,8 @@ import re
 from dataclasses import dataclass, field
 from itertools import combinations
 
+from learning.plain_text import has_control_characters
+
 MAX_QUERY_LENGTH = 200
 MAX_TERMS = 12
 PAGE_SIZE = 20
@@ -240,6 +242,9 @@ class SearchRequest:
         q = (params.get("q") or "").strip()
         if len(q) > MAX_QUERY_LENGTH:
             raise BadSearch(f"Search for at most {MAX_QUERY_LENGTH} characters.")
+        # PostgreSQL refuses a NUL in any text it is given; no search word or filter holds one.
+        if any(has_control_characters(v) for name in params for v in params.getlist(name)):
+            raise BadSearch("Search words and filters cannot contain control characters.")
         filters = {}
         for facet in FACETS:
             values = [v.strip() for v in params.getlist(facet) if v.strip()]

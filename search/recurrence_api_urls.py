@@ -7,12 +7,12 @@ from . import recurrence_views
 urlpatterns = [
     path("similar/", recurrence_views.similar_to_text, name="api_similar"),
     path(
-        "recommendations/<int:pk>/similar/",
+        "recommendations/<id:pk>/similar/",
         recurrence_views.similar_to_recommendation,
         name="api_recommendation_similar",
     ),
     path(
-        "recommendations/<int:pk>/recurrence/",
+        "recommendations/<id:pk>/recurrence/",
         recurrence_views.record_decision,
         name="api_recurrence_decision",
     ),

@@ -4,13 +4,14 @@ import json
 
 import tablib
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from learning import permissions
+from learning.filters import FinancialYearField, RefusedParameters
 from learning.models import Recommendation, dismiss_suggestion, record_recurrence
 from learning.spreadsheets import safe_row
 
@@ -22,7 +23,7 @@ MAX_TEXT = 5000
 
 def _limit(request, default=10):
     raw = request.GET.get("limit") or str(default)
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= MAX_LIMIT:
         raise ValueError(f"limit must be a whole number from 1 to {MAX_LIMIT}.")
     return int(raw)
 
@@ -80,7 +81,12 @@ def record_decision(request, pk):
         except ValueError:
             return _bad("Send a JSON object.")
     other, decision = str(data.get("other", "")), data.get("decision")
-    if not other.isdigit() or decision not in ("link", "dismiss") or int(other) == pk:
+    if (
+        not (other.isascii() and other.isdigit())
+        or len(other) > 18
+        or decision not in ("link", "dismiss")
+        or int(other) == pk
+    ):
         return _bad('Give "other" (another recommendation\'s id) and "decision" (link or dismiss).')
     recommendation = visible_recommendation(request.user, pk)
     suggestion = visible_recommendation(request.user, int(other))
@@ -102,10 +108,11 @@ def _report_for(request):
     if not permissions.can_see_recurrence_report(request.user):
         raise PermissionDenied("The recurrence report is for the business unit and the scrutineer.")
     theme = request.GET.get("theme") or None
-    fy = request.GET.get("fy") or ""
-    return recurrence_report.build_report(
-        request.user, theme=theme, fy=int(fy) if fy.isdigit() else None
-    )
+    try:
+        fy = FinancialYearField(required=False).clean(request.GET.get("fy"))
+    except ValidationError as refused:
+        raise RefusedParameters([f"Financial year: {m}" for m in refused.messages]) from None
+    return recurrence_report.build_report(request.user, theme=theme, fy=fy)
 
 
 @login_required

@@ -9,6 +9,7 @@ from django.core.cache import cache
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
 from django.views.decorators.http import require_POST
+from rest_framework.authtoken.models import Token
 
 from .. import people, permissions, queues
 from ..forms import AcceptInvitationForm, ApiTokenForm
@@ -86,6 +87,7 @@ def account(request):
             ),
             "may_hold_tokens": may_hold_tokens,
             "tokens": user.api_tokens.all(),
+            "older_token": Token.objects.filter(user=user).first(),
             "form": form,
             "new_token": new_token,
             "work_url": queues.landing_url(user),
@@ -100,6 +102,14 @@ def revoke_token(request, pk):
     token = get_object_or_404(ApiToken, pk=pk, user=request.user)
     people.revoke_api_token(token)
     messages.success(request, f"The token “{token.name}” no longer works.")
+    return redirect("account:account")
+
+
+@login_required
+@require_POST
+def revoke_older_token(request):
+    if people.revoke_older_token(request.user):
+        messages.success(request, "Your older token no longer works.")
     return redirect("account:account")
 
 

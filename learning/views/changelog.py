@@ -9,6 +9,7 @@ from django.http import StreamingHttpResponse
 from django.shortcuts import render
 
 from .. import changelog, permissions
+from ..filters import RefusedParameters, form_problems
 from ..forms import ChangeLogFilterForm
 from ..models import ChangeLog
 from ..spreadsheets import stream_csv
@@ -53,6 +54,7 @@ def change_log(request):
             "entries": described,
             "querystring_without_page": query.urlencode(),
         },
+        status=400 if form.errors else 200,
     )
 
 
@@ -75,7 +77,9 @@ def _rows(entries, may_open_people, base_url):
 @tracker_view
 def change_log_csv(request):
     """The same entries, with the same filters, as a CSV file: one row per change."""
-    _form, entries = _filtered(request)
+    form, entries = _filtered(request)
+    if form.errors:
+        raise RefusedParameters(form_problems(form))
     base_url = request.build_absolute_uri("/").rstrip("/")
     rows = _rows(entries, permissions.can_manage_people(request.user), base_url)
     response = StreamingHttpResponse(

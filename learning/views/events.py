@@ -3,7 +3,7 @@ assured, briefings cascaded, events held."""
 
 from django.contrib import messages
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Sum
@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from wagtail.models import Page
 
 from .. import permissions, reach
+from ..filters import RefusedParameters, ReviewField
 from ..forms import LearningEventForm
 from ..models import EventAttendance, LearningEvent, Recommendation
 from .actions import tracker_view
@@ -113,9 +114,15 @@ def recommendation_reach(request):
     recommendations = Recommendation.objects.filter(review__live=True).order_by(
         "review__title", "sort_order", "pk"
     )
-    review_id = request.GET.get("review", "")
-    if review_id.isdigit():
-        recommendations = recommendations.filter(review_id=review_id)
+    reviews = _pages(REVIEW_PAGE).filter(live=True)
+    review_field = ReviewField(queryset=reviews, required=False, label="Review")
+    try:
+        review = review_field.clean(request.GET.get("review", ""))
+    except ValidationError as refused:
+        raise RefusedParameters([f"Review: {message}" for message in refused.messages]) from None
+    review_id = str(review.pk) if review else ""
+    if review:
+        recommendations = recommendations.filter(review_id=review.pk)
     page = Paginator(recommendations.values_list("pk", flat=True), RECOMMENDATIONS_PER_PAGE)
     page = page.get_page(request.GET.get("page"))
     ids = list(page.object_list)
@@ -128,8 +135,8 @@ def recommendation_reach(request):
         {
             "rows": rows,
             "page_obj": page,
-            "reviews": _pages(REVIEW_PAGE).filter(live=True),
+            "reviews": reviews,
             "review_id": review_id,
-            "querystring_without_page": f"review={review_id}" if review_id.isdigit() else "",
+            "querystring_without_page": f"review={review_id}" if review_id else "",
         },
     )

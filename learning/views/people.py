@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from .. import people, permissions
+from ..filters import record_id
 from ..forms import InvitationForm, MembershipForm
 from ..models import Agency, AgencyMembership, Invitation
 from ..models.people import INVITATION_DAYS
@@ -148,7 +149,9 @@ def _change_person(request, person, action):
     if action == "add":
         membership = people.add_membership(person, form.cleaned_data["agency"], by=request.user)
         return f"{name} now leads for {membership.agency.name}."
-    membership = get_object_or_404(AgencyMembership, pk=request.POST.get("membership"), user=person)
+    membership = get_object_or_404(
+        AgencyMembership, pk=record_id(request.POST.get("membership")), user=person
+    )
     if action == "move":
         before = membership.agency.name
         people.move_membership(membership, form.cleaned_data["agency"], by=request.user)

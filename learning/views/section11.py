@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from .. import permissions
 from .. import section11 as services
 from ..evidence import serve_private_file
+from ..filters import record_id
 from ..forms import StandardEvidenceForm
 from ..models import (
     Agency,
@@ -333,10 +334,10 @@ def _evidence_by_answer(answers):
 
 
 def _attach_evidence(request, section11_return):
-    answer_id = request.POST.get("answer", "")
+    answer_id = record_id(request.POST.get("answer"))
     answer = (
         section11_return.answers.select_related("standard").filter(pk=answer_id).first()
-        if answer_id.isdigit()
+        if answer_id
         else None
     )
     if answer is None:
@@ -360,10 +361,8 @@ def _attach_evidence(request, section11_return):
 
 
 def _answer_note(request, section11_return):
-    note_id = request.POST.get("note_id", "")
-    note = (
-        section11_return.challenge_notes.filter(pk=note_id).first() if note_id.isdigit() else None
-    )
+    note_id = record_id(request.POST.get("note_id"))
+    note = section11_return.challenge_notes.filter(pk=note_id).first() if note_id else None
     if note is None:
         messages.error(request, "Choose the challenge panel's note you are answering.")
         return

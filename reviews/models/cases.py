@@ -6,13 +6,14 @@ import datetime
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Lower
 from django.urls import reverse
 from django.utils import timezone
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
 
+from learning.filters import date_out_of_range
 from learning.models.actions import EvidenceStorage
 
 from ..deadlines import (
@@ -260,6 +261,14 @@ class Case(ClusterableModel):
 
     class Meta:
         ordering = ["-referred_on", "reference"]
+        constraints = [
+            # "si-2324-01" and "SI-2324-01" are one case, on SQLite and PostgreSQL alike.
+            models.UniqueConstraint(
+                Lower("reference"),
+                name="case_reference_unique_whatever_its_case",
+                violation_error_message="There is already a case with this reference.",
+            )
+        ]
 
     def __str__(self):
         return self.reference
@@ -274,9 +283,19 @@ class Case(ClusterableModel):
 
     def date_problems(self):
         """{field: reason} for dates that cannot be so: the editor and the importer both ask."""
-        problems = {}
+        # A date the records cannot hold (year 1, year 9999) first: the clocks overflow on it.
+        problems = {
+            field.name: problem
+            for field in self._meta.concrete_fields
+            if isinstance(field, models.DateField)
+            and field.editable
+            and (day := getattr(self, field.name))
+            and (problem := date_out_of_range(day))
+        }
         for later, earlier, earlier_name in DATE_ORDER:
             later_day, earlier_day = getattr(self, later), getattr(self, earlier)
+            if later in problems or earlier in problems:
+                continue
             if later_day and earlier_day and later_day < earlier_day:
                 problems[later] = (
                     f"{later_day:%d/%m/%Y} is before {earlier_name} ({earlier_day:%d/%m/%Y})."

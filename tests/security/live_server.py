@@ -92,7 +92,10 @@ def gunicorn_on(database_url, workers=2, threads=4, extra_env=None):
                 break
             except OSError:
                 if server.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(server.stderr.read().decode()[-3000:]) from None
+                    # Stop it first: reading the output of a server still running never ends.
+                    server.kill()
+                    _out, errors = server.communicate()
+                    raise RuntimeError(errors.decode()[-3000:]) from None
                 time.sleep(0.2)
         yield base
     finally:

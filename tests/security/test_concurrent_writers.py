@@ -109,3 +109,35 @@ def test_two_forms_saved_at_once_give_the_second_person_the_409_page_with_their_
     refused_note = notes[answers.index((refused_status, refused_page))]
     assert refused_note in refused_page  # what they typed is kept for a deliberate re-save
     assert history(database) == {action.pk: 1}
+
+
+def test_ten_identical_alert_requests_at_once_save_one_alert(tmp_path):
+    from ..factories import UserFactory
+
+    reader = UserFactory(username="reader", email="reader@example.org")
+    client = Client()
+    client.force_login(reader)
+    session = client.cookies["sessionid"].value
+    database = database_for_server(tmp_path)
+    csrf = "k" * 32
+    form = urllib.parse.urlencode(
+        {"query": "was not brought", "frequency": "weekly", "csrfmiddlewaretoken": csrf}
+    ).encode()
+
+    def save(base):
+        return lambda: post(
+            f"{base}/alerts/",
+            form,
+            {
+                "Content-Type": "application/x-www-form-urlencoded",
+                "Cookie": f"sessionid={session}; csrftoken={csrf}",
+            },
+        )
+
+    with gunicorn_on(database) as base:
+        answers = burst([save(base) for _ in range(10)])
+
+    statuses = sorted(status for status, _ in answers)
+    print(f"\nten identical alerts at once: answers {statuses}")
+    assert set(statuses) <= {302, 400}
+    assert query(database, "SELECT count(*) FROM learning_search_learningalert") == [(1,)]
