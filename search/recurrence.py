@@ -163,14 +163,15 @@ def _engine_top(text, levels, limit, exclude_ids=(), exclude_review_id=None):
     """[(recommendation id, score)] best first from the search engine in use."""
     from .sync import elasticsearch_enabled
 
-    if elasticsearch_enabled():
-        from .engines import elasticsearch as es_engine
+    from .engines import elasticsearch as es_engine
 
+    if elasticsearch_enabled() and not es_engine.outage.ongoing:
         try:
             return es_engine.more_like_this(
                 es_engine.get_client(), text, levels, limit, exclude_ids, exclude_review_id
             )
         except es_engine.UNAVAILABLE as error:
+            es_engine.outage.begin(error)
             logger.warning("Elasticsearch unavailable; similarity from the database: %s", error)
     return FullTextMoreLikeThis().top(
         text, levels, limit=limit, exclude_ids=exclude_ids, exclude_page_id=exclude_review_id
