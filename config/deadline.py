@@ -2,6 +2,7 @@
 mail server. Each call waits at most its own timeout cut to what is left of the request's budget,
 so however many of them are silent, a person waits at most the budget for them all together."""
 
+import contextlib
 import contextvars
 import time
 
@@ -29,6 +30,16 @@ def remaining(longest):
     return left
 
 
+@contextlib.contextmanager
+def budget():
+    """The budget for what runs inside: one request, with what its commit runs."""
+    token = _deadline.set(time.monotonic() + settings.OUTSIDE_SERVICES_BUDGET)
+    try:
+        yield
+    finally:
+        _deadline.reset(token)
+
+
 class DeadlineMiddleware:
     """Starts the budget when a request arrives; it ends with the request."""
 
@@ -36,8 +47,5 @@ class DeadlineMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        token = _deadline.set(time.monotonic() + settings.OUTSIDE_SERVICES_BUDGET)
-        try:
+        with budget():
             return self.get_response(request)
-        finally:
-            _deadline.reset(token)

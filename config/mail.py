@@ -2,8 +2,6 @@
 request what is left of its budget for outside services (config/deadline.py), never more. What
 could not be sent is owed and sent by the catch-up."""
 
-import socket
-
 from django.conf import settings
 from django.core.mail.backends import smtp
 
@@ -19,5 +17,5 @@ class EmailBackend(smtp.EmailBackend):
         except deadline.NoTimeLeft as spent:
             if self.fail_silently:
                 return False
-            raise socket.timeout(str(spent)) from None
+            raise TimeoutError(str(spent)) from None
         return super().open()

@@ -102,7 +102,9 @@ def _load(scored, user, linked_ids=()):
     sees_tracker = permissions.can_see_tracker(user)
     actions = {}
     for rec_id, agency, status in (
-        permissions.visible_actions(user, AgencyAction.objects.filter(recommendation_id__in=documents))
+        permissions.visible_actions(
+            user, AgencyAction.objects.filter(recommendation_id__in=documents)
+        )
         .order_by("agency__name")
         .values_list("recommendation_id", "agency__name", "status")
     ):
@@ -161,9 +163,8 @@ def assured_dates(recommendation_ids=None):
 
 def _engine_top(text, levels, limit, exclude_ids=(), exclude_review_id=None):
     """[(recommendation id, score)] best first from the search engine in use."""
-    from .sync import elasticsearch_enabled
-
     from .engines import elasticsearch as es_engine
+    from .sync import elasticsearch_enabled
 
     if elasticsearch_enabled() and not es_engine.outage.ongoing:
         try:
