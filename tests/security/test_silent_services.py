@@ -25,17 +25,6 @@ pytestmark = pytest.mark.django_db
 PROMISE = 2.0  # seconds, for the whole request
 
 
-@pytest.fixture(scope="module", autouse=True)
-def warm_site():
-    """A running site has loaded its views and the broker's transport before anything goes
-    silent; the first request of a fresh process loads them (several seconds), which is not what
-    these stories time."""
-    import kombu.transport.redis  # noqa: F401
-    from django.urls import get_resolver
-
-    get_resolver().url_patterns  # noqa: B018 - imports every view
-
-
 @pytest.fixture(autouse=True)
 def services_answering_at_first():
     """Each story starts with no outage remembered from another."""
