@@ -2,8 +2,11 @@
 
 import logging
 import os
+import time
 
 from celery import Celery
+
+from . import deadline
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
 
@@ -31,7 +34,7 @@ def enqueue_on_commit(task, *args):
                 logger.exception("%s%r failed in process; it will be caught up", task.name, args)
             return
         try:
-            task.delay(*args)
+            publish(task, args)
         except Exception as error:  # noqa: BLE001 - refused, reset or silent: all the same here
             logger.warning(
                 "Could not queue %s%r: the broker is unreachable (%s); it will be caught up",
@@ -39,7 +42,8 @@ def enqueue_on_commit(task, *args):
                 args,
                 error,
             )
-            broker_trouble.note()
+            if not isinstance(error, (BrokerResting, deadline.NoTimeLeft)):
+                broker_trouble.note()
         else:
             broker_trouble.clear()
 
@@ -57,18 +61,57 @@ def registered_task(name):
     return app.tasks[name]
 
 
+class BrokerResting(Exception):
+    """Queueing failed a moment ago: the broker is left alone for a while."""
+
+
+def publish(task, args):
+    """Send one task to the broker, once, waiting at most what the request has left.
+
+    A connection of its own carries the wait: the pooled one's socket timeout is fixed when it
+    opens, and a broker that accepts and never answers would hold the request that long for each
+    task it queues. Publishing never retries; what was not queued is caught up."""
+    if broker_trouble.resting:
+        raise BrokerResting("it did not answer a moment ago")
+    options = app.conf.broker_transport_options or {}
+    wait = deadline.remaining(options.get("socket_timeout", 2))
+    transport_options = {
+        **options,
+        "socket_timeout": wait,
+        "socket_connect_timeout": min(wait, options.get("socket_connect_timeout", wait)),
+        "max_retries": 0,
+    }
+    with app.connection_for_write(
+        connect_timeout=wait, transport_options=transport_options
+    ) as connection:
+        task.apply_async(args, connection=connection, retry=False)
+
+
 class BrokerTrouble:
-    """When queueing last failed in this process, so the catch-up can run here meanwhile."""
+    """When queueing last failed in this process, so the catch-up can run here meanwhile, and
+    whether requests should leave the broker alone for now (BROKER_RETRY_SECONDS after a
+    failure) rather than each wait for it again."""
 
     since = None
+    last_failed = None
 
     def note(self):
-        import time
-
-        self.since = self.since or time.monotonic()
+        now = time.monotonic()
+        self.since = self.since or now
+        self.last_failed = now
 
     def clear(self):
         self.since = None
+        self.last_failed = None
+
+    @property
+    def resting(self):
+        from django.conf import settings
+
+        return (
+            self.last_failed is not None
+            and time.monotonic() - self.last_failed < settings.BROKER_RETRY_SECONDS
+        )
 
 
 broker_trouble = BrokerTrouble()

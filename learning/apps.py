@@ -1,4 +1,12 @@
 from django.apps import AppConfig
+from django.core.management import call_command
+from django.db.models.signals import post_migrate
+
+
+def create_shared_cache_table(using="default", **kwargs):
+    """Every `migrate` (make run, the README's set-up, a throwaway benchmark database) makes the
+    shared cache's table if it is missing; there is no separate step to forget."""
+    call_command("createcachetable", database=using, verbosity=0)
 
 
 class LearningConfig(AppConfig):
@@ -13,3 +21,5 @@ class LearningConfig(AppConfig):
         from .filters import RecordIdConverter
 
         register_converter(RecordIdConverter, "id")
+
+        post_migrate.connect(create_shared_cache_table, sender=self)

@@ -102,7 +102,9 @@ def _load(scored, user, linked_ids=()):
     sees_tracker = permissions.can_see_tracker(user)
     actions = {}
     for rec_id, agency, status in (
-        permissions.visible_actions(user, AgencyAction.objects.filter(recommendation_id__in=documents))
+        permissions.visible_actions(
+            user, AgencyAction.objects.filter(recommendation_id__in=documents)
+        )
         .order_by("agency__name")
         .values_list("recommendation_id", "agency__name", "status")
     ):
@@ -161,16 +163,16 @@ def assured_dates(recommendation_ids=None):
 
 def _engine_top(text, levels, limit, exclude_ids=(), exclude_review_id=None):
     """[(recommendation id, score)] best first from the search engine in use."""
+    from .engines import elasticsearch as es_engine
     from .sync import elasticsearch_enabled
 
-    if elasticsearch_enabled():
-        from .engines import elasticsearch as es_engine
-
+    if elasticsearch_enabled() and not es_engine.outage.ongoing:
         try:
             return es_engine.more_like_this(
                 es_engine.get_client(), text, levels, limit, exclude_ids, exclude_review_id
             )
         except es_engine.UNAVAILABLE as error:
+            es_engine.outage.begin(error)
             logger.warning("Elasticsearch unavailable; similarity from the database: %s", error)
     return FullTextMoreLikeThis().top(
         text, levels, limit=limit, exclude_ids=exclude_ids, exclude_page_id=exclude_review_id

@@ -15,9 +15,13 @@ def sync_documents(keys):
     """Copy these documents to the index (or delete them there). If the cluster is down, log it:
     the table keeps the change and reconciliation copies it across when the cluster returns."""
     try:
+        if es_engine.outage.ongoing:
+            # Run in a request (no broker), this would make the person wait for a silent
+            # cluster again; the backlog keeps the keys for reconciliation either way.
+            raise es_engine.TransportConnectionError("the cluster did not answer just now")
         return es_engine.write(es_engine.get_client(), keys)
     except es_engine.UNAVAILABLE as error:
-        es_engine.outage.begin()
+        es_engine.outage.begin(error)
         logger.warning(
             "Elasticsearch unavailable; %d document(s) left for reconciliation: %s",
             len(keys),

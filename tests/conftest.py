@@ -86,3 +86,13 @@ def client_for(user):
 @pytest.fixture
 def anonymous_client():
     return Client()
+
+
+def reset_emails_sent(timeout=5):
+    """Wait for the password reset emails on their way (they are sent after the page answers,
+    learning/password_reset.py)."""
+    import threading
+
+    for thread in threading.enumerate():
+        if thread.name == "password-reset-email":
+            thread.join(timeout)

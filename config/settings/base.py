@@ -45,6 +45,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "config.deadline.DeadlineMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "config.security_headers.ContentSecurityPolicyMiddleware",
     "config.security_headers.PrivateResponsesMiddleware",
@@ -98,6 +99,28 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         ),
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# "default" is each process's own memory (Wagtail's site paths, "did you mean" words): nothing in
+# it must agree between processes. "shared" is what every gunicorn worker must count together
+# (password reset limits): the database (its table made on migrate, learning/apps.py), or Redis
+# at CACHE_URL when one is configured.
+CACHE_URL = env.get("CACHE_URL", "")
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "shared": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            # A silent Redis costs a request a second at most, never a hang.
+            "OPTIONS": {"socket_timeout": 1, "socket_connect_timeout": 1},
+        }
+        if CACHE_URL
+        else {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "learning_hub_shared_cache",
+        }
+    ),
+}
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
@@ -190,10 +213,13 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_PUBLISH_RETRY = False
 CELERY_BROKER_CONNECTION_TIMEOUT = 1
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "socket_timeout": 2,
+    "socket_timeout": 2,  # cut to what the request has left when it queues (config/celery.py)
     "socket_connect_timeout": 1,
     "max_retries": 0,
 }
+# Once queueing has failed, requests leave the broker alone for this long (the catch-up makes good
+# what they would have queued) instead of each waiting for it again.
+BROKER_RETRY_SECONDS = 15
 # Reminders: each task sends at most once per period, so a missed or repeated run is harmless.
 CELERY_BEAT_SCHEDULE = {
     "remind-due-soon": {
@@ -249,10 +275,18 @@ ELASTICSEARCH_INDEX = env.get("ELASTICSEARCH_INDEX", "learning")
 # leaves the cluster alone for ELASTICSEARCH_RETRY_SECONDS (or until a copy to it succeeds).
 ELASTICSEARCH_TIMEOUT = float(env.get("ELASTICSEARCH_TIMEOUT", "2"))
 ELASTICSEARCH_RETRY_SECONDS = 30
+# The promise is an answer within 2 seconds whatever is silent. A request waits on the search
+# cluster, the broker and the mail server together at most this long (config/deadline.py): a call
+# made when it is spent is not made, and is answered as that service's outage is.
+OUTSIDE_SERVICES_BUDGET = float(env.get("OUTSIDE_SERVICES_BUDGET", "1"))
 
 # Development email goes to files in EMAIL_FILE_PATH, never to standard output, where it would mix
 # with what commands print (`import_review --json`, `seed_demo`).
 EMAIL_BACKEND = env.get("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
+if EMAIL_BACKEND == "django.core.mail.backends.smtp.EmailBackend":
+    # The same SMTP sending, kept within the request's time (config/mail.py); deployments that
+    # name Django's own backend get it too.
+    EMAIL_BACKEND = "config.mail.EmailBackend"
 EMAIL_FILE_PATH = env.get("EMAIL_FILE_PATH", str(BASE_DIR / "sent-email"))
 EMAIL_HOST = env.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(env.get("EMAIL_PORT", "25"))

@@ -5,19 +5,16 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
 from django.views.decorators.http import require_POST
 from rest_framework.authtoken.models import Token
 
-from .. import people, permissions, queues
+from config.proxy import client_address
+
+from .. import password_reset, people, permissions, queues
 from ..forms import AcceptInvitationForm, ApiTokenForm
 from ..models import ApiToken, Invitation
-
-# Reset emails: at most this many an hour for one address and from one network address.
-RESETS_PER_EMAIL_PER_HOUR = 3
-RESETS_PER_ADDRESS_PER_HOUR = 10
 
 
 class SignInView(auth_views.LoginView):
@@ -29,33 +26,33 @@ class SignInView(auth_views.LoginView):
         return queues.landing_url(self.request.user)
 
 
-def _over_limit(key, limit):
-    """Count one more attempt under `key` for an hour; True once the limit is passed."""
-    cache.add(key, 0, timeout=3600)
-    try:
-        return cache.incr(key) > limit
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=3600)
-        return False
-
-
 class ThrottledPasswordResetView(auth_views.PasswordResetView):
     """Django's reset view with the site's templates. Past the limits the page answers exactly
-    as it always does but no email goes, so nobody learns which addresses have accounts."""
+    as it always does but no email goes, so nobody learns which addresses have accounts; the
+    email goes after the answer, for the same reason (learning/password_reset.py)."""
 
     template_name = "registration/password_reset_form.html"
     email_template_name = "registration/password_reset_email.txt"
     subject_template_name = "registration/password_reset_subject.txt"
     success_url = reverse_lazy("account:password_reset_done")
+    form_class = password_reset.ResetRequestForm
 
     def form_valid(self, form):
         email = form.cleaned_data["email"].strip().lower()
-        address = self.request.META.get("REMOTE_ADDR", "unknown")
-        by_email = _over_limit(f"password-reset:email:{email}", RESETS_PER_EMAIL_PER_HOUR)
-        by_address = _over_limit(f"password-reset:addr:{address}", RESETS_PER_ADDRESS_PER_HOUR)
+        # The client's address as sign-in throttling reads it: behind the proxy, REMOTE_ADDR is
+        # the proxy's, the same for everyone.
+        address = client_address(self.request) or "unknown"
+        by_email = password_reset.over_limit(
+            f"password-reset:email:{email}", password_reset.RESETS_PER_EMAIL_PER_HOUR
+        )
+        by_address = password_reset.over_limit(
+            f"password-reset:addr:{address}", password_reset.RESETS_PER_ADDRESS_PER_HOUR
+        )
         if by_email or by_address:
             return redirect(self.get_success_url())
-        return super().form_valid(form)
+        response = super().form_valid(form)
+        form.send_in_background()
+        return response
 
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):

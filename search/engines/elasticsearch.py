@@ -15,6 +15,8 @@ from elasticsearch import ApiError, Elasticsearch
 from elasticsearch.dsl import Date, Document, FacetedSearch, Integer, Keyword, Q, TermsFacet, Text
 from elasticsearch.helpers import bulk, scan
 
+from config import deadline
+
 from ..documents import MARK_END, MARK_START
 from ..models import IndexBacklog, SearchDocument
 from ..query import FACETS, PAGE_SIZE
@@ -32,9 +34,19 @@ FIELD_OF_FACET = {"theme": "themes", "agency": "agencies"}
 CLAUSE_MATCHED = 1000
 
 
+class NoTimeLeft(TransportConnectionError):
+    """The request has spent its time for outside services: the cluster is not asked, and this
+    says nothing about the cluster, so no outage begins."""
+
+
 def get_client(timeout=None):
-    """A client that gives up after ELASTICSEARCH_TIMEOUT seconds (a page waits on it) without
-    retrying; the periodic tasks pass a longer `timeout` for their bulk work."""
+    """A client that gives up after ELASTICSEARCH_TIMEOUT seconds, or sooner near the end of the
+    request's budget (a page waits on it), without retrying; the periodic tasks pass a longer
+    `timeout` for their bulk work."""
+    try:
+        wait = deadline.remaining(timeout or settings.ELASTICSEARCH_TIMEOUT)
+    except deadline.NoTimeLeft as spent:
+        raise NoTimeLeft(str(spent)) from None
     if client_factory is not None:
         return client_factory()
     if not settings.ELASTICSEARCH_URL:
@@ -43,10 +55,7 @@ def get_client(timeout=None):
             "SEARCH_ENGINE is elasticsearch but ELASTICSEARCH_URL is empty"
         )
     return Elasticsearch(
-        settings.ELASTICSEARCH_URL,
-        request_timeout=timeout or settings.ELASTICSEARCH_TIMEOUT,
-        max_retries=0,
-        retry_on_timeout=False,
+        settings.ELASTICSEARCH_URL, request_timeout=wait, max_retries=0, retry_on_timeout=False
     )
 
 
@@ -56,8 +65,9 @@ class Outage:
 
     until = 0.0
 
-    def begin(self):
-        self.until = time.monotonic() + settings.ELASTICSEARCH_RETRY_SECONDS
+    def begin(self, error=None):
+        if not isinstance(error, NoTimeLeft):
+            self.until = time.monotonic() + settings.ELASTICSEARCH_RETRY_SECONDS
 
     def end(self):
         self.until = 0.0
@@ -279,7 +289,7 @@ class ElasticsearchEngine:
         try:
             return self._search(request, levels, page_size)
         except UNAVAILABLE as error:
-            outage.begin()
+            outage.begin(error)
             logger.warning(
                 "Elasticsearch is unavailable (%s); answering from the database engine.", error
             )
@@ -287,13 +297,16 @@ class ElasticsearchEngine:
 
     def count(self, request, levels):
         """How many documents this request finds (filters included), without a page of hits."""
+        from .database import DatabaseEngine
+
+        if outage.ongoing:
+            return DatabaseEngine().count(request, levels)
         try:
             faceted = LearningSearch(get_client(), levels, request, ["_doc"])
             return faceted[0:0].execute().hits.total.value
         except UNAVAILABLE as error:
+            outage.begin(error)
             logger.warning("Elasticsearch is unavailable (%s); counting in the database.", error)
-            from .database import DatabaseEngine
-
             return DatabaseEngine().count(request, levels)
 
     def _search(self, request, levels, page_size):
