@@ -33,21 +33,29 @@ def enqueue_on_commit(task, *args):
             except Exception:  # noqa: BLE001 - whatever failed, the person's change is stored
                 logger.exception("%s%r failed in process; it will be caught up", task.name, args)
             return
-        try:
-            publish(task, args)
-        except Exception as error:  # noqa: BLE001 - refused, reset or silent: all the same here
-            logger.warning(
-                "Could not queue %s%r: the broker is unreachable (%s); it will be caught up",
-                task.name,
-                args,
-                error,
-            )
-            if not isinstance(error, (BrokerResting, deadline.NoTimeLeft)):
-                broker_trouble.note()
-        else:
-            broker_trouble.clear()
+        queue(task, args)
 
     transaction.on_commit(send)
+
+
+def queue(task, args):
+    """Send `task` to the broker now; say whether it was queued. A refused, reset or silent broker
+    is logged and noted (so the next requests leave it alone a while), never raised: what was not
+    queued is caught up."""
+    try:
+        publish(task, args)
+    except Exception as error:  # noqa: BLE001 - refused, reset or silent: all the same here
+        logger.warning(
+            "Could not queue %s%r: the broker is unreachable (%s); it will be caught up",
+            task.name,
+            args,
+            error,
+        )
+        if not isinstance(error, (BrokerResting, deadline.NoTimeLeft)):
+            broker_trouble.note()
+        return False
+    broker_trouble.clear()
+    return True
 
 
 def registered_task(name):

@@ -148,20 +148,13 @@ def queue_reading(review_import):
     from django.db import transaction
 
     from config import catch_up
-    from config.celery import app, broker_trouble
+    from config.celery import app, queue
 
     token = str(review_import.token)
 
     def send():
-        if not app.conf.task_always_eager:
-            try:
-                analyse_review_upload.delay(token)
-            except Exception as error:  # noqa: BLE001 - refused, reset or silent: all the same
-                logger.warning("Could not queue the reading of %s (%s): read here", token, error)
-                broker_trouble.note()
-            else:
-                broker_trouble.clear()
-                return
+        if not app.conf.task_always_eager and queue(analyse_review_upload, (token,)):
+            return
         catch_up.start_now()
 
     transaction.on_commit(send)
