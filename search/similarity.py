@@ -99,9 +99,10 @@ def _wordings(groups_key):
     return {term: terms for _, terms in _merged_groups(groups_key) for term in terms}
 
 
-def normalise(text):
-    """Lower-case words with every synonym or abbreviation replaced by its group's one token."""
-    phrase_re, phrases, abbreviation_re, abbreviations = vocabulary_patterns()
+def normalise(text, vocabulary=None):
+    """Lower-case words with every synonym or abbreviation replaced by its group's one token.
+    `vocabulary` is a `vocabulary_key()`, read once for a batch of texts."""
+    phrase_re, phrases, abbreviation_re, abbreviations = vocabulary_patterns(vocabulary)
     text = (text or "").replace("’", "'")
     if abbreviation_re is not None:
         text = abbreviation_re.sub(lambda m: " " + abbreviations[m.group(0).lower()] + " ", text)
@@ -115,6 +116,7 @@ def normalise(text):
 _STEMMER = snowballstemmer.stemmer("english")
 
 
+@lru_cache(maxsize=100_000)
 def stem(word):
     """The Snowball English stem ("assessments" and "assessed" meet at "assess"); the field's
     vocabulary tokens are left whole."""
@@ -123,11 +125,11 @@ def stem(word):
     return _STEMMER.stemWord(word)
 
 
-def words(text):
+def words(text, vocabulary=None):
     """The words that carry a recommendation's meaning, normalised and stemmed."""
     return [
         stem(w.strip("'"))
-        for w in _WORD.findall(normalise(text))
+        for w in _WORD.findall(normalise(text, vocabulary))
         if w.strip("'") not in IGNORED and len(w) > 1
     ]
 
