@@ -148,9 +148,8 @@ def vector_top(method):
 # The verdict: same, related or nothing ---------------------------------------------------------
 
 UNRELATED = LABELLED / "unrelated.csv"
-# Each text's candidates for the verdict: its first few by the bulk BM25 (both ways), as the
-# neighbour table is filled.
-VERDICT_CANDIDATES = 20
+# Each text's candidates for the verdict: its first few by BM25, as the neighbour table is filled.
+from search.verdict import CANDIDATES as VERDICT_CANDIDATES  # noqa: E402
 
 
 def unrelated_texts():

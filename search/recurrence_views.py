@@ -143,6 +143,7 @@ def report_xlsx(request):
         headers=[
             "Group",
             "Members",
+            "Confirmed",
             "Review",
             "Year",
             "Number",
@@ -159,6 +160,7 @@ def report_xlsx(request):
                     [
                         n,
                         len(group.members),
+                        "confirmed" if group.confirmed else "suggested",
                         m.review,
                         m.year,
                         m.number,

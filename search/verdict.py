@@ -34,6 +34,9 @@ MODEL_FILE = Path(__file__).resolve().parent / "data" / "recurrence_verdict.json
 SAME = "same"
 RELATED = "related"
 FEATURES = ("cover_more", "cover_less", "shared_weight", "shared_rare", "meaning")
+# How many candidates search brings for the verdict to judge, best first one way: the wordings
+# of a finding (it has a few) are among them, as `evaluate_recurrence` measures.
+CANDIDATES = 20
 # A term is rare when fewer than one text in this many of the field's writing uses it.
 RARE_SHARE = 200
 
