@@ -375,6 +375,27 @@ def recompute_batch(recommendation_ids):
     return len(unique) // 2 if unique else 0
 
 
+def update_owed(recommendation_ids=None):
+    """Recompute the neighbours of these recommendations (or of every one noted as owed) in one
+    batch, and clear them from the backlog; returns how many were recomputed."""
+    from django.utils import timezone
+
+    from .models import RecurrenceBacklog
+
+    started = timezone.now()
+    if recommendation_ids is None:
+        recommendation_ids = list(
+            RecurrenceBacklog.objects.filter(since__lte=started).values_list(
+                "recommendation_id", flat=True
+            )
+        )
+    ids = list(recommendation_ids)
+    if ids:
+        recompute_batch(ids)
+        RecurrenceBacklog.cleared(started, ids)
+    return len(ids)
+
+
 def rebuild_neighbours(block=256):
     """Recompute every recommendation's neighbours in one pass (candidates from BM25 in sparse
     matrices, the same ranking as the full-text index, each judged by the verdict); returns the
