@@ -28,8 +28,8 @@ from learning.models import (
 )
 from learning.permissions import Visibility, visible_levels
 
-from .models import RecurrenceNeighbour, SearchDocument
 from . import verdict
+from .models import RecurrenceNeighbour, SearchDocument
 from .similarity import Bm25Method, FullTextMoreLikeThis, more_like_this_terms
 
 logger = logging.getLogger(__name__)
@@ -103,7 +103,9 @@ def _load(scored, user, linked_ids=()):
     sees_tracker = permissions.can_see_tracker(user)
     actions = {}
     for rec_id, agency, status in (
-        permissions.visible_actions(user, AgencyAction.objects.filter(recommendation_id__in=documents))
+        permissions.visible_actions(
+            user, AgencyAction.objects.filter(recommendation_id__in=documents)
+        )
         .order_by("agency__name")
         .values_list("recommendation_id", "agency__name", "status")
     ):
@@ -249,11 +251,9 @@ def similar_to_recommendations(recommendation_ids, user, limit=10):
     # Each list is a fixed few rows; the ones the user may not see are dropped by the visibility
     # filter of the query that loads them (_load), before any is counted or shown.
     neighbours = RecurrenceNeighbour.objects.filter(recommendation_id__in=ids if suggests else [])
-    for rec_id, other, score in (
-        neighbours
-        .order_by("recommendation_id", "-score", "neighbour_id")
-        .values_list("recommendation_id", "neighbour_id", "score")
-    ):
+    for rec_id, other, score in neighbours.order_by(
+        "recommendation_id", "-score", "neighbour_id"
+    ).values_list("recommendation_id", "neighbour_id", "score"):
         if other not in links[rec_id] and other not in dismissed.get(rec_id, ()):
             suggested[rec_id].append((other, score))
     wanted = {other for pk in ids for other in links[pk]}
@@ -364,8 +364,12 @@ def recompute_batch(recommendation_ids):
             [prepared[rec_id]] + [prepared[other] for other in others],
         )[:NEIGHBOURS]
         for other, score in best:
-            rows.append(RecurrenceNeighbour(recommendation_id=rec_id, neighbour_id=other, score=score))
-            rows.append(RecurrenceNeighbour(recommendation_id=other, neighbour_id=rec_id, score=score))
+            rows.append(
+                RecurrenceNeighbour(recommendation_id=rec_id, neighbour_id=other, score=score)
+            )
+            rows.append(
+                RecurrenceNeighbour(recommendation_id=other, neighbour_id=rec_id, score=score)
+            )
     unique = {(row.recommendation_id, row.neighbour_id): row for row in rows}
     with transaction.atomic():
         RecurrenceNeighbour.objects.filter(

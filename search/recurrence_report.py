@@ -14,8 +14,8 @@ from learning.models import RecurrenceLink
 from learning.permissions import visible_levels
 from reviews.yearly_report import financial_year_label, financial_year_start
 
-from .models import RecurrenceNeighbour, SearchDocumentTag
 from . import verdict
+from .models import RecurrenceNeighbour, SearchDocumentTag
 from .recurrence import assured_dates, recommendation_documents
 
 YEARS_SHOWN = 5
@@ -191,8 +191,10 @@ def _cliques(edges, confirmed):
 
     def grow(members, candidates):
         for candidate in sorted(candidates, key=lambda c: (-len(same[c]), c)):
-            if candidate not in placed and candidate not in members and all(
-                candidate in same[m] for m in members
+            if (
+                candidate not in placed
+                and candidate not in members
+                and all(candidate in same[m] for m in members)
             ):
                 members.append(candidate)
         return members

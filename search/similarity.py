@@ -311,9 +311,7 @@ class FullTextMoreLikeThis:
         from learning.permissions import Visibility
 
         levels = [Visibility.PUBLIC, Visibility.PRACTITIONERS, Visibility.PARTNERSHIP]
-        hits = self.top(
-            text, levels, limit=1, only_ids=[recommendation_id], vocabulary=vocabulary
-        )
+        hits = self.top(text, levels, limit=1, only_ids=[recommendation_id], vocabulary=vocabulary)
         return hits[0][1] if hits and hits[0][1] > 0 else 1.0
 
     def both_ways(self, text, recommendation_id, levels, limit=10, exclude_page_id=None):
@@ -492,7 +490,9 @@ class Bm25Method:
                     chosen = self._candidates(np.arange(len(others)), values)
                     others, values = others[chosen], values[chosen]
                     row = slice(back.indptr[offset], back.indptr[offset + 1])
-                    values = self.combine(values, _lookup(back.indices[row], back.data[row], others))
+                    values = self.combine(
+                        values, _lookup(back.indices[row], back.data[row], others)
+                    )
                 if len(others) > k:
                     best = np.argpartition(-values, k - 1)[:k]
                     others, values = others[best], values[best]

@@ -21,10 +21,9 @@ the figures `evaluate_recurrence` prints are those of the model the site runs.
 
 import json
 import math
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -143,7 +142,7 @@ class Verdict:
         return self.probability(rows)
 
     def verdict(self, score):
-        """"same", "related", or None (nothing to say) for a score."""
+        """The verdict for a score: same, related, or None (nothing to say)."""
         if score >= self.same:
             return SAME
         if score >= self.related:
@@ -204,7 +203,11 @@ def fit(same_pairs, other_pairs, texts, weights, precision=0.9):
     scores = fitted.probability(features)
     fitted.same = same_threshold(scores, labels, precision)
     different = np.array(
-        [fitted.score(terms[a], terms[b]) for a, b, judgement in other_pairs if judgement == "different"]
+        [
+            fitted.score(terms[a], terms[b])
+            for a, b, judgement in other_pairs
+            if judgement == "different"
+        ]
     )
     fitted.related = float(np.quantile(different, 0.9)) if len(different) else 0.5
     fitted.related = min(fitted.related, fitted.same)

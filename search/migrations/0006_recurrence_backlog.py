@@ -5,18 +5,22 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('learning_search', '0005_recurrence_neighbours'),
+        ("learning_search", "0005_recurrence_neighbours"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='RecurrenceBacklog',
+            name="RecurrenceBacklog",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('recommendation_id', models.PositiveBigIntegerField(unique=True)),
-                ('since', models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("recommendation_id", models.PositiveBigIntegerField(unique=True)),
+                ("since", models.DateTimeField(default=django.utils.timezone.now)),
             ],
         ),
     ]

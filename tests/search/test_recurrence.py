@@ -108,9 +108,7 @@ def test_a_new_recommendation_joins_its_earlier_neighbours_lists(
     ).exists()
 
 
-def test_a_full_rebuild_suggests_what_the_change_by_change_task_suggested(
-    two_reviews, police_lead
-):
+def test_a_full_rebuild_suggests_what_the_change_by_change_task_suggested(two_reviews, police_lead):
     said_2009, said_2017 = two_reviews
     client = client_for(police_lead)
     before = similar(client, said_2017)

@@ -1,7 +1,7 @@
-""""Said before" says *the same* only when it is: each result carries a verdict and a score that
-means the same in every list, a text the library does not raise gets nothing, the report's
-groups are each the same finding throughout, and machine suggestions stay with those who weigh
-them."""
+"""What was said before is called *the same* only when it is: each result carries a verdict and
+a score that means the same in every list, a text the library does not raise gets nothing, the
+report's groups are each the same finding throughout, and machine suggestions stay with those
+who weigh them."""
 
 import socket
 
@@ -151,9 +151,7 @@ def test_publishing_leaves_the_similar_recommendations_to_the_catch_up_after_the
         catch_up.catch_up()  # what the background thread runs after the response
 
     assert not RecurrenceBacklog.objects.exists()
-    results = client_for(police_lead).get(
-        f"/api/learning/recommendations/{said_2017.pk}/similar/"
-    )
+    results = client_for(police_lead).get(f"/api/learning/recommendations/{said_2017.pk}/similar/")
     assert [r["id"] for r in results.json()["results"]] == [earlier.recommendations.get().pk]
 
 

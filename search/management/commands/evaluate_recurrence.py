@@ -13,9 +13,9 @@ from learning.benchmarking import throwaway_database
 from search import similarity
 from search.recurrence import NEIGHBOURS
 from search.recurrence_evaluation import (
+    VERDICT_CANDIDATES,
     LabelledSet,
     distractor_sentences,
-    VERDICT_CANDIDATES,
     evaluate,
     fit_verdict,
     index_library,
@@ -84,7 +84,9 @@ class Command(BaseCommand):
         from search import verdict
 
         items = labelled.items
-        library_ids = [item["id"] for item in items] + [f"corpus-{n}" for n in range(len(background))]
+        library_ids = [item["id"] for item in items] + [
+            f"corpus-{n}" for n in range(len(background))
+        ]
         texts = [item["text"] for item in items] + list(background)
         unrelated = unrelated_texts()
         position = {item_id: n for n, item_id in enumerate(library_ids)}
@@ -127,8 +129,10 @@ class Command(BaseCommand):
                 new_score,
                 verdict.is_same,
                 new_top,
-                lambda u: max(model.score(terms[n + u], terms[p]) for p in range(len(items)))
-                >= model.same,
+                lambda u: (
+                    max(model.score(terms[n + u], terms[p]) for p in range(len(items)))
+                    >= model.same
+                ),
             ),
         ]
         self.stdout.write(
