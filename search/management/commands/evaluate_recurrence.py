@@ -24,6 +24,9 @@ from search.recurrence_evaluation import (
     vector_top,
 )
 
+# The line the report grouped by before the verdict: a relative BM25 score (the better of the two
+# ways) of 0.15 or more counted as the same finding.
+SAME_FINDING_SCORE = 0.15
 SPLITS = [("all", None), ("development", "development"), ("held-out", "held_out")]
 
 
@@ -113,8 +116,6 @@ class Command(BaseCommand):
             scored = [(model.score(terms[query], terms[c]), c) for c in candidates]
             kept = sorted(((s, c) for s, c in scored if s >= model.related), key=lambda x: -x[0])
             return [c for _, c in kept[:k]]
-
-        from search.recurrence import SAME_FINDING_SCORE
 
         methods = [
             (
