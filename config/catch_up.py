@@ -18,15 +18,19 @@ logger = logging.getLogger(__name__)
 _running = threading.Lock()
 _again = threading.Event()
 _last_started = None
+# Set when work is owed that should not wait for the next interval (a published review's similar
+# recommendations): the catch-up then starts after the current response.
+owed = threading.Event()
 
 
 def catch_up():
     """Run each periodic catch-up task here and now; one failing does not stop the others."""
     from learning.tasks import send_owed_notifications
     from reviews.importer.tasks import read_waiting_imports
-    from search.tasks import reconcile_index
+    from search.tasks import reconcile_index, update_recurrence
 
-    for task in (read_waiting_imports, reconcile_index, send_owed_notifications):
+    owed.clear()
+    for task in (read_waiting_imports, update_recurrence, reconcile_index, send_owed_notifications):
         try:
             task()
         except Exception:  # noqa: BLE001 - logged; the next run tries again
@@ -45,7 +49,7 @@ def is_due(now):
     if not runs_in_process():
         return False  # beat and a worker are doing it
     interval = settings.CATCH_UP_IN_PROCESS_SECONDS
-    return _last_started is None or now - _last_started >= interval
+    return owed.is_set() or _last_started is None or now - _last_started >= interval
 
 
 def _run_in_background():

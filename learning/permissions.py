@@ -293,6 +293,13 @@ def can_record_recurrence(user):
     return is_business_unit(user)
 
 
+def can_see_recurrence_suggestions(user):
+    """Machine suggestions that two recommendations say the same thing are for the people who
+    weigh them (business unit, scrutineer, agency leads: those who see the tracker); visitors and
+    practitioners see only the links the business unit confirmed."""
+    return can_see_tracker(user)
+
+
 def can_see_recurrence_report(user):
     """The recurrence report is for the business unit and the scrutineer."""
     return can_see_everything_in_tracker(user)

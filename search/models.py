@@ -132,6 +132,34 @@ class IndexBacklog(models.Model):
         waiting.delete()
 
 
+class RecurrenceBacklog(models.Model):
+    """A recommendation whose similar recommendations are owed: noted with the change, cleared
+    once its neighbours are recomputed (by the worker, or after the response by the web
+    process's background catch-up), so publishing never waits for it and nothing is forgotten
+    if the process stops first."""
+
+    recommendation_id = models.PositiveBigIntegerField(unique=True)
+    since = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return f"Recommendation {self.recommendation_id} waiting since {self.since:%Y-%m-%d %H:%M}"
+
+    @classmethod
+    def note(cls, recommendation_ids):
+        now = timezone.now()
+        cls.objects.bulk_create(
+            [cls(recommendation_id=pk, since=now) for pk in recommendation_ids],
+            update_conflicts=True,
+            unique_fields=["recommendation_id"],
+            update_fields=["since"],
+        )
+
+    @classmethod
+    def cleared(cls, started, recommendation_ids):
+        """Forget what was noted before `started` and is now recomputed."""
+        cls.objects.filter(since__lte=started, recommendation_id__in=recommendation_ids).delete()
+
+
 class VocabularyGroup(models.Model):
     """Terms the business unit says mean the same thing (an abbreviation and its meaning, an old
     and a new name), added to the thesaurus that ships in search/data/thesaurus.txt."""

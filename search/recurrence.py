@@ -1,9 +1,12 @@
 """Recurrence: which earlier (or later) recommendations say the same thing as this one.
 
-The method is BM25 "more like this" (chosen by `evaluate_recurrence`): live on the full-text
-index for text being written, and stored as each recommendation's best neighbours
-(`RecurrenceNeighbour`) so lists, the report and its groups read a table. Every query filters by
-the visibility levels the reader may open, inside the SQL.
+Search finds the candidates (BM25 "more like this": live on the full-text index for text being
+written, in sparse matrices for the bulk rebuild) and the verdict (search/verdict.py) judges each
+pair: its score is the probability that the two are the same finding, the same in every list, and
+a candidate under *related* is not shown at all. Each recommendation's judged neighbours are
+stored (`RecurrenceNeighbour`) so lists, the report and its groups read a table. Every query
+filters by the visibility levels the reader may open, inside the SQL. Machine suggestions are
+shown only to those who weigh them; everyone else sees the links the business unit confirmed.
 """
 
 # ruff: noqa: S608 - SQL here names only constant tables and columns; every value is a parameter.
@@ -25,17 +28,13 @@ from learning.models import (
 )
 from learning.permissions import Visibility, visible_levels
 
+from . import verdict
 from .models import RecurrenceNeighbour, SearchDocument
 from .similarity import Bm25Method, FullTextMoreLikeThis, more_like_this_terms
 
 logger = logging.getLogger(__name__)
 
 NEIGHBOURS = 10
-# Relative BM25 score (the better of the two ways) at which two recommendations count as the
-# same finding for the report's groups. On the labelled set's development pairs it keeps 90% of
-# same-finding pairs, 12% of related ones and 7% of different ones; 0.2 keeps 82%, 9% and 4%,
-# much the same gap, but misses more of what the report is for (see `evaluate_recurrence`).
-SAME_FINDING_SCORE = 0.15
 ALL_LEVELS = [Visibility.PUBLIC, Visibility.PRACTITIONERS, Visibility.PARTNERSHIP]
 
 
@@ -52,6 +51,7 @@ class Similar:
     score: float
     url: str
     linked: bool
+    verdict: str = ""
     review_id: int = 0
     status: str = ""
     agencies: list = field(default_factory=list)  # [(agency name, action status label)]
@@ -66,6 +66,7 @@ class Similar:
             "year": self.year,
             "themes": self.themes,
             "score": round(self.score, 3),
+            "verdict": self.verdict,
             "url": self.url,
             "linked": self.linked,
         }
@@ -124,6 +125,7 @@ def _load(scored, user, linked_ids=()):
                 year=doc.year,
                 themes=[tag.label for tag in doc.themes],
                 score=score,
+                verdict=verdict.verdict_for(score) or "",
                 url=doc.url,
                 linked=rec_id in linked_ids,
                 review_id=doc.page_id,
@@ -179,11 +181,41 @@ def _engine_top(text, levels, limit, exclude_ids=(), exclude_review_id=None):
     )
 
 
+def judged(text, candidates, prepared=None):
+    """[(recommendation id, score)] best first for the candidates [(id, text)] the verdict calls
+    the same finding as `text` or related to it; the rest left out."""
+    if not candidates:
+        return []
+    if prepared is None:
+        prepared = verdict.prepare([text] + [other for _, other in candidates])
+    model = verdict.model()
+    scores = model.scores(prepared[0], prepared[1:])
+    kept = [
+        (rec_id, float(score))
+        for (rec_id, _), score in zip(candidates, scores, strict=True)
+        if score >= model.related
+    ]
+    kept.sort(key=lambda pair: (-pair[1], pair[0]))
+    return kept
+
+
+def candidate_texts(recommendation_ids):
+    return dict(
+        SearchDocument.objects.filter(
+            kind=SearchDocument.Kind.RECOMMENDATION, object_id__in=list(recommendation_ids)
+        ).values_list("object_id", "text")
+    )
+
+
 def similar_to_text(text, user, limit=10, exclude_ids=(), exclude_review_id=None):
-    """Recommendations the user may see that are most like `text` (a draft or an import)."""
-    scored = _engine_top(text, visible_levels(user), limit, exclude_ids, exclude_review_id)
-    top = scored[0][1] if scored else 1.0
-    return _load([(rec_id, score / top if top else 0.0) for rec_id, score in scored], user)
+    """Recommendations the user may see that say the same as `text` (a draft or an import), or
+    something related; nothing if the library does not raise its matter."""
+    found = _engine_top(
+        text, visible_levels(user), verdict.CANDIDATES, exclude_ids, exclude_review_id
+    )
+    texts = candidate_texts(rec_id for rec_id, _ in found)
+    candidates = [(rec_id, texts[rec_id]) for rec_id, _ in found if rec_id in texts]
+    return _load(judged(text, candidates)[:limit], user)
 
 
 # Stored: one recommendation's neighbours ------------------------------------------------------
@@ -205,9 +237,10 @@ def linked_ids(recommendation_ids):
 
 def similar_to_recommendations(recommendation_ids, user, limit=10):
     """{id: [Similar]} for several recommendations in a fixed number of queries: recorded links
-    first, then suggestions best first, all of them ones the user may see; suggestions set aside
-    for a recommendation are left out of its list."""
+    first, then, for those who may weigh them, suggestions best first, all of them ones the user
+    may see; suggestions set aside for a recommendation are left out of its list."""
     ids = list(recommendation_ids)
+    suggests = permissions.can_see_recurrence_suggestions(user)
     links = linked_ids(ids)
     dismissed = {}
     for rec_id, other in RecurrenceDismissal.objects.filter(recommendation_id__in=ids).values_list(
@@ -217,11 +250,10 @@ def similar_to_recommendations(recommendation_ids, user, limit=10):
     suggested = {pk: [] for pk in ids}
     # Each list is a fixed few rows; the ones the user may not see are dropped by the visibility
     # filter of the query that loads them (_load), before any is counted or shown.
-    for rec_id, other, score in (
-        RecurrenceNeighbour.objects.filter(recommendation_id__in=ids)
-        .order_by("recommendation_id", "-score", "neighbour_id")
-        .values_list("recommendation_id", "neighbour_id", "score")
-    ):
+    neighbours = RecurrenceNeighbour.objects.filter(recommendation_id__in=ids if suggests else [])
+    for rec_id, other, score in neighbours.order_by(
+        "recommendation_id", "-score", "neighbour_id"
+    ).values_list("recommendation_id", "neighbour_id", "score"):
         if other not in links[rec_id] and other not in dismissed.get(rec_id, ()):
             suggested[rec_id].append((other, score))
     wanted = {other for pk in ids for other in links[pk]}
@@ -229,9 +261,15 @@ def similar_to_recommendations(recommendation_ids, user, limit=10):
     loaded = {item.id: item for item in _load([(pk, 0.0) for pk in wanted], user)}
     answer = {}
     for pk in ids:
-        rows = [_with(loaded[o], score=1.0, linked=True) for o in links[pk] if o in loaded]
+        rows = [
+            _with(loaded[o], score=1.0, verdict=verdict.SAME, linked=True)
+            for o in links[pk]
+            if o in loaded
+        ]
         rows += [
-            _with(loaded[o], score=score, linked=False) for o, score in suggested[pk] if o in loaded
+            _with(loaded[o], score=score, verdict=verdict.verdict_for(score), linked=False)
+            for o, score in suggested[pk]
+            if o in loaded and verdict.verdict_for(score)
         ]
         answer[pk] = rows[: max(limit, sum(1 for row in rows if row.linked))]
     return answer
@@ -281,47 +319,91 @@ def said_before_and_after(recommendations, user, limit=5):
 
 
 def recompute_neighbours(recommendation_id):
-    """One recommendation changed (or is new): its neighbours from the full-text index, and it
-    joins its neighbours' lists. Idempotent."""
-    document = (
-        SearchDocument.objects.filter(
-            kind=SearchDocument.Kind.RECOMMENDATION, object_id=recommendation_id
-        )
-        .values("text", "page_id")
-        .first()
-    )
+    """One recommendation changed (or is new): see `recompute_batch`."""
+    return recompute_batch([recommendation_id])
+
+
+def recompute_batch(recommendation_ids):
+    """These recommendations changed (or are new, a whole review of them): each one's neighbours
+    judged in one batch (one full-text query each for its candidates, one pass of the verdict
+    over every pair), and each joins its neighbours' lists. Idempotent: run twice, the table ends
+    the same. Returns how many neighbours were found."""
+    ids = list(dict.fromkeys(recommendation_ids))
+    documents = {
+        object_id: (text, page_id)
+        for object_id, text, page_id in SearchDocument.objects.filter(
+            kind=SearchDocument.Kind.RECOMMENDATION, object_id__in=ids
+        ).values_list("object_id", "text", "page_id")
+    }
+    search = FullTextMoreLikeThis()
+    vocabulary = verdict.vocabulary_key()
+    found = {
+        rec_id: [
+            other
+            for other, _ in search.top(
+                text,
+                ALL_LEVELS,
+                limit=verdict.CANDIDATES,
+                exclude_ids=[rec_id],
+                exclude_page_id=page_id,
+                vocabulary=vocabulary,
+            )
+        ]
+        for rec_id, (text, page_id) in documents.items()
+    }
+    texts = candidate_texts({other for others in found.values() for other in others})
+    texts.update({rec_id: text for rec_id, (text, _) in documents.items()})
+    keys = list(texts)
+    prepared = dict(zip(keys, verdict.prepare(texts[k] for k in keys), strict=True))
+    rows = []
+    for rec_id, others in found.items():
+        others = [other for other in others if other in texts]
+        best = judged(
+            texts[rec_id],
+            [(other, texts[other]) for other in others],
+            [prepared[rec_id]] + [prepared[other] for other in others],
+        )[:NEIGHBOURS]
+        for other, score in best:
+            rows.append(
+                RecurrenceNeighbour(recommendation_id=rec_id, neighbour_id=other, score=score)
+            )
+            rows.append(
+                RecurrenceNeighbour(recommendation_id=other, neighbour_id=rec_id, score=score)
+            )
+    unique = {(row.recommendation_id, row.neighbour_id): row for row in rows}
     with transaction.atomic():
         RecurrenceNeighbour.objects.filter(
-            Q(recommendation_id=recommendation_id) | Q(neighbour_id=recommendation_id)
+            Q(recommendation_id__in=ids) | Q(neighbour_id__in=ids)
         ).delete()
-        if document is None:  # deleted, or its review is no longer live
-            return 0
-        scored = FullTextMoreLikeThis().both_ways(
-            document["text"],
-            recommendation_id,
-            ALL_LEVELS,
-            limit=NEIGHBOURS,
-            exclude_page_id=document["page_id"],
+        RecurrenceNeighbour.objects.bulk_create(unique.values())
+    return len(unique) // 2 if unique else 0
+
+
+def update_owed(recommendation_ids=None):
+    """Recompute the neighbours of these recommendations (or of every one noted as owed) in one
+    batch, and clear them from the backlog; returns how many were recomputed."""
+    from django.utils import timezone
+
+    from .models import RecurrenceBacklog
+
+    started = timezone.now()
+    if recommendation_ids is None:
+        recommendation_ids = list(
+            RecurrenceBacklog.objects.filter(since__lte=started).values_list(
+                "recommendation_id", flat=True
+            )
         )
-        rows = [
-            RecurrenceNeighbour(
-                recommendation_id=recommendation_id, neighbour_id=other, score=score
-            )
-            for other, score in scored
-        ]
-        rows += [
-            RecurrenceNeighbour(
-                recommendation_id=row.neighbour_id, neighbour_id=recommendation_id, score=row.score
-            )
-            for row in rows
-        ]
-        RecurrenceNeighbour.objects.bulk_create(rows)
-        return len(scored)
+    ids = list(recommendation_ids)
+    if ids:
+        recompute_batch(ids)
+        RecurrenceBacklog.cleared(started, ids)
+    return len(ids)
 
 
 def rebuild_neighbours(block=256):
-    """Recompute every recommendation's neighbours in one pass (BM25 in sparse matrices, the same
-    ranking as the full-text index); returns the number of recommendations."""
+    """Recompute every recommendation's neighbours in one pass (candidates from BM25 in sparse
+    matrices, the same ranking as the full-text index, each judged by the verdict); returns the
+    number of recommendations."""
     import numpy as np
 
     rows = list(
@@ -337,15 +419,27 @@ def rebuild_neighbours(block=256):
         ids = [r[0] for r in rows]
         pages = np.array([r[1] for r in rows])
         method = Bm25Method().fit([r[2] for r in rows])
+        prepared = verdict.prepare(r[2] for r in rows)
+        model = verdict.model()
         same_review = {}
         for position, page in enumerate(pages):
             same_review.setdefault(page, []).append(position)
         batch = []
         with connection.cursor() as cursor:
-            for position, best in method.neighbours(
-                k=NEIGHBOURS, block=block, exclude_same=lambda p: same_review[pages[p]]
+            for position, candidates in method.neighbours(
+                k=verdict.CANDIDATES, block=block, exclude_same=lambda p: same_review[pages[p]]
             ):
-                batch += [(ids[position], ids[other], score) for other, score in best]
+                others = [other for other, _ in candidates]
+                scores = model.scores(prepared[position], [prepared[o] for o in others])
+                best = sorted(
+                    (
+                        (float(score), other)
+                        for other, score in zip(others, scores, strict=True)
+                        if score >= model.related
+                    ),
+                    key=lambda pair: (-pair[0], pair[1]),
+                )[:NEIGHBOURS]
+                batch += [(ids[position], ids[other], score) for score, other in best]
                 if len(batch) >= 20_000:
                     _insert(cursor, table, batch)
                     batch = []

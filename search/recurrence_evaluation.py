@@ -143,3 +143,105 @@ def vector_top(method):
         return list(best[np.argsort(-scores[best], kind="stable")])
 
     return top
+
+
+# The verdict: same, related or nothing ---------------------------------------------------------
+
+UNRELATED = LABELLED / "unrelated.csv"
+# Each text's candidates for the verdict: its first few by BM25, as the neighbour table is filled.
+from search.verdict import CANDIDATES as VERDICT_CANDIDATES  # noqa: E402
+
+
+def unrelated_texts():
+    """Texts on matters the library does not raise (never tuned on): none should get a "same"."""
+    with open(UNRELATED, newline="", encoding="utf-8") as f:
+        return [row["text"] for row in csv.DictReader(f)]
+
+
+def held_out_findings(labelled):
+    finding = {item["id"]: item["finding"] for item in labelled.items}
+    return {finding[a] for a, b, _, s in labelled.pairs if s == "held_out"} | {
+        finding[b] for a, b, _, s in labelled.pairs if s == "held_out"
+    }
+
+
+def development_training_pairs(labelled, method):
+    """The pairs the verdict learns from: the judged development pairs, and, as further
+    *different* pairs, each development recommendation's closest BM25 candidates from findings
+    neither the same nor judged related (none of them from a held-out finding)."""
+    finding = {item["id"]: item["finding"] for item in labelled.items}
+    held = held_out_findings(labelled)
+    related = labelled.findings_related()
+    same = [(a, b) for a, b, j, s in labelled.pairs if s == "development" and j == "same"]
+    others = [(a, b, j) for a, b, j, s in labelled.pairs if s == "development" and j != "same"]
+    judged = {frozenset((a, b)) for a, b, _, _ in labelled.pairs}
+    ids = [item["id"] for item in labelled.items]
+    for position, item_id in enumerate(ids):
+        if finding[item_id] in held:
+            continue
+        row = method.row_scores(position)
+        for other in np.argsort(-row, kind="stable")[:VERDICT_CANDIDATES]:
+            other_id = ids[other]
+            pair = frozenset((item_id, other_id))
+            if (
+                other_id == item_id
+                or finding[other_id] in held
+                or finding[other_id] == finding[item_id]
+                or (finding[item_id], finding[other_id]) in related
+                or pair in judged
+            ):
+                continue
+            judged.add(pair)
+            others.append((item_id, other_id, "different"))
+    # And a few far ones, so that a pair sharing a word or two is known to be different too.
+    development = [i for i in ids if finding[i] not in held]
+    rng = np.random.default_rng(18)
+    for item_id in development:
+        for other_id in rng.choice(development, size=5, replace=False):
+            pair = frozenset((item_id, other_id))
+            if (
+                finding[other_id] != finding[item_id]
+                and (finding[item_id], finding[other_id]) not in related
+                and pair not in judged
+            ):
+                judged.add(pair)
+                others.append((item_id, str(other_id), "different"))
+    return same, others
+
+
+def fit_verdict(labelled, background):
+    """The verdict learned on the development pairs, with term weights counted on the corpus
+    sentences and the development recommendations (never the held-out ones)."""
+    from search import similarity, verdict
+
+    held = held_out_findings(labelled)
+    development_texts = [item["text"] for item in labelled.items if item["finding"] not in held]
+    weights = verdict.TermWeights.count(list(background) + development_texts)
+    method = similarity.Bm25Method().fit([item["text"] for item in labelled.items])
+    same, others = development_training_pairs(labelled, method)
+    texts = {item["id"]: item["text"] for item in labelled.items}
+    return verdict.fit(same, others, texts, weights)
+
+
+@dataclass
+class SameFigures:
+    recall_at_5: float
+    precision: float
+    recall: float
+    pairs: int
+
+
+def same_figures(pair_score, is_same, top, labelled, library_ids, split):
+    """recall@5 of the same-finding pairs (with `top`), and the precision and recall of calling a
+    judged pair of `split` the same (`is_same(pair_score(a, b))`)."""
+    ranked = evaluate(top, labelled, library_ids, split)
+    pairs = [(a, b, j) for a, b, j, s in labelled.pairs if s == split]
+    said = np.array([is_same(pair_score(a, b)) for a, b, _ in pairs])
+    truth = np.array([j == "same" for _, _, j in pairs])
+    hits = int((said & truth).sum())
+    return SameFigures(
+        recall_at_5=ranked.recall,
+        precision=hits / said.sum() if said.sum() else 0.0,
+        recall=hits / truth.sum() if truth.sum() else 0.0,
+        pairs=len(pairs),
+    )

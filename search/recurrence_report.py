@@ -14,8 +14,9 @@ from learning.models import RecurrenceLink
 from learning.permissions import visible_levels
 from reviews.yearly_report import financial_year_label, financial_year_start
 
+from . import verdict
 from .models import RecurrenceNeighbour, SearchDocumentTag
-from .recurrence import SAME_FINDING_SCORE, assured_dates, recommendation_documents
+from .recurrence import assured_dates, recommendation_documents
 
 YEARS_SHOWN = 5
 PERSISTENT_YEARS = 3  # of the last five
@@ -47,7 +48,11 @@ class Member:
 
 @dataclass
 class Group:
+    """Recommendations each the same finding as every other member (a person confirmed it, or
+    the verdict says *same*), or each confirmed as the same as the group's centre."""
+
     members: list
+    confirmed: bool = False  # every tie in the group was confirmed by the business unit
 
     @property
     def years(self):
@@ -140,50 +145,80 @@ def _agencies(levels, members):
 
 
 def _edges(levels):
-    """Pairs judged the same finding, each once (smaller id first), as an n × 2 array: recorded
-    links, and neighbours scoring over the line. Both ends must be visible; the filter is part of
-    the query."""
+    """Pairs that are the same finding, each once (smaller id first), as an n × 2 array, and
+    which of them a person confirmed: recorded links, and neighbours the verdict calls *same*.
+    Both ends must be visible; the filter is part of the query."""
     import numpy as np
 
     visible = recommendation_documents(levels).values("object_id")
     neighbours = RecurrenceNeighbour.objects.filter(
-        score__gte=SAME_FINDING_SCORE, recommendation_id__in=visible, neighbour_id__in=visible
+        score__gte=verdict.model().same, recommendation_id__in=visible, neighbour_id__in=visible
     ).values_list("recommendation_id", "neighbour_id")
     sql, params = neighbours.query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
-    rows += list(
+    links = list(
         RecurrenceLink.objects.filter(earlier_id__in=visible, later_id__in=visible).values_list(
             "earlier_id", "later_id"
         )
     )
+    confirmed = {tuple(sorted(pair)) for pair in links}
+    rows += links
     if not rows:
-        return np.zeros((0, 2), dtype=np.int64)
+        return np.zeros((0, 2), dtype=np.int64), confirmed
     pairs = np.sort(np.array(rows, dtype=np.int64), axis=1)
     codes = np.unique((pairs[:, 0] << 32) | pairs[:, 1])
-    return np.stack([codes >> 32, codes & 0xFFFFFFFF], axis=1)
+    return np.stack([codes >> 32, codes & 0xFFFFFFFF], axis=1), confirmed
 
 
-def _components(edges):
-    """Connected groups of recommendations (scipy's connected components over the pairs)."""
-    import numpy as np
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
+def _cliques(edges, confirmed):
+    """Groups in which every member is the same finding as every other, never a chain (A like B
+    like C with A unlike C is two groups at most, not one). Confirmed links come first: the
+    recommendations a person linked to a centre form its group with them, and a suggestion joins
+    a group only if it is the same as every member. Each recommendation is in one group.
+    Returns [(ids, confirmed)]."""
+    same = defaultdict(set)
+    for a, b in edges.tolist():
+        same[a].add(b)
+        same[b].add(a)
+    linked = defaultdict(set)
+    for a, b in confirmed:
+        linked[a].add(b)
+        linked[b].add(a)
+    placed = set()
+    groups = []
 
-    if not len(edges):
-        return []
-    pairs = edges
-    nodes, inverse = np.unique(pairs, return_inverse=True)
-    inverse = inverse.reshape(-1, 2)
-    graph = coo_matrix(
-        (np.ones(len(pairs), dtype=np.int8), (inverse[:, 0], inverse[:, 1])),
-        shape=(len(nodes), len(nodes)),
-    )
-    _, labels = connected_components(graph, directed=False)
-    order = np.argsort(labels, kind="stable")
-    bounds = np.flatnonzero(np.diff(labels[order])) + 1
-    return [nodes[part].tolist() for part in np.split(order, bounds)]
+    def grow(members, candidates):
+        for candidate in sorted(candidates, key=lambda c: (-len(same[c]), c)):
+            if (
+                candidate not in placed
+                and candidate not in members
+                and all(candidate in same[m] for m in members)
+            ):
+                members.append(candidate)
+        return members
+
+    # A confirmed centre: the recommendation with the most confirmed links, and those links.
+    for centre in sorted(linked, key=lambda c: (-len(linked[c]), c)):
+        if centre in placed:
+            continue
+        members = [centre] + sorted(o for o in linked[centre] if o not in placed)
+        if len(members) < 2:
+            continue
+        confirmed_members = len(members)
+        members = grow(members, set().union(*(same[m] for m in members)))
+        placed.update(members)
+        groups.append((members, len(members) == confirmed_members))
+    for start in sorted(same, key=lambda c: (-len(same[c]), c)):
+        if start in placed:
+            continue
+        members = grow([start], same[start])
+        if len(members) < 2:
+            continue
+        placed.update(members)
+        groups.append((members, False))
+    return groups
 
 
 def _matrix(levels, members):
@@ -234,14 +269,14 @@ def build_report(user, theme=None, fy=None, group=None):
     levels = visible_levels(user)
     members = _members(levels)
     _agencies(levels, members)
-    edges = _edges(levels)
+    edges, confirmed = _edges(levels)
     groups = []
-    for ids in _components(edges):
+    for ids, all_confirmed in _cliques(edges, confirmed):
         found = [members[pk] for pk in ids if pk in members]
         if len({m.review_id for m in found}) < 2:
             continue
         found.sort(key=lambda m: (m.year, m.id))
-        groups.append(Group(found))
+        groups.append(Group(found, confirmed=all_confirmed))
     groups.sort(key=lambda g: (-len(g.members), -g.latest))
     years, matrix = _matrix(levels, members)
 

@@ -150,6 +150,7 @@ def report_xlsx(request):
         headers=[
             "Group",
             "Members",
+            "Confirmed",
             "Review",
             "Year",
             "Number",
@@ -166,6 +167,7 @@ def report_xlsx(request):
                     [
                         n,
                         len(group.members),
+                        "confirmed" if group.confirmed else "suggested",
                         m.review,
                         m.year,
                         m.number,

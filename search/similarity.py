@@ -99,9 +99,10 @@ def _wordings(groups_key):
     return {term: terms for _, terms in _merged_groups(groups_key) for term in terms}
 
 
-def normalise(text):
-    """Lower-case words with every synonym or abbreviation replaced by its group's one token."""
-    phrase_re, phrases, abbreviation_re, abbreviations = vocabulary_patterns()
+def normalise(text, vocabulary=None):
+    """Lower-case words with every synonym or abbreviation replaced by its group's one token.
+    `vocabulary` is a `vocabulary_key()`, read once for a batch of texts."""
+    phrase_re, phrases, abbreviation_re, abbreviations = vocabulary_patterns(vocabulary)
     text = (text or "").replace("’", "'")
     if abbreviation_re is not None:
         text = abbreviation_re.sub(lambda m: " " + abbreviations[m.group(0).lower()] + " ", text)
@@ -115,6 +116,7 @@ def normalise(text):
 _STEMMER = snowballstemmer.stemmer("english")
 
 
+@lru_cache(maxsize=100_000)
 def stem(word):
     """The Snowball English stem ("assessments" and "assessed" meet at "assess"); the field's
     vocabulary tokens are left whole."""
@@ -123,11 +125,11 @@ def stem(word):
     return _STEMMER.stemWord(word)
 
 
-def words(text):
+def words(text, vocabulary=None):
     """The words that carry a recommendation's meaning, normalised and stemmed."""
     return [
         stem(w.strip("'"))
-        for w in _WORD.findall(normalise(text))
+        for w in _WORD.findall(normalise(text, vocabulary))
         if w.strip("'") not in IGNORED and len(w) > 1
     ]
 
@@ -309,9 +311,7 @@ class FullTextMoreLikeThis:
         from learning.permissions import Visibility
 
         levels = [Visibility.PUBLIC, Visibility.PRACTITIONERS, Visibility.PARTNERSHIP]
-        hits = self.top(
-            text, levels, limit=1, only_ids=[recommendation_id], vocabulary=vocabulary
-        )
+        hits = self.top(text, levels, limit=1, only_ids=[recommendation_id], vocabulary=vocabulary)
         return hits[0][1] if hits and hits[0][1] > 0 else 1.0
 
     def both_ways(self, text, recommendation_id, levels, limit=10, exclude_page_id=None):
@@ -490,7 +490,9 @@ class Bm25Method:
                     chosen = self._candidates(np.arange(len(others)), values)
                     others, values = others[chosen], values[chosen]
                     row = slice(back.indptr[offset], back.indptr[offset + 1])
-                    values = self.combine(values, _lookup(back.indices[row], back.data[row], others))
+                    values = self.combine(
+                        values, _lookup(back.indices[row], back.data[row], others)
+                    )
                 if len(others) > k:
                     best = np.argpartition(-values, k - 1)[:k]
                     others, values = others[best], values[best]

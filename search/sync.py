@@ -23,10 +23,24 @@ def elasticsearch_enabled():
 
 
 def enqueue_recurrence(keys):
-    """Recommendations whose documents changed get their similar recommendations recomputed."""
+    """Recommendations whose documents changed get their similar recommendations recomputed, as
+    one batch and never while the person who published waits: noted as owed with the change,
+    then done by the worker, or, with no broker, by the web process's catch-up after the
+    response (RECURRENCE_AFTER_RESPONSE; off, the batch runs as the change commits)."""
     prefix = "recommendation:"
     ids = sorted({int(key[len(prefix) :]) for key in keys if key.startswith(prefix)})
-    if ids:
+    if not ids:
+        return
+    from config import catch_up
+    from config.celery import app
+
+    from .models import RecurrenceBacklog
+
+    RecurrenceBacklog.note(ids)
+    after_response = settings.RECURRENCE_AFTER_RESPONSE and settings.CATCH_UP_IN_PROCESS_SECONDS
+    if app.conf.task_always_eager and after_response:
+        catch_up.owed.set()
+    else:
         enqueue_on_commit(registered_task("search.tasks.update_recurrence"), ids)
 
 

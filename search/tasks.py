@@ -73,10 +73,10 @@ def send_learning_alerts(frequency=None):
 
 
 @shared_task(ignore_result=True)
-def update_recurrence(recommendation_ids):
+def update_recurrence(recommendation_ids=None):
     """Recompute these recommendations' similar recommendations (and their place in their
-    neighbours' lists). Idempotent: run twice, the table ends the same."""
-    from .recurrence import recompute_neighbours
+    neighbours' lists) as one batch, or all that are owed. Idempotent: run twice, the table ends
+    the same."""
+    from .recurrence import update_owed
 
-    for recommendation_id in recommendation_ids:
-        recompute_neighbours(recommendation_id)
+    return update_owed(recommendation_ids)

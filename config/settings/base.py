@@ -299,6 +299,9 @@ EMAIL_TIMEOUT = float(env.get("EMAIL_TIMEOUT", "2"))
 # With no broker (or one that cannot be reached) the web process runs the periodic catch-up
 # itself, in a background thread, at most this often (seconds; 0 switches it off).
 CATCH_UP_IN_PROCESS_SECONDS = int(env.get("CATCH_UP_IN_PROCESS_SECONDS", "600"))
+# With no broker, a change's similar recommendations are recomputed by the catch-up after the
+# response (search/sync.py); off, as the change commits.
+RECURRENCE_AFTER_RESPONSE = env.get("RECURRENCE_AFTER_RESPONSE", "1") == "1"
 
 LOGGING = {
     "version": 1,

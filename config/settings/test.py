@@ -23,6 +23,8 @@ CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 WAGTAILADMIN_BASE_URL = "http://testserver"
 # Tests run the in-process catch-up themselves, never in a stray background thread.
 CATCH_UP_IN_PROCESS_SECONDS = 0
+# Tests see a change's similar recommendations as it commits; one test runs the catch-up path.
+RECURRENCE_AFTER_RESPONSE = False
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The test database is a file, as the embedded default is, not a shared in-memory one: each

@@ -4,6 +4,7 @@ recommendations that say the same thing; the tracker's action page shows them to
 import pytest
 from django.urls import reverse
 
+from learning.models.recurrence import record_recurrence
 from tests.conftest import client_for
 from tests.factories import AgencyActionFactory
 from tests.test_import_admin import upload
@@ -74,7 +75,13 @@ def test_the_action_page_shows_what_was_said_before(
 
 
 def test_what_became_of_earlier_actions_is_shown_only_to_those_who_may_see_the_tracker(
-    said_in_2011, police, police_lead, practitioner, client, django_capture_on_commit_callbacks
+    said_in_2011,
+    police,
+    police_lead,
+    practitioner,
+    business_unit,
+    client,
+    django_capture_on_commit_callbacks,
 ):
     with django_capture_on_commit_callbacks(execute=True):
         later = make_review(
@@ -91,6 +98,8 @@ def test_what_became_of_earlier_actions_is_shown_only_to_those_who_may_see_the_t
                 )
             ],
         )
+    # Visitors and practitioners see only links the business unit confirmed.
+    record_recurrence(said_in_2011, later.recommendations.get(), business_unit)
     for visitor in (client, client_for(practitioner)):
         page = visitor.get(later.url).content.decode()
         said_before = page.split('class="recurrence"')[1]

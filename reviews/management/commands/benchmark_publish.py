@@ -1,5 +1,7 @@
 """Publish reviews of 10, 54 and 150 recommendations, each addressed to three agencies, in a
-throwaway database and print the wall time and the search-index writes of each publication."""
+throwaway database and print the wall time and the search-index writes of each publication, and
+the time the recurrence update owed by it takes after the response (into a library of
+`--library` recommendations)."""
 
 import contextlib
 import re
@@ -72,6 +74,12 @@ class Command(BaseCommand):
             help="Numbers of recommendations, one review each.",
         )
         parser.add_argument(
+            "--library",
+            type=int,
+            default=0,
+            help="Recommendations already in the library (synthetic, from the corpus sentences).",
+        )
+        parser.add_argument(
             "--publish-button",
             action="store_true",
             help="Publish as the editor's Publish button does (Wagtail's publish action, outside "
@@ -82,31 +90,63 @@ class Command(BaseCommand):
         with throwaway_database(self.stdout, "publish-benchmark-"):
             # The agencies' leads are emailed about their new actions: keep those in memory.
             with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+                if options["library"]:
+                    self._library(options["library"])
                 self._run(options["sizes"], options["publish_button"])
 
+    def _library(self, size):
+        """A library of `size` recommendations, written in bulk and indexed in one pass."""
+        import random
+
+        from django.db.models.signals import post_save
+
+        from search.management.commands.benchmark_search import Command as SearchBenchmark
+
+        builder = SearchBenchmark(stdout=self.stdout, stderr=self.stderr)
+        options = {"recommendations": size, "per_review": 100, "seed": 12}
+        post_save.receivers, saved = [], post_save.receivers
+        try:
+            builder._build(random.Random(12), builder._sentences(), options)
+        finally:
+            post_save.receivers = saved
+        started = time.perf_counter()
+        documents.rebuild_table()
+        self.stdout.write(
+            f"Library of {Recommendation.objects.count()} recommendations indexed in "
+            f"{time.perf_counter() - started:.0f} s"
+        )
+
     def _run(self, sizes, publish_button=False):
+        from search.models import RecurrenceBacklog
+        from search.recurrence import update_owed
+
         approver = self._approver()
         agencies = self._agencies()
         self.stdout.write(
             f"{'Recommendations':>16}{'actions':>9}{'seconds':>10}{'index writes':>14}"
-            f"{'index SQL statements':>22}"
+            f"{'index SQL statements':>22}{'recurrence after, s':>21}"
         )
         for size in sizes:
             revision = self._draft(size, agencies)
             counter = IndexWriteCounter()
             started = time.perf_counter()
-            with counter.counting():
+            with counter.counting(), override_settings(RECURRENCE_AFTER_RESPONSE=True):
                 # As the business manager's approval (or the Publish button) publishes it, with
-                # the work each commit queues (indexing, emails) run as it commits.
+                # the work each commit queues (indexing, emails) run as it commits; the
+                # recurrence update is owed, for after the response.
                 if publish_button:
                     PublishPageRevisionAction(revision, user=approver).execute()
                 else:
                     revision.publish(user=approver)
             elapsed = time.perf_counter() - started
+            owed = RecurrenceBacklog.objects.count()
+            started = time.perf_counter()
+            update_owed()  # what the worker, or the catch-up after the response, runs
+            after = time.perf_counter() - started
             actions = AgencyAction.objects.filter(recommendation__review=revision.object_id)
             self.stdout.write(
                 f"{size:>16}{actions.count():>9}{elapsed:>10.2f}{counter.writes:>14}"
-                f"{counter.statements:>22}"
+                f"{counter.statements:>22}{after:>14.2f} ({owed})"
             )
 
     def _approver(self):

@@ -1,6 +1,8 @@
-"""Print recall@5 and precision@5 of each similarity method on the labelled recurrence pairs,
-on the whole set and on the held-out fifth (the findings the methods were not tuned on), in a
-throwaway database."""
+"""Print, for the old relative-score line and the learned verdict, recall@5 and the precision
+and recall of *same* on the development and held-out pairs of the labelled recurrence set, and
+the share of unrelated texts given a *same*; with `--compare-methods`, recall@5 and precision@5
+of every similarity method. In a throwaway database. `--fit` learns the verdict again from the
+development pairs and writes search/data/recurrence_verdict.json."""
 
 import time
 
@@ -11,13 +13,20 @@ from learning.benchmarking import throwaway_database
 from search import similarity
 from search.recurrence import NEIGHBOURS
 from search.recurrence_evaluation import (
+    VERDICT_CANDIDATES,
     LabelledSet,
     distractor_sentences,
     evaluate,
+    fit_verdict,
     index_library,
+    same_figures,
+    unrelated_texts,
     vector_top,
 )
 
+# The line the report grouped by before the verdict: a relative BM25 score (the better of the two
+# ways) of 0.15 or more counted as the same finding.
+SAME_FINDING_SCORE = 0.15
 SPLITS = [("all", None), ("development", "development"), ("held-out", "held_out")]
 
 
@@ -25,6 +34,16 @@ class Command(BaseCommand):
     help = "Compare the recurrence similarity methods on tests/fixtures/recurrence/."
 
     def add_arguments(self, parser):
+        parser.add_argument(
+            "--fit",
+            action="store_true",
+            help="Learn the verdict from the development pairs and write its file first.",
+        )
+        parser.add_argument(
+            "--compare-methods",
+            action="store_true",
+            help="Also compare every similarity method's ranking (slower).",
+        )
         parser.add_argument(
             "--no-distractors",
             action="store_true",
@@ -37,35 +56,105 @@ class Command(BaseCommand):
         # Every method reads the editor's search vocabulary, so all of them run in the throwaway
         # database: the figures depend on the fixtures and the thesaurus file alone.
         with throwaway_database(self.stdout, "recurrence-evaluation-"):
+            if options["fit"]:
+                self._fit(labelled)
             for background in libraries:
-                self._compare(labelled, background)
-            self._group_line(labelled)
+                self._verdicts(labelled, background)
+            if options["compare_methods"]:
+                for background in libraries:
+                    self._compare(labelled, background)
 
-    def _group_line(self, labelled):
-        """How the report's line for "the same finding" (a relative BM25 score) sorts the pairs."""
+    def _fit(self, labelled):
+        import json
+
+        from search import verdict
+
+        fitted = fit_verdict(labelled, distractor_sentences())
+        verdict.MODEL_FILE.write_text(
+            json.dumps(fitted.as_json(), indent=0, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
+        verdict.model.cache_clear()
+        self.stdout.write(
+            f"Verdict learned on the development pairs: same at {fitted.same:.3f}, related at "
+            f"{fitted.related:.3f}; written to {verdict.MODEL_FILE.name}."
+        )
+
+    def _verdicts(self, labelled, background):
+        """The old line (a relative BM25 score of 0.15, what the report grouped by) against the
+        learned verdict, on the library of labelled recommendations and corpus sentences."""
         import numpy as np
 
-        from search.recurrence import SAME_FINDING_SCORE
+        from search import verdict
 
-        position = {item["id"]: n for n, item in enumerate(labelled.items)}
-        method = similarity.Bm25Method().fit([item["text"] for item in labelled.items])
-        scores = np.vstack([method.row_scores(p) for p in range(len(labelled.items))])
+        items = labelled.items
+        library_ids = [item["id"] for item in items] + [
+            f"corpus-{n}" for n in range(len(background))
+        ]
+        texts = [item["text"] for item in items] + list(background)
+        unrelated = unrelated_texts()
+        position = {item_id: n for n, item_id in enumerate(library_ids)}
+        # The unrelated texts join the library for the old method's both-way scores only.
+        method = similarity.Bm25Method().fit(texts + unrelated)
+        n = len(texts)
+        rows = {p: method.row_scores(p) for p in range(len(texts) + len(unrelated))}
+        model = verdict.model()
+        terms = verdict.prepare(texts + unrelated)
+
+        def old_score(a, b):
+            return float(rows[position[a]][position[b]])
+
+        def new_score(a, b):
+            return model.score(terms[position[a]], terms[position[b]])
+
+        def old_top(query, k):
+            scores = rows[query][:n].copy()
+            scores[query] = -np.inf
+            return list(np.argsort(-scores, kind="stable")[:k])
+
+        def new_top(query, k):
+            candidates = [c for c in old_top(query, VERDICT_CANDIDATES) if rows[query][c] > 0]
+            scored = [(model.score(terms[query], terms[c]), c) for c in candidates]
+            kept = sorted(((s, c) for s, c in scored if s >= model.related), key=lambda x: -x[0])
+            return [c for _, c in kept[:k]]
+
+        methods = [
+            (
+                f"Old: relative BM25 >= {SAME_FINDING_SCORE} is same",
+                old_score,
+                lambda s: s >= SAME_FINDING_SCORE,
+                old_top,
+                lambda u: max(rows[n + u][: len(items)]) >= SAME_FINDING_SCORE,
+            ),
+            (
+                f"New: learned verdict (same >= {model.same:.3f})",
+                new_score,
+                verdict.is_same,
+                new_top,
+                lambda u: (
+                    max(model.score(terms[n + u], terms[p]) for p in range(len(items)))
+                    >= model.same
+                ),
+            ),
+        ]
         self.stdout.write(
-            f"\nThe report groups pairs scoring {SAME_FINDING_SCORE} or more (relative BM25). "
-            "Share of judged pairs over the line:"
+            f"\nLibrary: {len(items)} labelled recommendations and {len(background)} corpus "
+            f"sentences; {len(labelled.pairs)} judged pairs; {len(unrelated)} unrelated texts."
         )
-        self.stdout.write(f"{'split':12} {'same':>6} {'related':>8} {'different':>10}")
-        for name, split in SPLITS[1:]:
-            shares = []
-            for judgement in ("same", "related", "different"):
-                over = [
-                    max(scores[position[a], position[b]], scores[position[b], position[a]])
-                    >= SAME_FINDING_SCORE
-                    for a, b, j, s in labelled.pairs
-                    if j == judgement and s == split
-                ]
-                shares.append(float(np.mean(over)) if over else 0.0)
-            self.stdout.write(f"{name:12} {shares[0]:6.2f} {shares[1]:8.2f} {shares[2]:10.2f}")
+        self.stdout.write(
+            f"\n{'method':44} {'split':12} {'recall@5':>9} {'same prec':>10} {'same recall':>12} "
+            f"{'pairs':>6}"
+        )
+        for name, pair_score, is_same, top, unrelated_same in methods:
+            for split_name, split in SPLITS[1:]:
+                figures = same_figures(pair_score, is_same, top, labelled, library_ids, split)
+                self.stdout.write(
+                    f"{name:44} {split_name:12} {figures.recall_at_5:9.3f} "
+                    f"{figures.precision:10.3f} {figures.recall:12.3f} {figures.pairs:6d}"
+                )
+            share = np.mean([unrelated_same(u) for u in range(len(unrelated))])
+            self.stdout.write(
+                f"{'':44} unrelated texts given a same by a labelled recommendation: {share:.3f}"
+            )
 
     def _compare(self, labelled, background):
         library_ids = [item["id"] for item in labelled.items] + [

@@ -1,0 +1,169 @@
+"""What was said before is called *the same* only when it is: each result carries a verdict and
+a score that means the same in every list, a text the library does not raise gets nothing, the
+report's groups are each the same finding throughout, and machine suggestions stay with those
+who weigh them."""
+
+import socket
+
+import pytest
+from django.test import override_settings
+
+from learning.models.recurrence import record_recurrence
+from search.models import RecurrenceBacklog, RecurrenceNeighbour
+from tests.conftest import client_for
+
+from .conftest import make_review
+
+pytestmark = pytest.mark.django_db
+
+FATHERS_2009 = (
+    "Health visitors must ask about and record every adult male living in the household or "
+    "visiting regularly, including a mother's new partner, and check any history of violence."
+)
+FATHERS_2017 = (
+    "Fathers and other men in the baby's life were invisible to professionals. Health visitors "
+    "should ask who lives in or visits the household, including the mother's new partner, and "
+    "check his history of violence."
+)
+DISCLOSURE = (
+    "Teachers should write down a pupil's own words when they disclose abuse and tell the "
+    "designated safeguarding lead the same day."
+)
+# Says both of the others in one sentence: the same as each, so it must not chain them.
+BOTH = (
+    "Health visitors must record every adult male living in the household, including a mother's "
+    "new partner; teachers should write down a pupil's own words when they disclose abuse and "
+    "tell the designated safeguarding lead."
+)
+OTHERS = [
+    "The partnership should relaunch the escalation policy for professional disagreements.",
+    "Children's social care should complete return home interviews within 72 hours.",
+    "GP practices should link the records of children and their parents.",
+]
+
+
+def review_with(title, year, texts):
+    return make_review(
+        title,
+        year=year,
+        recommendations=[(str(n + 1), text, [], [], []) for n, text in enumerate(texts)],
+    )
+
+
+@pytest.fixture
+def library(db, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        earlier = review_with("Serious case review: Baby H", 2009, [FATHERS_2009, OTHERS[0]])
+        review_with("Serious case review: Child D", 2012, OTHERS[1:])
+        later = review_with("Serious case review: Baby F", 2017, [FATHERS_2017])
+    return earlier.recommendations.get(number="1"), later.recommendations.get()
+
+
+def similar_text(user, text):
+    response = client_for(user).get("/api/learning/similar/", {"text": text})
+    assert response.status_code == 200, response.content
+    return response.json()["results"]
+
+
+def test_a_text_the_library_does_not_raise_gets_no_result(library, practitioner):
+    smoke_alarms = (
+        "The fire and rescue service should fit smoke alarms in the homes of families with babies."
+    )
+    assert similar_text(practitioner, smoke_alarms) == []
+
+
+def test_the_same_finding_reworded_is_called_the_same_with_a_high_score(library, practitioner):
+    said_2009, said_2017 = library
+    results = similar_text(practitioner, FATHERS_2017)
+    by_id = {r["id"]: r for r in results}
+    assert by_id[said_2017.pk]["verdict"] == "same" and by_id[said_2017.pk]["score"] > 0.99
+    assert by_id[said_2009.pk]["verdict"] == "same" and by_id[said_2009.pk]["score"] > 0.9
+    # Nothing else in the library says it, so nothing else is offered.
+    assert set(by_id) == {said_2009.pk, said_2017.pk}
+    # A score is the pair's, whichever text asks.
+    back = {r["id"]: r for r in similar_text(practitioner, FATHERS_2009)}
+    assert back[said_2017.pk]["score"] == pytest.approx(by_id[said_2009.pk]["score"], rel=1e-4)
+
+
+def test_a_practitioner_sees_no_unconfirmed_suggestion_on_a_review_page(
+    library, practitioner, police_lead, business_unit
+):
+    said_2009, said_2017 = library
+    page = client_for(practitioner).get(said_2017.review.url).content.decode()
+    assert 'class="recurrence"' not in page and "Said before" not in page
+    response = client_for(practitioner).get(
+        f"/api/learning/recommendations/{said_2017.pk}/similar/"
+    )
+    assert response.json()["results"] == []
+
+    lead_page = client_for(police_lead).get(said_2017.review.url).content.decode()
+    said_before = lead_page.split('<div class="recurrence">')[1].split("</div>")[0]
+    assert "Suggested: likely the same finding" in said_before
+    assert "Serious case review: Baby H" in said_before
+
+    record_recurrence(said_2009, said_2017, business_unit)
+    page = client_for(practitioner).get(said_2017.review.url).content.decode()
+    said_before = page.split('<div class="recurrence">')[1].split("</div>")[0]
+    assert "Said before" in said_before and "Serious case review: Baby H" in said_before
+    assert "Suggested" not in said_before
+
+
+def test_the_recurrence_report_groups_only_what_is_the_same_throughout(
+    scrutineer, business_unit, django_capture_on_commit_callbacks
+):
+    from search.recurrence_report import build_report
+
+    with django_capture_on_commit_callbacks(execute=True):
+        fathers = review_with("Review A", 2015, [FATHERS_2009]).recommendations.get()
+        both = review_with("Review B", 2017, [BOTH]).recommendations.get()
+        disclosure = review_with("Review C", 2019, [DISCLOSURE]).recommendations.get()
+        review_with("Review D", 2020, OTHERS)
+    # The one in the middle is the same as each of the others, which are not the same.
+    assert RecurrenceNeighbour.objects.filter(recommendation_id=both.pk).count() >= 2
+
+    groups = [{m.id for m in g.members} for g in build_report(scrutineer).groups]
+    assert groups, "the middle one and one of the others make a group"
+    assert not any({fathers.pk, disclosure.pk} <= group for group in groups)
+    page = client_for(scrutineer).get("/tracker/recurrence/").content.decode()
+    assert "Suggested from the wording: not yet confirmed by the business unit." in page
+
+    # A link the business unit confirmed always counts.
+    record_recurrence(fathers, disclosure, business_unit)
+    groups = build_report(scrutineer).groups
+    assert any({fathers.pk, disclosure.pk} <= {m.id for m in g.members} for g in groups)
+
+
+def test_publishing_leaves_the_similar_recommendations_to_the_catch_up_after_the_response(
+    db, police_lead, django_capture_on_commit_callbacks
+):
+    from config import catch_up
+
+    with override_settings(RECURRENCE_AFTER_RESPONSE=True, CATCH_UP_IN_PROCESS_SECONDS=600):
+        with django_capture_on_commit_callbacks(execute=True):
+            earlier = review_with("Serious case review: Baby H", 2009, [FATHERS_2009])
+            later = review_with("Serious case review: Baby F", 2017, [FATHERS_2017])
+        said_2017 = later.recommendations.get()
+        # Published, and owed: nothing was computed while the publisher waited.
+        assert not RecurrenceNeighbour.objects.exists()
+        assert RecurrenceBacklog.objects.filter(recommendation_id=said_2017.pk).exists()
+        assert catch_up.owed.is_set()
+
+        catch_up.catch_up()  # what the background thread runs after the response
+
+    assert not RecurrenceBacklog.objects.exists()
+    results = client_for(police_lead).get(f"/api/learning/recommendations/{said_2017.pk}/similar/")
+    assert [r["id"] for r in results.json()["results"]] == [earlier.recommendations.get().pk]
+
+
+def test_the_meaning_model_is_read_from_the_installed_package_without_the_network(monkeypatch):
+    from search import embedding
+
+    def no_network(*args, **kwargs):
+        raise AssertionError("the meaning model tried to reach the network")
+
+    monkeypatch.setattr(socket.socket, "connect", no_network)
+    monkeypatch.setattr(socket, "create_connection", no_network)
+    embedding.model.cache_clear()
+    vectors = embedding.vectors([FATHERS_2009, FATHERS_2017, DISCLOSURE])
+    assert vectors.shape == (3, 256)
+    assert float(vectors[0] @ vectors[1]) > float(vectors[0] @ vectors[2])
