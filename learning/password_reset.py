@@ -18,8 +18,8 @@ RESETS_PER_ADDRESS_PER_HOUR = 10
 HOUR = 3600
 
 
-def over_limit(key, limit):
-    """Count one more attempt under `key` for an hour; True once the limit is passed.
+def over_limit(*counts):
+    """Count one more attempt under each `(key, limit)` for an hour; True once any limit is passed.
 
     Each attempt takes one of `limit` numbered places with `add`, which only one caller can win
     for a place (an insert on a unique key in the database cache, SET NX in Redis): two web
@@ -27,7 +27,17 @@ def over_limit(key, limit):
     The cache is the shared one, not a process's own memory: gunicorn's workers each had theirs,
     so the limit was multiplied by the number of workers."""
     shared = caches["shared"]
-    return not any(shared.add(f"{key}:{place}", 1, HOUR) for place in range(1, limit + 1))
+    try:
+        passed = [
+            not any(shared.add(f"{key}:{place}", 1, HOUR) for place in range(1, limit + 1))
+            for key, limit in counts
+        ]
+    except Exception as error:  # noqa: BLE001 - whatever the cache's client raises
+        # The shared cache (Redis) is down or silent: a person who forgot their password is still
+        # answered, after one socket timeout, and the limits count again once it is back.
+        logger.warning("Password reset limits not counted: the shared cache failed (%s)", error)
+        return False
+    return any(passed)
 
 
 class ResetRequestForm(PasswordResetForm):

@@ -13,6 +13,7 @@ from .models import AgencyAction, Assurance, BriefingCascade, ExtensionRequest, 
 from .models.actions import CHALLENGE_ANSWER_DAYS
 
 DEFAULT_ACTION_DAYS = 90
+CHALLENGE_ANSWER_AT_MOST_DAYS = 365
 # The longest note, reason or comment the tracker stores, whichever way it comes in (page, API,
 # spreadsheet return): far beyond any real update, and short enough to render at once.
 NOTE_MAX_LENGTH = 10_000
@@ -268,6 +269,9 @@ def challenge_action(action, by, *, note, version=None, answer_due=None):
     answer_due = answer_due or challenge_answer_due(today)
     if answer_due < today:
         raise ActionRuleError("The date for an answer cannot be in the past.")
+    if answer_due > today + datetime.timedelta(days=CHALLENGE_ANSWER_AT_MOST_DAYS):
+        # A far date would keep the action out of "overdue" for ever.
+        raise ActionRuleError("The date for an answer must be within a year.")
     assurance = _decide_assurance(
         action,
         by,

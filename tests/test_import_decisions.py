@@ -49,6 +49,23 @@ def test_import_json_says_why_each_recommendation_was_taken_and_how_sure_it_is(t
     assert "asks nothing of anyone" in found[2]["reason"]
 
 
+@pytest.mark.django_db
+def test_a_possible_recommendation_is_left_out_of_a_review_imported_from_the_command_line(tmp_path):
+    from learning.models import AgencyAction
+    from reviews.models import ReviewPage
+
+    path = tmp_path / "child-k.md"
+    path.write_text(REVIEW_WITH_A_DOUBTFUL_ITEM)
+    out = io.StringIO()
+    call_command("import_review", str(path), "--json", "--publish", stdout=out)
+
+    found = json.loads(out.getvalue())["recommendations"]
+    assert [(r["number"], r["imported"]) for r in found] == [("1", True), ("2", True), ("3", False)]
+    review = ReviewPage.objects.get(pk=json.loads(out.getvalue())["page_id"])
+    assert [r.number for r in review.recommendations.all()] == ["1", "2"]
+    assert not AgencyAction.objects.filter(recommendation__text__startswith="Fathers in").exists()
+
+
 def test_a_labelled_recommendation_is_surer_than_a_should_paragraph():
     labelled = read("# Review\n\nRecommendation 1: The Board should audit referrals.\n")
     prose = read(

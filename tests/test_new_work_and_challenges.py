@@ -186,6 +186,18 @@ def test_the_scrutineer_sets_the_answer_date_and_a_past_date_is_refused(
     assert refused.status_code == 400
     assert "The date for an answer cannot be in the past." in refused.content.decode()
     assert not Assurance.objects.exists()
+    far = client.post(
+        url,
+        {
+            "decision": "challenge",
+            "note": "Where is the audit?",
+            "answer_due": "9999-12-31",
+            "version": action.version,
+        },
+    )
+    assert far.status_code == 400
+    assert "The date for an answer must be within a year." in far.content.decode()
+    assert not Assurance.objects.exists()
 
     response = client.post(
         url,

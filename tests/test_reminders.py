@@ -147,6 +147,19 @@ def test_beat_runs_reminders_daily_and_the_digest_on_monday_morning():
     assert digest.day_of_week == {1} and digest.hour == {7} and digest.minute == {0}
 
 
+def test_beat_catches_up_waiting_uploads_and_owed_similar_recommendations_with_a_broker():
+    """With a worker and beat (no in-process catch-up) nothing the broker missed waits for ever."""
+    schedule = settings.CELERY_BEAT_SCHEDULE
+    tasks_run = {entry["task"] for entry in schedule.values()}
+    assert {
+        "reviews.importer.tasks.read_waiting_imports",
+        "search.tasks.update_recurrence",
+        "learning.tasks.send_owed_notifications",
+    } <= tasks_run
+    app.loader.import_default_modules()  # each app's tasks, as a worker loads them
+    assert tasks_run <= set(app.tasks)
+
+
 def test_inactive_business_unit_members_get_no_digest(mailoutbox):
     from learning import permissions
 

@@ -58,6 +58,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
     "learning.audit.ActingUserMiddleware",
+    "config.errors.RefuseNulParametersMiddleware",
     "config.catch_up.CatchUpMiddleware",
 ]
 
@@ -242,6 +243,17 @@ CELERY_BEAT_SCHEDULE = {
     "remind-information-requests": {
         "task": "reviews.tasks.remind_information_requests",
         "schedule": crontab(hour=7, minute=50),
+    },
+    # Uploaded reviews whose reading was never queued (the broker did not answer) or never taken
+    # by a worker, and uploads older than a day, which are forgotten.
+    "read-waiting-imports": {
+        "task": "reviews.importer.tasks.read_waiting_imports",
+        "schedule": crontab(minute="*/5"),
+    },
+    # Similar recommendations owed by a publication whose batch was never queued.
+    "update-owed-recurrence": {
+        "task": "search.tasks.update_recurrence",
+        "schedule": crontab(minute="*/15"),
     },
     # Assignment and challenge emails that a mail server or broker outage held back.
     "send-owed-notifications": {

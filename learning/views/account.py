@@ -42,13 +42,10 @@ class ThrottledPasswordResetView(auth_views.PasswordResetView):
         # The client's address as sign-in throttling reads it: behind the proxy, REMOTE_ADDR is
         # the proxy's, the same for everyone.
         address = client_address(self.request) or "unknown"
-        by_email = password_reset.over_limit(
-            f"password-reset:email:{email}", password_reset.RESETS_PER_EMAIL_PER_HOUR
-        )
-        by_address = password_reset.over_limit(
-            f"password-reset:addr:{address}", password_reset.RESETS_PER_ADDRESS_PER_HOUR
-        )
-        if by_email or by_address:
+        if password_reset.over_limit(
+            (f"password-reset:email:{email}", password_reset.RESETS_PER_EMAIL_PER_HOUR),
+            (f"password-reset:addr:{address}", password_reset.RESETS_PER_ADDRESS_PER_HOUR),
+        ):
             return redirect(self.get_success_url())
         response = super().form_valid(form)
         form.send_in_background()

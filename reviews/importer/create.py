@@ -139,7 +139,12 @@ def create_review(
         live=False,
         owner=user,
     )
-    for position, found in enumerate(analysed.recommendations):
+    # A possible recommendation goes into the draft only when an editor ticked it on the check
+    # page; from the command line nobody has, so it is listed and left out.
+    taken = [
+        found for found in analysed.recommendations if confirmed_by_editor or not found.possible
+    ]
+    for position, found in enumerate(taken):
         recommendation = Recommendation(
             number=found.number[:12],
             text=found.text,
@@ -178,7 +183,7 @@ def create_review(
                     "proposed_action": found.proposed_action,
                     "due_date": found.due_date.isoformat() if found.due_date else None,
                 }
-                for found in analysed.recommendations
+                for found in taken
             ],
             "warnings": analysed.warnings,
             "sections": analysed.sections,
@@ -191,7 +196,8 @@ def create_review(
 
 
 def as_json(page, analysed):
-    """The shape `import_review --json` prints."""
+    """The shape `import_review --json` prints: every item found, and whether it is in the draft
+    (a possible recommendation is not: nobody ticked it)."""
     return {
         "page_id": page.pk,
         "title": page.title,
@@ -208,6 +214,7 @@ def as_json(page, analysed):
                 "reason": found.reason,
                 "confidence": found.confidence,
                 "possible": found.possible,
+                "imported": not found.possible,
             }
             for found in analysed.recommendations
         ],

@@ -171,7 +171,6 @@ MONTHS = {
 }  # fmt: skip
 
 
-
 @dataclass
 class FoundRecommendation:
     number: str

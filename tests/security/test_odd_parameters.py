@@ -105,6 +105,13 @@ OUT_OF_RANGE = [
     ("/tracker/list/", {"due_from": "0001-01-01"}),
     ("/tracker/export.csv", {"due_to": "9999-12-31"}),
     ("/api/learning/actions/", {"due_from": "0001-01-01"}),
+    # A NUL character, which PostgreSQL cannot compare, in any parameter of any page.
+    ("/tracker/dashboard/", {"agency": "\x00"}),
+    ("/tracker/export.csv", {"agency": "\x00"}),
+    ("/api/learning/actions/", {"agency": "\x00"}),
+    ("/tracker/returns/template.csv", {"agency": "\x00"}),
+    ("/api/v2/pages/", {"site": "\x00"}),
+    ("/tracker/yearly-report/records/", {"figure": "recommendations_by_theme", "value": "\x00"}),
 ]
 
 
@@ -149,6 +156,7 @@ ODD_VALUES = [
     {"page": HUGE, "other": HUGE, "recommendation": HUGE, "cycle": HUGE, "figure": "referrals"},
     {"search": "\x00", "q": "\x00", "text": "\x00", "theme": "\x00", "kind": "\x00"},
     {"search": " ", "q": " ", "text": " "},
+    {"agency": "\x00", "site": "\x00", "value": "\x00", "figure": "recommendations_by_theme"},
 ]
 # The largest id the URLs take: a number SQLite and PostgreSQL both hold, of no record.
 LARGEST_ID = "9" * 18

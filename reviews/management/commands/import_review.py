@@ -76,10 +76,10 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps(result, indent=2, ensure_ascii=False))
             return
         state = "Published" if publish else "Draft"
+        imported = sum(found["imported"] for found in result["recommendations"])
         self.stdout.write(
             self.style.SUCCESS(
-                f"{state} review “{page.title}” (page {page.pk}) with "
-                f"{len(result['recommendations'])} recommendations."
+                f"{state} review “{page.title}” (page {page.pk}) with {imported} recommendations."
             )
         )
         for found in result["recommendations"]:
@@ -96,7 +96,8 @@ class Command(BaseCommand):
             if found["possible"]:
                 # Shown unticked on the check page: the editor decides.
                 self.stdout.write(
-                    f"     possible recommendation ({found['confidence']:.2f}): {found['reason']}"
+                    f"     possible recommendation, not imported ({found['confidence']:.2f}): "
+                    f"{found['reason']}; add it in the editor if it is one"
                 )
             if suggested:
                 self.stdout.write(f"     suggested {suggested}")
