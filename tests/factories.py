@@ -45,6 +45,7 @@ from reviews.models import (
     PartnerSignOff,
     ReferralReason,
     ReviewDocument,
+    ReviewImport,
     ReviewIndexPage,
     ReviewPage,
 )
@@ -440,6 +441,23 @@ class IndexBacklogFactory(factory.django.DjangoModelFactory):
         django_get_or_create = ("key",)
 
     key = factory.Sequence(lambda n: f"recommendation:{n + 1}")
+
+
+class RecurrenceBacklogFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "learning_search.RecurrenceBacklog"
+        django_get_or_create = ("recommendation_id",)
+
+    recommendation_id = factory.Sequence(lambda n: n + 1)
+
+
+class ReviewImportFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ReviewImport
+
+    owner = factory.SubFactory(UserFactory, role=permissions.BUSINESS_UNIT)
+    file_name = "lcspr-child-j.docx"
+    kind = ReviewPage.Kind.LCSPR
 
 
 class VocabularyGroupFactory(factory.django.DjangoModelFactory):

@@ -156,6 +156,8 @@ def cases(world):
     """(URL name, method, url, data, expected outcome by role) for every tracker URL."""
     action, cycle, police = world["action"], world["cycle"], world["police"]
     learning = [
+        # /tracker/ sends each signed-in person on to their own queue (home, for a practitioner).
+        ("tracker_start", "get", {}, {}, expect(practitioner=OK)),
         ("my_actions", "get", {}, {}, expect()),
         ("action_detail", "get", {"pk": action.pk}, {}, expect(**ONLY_OWN_AGENCY)),
         ("action_detail", "post", {"pk": action.pk}, {}, expect(**CHANGES_POLICE_ACTION)),
