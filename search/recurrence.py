@@ -11,6 +11,7 @@ shown only to those who weigh them; everyone else sees the links the business un
 
 # ruff: noqa: S608 - SQL here names only constant tables and columns; every value is a parameter.
 
+import itertools
 import logging
 from dataclasses import dataclass, field
 
@@ -353,17 +354,21 @@ def recompute_batch(recommendation_ids):
     }
     texts = candidate_texts({other for others in found.values() for other in others})
     texts.update({rec_id: text for rec_id, (text, _) in documents.items()})
-    keys = list(texts)
-    prepared = dict(zip(keys, verdict.prepare(texts[k] for k in keys), strict=True))
+    keys = sorted(texts)  # positions in id order: ties are broken by id, as everywhere
+    position = {key: n for n, key in enumerate(keys)}
+    model = verdict.model()
+    library = model.library(verdict.prepare(texts[k] for k in keys))
+    found = {
+        rec_id: [position[other] for other in others if other in texts]
+        for rec_id, others in found.items()
+    }
     rows = []
-    for rec_id, others in found.items():
-        others = [other for other in others if other in texts]
-        best = judged(
-            texts[rec_id],
-            [(other, texts[other]) for other in others],
-            [prepared[rec_id]] + [prepared[other] for other in others],
-        )[:NEIGHBOURS]
-        for other, score in best:
+    for at, best in judge_candidates(
+        model, library, [(position[rec_id], others) for rec_id, others in found.items()]
+    ):
+        rec_id = keys[at]
+        for other_at, score in best:
+            other = keys[other_at]
             rows.append(
                 RecurrenceNeighbour(recommendation_id=rec_id, neighbour_id=other, score=score)
             )
@@ -419,32 +424,53 @@ def rebuild_neighbours(block=256):
         ids = [r[0] for r in rows]
         pages = np.array([r[1] for r in rows])
         method = Bm25Method().fit([r[2] for r in rows])
-        prepared = verdict.prepare(r[2] for r in rows)
         model = verdict.model()
+        library = model.library(verdict.prepare(r[2] for r in rows))
         same_review = {}
         for position, page in enumerate(pages):
             same_review.setdefault(page, []).append(position)
-        batch = []
+        candidates = method.neighbours(
+            k=verdict.CANDIDATES, block=block, exclude_same=lambda p: same_review[pages[p]]
+        )
         with connection.cursor() as cursor:
-            for position, candidates in method.neighbours(
-                k=verdict.CANDIDATES, block=block, exclude_same=lambda p: same_review[pages[p]]
-            ):
-                others = [other for other, _ in candidates]
-                scores = model.scores(prepared[position], [prepared[o] for o in others])
-                best = sorted(
-                    (
-                        (float(score), other)
-                        for other, score in zip(others, scores, strict=True)
-                        if score >= model.related
-                    ),
-                    key=lambda pair: (-pair[0], pair[1]),
-                )[:NEIGHBOURS]
-                batch += [(ids[position], ids[other], score) for score, other in best]
-                if len(batch) >= 20_000:
-                    _insert(cursor, table, batch)
-                    batch = []
-            _insert(cursor, table, batch)
+            while chunk := [
+                (position, [other for other, _ in found])
+                for position, found in itertools.islice(candidates, block * 8)
+            ]:
+                _insert(
+                    cursor,
+                    table,
+                    [
+                        (ids[position], ids[other], score)
+                        for position, best in judge_candidates(model, library, chunk)
+                        for other, score in best
+                    ],
+                )
     return len(rows)
+
+
+def judge_candidates(model, library, candidates):
+    """For [(position, [candidate positions])] in a verdict Library, yields (position, [(other,
+    score)]): the NEIGHBOURS best the verdict calls same or related, best first, every pair of
+    the lot scored in one pass."""
+    import numpy as np
+
+    counts = [len(others) for _, others in candidates]
+    left = np.repeat([position for position, _ in candidates], counts)
+    right = np.array([other for _, others in candidates for other in others], dtype=np.int64)
+    scores = model.pair_scores(library, left, right).tolist()
+    start = 0
+    for (position, others), count in zip(candidates, counts, strict=True):
+        judged_pairs = sorted(
+            (
+                (other, score)
+                for other, score in zip(others, scores[start : start + count], strict=True)
+                if score >= model.related
+            ),
+            key=lambda pair: (-pair[1], pair[0]),
+        )
+        start += count
+        yield position, judged_pairs[:NEIGHBOURS]
 
 
 def _insert(cursor, table, batch):

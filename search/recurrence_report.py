@@ -117,6 +117,14 @@ def _members(levels):
     from .models import SearchDocument
 
     labels = {value: str(label) for value, label in SearchDocument.Status.choices}
+    # A review's recommendations share its publication moment: each moment's year found once.
+    years = {}
+
+    def year_of(published):
+        if published not in years:
+            years[published] = financial_year(published)
+        return years[published]
+
     members = {
         pk: Member(
             pk,
@@ -125,7 +133,7 @@ def _members(levels):
             number,
             text,
             year or 0,
-            financial_year(published),
+            year_of(published),
             url,
             labels.get(status, status),
             published.date() if published else None,
@@ -178,10 +186,24 @@ def _cliques(edges, confirmed):
     recommendations a person linked to a centre form its group with them, and a suggestion joins
     a group only if it is the same as every member. Each recommendation is in one group.
     Returns [(ids, confirmed)]."""
+    import numpy as np
+
+    # Who is the same as whom, built with numpy: 100,000 recommendations have a few hundred
+    # thousand such pairs, too many to walk one by one in Python.
+    ends = np.concatenate([edges[:, 0], edges[:, 1]])
+    others = np.concatenate([edges[:, 1], edges[:, 0]])
+    order = np.argsort(ends, kind="stable")
+    ends, others = ends[order], others[order]
+    nodes, starts, counts = np.unique(ends, return_index=True, return_counts=True)
+    others, bounds = others.tolist(), [*starts.tolist(), len(ends)]
     same = defaultdict(set)
-    for a, b in edges.tolist():
-        same[a].add(b)
-        same[b].add(a)
+    same.update(
+        (node, set(others[start:stop]))
+        for node, start, stop in zip(nodes.tolist(), bounds, bounds[1:], strict=False)
+    )
+    # Most connected first, then the smaller id: each node's place in that order.
+    by_degree = nodes[np.lexsort((nodes, -counts))].tolist()
+    rank = {node: n for n, node in enumerate(by_degree)}
     linked = defaultdict(set)
     for a, b in confirmed:
         linked[a].add(b)
@@ -190,7 +212,7 @@ def _cliques(edges, confirmed):
     groups = []
 
     def grow(members, candidates):
-        for candidate in sorted(candidates, key=lambda c: (-len(same[c]), c)):
+        for candidate in sorted(candidates, key=lambda c: (rank.get(c, len(rank)), c)):
             if (
                 candidate not in placed
                 and candidate not in members
@@ -210,7 +232,7 @@ def _cliques(edges, confirmed):
         members = grow(members, set().union(*(same[m] for m in members)))
         placed.update(members)
         groups.append((members, len(members) == confirmed_members))
-    for start in sorted(same, key=lambda c: (-len(same[c]), c)):
+    for start in by_degree:
         if start in placed:
             continue
         members = grow([start], same[start])

@@ -96,7 +96,7 @@ class TermWeights:
 def pair_features(a, b, weights):
     """The features of one pair of Prepared texts."""
     terms_a, terms_b = a.terms, b.terms
-    meaning = float(a.vector @ b.vector)
+    meaning = float(a.vector.astype(np.float64) @ b.vector.astype(np.float64))
     if not terms_a or not terms_b:
         return np.array([0.0, 0.0, 0.0, 0.0, meaning])
     shared = terms_a & terms_b
@@ -114,6 +114,62 @@ def pair_features(a, b, weights):
             meaning,
         ]
     )
+
+
+class Library:
+    """Many Prepared texts as sparse matrices (which terms each uses, and their weights), so that
+    any number of pairs among them are judged at once: the features `pair_features` gives one
+    pair, row by row, in a few matrix operations instead of a Python loop over the pairs."""
+
+    def __init__(self, prepared, weights):
+        from scipy.sparse import csr_matrix, diags
+
+        columns = {}
+        indices, starts = [], [0]
+        for text in prepared:
+            indices += [columns.setdefault(term, len(columns)) for term in text.terms]
+            starts.append(len(indices))
+        shape = (len(starts) - 1, len(columns))
+        self.uses = csr_matrix(
+            (np.ones(len(indices)), np.array(indices, dtype=np.int64), starts), shape=shape
+        )
+        term_weights = np.array([weights.weight(term) for term in columns], dtype=float)
+        self.weighted = (self.uses @ diags(term_weights)).tocsr()
+        rare = (term_weights >= weights.rare_from).astype(float)
+        self.rare = (self.uses @ diags(rare)).tocsr()
+        self.rare.eliminate_zeros()
+        self.totals = np.asarray(self.weighted.sum(axis=1)).ravel()
+        self.has_terms = np.diff(self.uses.indptr) > 0
+        self.vectors = (
+            np.vstack([text.vector for text in prepared]) if prepared else np.zeros((0, 256))
+        )
+
+    def features(self, left, right):
+        """The features of the pairs (left[i], right[i]) (positions in the library), one row
+        each, as `pair_features` gives them."""
+        left = np.asarray(left, dtype=np.int64)
+        right = np.asarray(right, dtype=np.int64)
+        features = np.zeros((len(left), len(FEATURES)))
+        if not len(left):
+            return features
+        meaning = np.einsum(
+            "ij,ij->i",
+            self.vectors[left].astype(np.float64),
+            self.vectors[right].astype(np.float64),
+        )
+        features[:, 4] = meaning
+        both = self.has_terms[left] & self.has_terms[right]
+        left, right = left[both], right[both]
+        uses_right = self.uses[right]
+        shared = np.asarray(self.weighted[left].multiply(uses_right).sum(axis=1)).ravel()
+        rare = np.asarray(self.rare[left].multiply(uses_right).sum(axis=1)).ravel()
+        cover_a = shared / self.totals[left]
+        cover_b = shared / self.totals[right]
+        features[both, 0] = np.maximum(cover_a, cover_b)
+        features[both, 1] = np.minimum(cover_a, cover_b)
+        features[both, 2] = shared / 10
+        features[both, 3] = np.log1p(rare)
+        return features
 
 
 class Verdict:
@@ -138,8 +194,17 @@ class Verdict:
         """Scores of one Prepared text against several others."""
         if not others:
             return np.zeros(0)
-        rows = np.vstack([pair_features(text, other, self.weights) for other in others])
-        return self.probability(rows)
+        library = self.library([text, *others])
+        return self.pair_scores(library, np.zeros(len(others)), np.arange(1, len(others) + 1))
+
+    def library(self, prepared):
+        return Library(list(prepared), self.weights)
+
+    def pair_scores(self, library, left, right):
+        """Scores of the pairs (left[i], right[i]) of a Library, all at once."""
+        if not len(left):
+            return np.zeros(0)
+        return self.probability(library.features(left, right))
 
     def verdict(self, score):
         """The verdict for a score: same, related, or None (nothing to say)."""

@@ -167,3 +167,29 @@ def test_the_meaning_model_is_read_from_the_installed_package_without_the_networ
     vectors = embedding.vectors([FATHERS_2009, FATHERS_2017, DISCLOSURE])
     assert vectors.shape == (3, 256)
     assert float(vectors[0] @ vectors[1]) > float(vectors[0] @ vectors[2])
+
+
+def test_judging_all_the_labelled_pairs_at_once_scores_each_as_judging_it_alone():
+    """The rebuild and a publication judge thousands of pairs in one pass; each pair's score and
+    verdict are those it gets when judged on its own (a text of no meaningful word included)."""
+    import numpy as np
+
+    from search import verdict
+    from search.recurrence_evaluation import LabelledSet
+
+    labelled = LabelledSet.load()
+    ids = [item["id"] for item in labelled.items]
+    position = {pk: n for n, pk in enumerate(ids)}
+    prepared = verdict.prepare([item["text"] for item in labelled.items] + ["It is to be."])
+    pairs = [(position[a], position[b]) for a, b, _, _ in labelled.pairs] + [(0, len(ids))]
+    model = verdict.model()
+
+    together = model.pair_scores(
+        model.library(prepared), [a for a, _ in pairs], [b for _, b in pairs]
+    )
+    alone = np.array([model.score(prepared[a], prepared[b]) for a, b in pairs])
+
+    assert len(together) == len(labelled.pairs) + 1 and not np.isnan(alone).any()
+    np.testing.assert_allclose(together, alone, rtol=0, atol=1e-12)
+    assert [model.verdict(s) for s in together] == [model.verdict(s) for s in alone]
+    assert {model.verdict(s) for s in alone} == {verdict.SAME, verdict.RELATED, None}
