@@ -1,5 +1,6 @@
 """The Celery app; with no CELERY_BROKER_URL tasks run eagerly in the web process."""
 
+import importlib
 import logging
 import os
 import time
@@ -65,7 +66,10 @@ def registered_task(name):
     queue follow-up work it names the task as Celery beat does, so it never imports the module
     that imports it."""
     if name not in app.tasks:
-        app.loader.import_default_modules()  # each app's tasks module, as a worker loads them
+        # Import the task's own module: Python's import lock makes a second thread wait until it
+        # has run (and registered the task). Importing all the apps' modules instead left a
+        # thread that came second, while the first was still importing, with no such task.
+        importlib.import_module(name.rpartition(".")[0])
     return app.tasks[name]
 
 
