@@ -146,8 +146,14 @@ class CascadeForm(forms.Form):
     cascaded_on = forms.DateField(
         label="Date the briefing was cascaded", widget=forms.DateInput(attrs={"type": "date"})
     )
-    teams_reached = forms.IntegerField(label="Number of teams", min_value=0, initial=0)
-    staff_reached = forms.IntegerField(label="Number of staff reached", min_value=0, initial=0)
+    # Upper bounds far beyond any agency's size: a typing slip is refused with a message rather
+    # than overflowing the database's integer.
+    teams_reached = forms.IntegerField(
+        label="Number of teams", min_value=0, max_value=10_000, initial=0
+    )
+    staff_reached = forms.IntegerField(
+        label="Number of staff reached", min_value=0, max_value=1_000_000, initial=0
+    )
     note = forms.CharField(
         required=False, max_length=NOTE_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 2})
     )

@@ -171,6 +171,27 @@ def test_approved_review_goes_live_with_its_view_restriction(business_unit, busi
     assert page.get_view_restrictions().get().groups.filter(name=permissions.SCRUTINEERS).exists()
 
 
+@pytest.mark.parametrize("total", ["²", "many"])
+def test_an_odd_count_of_recommendations_is_refused_not_a_server_error(business_unit, total):
+    index = ReviewIndexPage.objects.get()
+    form = {
+        "title": "Rapid review: Child L",
+        "slug": "rapid-review-child-l",
+        "kind": "rapid_review",
+        "visibility": "partnership",
+        "recommendations-TOTAL_FORMS": total,
+        "recommendations-INITIAL_FORMS": "0",
+        "documents-TOTAL_FORMS": "0",
+        "documents-INITIAL_FORMS": "0",
+    }
+    response = client_for(business_unit).post(
+        reverse("wagtailadmin_pages:add", args=["reviews", "reviewpage", index.pk]), form
+    )
+    assert response.status_code == 200
+    assert "The page could not be created due to validation errors" in response.content.decode()
+    assert not ReviewPage.objects.filter(slug="rapid-review-child-l").exists()
+
+
 def _page_permissions(group_name):
     home = Page.objects.get(depth=2)
     return set(

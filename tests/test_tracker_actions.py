@@ -656,6 +656,17 @@ def test_cascade_in_the_future_or_reaching_nobody_is_refused(police, police_lead
         },
     )
     assert "Say how many teams or staff" in nobody.content.decode()
+    too_many = client.post(
+        url,
+        {
+            "agency": police.pk,
+            "teams_reached": 1,
+            "staff_reached": 10**20,
+            "cascaded_on": TODAY.isoformat(),
+        },
+    )
+    assert too_many.status_code == 400
+    assert "less than or equal to 1000000" in too_many.content.decode()
     assert not BriefingCascade.objects.exists()
 
 

@@ -170,7 +170,10 @@ class ReviewPageForm(WagtailAdminPageForm):
         seen = set()
         total = data.get("recommendations-TOTAL_FORMS", "0")
         # No more forms than Django's formsets would ever read.
-        total = min(int(total), 2000) if str(total).isdigit() else 0
+        # isdecimal() alone admits digits int() reads but a formset refuses ("٣"); isascii() keeps
+        # superscripts ("²"), which isdigit() would pass and int() reject, out as well.
+        total = str(total)
+        total = min(int(total), 2000) if total.isascii() and total.isdecimal() else 0
         for position in range(total):
             name = f"recommendations-{position}-key"
             key = data.get(name)
