@@ -12,8 +12,10 @@ query and however large the library:
 
 The score is the probability, learned by logistic regression on the development pairs of
 tests/fixtures/recurrence/, that the two are the same finding. At `same` or over it is the same
-finding restated (the threshold gives precision 0.9 or better on the development pairs); at
-`related` or over, the same matter with a different ask; under it, nothing is said. The fitted
+finding restated: the threshold gives precision 0.9 or better out of fold, that is on development
+findings scored by a model that learned without them, so it holds for wordings the model has not
+seen and not only for those it learned from. At `related` or over, the same matter with a
+different ask; under it, nothing is said. The fitted
 model and the term weights are a small committed file (`search/data/recurrence_verdict.json`,
 written by `evaluate_recurrence --fit`), so nothing is trained or downloaded at run time and
 the figures `evaluate_recurrence` prints are those of the model the site runs.
@@ -36,6 +38,8 @@ FEATURES = ("cover_more", "cover_less", "shared_weight", "shared_rare", "meaning
 # How many candidates search brings for the verdict to judge, best first one way: the wordings
 # of a finding (it has a few) are among them, as `evaluate_recurrence` measures.
 CANDIDATES = 20
+# The share of *same* verdicts that must be right, out of fold, on the development pairs.
+PRECISION = 0.9
 # A term is rare when fewer than one text in this many of the field's writing uses it.
 RARE_SHARE = 200
 
@@ -251,32 +255,13 @@ def is_same(score):
     return score >= model().same
 
 
-def fit(same_pairs, other_pairs, texts, weights, precision=0.9):
-    """A Verdict learned from development pairs ({id: text}; pairs of ids): logistic regression on
-    the features, the "same" threshold the lowest score whose precision on these pairs is at least
-    `precision`, and the "related" threshold the score under which nine in ten of the pairs
-    judged different fall."""
+def learn(features, labels, weights):
+    """Logistic regression of "the same finding" on the features of labelled pairs: a Verdict
+    whose thresholds are still to be chosen (see `evaluate_recurrence --fit`)."""
     from sklearn.linear_model import LogisticRegression
 
-    keys = list(texts)
-    terms = dict(zip(keys, prepare(texts[k] for k in keys), strict=True))
-    pairs = [(a, b, 1) for a, b in same_pairs] + [(a, b, 0) for a, b, _ in other_pairs]
-    features = np.vstack([pair_features(terms[a], terms[b], weights) for a, b, _ in pairs])
-    labels = np.array([label for _, _, label in pairs])
     regression = LogisticRegression(C=10.0, max_iter=1000).fit(features, labels)
-    fitted = Verdict(weights, regression.coef_[0], regression.intercept_[0], 1.0, 0.0)
-    scores = fitted.probability(features)
-    fitted.same = same_threshold(scores, labels, precision)
-    different = np.array(
-        [
-            fitted.score(terms[a], terms[b])
-            for a, b, judgement in other_pairs
-            if judgement == "different"
-        ]
-    )
-    fitted.related = float(np.quantile(different, 0.9)) if len(different) else 0.5
-    fitted.related = min(fitted.related, fitted.same)
-    return fitted
+    return Verdict(weights, regression.coef_[0], regression.intercept_[0], 1.0, 0.0)
 
 
 def same_threshold(scores, labels, precision):
