@@ -8,12 +8,18 @@ query and however large the library:
   what it says about a finding: rare in the field's writing weighs much, common weighs little);
 - how many rare terms and how many terms in all the two share;
 - the field's vocabulary: each of its terms is one token however it is written (CSE and child
-  sexual exploitation meet).
+  sexual exploitation meet);
+- BM25 "more like this" both ways, each relative to the text's score against itself, as search
+  ranks candidates, but with the committed statistics of the field's writing rather than those of
+  the library searched, so that a pair scores the same in any library (the better and the worse of
+  the two ways).
 
 The score is the probability, learned by logistic regression on the development pairs of
 tests/fixtures/recurrence/, that the two are the same finding. At `same` or over it is the same
-finding restated (the threshold gives precision 0.9 or better on the development pairs); at
-`related` or over, the same matter with a different ask; under it, nothing is said. The fitted
+finding restated: the threshold gives precision 0.9 or better out of fold, that is on development
+findings scored by a model that learned without them, so it holds for wordings the model has not
+seen and not only for those it learned from. At `related` or over, the same matter with a
+different ask; under it, nothing is said. The fitted
 model and the term weights are a small committed file (`search/data/recurrence_verdict.json`,
 written by `evaluate_recurrence --fit`), so nothing is trained or downloaded at run time and
 the figures `evaluate_recurrence` prints are those of the model the site runs.
@@ -27,36 +33,60 @@ from pathlib import Path
 
 import numpy as np
 
-from .similarity import vocabulary_key, words
+from .similarity import _counts, _phrases_in, index_words, query_phrases, vocabulary_key, words
 
 MODEL_FILE = Path(__file__).resolve().parent / "data" / "recurrence_verdict.json"
 SAME = "same"
 RELATED = "related"
-FEATURES = ("cover_more", "cover_less", "shared_weight", "shared_rare", "meaning")
+FEATURES = (
+    "cover_more",
+    "cover_less",
+    "shared_weight",
+    "shared_rare",
+    "meaning",
+    "bm25_better",
+    "bm25_worse",
+)
 # How many candidates search brings for the verdict to judge, best first one way: the wordings
 # of a finding (it has a few) are among them, as `evaluate_recurrence` measures.
 CANDIDATES = 20
+# The share of *same* verdicts that must be right, out of fold, on the development pairs.
+PRECISION = 0.9
 # A term is rare when fewer than one text in this many of the field's writing uses it.
 RARE_SHARE = 200
+# BM25's parameters, as the full-text index ranks (FTS5's bm25).
+BM25_K1, BM25_B = 1.2, 0.75
 
 
 @dataclass(frozen=True)
 class Prepared:
-    """What the verdict reads of one text: its terms and its meaning vector."""
+    """What the verdict reads of one text: its terms, its meaning vector, and, for BM25, its
+    "more like this" query and its words as the full-text index reads them."""
 
     terms: frozenset
     vector: np.ndarray
+    query: tuple = ()
+    index_words: tuple = ()
 
 
-def prepare(texts):
-    """Each text's terms and meaning, the vectors made in one batch."""
+def prepare(texts, bm25=None):
+    """Each text's terms and meaning, the vectors made in one batch; and what BM25 reads of it
+    when `bm25` (by default, when the site's verdict reads BM25)."""
     from .embedding import vectors
 
     texts = list(texts)
     vocabulary = vocabulary_key()
     meaning = vectors(texts)
+    if bm25 is None:
+        bm25 = model().reads_bm25
     return [
-        Prepared(frozenset(terms_of(text, vocabulary)), meaning[n]) for n, text in enumerate(texts)
+        Prepared(
+            frozenset(terms_of(text, vocabulary)),
+            meaning[n],
+            tuple(query_phrases(text, vocabulary)) if bm25 else (),
+            tuple(index_words(text)) if bm25 else (),
+        )
+        for n, text in enumerate(texts)
     ]
 
 
@@ -93,35 +123,51 @@ class TermWeights:
         return cls(frequencies, len(texts))
 
 
-def pair_features(a, b, weights):
-    """The features of one pair of Prepared texts."""
-    terms_a, terms_b = a.terms, b.terms
-    meaning = float(a.vector.astype(np.float64) @ b.vector.astype(np.float64))
-    if not terms_a or not terms_b:
-        return np.array([0.0, 0.0, 0.0, 0.0, meaning])
-    shared = terms_a & terms_b
-    weight = weights.weight
-    shared_weight = sum(weight(t) for t in shared)
-    cover_a = shared_weight / sum(weight(t) for t in terms_a)
-    cover_b = shared_weight / sum(weight(t) for t in terms_b)
-    rare = sum(1 for t in shared if weight(t) >= weights.rare_from)
-    return np.array(
-        [
-            max(cover_a, cover_b),
-            min(cover_a, cover_b),
-            shared_weight / 10,
-            math.log1p(rare),
-            meaning,
-        ]
-    )
+class PhraseWeights:
+    """BM25's statistics of the field's writing (the committed table): how many texts hold each
+    phrase a "more like this" query may ask for, and their average length in words."""
+
+    def __init__(self, frequencies, documents, average_length):
+        self.frequencies = frequencies
+        self.documents = documents
+        self.average_length = average_length
+
+    def idf(self, phrase):
+        frequency = self.frequencies.get(" ".join(phrase), 0)
+        idf = math.log((self.documents - frequency + 0.5) / (frequency + 0.5))
+        return idf if idf > 0 else 1e-6  # as FTS5: a phrase in over half the texts counts a little
+
+    @classmethod
+    def count(cls, texts):
+        from .similarity import _wordings, more_like_this_terms
+
+        vocabulary = vocabulary_key()
+        texts = list(texts)
+        documents = [index_words(text) for text in texts]
+        # Every phrase a query may ask for: each text's every term, and each wording of the
+        # field's terms (a query asks for them all when a text uses one).
+        asked = {tuple(index_words(t)) for t in _wordings(vocabulary)}
+        for text in texts:
+            asked |= {
+                tuple(index_words(t))
+                for t in more_like_this_terms(text, max_terms=10**6, vocabulary=vocabulary)
+            }
+        column = {phrase: n for n, phrase in enumerate(sorted(p for p in asked if p))}
+        starts = {phrase[:end] for phrase in column for end in range(1, len(phrase))}
+        held = _counts((set(_phrases_in(d, column, starts)) for d in documents), len(texts), column)
+        frequency = np.bincount(held.indices, minlength=len(column))
+        frequencies = {" ".join(p): int(frequency[n]) for p, n in column.items() if frequency[n]}
+        average = float(np.mean([len(d) for d in documents])) if documents else 1.0
+        return cls(frequencies, len(texts), average)
 
 
 class Library:
-    """Many Prepared texts as sparse matrices (which terms each uses, and their weights), so that
-    any number of pairs among them are judged at once: the features `pair_features` gives one
-    pair, row by row, in a few matrix operations instead of a Python loop over the pairs."""
+    """Many Prepared texts as sparse matrices (which terms each uses, and their weights; which
+    phrases each asks for, and their BM25 weights in each), so that any number of pairs among
+    them are judged at once, in a few matrix operations. A pair's features depend on the two
+    texts and the committed statistics alone, not on the other texts of the library."""
 
-    def __init__(self, prepared, weights):
+    def __init__(self, prepared, weights, phrases=None):
         from scipy.sparse import csr_matrix, diags
 
         columns = {}
@@ -143,10 +189,45 @@ class Library:
         self.vectors = (
             np.vstack([text.vector for text in prepared]) if prepared else np.zeros((0, 256))
         )
+        # Without the phrase statistics (a verdict that does not read BM25) its columns stay 0.
+        self.query = None
+        if phrases is not None:
+            self._bm25(prepared, phrases)
+
+    def _bm25(self, prepared, phrases):
+        """Each text's query (phrases it asks for) and the BM25 weight of each such phrase in each
+        text, as `similarity.Bm25Method` has them, with the committed statistics."""
+        from scipy.sparse import csr_matrix
+
+        column = {}
+        for text in prepared:
+            for phrase in text.query:
+                column.setdefault(phrase, len(column))
+        starts = {phrase[:end] for phrase in column for end in range(1, len(phrase))}
+        n = len(prepared)
+        self.query = _counts(([column[p] for p in text.query] for text in prepared), n, column)
+        counts = _counts(
+            (_phrases_in(text.index_words, column, starts) for text in prepared), n, column
+        )
+        idf = np.array([phrases.idf(phrase) for phrase in column], dtype=float)
+        lengths = np.array([len(text.index_words) for text in prepared], dtype=float)
+        norm = BM25_K1 * (1 - BM25_B + BM25_B * lengths / max(phrases.average_length, 1.0))
+        rows = np.repeat(np.arange(n), np.diff(counts.indptr))
+        tf = counts.data.astype(float)
+        self.bm25 = csr_matrix(
+            (
+                idf[counts.indices] * tf * (BM25_K1 + 1) / (tf + norm[rows]),
+                counts.indices,
+                counts.indptr,
+            ),
+            shape=counts.shape,
+        )
+        self.own_bm25 = np.asarray(self.query.multiply(self.bm25).sum(axis=1)).ravel()
+        self.own_bm25[self.own_bm25 == 0] = 1.0
 
     def features(self, left, right):
         """The features of the pairs (left[i], right[i]) (positions in the library), one row
-        each, as `pair_features` gives them."""
+        each."""
         left = np.asarray(left, dtype=np.int64)
         right = np.asarray(right, dtype=np.int64)
         features = np.zeros((len(left), len(FEATURES)))
@@ -158,6 +239,8 @@ class Library:
             self.vectors[right].astype(np.float64),
         )
         features[:, 4] = meaning
+        if self.query is not None:
+            self._bm25_features(features, left, right)
         both = self.has_terms[left] & self.has_terms[right]
         left, right = left[both], right[both]
         uses_right = self.uses[right]
@@ -171,12 +254,21 @@ class Library:
         features[both, 3] = np.log1p(rare)
         return features
 
+    def _bm25_features(self, features, left, right):
+        forward = np.asarray(self.query[left].multiply(self.bm25[right]).sum(axis=1)).ravel()
+        backward = np.asarray(self.query[right].multiply(self.bm25[left]).sum(axis=1)).ravel()
+        forward /= self.own_bm25[left]
+        backward /= self.own_bm25[right]
+        features[:, 5] = np.maximum(forward, backward)
+        features[:, 6] = np.minimum(forward, backward)
+
 
 class Verdict:
     """The fitted model: features → probability of the same finding, and the two thresholds."""
 
-    def __init__(self, weights, coefficients, intercept, same, related):
+    def __init__(self, weights, phrases, coefficients, intercept, same, related):
         self.weights = weights
+        self.phrases = phrases
         self.coefficients = np.asarray(coefficients, dtype=float)
         self.intercept = float(intercept)
         self.same = float(same)
@@ -188,7 +280,7 @@ class Verdict:
 
     def score(self, a, b):
         """The probability that two Prepared texts are the same finding."""
-        return float(self.probability(pair_features(a, b, self.weights))[0])
+        return float(self.pair_scores(self.library([a, b]), [0], [1])[0])
 
     def scores(self, text, others):
         """Scores of one Prepared text against several others."""
@@ -198,7 +290,13 @@ class Verdict:
         return self.pair_scores(library, np.zeros(len(others)), np.arange(1, len(others) + 1))
 
     def library(self, prepared):
-        return Library(list(prepared), self.weights)
+        return Library(list(prepared), self.weights, self.phrases if self.reads_bm25 else None)
+
+    @property
+    def reads_bm25(self):
+        return self.phrases is not None and bool(
+            np.any(self.coefficients[[FEATURES.index("bm25_better"), FEATURES.index("bm25_worse")]])
+        )
 
     def pair_scores(self, library, left, right):
         """Scores of the pairs (left[i], right[i]) of a Library, all at once."""
@@ -215,7 +313,7 @@ class Verdict:
         return None
 
     def as_json(self):
-        return {
+        data = {
             "features": list(FEATURES),
             "coefficients": [round(float(c), 6) for c in self.coefficients],
             "intercept": round(self.intercept, 6),
@@ -224,11 +322,21 @@ class Verdict:
             "documents": self.weights.documents,
             "frequencies": dict(sorted(self.weights.frequencies.items())),
         }
+        if self.reads_bm25:
+            data["phrase_documents"] = self.phrases.documents
+            data["average_length"] = round(self.phrases.average_length, 6)
+            data["phrase_frequencies"] = dict(sorted(self.phrases.frequencies.items()))
+        return data
 
     @classmethod
     def from_json(cls, data):
         return cls(
             TermWeights(data["frequencies"], data["documents"]),
+            PhraseWeights(
+                data["phrase_frequencies"], data["phrase_documents"], data["average_length"]
+            )
+            if "phrase_frequencies" in data
+            else None,
             data["coefficients"],
             data["intercept"],
             data["same"],
@@ -251,32 +359,13 @@ def is_same(score):
     return score >= model().same
 
 
-def fit(same_pairs, other_pairs, texts, weights, precision=0.9):
-    """A Verdict learned from development pairs ({id: text}; pairs of ids): logistic regression on
-    the features, the "same" threshold the lowest score whose precision on these pairs is at least
-    `precision`, and the "related" threshold the score under which nine in ten of the pairs
-    judged different fall."""
+def learn(features, labels, weights, phrases):
+    """Logistic regression of "the same finding" on the features of labelled pairs: a Verdict
+    whose thresholds are still to be chosen (see `evaluate_recurrence --fit`)."""
     from sklearn.linear_model import LogisticRegression
 
-    keys = list(texts)
-    terms = dict(zip(keys, prepare(texts[k] for k in keys), strict=True))
-    pairs = [(a, b, 1) for a, b in same_pairs] + [(a, b, 0) for a, b, _ in other_pairs]
-    features = np.vstack([pair_features(terms[a], terms[b], weights) for a, b, _ in pairs])
-    labels = np.array([label for _, _, label in pairs])
     regression = LogisticRegression(C=10.0, max_iter=1000).fit(features, labels)
-    fitted = Verdict(weights, regression.coef_[0], regression.intercept_[0], 1.0, 0.0)
-    scores = fitted.probability(features)
-    fitted.same = same_threshold(scores, labels, precision)
-    different = np.array(
-        [
-            fitted.score(terms[a], terms[b])
-            for a, b, judgement in other_pairs
-            if judgement == "different"
-        ]
-    )
-    fitted.related = float(np.quantile(different, 0.9)) if len(different) else 0.5
-    fitted.related = min(fitted.related, fitted.same)
-    return fitted
+    return Verdict(weights, phrases, regression.coef_[0], regression.intercept_[0], 1.0, 0.0)
 
 
 def same_threshold(scores, labels, precision):

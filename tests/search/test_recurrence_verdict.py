@@ -5,6 +5,7 @@ who weigh them."""
 
 import socket
 
+import numpy as np
 import pytest
 from django.test import override_settings
 
@@ -193,3 +194,64 @@ def test_judging_all_the_labelled_pairs_at_once_scores_each_as_judging_it_alone(
     np.testing.assert_allclose(together, alone, rtol=0, atol=1e-12)
     assert [model.verdict(s) for s in together] == [model.verdict(s) for s in alone]
     assert {model.verdict(s) for s in alone} == {verdict.SAME, verdict.RELATED, None}
+
+
+def test_the_verdict_never_learns_from_a_held_out_pair_or_a_held_out_wording():
+    """The figures reported on held-out pairs are of pairs the verdict never learned from: no
+    held-out judged pair (some are between two development findings, and search brings them as
+    candidates) and no wording of a held-out finding is among its training pairs."""
+    from search import similarity
+    from search.recurrence_evaluation import (
+        LabelledSet,
+        development_training_pairs,
+        held_out_findings,
+        held_out_pairs,
+    )
+
+    labelled = LabelledSet.load()
+    finding = {item["id"]: item["finding"] for item in labelled.items}
+    held = held_out_findings(labelled)
+    development = [item["id"] for item in labelled.items if item["finding"] not in held]
+    texts = {item["id"]: item["text"] for item in labelled.items}
+    method = similarity.Bm25Method().fit([texts[i] for i in development])
+
+    pairs = development_training_pairs(labelled, method, development)
+    learned = {frozenset((p.a, p.b)) for p in pairs}
+
+    assert held and len(pairs) > len([p for p in labelled.pairs if p[3] == "development"])
+    assert not any(finding[p.a] in held or finding[p.b] in held for p in pairs)
+    assert not learned & held_out_pairs(labelled)
+    # Without the rule, search would have brought some of those held-out pairs to learn from.
+    brought = {
+        frozenset((item_id, development[other]))
+        for position, item_id in enumerate(development)
+        for other in np.argsort(-method.row_scores(position), kind="stable")[:20]
+    }
+    assert brought & held_out_pairs(labelled)
+
+
+def test_each_development_pair_is_scored_by_a_model_that_never_saw_its_findings():
+    """The *same* threshold is chosen on out-of-fold scores: a pair's score comes from a model
+    learned without any pair that touches either of its findings."""
+    from search.recurrence_evaluation import out_of_fold_scores
+
+    names = [f"F{n:02d}" for n in range(12)]
+    findings_a = [names[n % 12] for n in range(60)]
+    findings_b = [names[(n * 7 + 3) % 12] for n in range(60)]
+    features = np.arange(60, dtype=float)[:, None]
+    labels = np.array([a == b for a, b in zip(findings_a, findings_b, strict=True)], dtype=int)
+
+    class Learned:
+        def __init__(self, rows):
+            self.seen = {findings_a[r] for r in rows} | {findings_b[r] for r in rows}
+
+        def probability(self, x):
+            rows = x[:, 0].astype(int)
+            assert not any(findings_a[r] in self.seen or findings_b[r] in self.seen for r in rows)
+            return np.full(len(rows), 0.5)
+
+    scores = out_of_fold_scores(
+        features, labels, findings_a, findings_b, lambda x, y: Learned(x[:, 0].astype(int))
+    )
+
+    assert (scores == 0.5).all()

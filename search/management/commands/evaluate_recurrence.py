@@ -4,17 +4,22 @@ the share of unrelated texts given a *same*; with `--compare-methods`, recall@5 
 of every similarity method. In a throwaway database. `--fit` learns the verdict again from the
 development pairs and writes search/data/recurrence_verdict.json."""
 
+import dataclasses
 import time
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from learning.benchmarking import throwaway_database
-from search import similarity
+from search import similarity, verdict
 from search.recurrence import NEIGHBOURS
 from search.recurrence_evaluation import (
+    FOLDS,
+    SHUFFLES,
     VERDICT_CANDIDATES,
+    CrossValidated,
     LabelledSet,
+    candidate_figures,
     distractor_sentences,
     evaluate,
     fit_verdict,
@@ -28,6 +33,20 @@ from search.recurrence_evaluation import (
 # ways) of 0.15 or more counted as the same finding.
 SAME_FINDING_SCORE = 0.15
 SPLITS = [("all", None), ("development", "development"), ("held-out", "held_out")]
+# What each kind of feature earns (`--compare-features`): the verdict learned on others than the
+# site's (search.recurrence_evaluation.SITE_FEATURES: shared terms and meaning).
+FEATURE_SETS = [
+    ("Shared terms only", ("cover_more", "cover_less", "shared_weight", "shared_rare")),
+    (
+        "Shared terms, meaning and BM25",
+        ("cover_more", "cover_less", "shared_weight", "shared_rare", "meaning")
+        + ("bm25_better", "bm25_worse"),
+    ),
+    (
+        "Shared terms and BM25",
+        ("cover_more", "cover_less", "shared_weight", "shared_rare", "bm25_better", "bm25_worse"),
+    ),
+]
 
 
 class Command(BaseCommand):
@@ -45,6 +64,11 @@ class Command(BaseCommand):
             help="Also compare every similarity method's ranking (slower).",
         )
         parser.add_argument(
+            "--compare-features",
+            action="store_true",
+            help="Also learn the verdict on fewer features, each way, and print them beside it.",
+        )
+        parser.add_argument(
             "--no-distractors",
             action="store_true",
             help="Skip the second run, where the corpus sentences join the library.",
@@ -58,8 +82,11 @@ class Command(BaseCommand):
         with throwaway_database(self.stdout, "recurrence-evaluation-"):
             if options["fit"]:
                 self._fit(labelled)
+            verdicts = [("The site's verdict", verdict.model(), self._checked())]
+            if options["compare_features"]:
+                verdicts += self._variants(labelled)
             for background in libraries:
-                self._verdicts(labelled, background)
+                self._verdicts(labelled, background, verdicts)
             if options["compare_methods"]:
                 for background in libraries:
                     self._compare(labelled, background)
@@ -67,24 +94,44 @@ class Command(BaseCommand):
     def _fit(self, labelled):
         import json
 
-        from search import verdict
-
-        fitted = fit_verdict(labelled, distractor_sentences())
+        fitted, checked = fit_verdict(labelled, distractor_sentences())
+        # The out-of-fold figures go with the model, so that they are printed beside it later.
+        data = {**fitted.as_json(), "out_of_fold": dataclasses.asdict(checked)}
         verdict.MODEL_FILE.write_text(
-            json.dumps(fitted.as_json(), indent=0, ensure_ascii=False) + "\n", encoding="utf-8"
+            json.dumps(data, indent=0, ensure_ascii=False) + "\n", encoding="utf-8"
         )
         verdict.model.cache_clear()
         self.stdout.write(
             f"Verdict learned on the development pairs: same at {fitted.same:.3f}, related at "
-            f"{fitted.related:.3f}; written to {verdict.MODEL_FILE.name}."
+            f"{fitted.related:.3f}; written to {verdict.MODEL_FILE.name}.\n"
+            f"Out of fold ({FOLDS} parts of the development findings, {SHUFFLES} shuffles), same "
+            f"precision {checked.precision:.3f} and recall {checked.recall:.3f} on the candidates "
+            f"search brings; {checked.judged_precision:.3f} and {checked.judged_recall:.3f} on the "
+            "judged development pairs."
         )
 
-    def _verdicts(self, labelled, background):
-        """The old line (a relative BM25 score of 0.15, what the report grouped by) against the
-        learned verdict, on the library of labelled recommendations and corpus sentences."""
-        import numpy as np
+    @staticmethod
+    def _checked():
+        """The site's verdict's out-of-fold figures, as `--fit` wrote them."""
+        import json
 
-        from search import verdict
+        data = json.loads(verdict.MODEL_FILE.read_text(encoding="utf-8"))
+        return CrossValidated(**data["out_of_fold"]) if "out_of_fold" in data else None
+
+    def _variants(self, labelled):
+        """The verdict learned again on fewer features, each in the same way as the site's (its
+        thresholds chosen out of fold), to show what each kind of feature earns."""
+        background = distractor_sentences()
+        variants = []
+        for name, used in FEATURE_SETS:
+            fitted, checked = fit_verdict(labelled, background, used)
+            variants.append((name, fitted, checked))
+        return variants
+
+    def _verdicts(self, labelled, background, verdicts):
+        """The old line (a relative BM25 score of 0.15, what the report grouped by) against each
+        verdict, on the library of labelled recommendations and corpus sentences."""
+        import numpy as np
 
         items = labelled.items
         library_ids = [item["id"] for item in items] + [
@@ -97,64 +144,99 @@ class Command(BaseCommand):
         method = similarity.Bm25Method().fit(texts + unrelated)
         n = len(texts)
         rows = {p: method.row_scores(p) for p in range(len(texts) + len(unrelated))}
-        model = verdict.model()
-        terms = verdict.prepare(texts + unrelated)
-
-        def old_score(a, b):
-            return float(rows[position[a]][position[b]])
-
-        def new_score(a, b):
-            return model.score(terms[position[a]], terms[position[b]])
+        prepared = verdict.prepare(texts + unrelated, bm25=True)
+        labelled_count = len(items)
 
         def old_top(query, k):
             scores = rows[query][:n].copy()
             scores[query] = -np.inf
             return list(np.argsort(-scores, kind="stable")[:k])
 
-        def new_top(query, k):
-            candidates = [c for c in old_top(query, VERDICT_CANDIDATES) if rows[query][c] > 0]
-            scored = [(model.score(terms[query], terms[c]), c) for c in candidates]
-            kept = sorted(((s, c) for s, c in scored if s >= model.related), key=lambda x: -x[0])
-            return [c for _, c in kept[:k]]
-
         methods = [
             (
                 f"Old: relative BM25 >= {SAME_FINDING_SCORE} is same",
-                old_score,
+                lambda a, b: float(rows[position[a]][position[b]]),
                 lambda s: s >= SAME_FINDING_SCORE,
                 old_top,
-                lambda u: max(rows[n + u][: len(items)]) >= SAME_FINDING_SCORE,
-            ),
-            (
-                f"New: learned verdict (same >= {model.same:.3f})",
-                new_score,
-                verdict.is_same,
-                new_top,
-                lambda u: (
-                    max(model.score(terms[n + u], terms[p]) for p in range(len(items)))
-                    >= model.same
-                ),
-            ),
+                [max(rows[n + u][:labelled_count]) for u in range(len(unrelated))],
+                0.0,
+                None,
+            )
         ]
+        for name, model, checked in verdicts:
+            library = model.library(prepared)
+            # Each unrelated text against every labelled recommendation, scored at once.
+            left = np.repeat(np.arange(n, n + len(unrelated)), labelled_count)
+            right = np.tile(np.arange(labelled_count), len(unrelated))
+            best = model.pair_scores(library, left, right).reshape(len(unrelated), -1).max(axis=1)
+            methods.append(
+                (
+                    f"{name} (same >= {model.same:.3f})",
+                    lambda a, b, model=model, library=library: float(
+                        model.pair_scores(library, [position[a]], [position[b]])[0]
+                    ),
+                    lambda s, model=model: s >= model.same,
+                    self._verdict_top(model, library, old_top, rows),
+                    best,
+                    model.related,
+                    checked,
+                )
+            )
         self.stdout.write(
             f"\nLibrary: {len(items)} labelled recommendations and {len(background)} corpus "
             f"sentences; {len(labelled.pairs)} judged pairs; {len(unrelated)} unrelated texts."
         )
         self.stdout.write(
-            f"\n{'method':44} {'split':12} {'recall@5':>9} {'same prec':>10} {'same recall':>12} "
-            f"{'pairs':>6}"
+            f"\n{'method':52} {'split':21} {'recall@5':>9} {'same prec':>10} "
+            f"{'same recall':>12} {'pairs':>6}"
         )
-        for name, pair_score, is_same, top, unrelated_same in methods:
+
+        def candidates(item_id):
+            # Its first CANDIDATES among the labelled recommendations (none other is judged).
+            scores = rows[position[item_id]][:labelled_count].copy()
+            scores[position[item_id]] = -np.inf
+            best = np.argsort(-scores, kind="stable")[:VERDICT_CANDIDATES]
+            return [library_ids[p] for p in best if scores[p] > 0]
+
+        for name, pair_score, is_same, top, unrelated_best, shown, checked in methods:
             for split_name, split in SPLITS[1:]:
                 figures = same_figures(pair_score, is_same, top, labelled, library_ids, split)
                 self.stdout.write(
-                    f"{name:44} {split_name:12} {figures.recall_at_5:9.3f} "
+                    f"{name:52} {split_name:21} {figures.recall_at_5:9.3f} "
                     f"{figures.precision:10.3f} {figures.recall:12.3f} {figures.pairs:6d}"
                 )
-            share = np.mean([unrelated_same(u) for u in range(len(unrelated))])
+                if split == "development" and checked is not None:
+                    self.stdout.write(
+                        f"{name:52} {'development, out of fold':21} {'':>9} "
+                        f"{checked.judged_precision:10.3f} {checked.judged_recall:12.3f} "
+                        f"{figures.pairs:6d}"
+                    )
+                figures = candidate_figures(pair_score, is_same, labelled, candidates, split)
+                self.stdout.write(
+                    f"{name:52} {split_name + ', candidates':21} {'':>9} "
+                    f"{figures.precision:10.3f} {figures.recall:12.3f} {figures.pairs:6d}"
+                )
+            unrelated_best = np.asarray(unrelated_best)
             self.stdout.write(
-                f"{'':44} unrelated texts given a same by a labelled recommendation: {share:.3f}"
+                f"{'':52} unrelated texts given a same: "
+                f"{np.mean([is_same(b) for b in unrelated_best]):.3f}; "
+                f"given any result: {np.mean(unrelated_best > shown):.3f}"
             )
+
+    @staticmethod
+    def _verdict_top(model, library, old_top, rows):
+        def top(query, k):
+            candidates = [c for c in old_top(query, VERDICT_CANDIDATES) if rows[query][c] > 0]
+            if not candidates:
+                return []
+            scores = model.pair_scores(library, [query] * len(candidates), candidates)
+            kept = sorted(
+                ((s, c) for s, c in zip(scores, candidates, strict=True) if s >= model.related),
+                key=lambda x: -x[0],
+            )
+            return [c for _, c in kept[:k]]
+
+        return top
 
     def _compare(self, labelled, background):
         library_ids = [item["id"] for item in labelled.items] + [
