@@ -10,12 +10,16 @@ from ..deadlines import (
     add_working_days,
 )
 from .cases import (
+    DECISIONS_OF_PROCESS,
+    SAR_DECISIONS,
     Case,
     CaseQuerySet,
     Decision,
     InformationRequest,
     InformationRequestReminder,
     PartnerSignOff,
+    Process,
+    QualityAssuranceOutcome,
     ReferralReason,
 )
 from .imports import ReviewImport
@@ -39,6 +43,10 @@ from .pages import (
 )
 
 __all__ = [
+    "DECISIONS_OF_PROCESS",
+    "SAR_DECISIONS",
+    "Process",
+    "QualityAssuranceOutcome",
     "Case",
     "CaseQuerySet",
     "Decision",
