@@ -8,17 +8,19 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from learning import permissions
 from learning.evidence import serve_private_file
 from learning.models import AgencyAction, BriefingCascade, Recommendation, Section11Return
+from learning.spreadsheets import stream_csv, stream_xlsx
 
+from .case_import import EXPORT_COLUMNS, case_log_rows
 from .cases import case_log, information_requests_for, return_information_request
-from .forms import PeriodForm, ReturnForm
-from .models import BriefingPage, Case
+from .forms import PeriodForm, ProcessForm, ReturnForm
+from .models import BriefingPage, Case, Process
 from .report_exports import figure_text, report_docx, report_sentences, report_xlsx
 from .yearly_report import (
     ACTION_CATEGORIES,
@@ -39,12 +41,53 @@ def _require(check, user):
         raise PermissionDenied
 
 
+def _chosen_cases(request):
+    """The case log as the page, its filter and its exports show it: one process, or every."""
+    process_form = ProcessForm(request.GET)
+    process = process_form.chosen()
+    cases = case_log(request.user)
+    if process:
+        cases = cases.of_process(process)
+    return process_form, process, cases.order_by("-referred_on", "reference")
+
+
 @login_required
 def case_list(request):
     _require(permissions.can_see_case_log, request.user)
-    cases = case_log(request.user).order_by("-referred_on", "reference")
+    process_form, process, cases = _chosen_cases(request)
     page = Paginator(cases, CASES_PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "reviews/case_list.html", {"page_obj": page, "cases": page.object_list})
+    query = f"process={process}" if process else ""
+    return render(
+        request,
+        "reviews/case_list.html",
+        {
+            "page_obj": page,
+            "cases": page.object_list,
+            "process_form": process_form,
+            "process": Process(process) if process else None,
+            "query": query,
+        },
+    )
+
+
+@login_required
+def case_log_export(request, format):
+    """The log as CSV or XLSX, with the import's columns (it imports back as it is)."""
+    _require(permissions.can_see_case_log, request.user)
+    _process_form, process, cases = _chosen_cases(request)
+    rows = case_log_rows(cases)
+    if format == "xlsx":
+        chunks = stream_xlsx("Case log", EXPORT_COLUMNS, rows)
+        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    elif format == "csv":
+        chunks = stream_csv(EXPORT_COLUMNS, rows, byte_order_mark=True)
+        content_type = "text/csv; charset=utf-8"
+    else:
+        raise Http404
+    response = StreamingHttpResponse(chunks, content_type=content_type)
+    stem = f"case-log-{process.replace('_', '-')}" if process else "case-log"
+    response["Content-Disposition"] = f'attachment; filename="{stem}.{format}"'
+    return response
 
 
 @login_required

@@ -11,6 +11,7 @@ from ..deadlines import (
 )
 from .cases import (
     DECISIONS_OF_PROCESS,
+    PROCESS_FIELDS,
     SAR_DECISIONS,
     Case,
     CaseQuerySet,
@@ -44,6 +45,7 @@ from .pages import (
 
 __all__ = [
     "DECISIONS_OF_PROCESS",
+    "PROCESS_FIELDS",
     "SAR_DECISIONS",
     "Process",
     "QualityAssuranceOutcome",

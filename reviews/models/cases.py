@@ -227,9 +227,7 @@ class CaseQuerySet(models.QuerySet):
         )
 
     def reports_in_time(self, done_field):
-        return self.filter(
-            report_due__isnull=False, **{f"{done_field}__lte": F("report_due")}
-        )
+        return self.filter(report_due__isnull=False, **{f"{done_field}__lte": F("report_due")})
 
     def published_in_time(self):
         """Published within six months of the decision (only LCSPRs run to that clock)."""
@@ -962,6 +960,7 @@ __all__ = [
     "InformationRequest",
     "InformationRequestReminder",
     "DECISIONS_OF_PROCESS",
+    "PROCESS_FIELDS",
     "PartnerSignOff",
     "Process",
     "QualityAssuranceOutcome",
