@@ -16,13 +16,14 @@ from django.db.models.functions import Lower
 from learning.spreadsheets import cell_date, cell_text
 
 from .models import (
+    DECISION_CHOICES,
     DECISIONS_OF_PROCESS,
     PROCESS_FIELDS,
     Case,
-    Decision,
     Process,
     QualityAssuranceOutcome,
     ReferralReason,
+    SARDecision,
 )
 
 MAX_CASE_LOG_BYTES = 2 * 1024 * 1024
@@ -237,10 +238,10 @@ PROCESS_ALIASES = {
     "dhr": Process.DOMESTIC_HOMICIDE,
 }
 DECISION_ALIASES = {
-    "mandatory sar": Decision.SAR_MANDATORY,
-    "sar (mandatory)": Decision.SAR_MANDATORY,
-    "discretionary sar": Decision.SAR_DISCRETIONARY,
-    "sar (discretionary)": Decision.SAR_DISCRETIONARY,
+    "mandatory sar": SARDecision.MANDATORY,
+    "sar (mandatory)": SARDecision.MANDATORY,
+    "discretionary sar": SARDecision.DISCRETIONARY,
+    "sar (discretionary)": SARDecision.DISCRETIONARY,
 }
 
 
@@ -267,10 +268,10 @@ def _decision(value, process=Process.CHILD_SAFEGUARDING):
     text = cell_text(value)
     if not text:
         return ""
-    decision = _choice(text, Decision.choices, DECISION_ALIASES)
+    decision = _choice(text, DECISION_CHOICES, DECISION_ALIASES)
     if decision is not None:
         return decision
-    allowed = ", ".join(Decision(choice).label for choice in DECISIONS_OF_PROCESS[process])
+    allowed = ", ".join(DECISIONS_OF_PROCESS[process].labels)
     raise ValueError(f'"{text}" is not a decision: use one of {allowed}, or leave it empty.')
 
 

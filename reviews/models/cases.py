@@ -84,39 +84,41 @@ class Process(models.TextChoices):
 
 
 class Decision(models.TextChoices):
-    """What the rapid review (or the partnership, for a case not notified), the safeguarding
-    adults board or the community safety partnership decided. The labels are the partnership's
-    own words, used in the import and the yearly report."""
+    """What the rapid review (or the partnership, for a case not notified) decided.
+    The labels are the partnership's own words, used in the import and the yearly report."""
 
     LCSPR = "lcspr", "LCSPR"
     NATIONAL = "national_review", "National review"
     LEARNING = "learning_review", "Local learning review"
     NONE = "no_further_review", "No further review"
-    # Care Act 2014: a review the board must arrange (section 44(1)-(3)) or chose to (44(4)).
-    SAR_MANDATORY = "sar_mandatory", "SAR (mandatory, section 44(1)-(3))"
-    SAR_DISCRETIONARY = "sar_discretionary", "SAR (discretionary, section 44(4))"
-    NO_SAR = "no_sar", "No SAR"
+
+
+class SARDecision(models.TextChoices):
+    """The safeguarding adults board's decision on a referral (Care Act 2014): a review it must
+    arrange (section 44(1)-(3)), one it chose to arrange (44(4)), or none."""
+
+    MANDATORY = "sar_mandatory", "SAR (mandatory, section 44(1)-(3))"
+    DISCRETIONARY = "sar_discretionary", "SAR (discretionary, section 44(4))"
+    NONE = "no_sar", "No SAR"
+
+
+class DHRDecision(models.TextChoices):
+    """The community safety partnership's decision whether to hold a domestic homicide review."""
+
     DHR = "dhr", "DHR"
-    NO_DHR = "no_dhr", "No DHR"
+    NONE = "no_dhr", "No DHR"
 
 
 # The decisions open to each process, in the order the report lists them.
 DECISIONS_OF_PROCESS = {
-    Process.CHILD_SAFEGUARDING: [
-        Decision.LCSPR,
-        Decision.NATIONAL,
-        Decision.LEARNING,
-        Decision.NONE,
-    ],
-    Process.SAFEGUARDING_ADULTS: [
-        Decision.SAR_MANDATORY,
-        Decision.SAR_DISCRETIONARY,
-        Decision.NO_SAR,
-    ],
-    Process.DOMESTIC_HOMICIDE: [Decision.DHR, Decision.NO_DHR],
+    Process.CHILD_SAFEGUARDING: Decision,
+    Process.SAFEGUARDING_ADULTS: SARDecision,
+    Process.DOMESTIC_HOMICIDE: DHRDecision,
 }
+DECISION_CHOICES = [*Decision.choices, *SARDecision.choices, *DHRDecision.choices]
+DECISION_LABELS = dict(DECISION_CHOICES)
 # The decisions that start a review (and its completion clock).
-SAR_DECISIONS = [Decision.SAR_MANDATORY, Decision.SAR_DISCRETIONARY]
+SAR_DECISIONS = [SARDecision.MANDATORY, SARDecision.DISCRETIONARY]
 
 # The fields that belong to one process only: each is refused on a case of another process.
 PROCESS_FIELDS = {
@@ -215,6 +217,10 @@ class CaseQuerySet(models.QuerySet):
     def published_between(self, start, end):
         return self.filter(between("published_on", start, end))
 
+    def happened_between(self, field, start, end):
+        """The cases whose stage `field` happened in the period."""
+        return self.filter(between(field, start, end))
+
     def of_process(self, process):
         return self.filter(process=process)
 
@@ -292,7 +298,7 @@ class Case(ClusterableModel):
     panel_response_on = models.DateField("Panel responded on", null=True, blank=True)
     panel_agreed = models.BooleanField("Panel agreed", null=True, blank=True)
     # The decision.
-    decision = models.CharField(max_length=30, choices=Decision.choices, blank=True)
+    decision = models.CharField(max_length=30, choices=DECISION_CHOICES, blank=True)
     decision_on = models.DateField(null=True, blank=True)
     decision_reason = models.TextField(
         "reason for the decision",
@@ -501,13 +507,13 @@ class Case(ClusterableModel):
                         f"a {Process(other).label.lower()}, not a {label.lower()}: leave it empty."
                     )
         if self.decision and self.decision not in DECISIONS_OF_PROCESS[process]:
-            allowed = ", ".join(Decision(d).label for d in DECISIONS_OF_PROCESS[process])
+            allowed = ", ".join(DECISIONS_OF_PROCESS[process].labels)
             problems["decision"] = (
-                f"{Decision(self.decision).label if self.decision in Decision.values else self.decision}"
-                f" is not a decision of a {label.lower()}: use one of {allowed}."
+                f"{DECISION_LABELS.get(self.decision, self.decision)} is not a decision of a "
+                f"{label.lower()}: use one of {allowed}."
             )
         reason_needed = (process == Process.SAFEGUARDING_ADULTS and self.decision) or (
-            self.decision == Decision.NO_DHR
+            self.decision == DHRDecision.NONE
         )
         if reason_needed and not self.decision_reason.strip():
             problems["decision_reason"] = (
@@ -574,7 +580,7 @@ class Case(ClusterableModel):
     def computed_report_due(self):
         if self.decision in SAR_DECISIONS:
             return sar_completion_due(self.decision_on)
-        if self.decision == Decision.DHR:
+        if self.decision == DHRDecision.DHR:
             return dhr_overview_report_due(self.decision_on)
         return None
 
@@ -586,7 +592,7 @@ class Case(ClusterableModel):
             Decision.NATIONAL,
             Decision.LEARNING,
             *SAR_DECISIONS,
-            Decision.DHR,
+            DHRDecision.DHR,
         )
 
     @property
@@ -735,7 +741,7 @@ class Case(ClusterableModel):
                 f"({guidance} 3)",
             ),
         ]
-        if self.decision == Decision.DHR:
+        if self.decision == DHRDecision.DHR:
             steps += [
                 Deadline(
                     "Overview report sent to the quality assurance panel",
@@ -811,9 +817,9 @@ class Case(ClusterableModel):
             Decision.LCSPR: ReviewPage.Kind.LCSPR,
             Decision.NATIONAL: ReviewPage.Kind.NATIONAL,
             Decision.LEARNING: ReviewPage.Kind.LEARNING,
-            Decision.SAR_MANDATORY: ReviewPage.Kind.SAR,
-            Decision.SAR_DISCRETIONARY: ReviewPage.Kind.SAR,
-            Decision.DHR: ReviewPage.Kind.DHR,
+            SARDecision.MANDATORY: ReviewPage.Kind.SAR,
+            SARDecision.DISCRETIONARY: ReviewPage.Kind.SAR,
+            DHRDecision.DHR: ReviewPage.Kind.DHR,
         }.get(self.decision, self.undecided_review_kind)
         title = f"{self.child_pseudonym or 'Case'} ({self.reference})"
         page = ReviewPage(title=title, kind=kind, visibility="partnership", live=False)
@@ -960,7 +966,11 @@ __all__ = [
     "InformationRequest",
     "InformationRequestReminder",
     "DECISIONS_OF_PROCESS",
+    "DECISION_CHOICES",
+    "DECISION_LABELS",
+    "DHRDecision",
     "PROCESS_FIELDS",
+    "SARDecision",
     "PartnerSignOff",
     "Process",
     "QualityAssuranceOutcome",
