@@ -13,7 +13,7 @@ from pathlib import Path
 from django.db import transaction
 from django.db.models.functions import Lower
 
-from learning.spreadsheets import cell_date, cell_text
+from learning.spreadsheets import FORMULA_STARTS, cell_date, cell_text
 
 from .models import (
     DECISION_CHOICES,
@@ -253,6 +253,14 @@ def _choice(text, choices, aliases=None):
     return (aliases or {}).get(lowered)
 
 
+def _unguarded(text):
+    """Text as written before an export guarded it from running as a formula (the leading
+    apostrophe comes off), so a downloaded log imports back unchanged."""
+    if text.startswith("'") and text[1:2] and text[1] in FORMULA_STARTS:
+        return text[1:]
+    return text
+
+
 def _process(value):
     text = cell_text(value)
     if not text:
@@ -370,7 +378,7 @@ def check_case_log(name, data):
                 problem(DECISION, str(error))
         for column, (field_name, limit) in TEXT_FIELDS.items():
             if column in positions:
-                values[field_name] = cell_text(cell(column))
+                values[field_name] = _unguarded(cell_text(cell(column)))
                 if len(values[field_name]) > limit:
                     problem(column, f"Write at most {limit} characters here.")
         if QA_PANEL_OUTCOME in positions:
