@@ -321,3 +321,14 @@ def test_the_case_log_downloads_with_the_imports_columns_and_imports_back_unchan
     result = import_case_log(f"log.{format}", everything)
     assert result.ok, [str(p) for p in result.problems]
     assert len(result.unchanged) == 3 and not result.updated and not result.created
+
+
+def test_the_log_shows_each_cases_next_clock_and_an_overdue_one_as_missed(db, business_unit):
+    dhr_case(reference="DHR-2020-09", referred_on=d("2020-01-06"))  # never decided
+    sar_case(reference="SAR-2020-09", referred_on=d("2020-01-06"))  # no national clock
+    page = client_for(business_unit).get("/tracker/cases/").content.decode()
+    row = page[page.index("DHR-2020-09") :].split("</tr>")[0]
+    assert "Partnership&#x27;s decision whether to hold a DHR, due 6 Feb 2020" in row
+    assert "Missed" in row
+    sar_row = page[page.index("SAR-2020-09") :].split("</tr>")[0]
+    assert "Missed" not in sar_row and "Due" not in sar_row

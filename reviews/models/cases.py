@@ -688,6 +688,11 @@ class Case(ClusterableModel):
             ]
         return steps
 
+    def next_open_deadline(self):
+        """The next clocked step still to be taken (a missed one first), or None."""
+        open_steps = [step for step in self.timeline() if step.clocked and step.is_open]
+        return min(open_steps, key=lambda step: step.due) if open_steps else None
+
     def safeguarding_adults_timeline(self):
         no_clock = "no national clock (Care Act 2014, section 44)"
         steps = [
