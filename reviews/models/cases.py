@@ -256,6 +256,14 @@ class CaseForm(WagtailAdminModelForm):
     def clean_process(self):
         return self.cleaned_data.get("process") or Process.CHILD_SAFEGUARDING
 
+    class Media:
+        js = ["js/case-process.js"]
+
+
+def _panel_of(process):
+    """Marks a panel as one process's, for the editor to show only the case's own."""
+    return {"data-case-process": process}
+
 
 class Case(ClusterableModel):
     """One serious incident referred to the partnership, whether or not it was notified; or a
@@ -377,6 +385,7 @@ class Case(ClusterableModel):
         MultiFieldPanel(
             [FieldPanel("notified_on"), FieldPanel("not_notified_reason")],
             heading="Notification to the national Panel (children's cases)",
+            attrs=_panel_of(Process.CHILD_SAFEGUARDING),
         ),
         MultiFieldPanel(
             [
@@ -387,11 +396,14 @@ class Case(ClusterableModel):
                 InlinePanel(
                     "sign_offs", heading="Safeguarding partners' sign-off", label="Sign-off"
                 ),
-                InlinePanel(
-                    "information_requests", heading="Information requests", label="Request"
-                ),
             ],
             heading="Rapid review (children's cases)",
+            attrs=_panel_of(Process.CHILD_SAFEGUARDING),
+        ),
+        InlinePanel(
+            "information_requests",
+            heading="Information requests to agencies",
+            label="Request",
         ),
         MultiFieldPanel(
             [
@@ -403,6 +415,7 @@ class Case(ClusterableModel):
         MultiFieldPanel(
             [FieldRowPanel([FieldPanel("report_completed_on"), FieldPanel("board_response_on")])],
             heading="Safeguarding adults review: the report and the board's response",
+            attrs=_panel_of(Process.SAFEGUARDING_ADULTS),
         ),
         MultiFieldPanel(
             [
@@ -416,6 +429,7 @@ class Case(ClusterableModel):
                 ),
             ],
             heading="Domestic homicide review: the Home Office and its quality assurance panel",
+            attrs=_panel_of(Process.DOMESTIC_HOMICIDE),
         ),
         MultiFieldPanel(
             [

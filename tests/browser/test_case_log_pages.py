@@ -114,3 +114,22 @@ def test_the_scrutineer_reads_the_adults_boards_report_and_a_dhr_timeline(browse
     assert page.goto(f"{reverse('case_list')}?process=domestic_homicide").status == 200
     assert_accessible(page)
     assert_no_sideways_scroll(page)
+
+
+def test_the_case_editor_shows_the_panels_of_the_cases_own_process(browser_page):
+    UserFactory(username="business-unit", role=permissions.BUSINESS_UNIT)
+    page = browser_page
+    sign_in(page, "business-unit")
+    assert page.goto("/admin/snippets/reviews/case/add/").status == 200
+    notification = page.locator("[data-case-process=child_safeguarding]").first
+    adults = page.locator("[data-case-process=safeguarding_adults]")
+    homicide = page.locator("[data-case-process=domestic_homicide]")
+    assert notification.is_visible() and not adults.is_visible() and not homicide.is_visible()
+
+    page.select_option("#id_process", "safeguarding_adults")
+    assert adults.is_visible() and not homicide.is_visible() and not notification.is_visible()
+    assert page.get_by_label("Reason for the decision").is_visible()
+
+    page.select_option("#id_process", "domestic_homicide")
+    assert homicide.is_visible() and not adults.is_visible()
+    assert page.get_by_label("Home Office told of the decision on").is_visible()
