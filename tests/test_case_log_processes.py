@@ -332,3 +332,15 @@ def test_the_log_shows_each_cases_next_clock_and_an_overdue_one_as_missed(db, bu
     assert "Missed" in row
     sar_row = page[page.index("SAR-2020-09") :].split("</tr>")[0]
     assert "Missed" not in sar_row and "Due" not in sar_row
+
+
+@pytest.mark.parametrize("format", ["csv", "xlsx"])
+def test_an_agency_lead_cannot_download_the_case_log(db, police_lead, format):
+    sar_case(reference="SAR-2020-10", referred_on=d("2020-01-06"))
+    response = client_for(police_lead).get(f"/tracker/cases/export.{format}")
+    assert response.status_code == 403
+    assert b"SAR-2020-10" not in response.content
+
+
+def test_a_download_in_another_format_is_not_found(db, business_unit):
+    assert client_for(business_unit).get("/tracker/cases/export.pdf").status_code == 404
