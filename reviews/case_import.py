@@ -13,9 +13,18 @@ from pathlib import Path
 from django.db import transaction
 from django.db.models.functions import Lower
 
-from learning.spreadsheets import cell_date, cell_text
+from learning.spreadsheets import FORMULA_STARTS, cell_date, cell_text
 
-from .models import Case, Decision, ReferralReason
+from .models import (
+    DECISION_CHOICES,
+    DECISIONS_OF_PROCESS,
+    PROCESS_FIELDS,
+    Case,
+    Process,
+    QualityAssuranceOutcome,
+    ReferralReason,
+    SARDecision,
+)
 
 MAX_CASE_LOG_BYTES = 2 * 1024 * 1024
 MAX_CASE_LOG_ROWS = 5000
@@ -31,6 +40,16 @@ DECISION = "Decision"
 DECISION_ON = "Decision on"
 PUBLISHED_ON = "Published on"
 COST = "Cost"
+# The adults board's and the community safety partnership's columns (optional).
+PROCESS = "Process"
+DECISION_REASON = "Decision reason"
+REVIEWER = "Reviewer or chair"
+REPORT_COMPLETED_ON = "SAR report completed on"
+BOARD_RESPONSE_ON = "Board response on"
+HOME_OFFICE_INFORMED_ON = "Home Office told on"
+QA_PANEL_SUBMITTED_ON = "Sent to quality assurance panel on"
+QA_PANEL_RESPONSE_ON = "Quality assurance panel responded on"
+QA_PANEL_OUTCOME = "Quality assurance panel response"
 COLUMNS = [
     REFERENCE,
     REFERRED_ON,
@@ -43,6 +62,18 @@ COLUMNS = [
     PUBLISHED_ON,
     COST,
 ]
+PROCESS_COLUMNS = [
+    PROCESS,
+    DECISION_REASON,
+    REVIEWER,
+    REPORT_COMPLETED_ON,
+    BOARD_RESPONSE_ON,
+    HOME_OFFICE_INFORMED_ON,
+    QA_PANEL_SUBMITTED_ON,
+    QA_PANEL_RESPONSE_ON,
+    QA_PANEL_OUTCOME,
+]
+ALL_COLUMNS = COLUMNS + PROCESS_COLUMNS
 REQUIRED_COLUMNS = [REFERENCE, REFERRED_ON, REASON]
 # Each date column and the case field it fills.
 DATE_FIELDS = {
@@ -52,18 +83,35 @@ DATE_FIELDS = {
     SENT_ON: "rapid_review_sent_on",
     DECISION_ON: "decision_on",
     PUBLISHED_ON: "published_on",
+    REPORT_COMPLETED_ON: "report_completed_on",
+    BOARD_RESPONSE_ON: "board_response_on",
+    HOME_OFFICE_INFORMED_ON: "home_office_informed_on",
+    QA_PANEL_SUBMITTED_ON: "qa_panel_submitted_on",
+    QA_PANEL_RESPONSE_ON: "qa_panel_response_on",
 }
-COLUMN_OF_FIELD = {field: column for column, field in DATE_FIELDS.items()} | {"decision": DECISION}
-RULE_FIELDS = set(DATE_FIELDS.values()) | {"decision"}
+# Text columns copied as they are, with the most a cell may hold.
+TEXT_FIELDS = {DECISION_REASON: ("decision_reason", 5000), REVIEWER: ("lead_reviewer", 200)}
+COLUMN_OF_FIELD = (
+    {field: column for column, field in DATE_FIELDS.items()}
+    | {field: column for column, (field, _limit) in TEXT_FIELDS.items()}
+    | {"decision": DECISION, "process": PROCESS, "qa_panel_outcome": QA_PANEL_OUTCOME}
+)
+RULE_FIELDS = set(COLUMN_OF_FIELD)
 # What an import may change on an existing case, with the due dates derived from it.
 UPDATED_FIELDS = [
     *DATE_FIELDS.values(),
     "referral_reason",
     "decision",
     "cost",
+    "process",
+    "decision_reason",
+    "lead_reviewer",
+    "qa_panel_outcome",
     "notification_due",
     "rapid_review_due",
     "publication_due",
+    "decision_due",
+    "report_due",
     "updated_at",
 ]
 # ISO or UK dates; spreadsheets saved as CSV sometimes add a midnight time.
@@ -181,22 +229,76 @@ def _cost(value):
     return amount.quantize(Decimal("0.01"))
 
 
-def _decision(value):
+# Shorter names people write for a process or a decision, beside their values and labels.
+PROCESS_ALIASES = {
+    "children": Process.CHILD_SAFEGUARDING,
+    "child": Process.CHILD_SAFEGUARDING,
+    "cspr": Process.CHILD_SAFEGUARDING,
+    "sar": Process.SAFEGUARDING_ADULTS,
+    "dhr": Process.DOMESTIC_HOMICIDE,
+}
+DECISION_ALIASES = {
+    "mandatory sar": SARDecision.MANDATORY,
+    "sar (mandatory)": SARDecision.MANDATORY,
+    "discretionary sar": SARDecision.DISCRETIONARY,
+    "sar (discretionary)": SARDecision.DISCRETIONARY,
+}
+
+
+def _choice(text, choices, aliases=None):
+    lowered = text.lower()
+    for choice, label in choices:
+        if lowered in (label.lower(), choice):
+            return choice
+    return (aliases or {}).get(lowered)
+
+
+def _unguarded(text):
+    """Text as written before an export guarded it from running as a formula (the leading
+    apostrophe comes off), so a downloaded log imports back unchanged."""
+    if text.startswith("'") and text[1:2] and text[1] in FORMULA_STARTS:
+        return text[1:]
+    return text
+
+
+def _process(value):
+    text = cell_text(value)
+    if not text:
+        return None
+    process = _choice(text, Process.choices, PROCESS_ALIASES)
+    if process is None:
+        allowed = ", ".join(label for _value, label in Process.choices)
+        raise ValueError(f'"{text}" is not a process: use one of {allowed} (or SAR, DHR).')
+    return process
+
+
+def _decision(value, process=Process.CHILD_SAFEGUARDING):
     text = cell_text(value)
     if not text:
         return ""
-    for choice, label in Decision.choices:
-        if text.lower() in (label.lower(), choice):
-            return choice
-    allowed = ", ".join(label for _value, label in Decision.choices)
+    decision = _choice(text, DECISION_CHOICES, DECISION_ALIASES)
+    if decision is not None:
+        return decision
+    allowed = ", ".join(DECISIONS_OF_PROCESS[process].labels)
     raise ValueError(f'"{text}" is not a decision: use one of {allowed}, or leave it empty.')
+
+
+def _outcome(value):
+    text = cell_text(value)
+    if not text:
+        return ""
+    outcome = _choice(text, QualityAssuranceOutcome.choices)
+    if outcome is None:
+        allowed = ", ".join(label for _value, label in QualityAssuranceOutcome.choices)
+        raise ValueError(f'"{text}" is not a panel response: use one of {allowed}.')
+    return outcome
 
 
 def _headings(name, header_row):
     positions = {}
     for position, cell in enumerate(header_row):
         heading = cell_text(cell)
-        for column in COLUMNS:
+        for column in ALL_COLUMNS:
             if heading.lower() == column.lower() and column not in positions:
                 positions[column] = position
     missing = [column for column in REQUIRED_COLUMNS if column not in positions]
@@ -215,6 +317,7 @@ def check_case_log(name, data):
     positions = _headings(name, rows[0][1])
     reasons = {reason.name.lower(): reason for reason in ReferralReason.objects.all()}
     allowed_reasons = ", ".join(reason.name for reason in ReferralReason.objects.all())
+    standing = _cases_as_they_stand(rows[1:], positions)
     problems, checked, seen = [], [], {}
     for row_number, row in rows[1:]:
 
@@ -260,17 +363,43 @@ def check_case_log(name, data):
             )
         values["referral_reason"] = reason
 
+        if PROCESS in positions:
+            try:
+                if (process := _process(cell(PROCESS))) is not None:
+                    values["process"] = process
+            except ValueError as error:
+                problem(PROCESS, str(error))
+        stands = standing.get(reference.lower(), {})
+        process = values.get("process") or stands.get("process") or Process.CHILD_SAFEGUARDING
         if DECISION in positions:
             try:
-                values["decision"] = _decision(cell(DECISION))
+                values["decision"] = _decision(cell(DECISION), process)
             except ValueError as error:
                 problem(DECISION, str(error))
-        # The case's own rules on its dates, as the editor applies them.
-        rules = Case(**{name: value for name, value in values.items() if name in RULE_FIELDS})
+        for column, (field_name, limit) in TEXT_FIELDS.items():
+            if column in positions:
+                values[field_name] = _unguarded(cell_text(cell(column)))
+                if len(values[field_name]) > limit:
+                    problem(column, f"Write at most {limit} characters here.")
+        if QA_PANEL_OUTCOME in positions:
+            try:
+                values["qa_panel_outcome"] = _outcome(cell(QA_PANEL_OUTCOME))
+            except ValueError as error:
+                problem(QA_PANEL_OUTCOME, str(error))
+        # The case's own rules, as the editor applies them, to the case as the row leaves it.
+        rules = Case(**(stands | {k: v for k, v in values.items() if k in RULE_FIELDS}))
+        process_problems = rules.process_problems()
         for field_name, reason in rules.date_problems().items():
-            column = COLUMN_OF_FIELD.get(field_name)
+            # A field the file has no column for is named under "Process" when the process is
+            # what rules it out.
+            column = COLUMN_OF_FIELD.get(field_name) or (
+                PROCESS if field_name in process_problems else None
+            )
             already = any(p.row == row_number and p.column == column for p in problems)
-            if column in positions and not already:
+            # A process's rule is named even when its column is missing: nothing it refuses
+            # may come in through a file that leaves the column out.
+            shown = column in positions or field_name in process_problems
+            if column and shown and not already:
                 problem(column, reason)
         if COST in positions:
             try:
@@ -279,6 +408,21 @@ def check_case_log(name, data):
                 problem(COST, str(error))
         checked.append(values)
     return checked, problems
+
+
+def _cases_as_they_stand(rows, positions):
+    """{lower-case reference: the rule fields of the case already logged}, in one query."""
+    position = positions[REFERENCE]
+    references = {
+        cell_text(row[position]).lower() for _number, row in rows if position < len(row)
+    } - {""}
+    fields = sorted(RULE_FIELDS.union(*PROCESS_FIELDS.values()))
+    return {
+        values["reference"].lower(): {name: values[name] for name in fields}
+        for values in Case.objects.alias(lower_reference=Lower("reference"))
+        .filter(lower_reference__in=references)
+        .values("reference", *fields)
+    }
 
 
 def _current(case, name):
@@ -331,3 +475,37 @@ def import_case_log(name, data):
             if case.review_id:
                 case.copy_dates_to_review()
     return result
+
+
+# --- The log as a spreadsheet: the import's own columns, so an export imports back unchanged ---
+
+# The computed clocks go out too, under headings the import ignores.
+CLOCK_COLUMNS = {
+    "Notification due": "notification_due",
+    "Rapid review due": "rapid_review_due",
+    "Decision due": "decision_due",
+    "Report due": "report_due",
+    "Publication due": "publication_due",
+}
+EXPORT_COLUMNS = ALL_COLUMNS + list(CLOCK_COLUMNS)
+
+
+def _export_row(case):
+    fields = {column: getattr(case, name) for column, name in DATE_FIELDS.items()}
+    fields |= {column: getattr(case, name) for column, (name, _limit) in TEXT_FIELDS.items()}
+    fields |= {column: getattr(case, name) for column, name in CLOCK_COLUMNS.items()}
+    fields |= {
+        REFERENCE: case.reference,
+        REASON: case.referral_reason.name,
+        DECISION: case.get_decision_display() if case.decision else "",
+        COST: float(case.cost) if case.cost is not None else None,
+        PROCESS: case.get_process_display(),
+        QA_PANEL_OUTCOME: case.get_qa_panel_outcome_display() if case.qa_panel_outcome else "",
+    }
+    return [fields[column] for column in EXPORT_COLUMNS]
+
+
+def case_log_rows(cases):
+    """One row per case, in the queryset's order, from one query however many rows."""
+    for case in cases.select_related("referral_reason").iterator(chunk_size=2000):
+        yield _export_row(case)

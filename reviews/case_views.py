@@ -8,25 +8,29 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from learning import permissions
 from learning.evidence import serve_private_file
 from learning.models import AgencyAction, BriefingCascade, Recommendation, Section11Return
+from learning.spreadsheets import stream_csv, stream_xlsx
 
+from .case_import import EXPORT_COLUMNS, case_log_rows
 from .cases import case_log, information_requests_for, return_information_request
-from .forms import PeriodForm, ReturnForm
-from .models import BriefingPage, Case
+from .forms import PeriodForm, ProcessForm, ReturnForm
+from .models import BriefingPage, Case, Process
 from .report_exports import figure_text, report_docx, report_sentences, report_xlsx
 from .yearly_report import (
     ACTION_CATEGORIES,
-    CASE_FIGURES,
     FIGURE_LABELS,
     HEADLINE_FIGURES,
-    LEARNING_FIGURES,
+    IMPLEMENTATION_CATEGORIES,
+    PROCESS_BREAKDOWNS,
     YearlyReport,
+    figures_of,
+    labels_of,
     yearly_report,
 )
 
@@ -39,12 +43,53 @@ def _require(check, user):
         raise PermissionDenied
 
 
+def _chosen_cases(request):
+    """The case log as the page, its filter and its exports show it: one process, or every."""
+    process_form = ProcessForm(request.GET)
+    process = process_form.chosen()
+    cases = case_log(request.user)
+    if process:
+        cases = cases.of_process(process)
+    return process_form, process, cases.order_by("-referred_on", "reference")
+
+
 @login_required
 def case_list(request):
     _require(permissions.can_see_case_log, request.user)
-    cases = case_log(request.user).order_by("-referred_on", "reference")
+    process_form, process, cases = _chosen_cases(request)
     page = Paginator(cases, CASES_PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "reviews/case_list.html", {"page_obj": page, "cases": page.object_list})
+    query = f"process={process}" if process else ""
+    return render(
+        request,
+        "reviews/case_list.html",
+        {
+            "page_obj": page,
+            "cases": page.object_list,
+            "process_form": process_form,
+            "process": Process(process) if process else None,
+            "query": query,
+        },
+    )
+
+
+@login_required
+def case_log_export(request, format):
+    """The log as CSV or XLSX, with the import's columns (it imports back as it is)."""
+    _require(permissions.can_see_case_log, request.user)
+    _process_form, process, cases = _chosen_cases(request)
+    rows = case_log_rows(cases)
+    if format == "xlsx":
+        chunks = stream_xlsx("Case log", EXPORT_COLUMNS, rows)
+        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    elif format == "csv":
+        chunks = stream_csv(EXPORT_COLUMNS, rows, byte_order_mark=True)
+        content_type = "text/csv; charset=utf-8"
+    else:
+        raise Http404
+    response = StreamingHttpResponse(chunks, content_type=content_type)
+    stem = f"case-log-{process.replace('_', '-')}" if process else "case-log"
+    response["Content-Disposition"] = f'attachment; filename="{stem}.{format}"'
+    return response
 
 
 @login_required
@@ -129,6 +174,71 @@ def _period_from(request):
     return form, form.period()
 
 
+def _report_process(request):
+    """The process whose report is asked for: children's unless another is named (a name that
+    is not a process is refused with a 400 that says so)."""
+    return ProcessForm(request.GET).chosen() or Process.CHILD_SAFEGUARDING
+
+
+def report_cases(request):
+    """The case log a person's yearly report reads."""
+    return case_log(request.user)
+
+
+def _process_report_context(report, process, period):
+    """The page of a safeguarding adults board's or community safety partnership's report."""
+    links, previous_links = (
+        YearlyReport(period, process=process),
+        YearlyReport(period.before(), process=process),
+    )
+    labels = labels_of(process)
+    previous = report["previous_period"]
+
+    def part_and_value(key, row):
+        # The actions' table is by category (its part); the others by the row's label.
+        if key in ("sar_actions", "dhr_actions"):
+            return {"part": row}
+        return {"value": row}
+
+    tables = []
+    for key in labels:
+        if key not in PROCESS_BREAKDOWNS:
+            continue
+        names = {
+            category: label
+            for category, label in IMPLEMENTATION_CATEGORIES.items()
+            if key in ("sar_actions", "dhr_actions")
+        }
+        by_label = {label: category for category, label in names.items()}
+        rows = []
+        for row in dict.fromkeys([*previous[key], *report[key]]):
+            selector = part_and_value(key, by_label.get(row, row))
+            rows.append(
+                {
+                    "label": row,
+                    "value": report[key].get(row, 0),
+                    "previous": previous[key].get(row, 0),
+                    "url": links.link(key, **selector),
+                    "previous_url": previous_links.link(key, **selector),
+                }
+            )
+        tables.append({"key": key, "title": labels[key], "rows": rows})
+    return {
+        "rows": [
+            {
+                "label": labels[key],
+                "value": figure_text(key, report[key]),
+                "previous": figure_text(key, previous[key]),
+                "url": links.link(key),
+                "previous_url": previous_links.link(key),
+            }
+            for key in labels
+            if key not in PROCESS_BREAKDOWNS
+        ],
+        "tables": tables,
+    }
+
+
 def _report_rows(report, links, previous_links):
     previous = report["previous_period"]
     return [
@@ -161,7 +271,31 @@ def _breakdown(report, key, links, previous_links):
 def yearly_report_page(request):
     _require(permissions.can_see_case_log, request.user)
     form, period = _period_from(request)
-    report = yearly_report(period)
+    process = _report_process(request)
+    processes = [
+        {"value": value, "label": label, "chosen": value == process}
+        for value, label in Process.choices
+    ]
+    if process != Process.CHILD_SAFEGUARDING:
+        report = yearly_report(period, process=process, cases=report_cases(request))
+        context = {
+            "form": form,
+            "period": period,
+            "report": report,
+            "process": Process(process),
+            "processes": processes,
+            "sentences": report_sentences(report),
+            "query": f"from={period.start.isoformat()}&to={period.end.isoformat()}"
+            f"&process={process}",
+            **_process_report_context(report, process, period),
+        }
+        return render(
+            request,
+            "reviews/yearly_report_process.html",
+            context,
+            status=400 if form.errors else 200,
+        )
+    report = yearly_report(period, cases=report_cases(request))
     links, previous_links = YearlyReport(period), YearlyReport(period.before())
     theme_years = list(next(iter(report["recommendations_by_theme"].values()), {}).keys())[::-1]
     theme_periods = links._theme_periods()
@@ -205,6 +339,7 @@ def yearly_report_page(request):
             for agency, reach in report["cascade_reach"].items()
         ],
         "query": f"from={period.start.isoformat()}&to={period.end.isoformat()}",
+        "processes": processes,
     }
     # The page names refused dates and shows the last year instead, as a 400.
     return render(
@@ -216,8 +351,11 @@ def yearly_report_page(request):
 def yearly_report_export(request, format):
     _require(permissions.can_see_case_log, request.user)
     period = _period_form(request).exact_period()
-    report = yearly_report(period)
+    process = _report_process(request)
+    report = yearly_report(period, process=process, cases=report_cases(request))
     stem = f"yearly-report-{period.start.isoformat()}-to-{period.end.isoformat()}"
+    if process != Process.CHILD_SAFEGUARDING:
+        stem = f"{stem}-{process.replace('_', '-')}"
     if format == "json":
         response = HttpResponse(
             json.dumps(report, indent=2, ensure_ascii=False), content_type="application/json"
@@ -304,20 +442,23 @@ def yearly_report_records(request):
     """The records behind one figure of the report: the same queryset the figure counts."""
     _require(permissions.can_see_case_log, request.user)
     figure = request.GET.get("figure", "")
-    if figure not in CASE_FIGURES + LEARNING_FIGURES:
+    process = _report_process(request)
+    if figure not in figures_of(process):
         raise Http404("No such figure.")
     period = _period_form(request).exact_period()
-    report = YearlyReport(period)
+    report = YearlyReport(period, process=process, cases=report_cases(request))
     value, part = request.GET.get("value") or None, request.GET.get("part") or None
     if figure == "actions_by_agency" and part not in (None, *ACTION_CATEGORIES):
         raise Http404("No such category.")
+    if figure in ("sar_actions", "dhr_actions") and part not in (None, *IMPLEMENTATION_CATEGORIES):
+        raise Http404("No such category.")
     records = report.records(figure, value=value, part=part)
     page = Paginator(records, RECORDS_PER_PAGE).get_page(request.GET.get("page"))
-    heading = FIGURE_LABELS[figure]
+    heading = labels_of(process)[figure]
     if value:
         heading += f": {value}"
     if part:
-        heading += f" ({ACTION_CATEGORIES.get(part, part)})"
+        heading += f" ({IMPLEMENTATION_CATEGORIES.get(part, part)})"
     return render(
         request,
         "reviews/yearly_report_records.html",
@@ -327,7 +468,8 @@ def yearly_report_records(request):
             "page_obj": page,
             "rows": _record_rows(page.object_list, request),
             "count": page.paginator.count,
-            "query": f"from={period.start.isoformat()}&to={period.end.isoformat()}",
+            "query": f"from={period.start.isoformat()}&to={period.end.isoformat()}"
+            + (f"&process={process}" if process != Process.CHILD_SAFEGUARDING else ""),
             "querystring_without_page": _without_page(request),
         },
     )

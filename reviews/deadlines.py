@@ -16,6 +16,19 @@ NOTIFICATION_WORKING_DAYS = 5
 RAPID_REVIEW_WORKING_DAYS = 15
 PUBLICATION_MONTHS = 6
 
+# Safeguarding adults reviews (Care Act 2014, section 44; Care and support statutory guidance,
+# chapter 14): the Act and the guidance set no clock for the board's decision, its response or
+# publication. The guidance expects a review to be completed within six months of the board
+# initiating it, unless there are good reasons for longer.
+SAR_COMPLETION_MONTHS = 6
+# Domestic homicide reviews (Domestic Violence, Crime and Victims Act 2004, section 9; Home Office
+# multi-agency statutory guidance, 2016): the community safety partnership decides within one
+# month of the homicide coming to its attention and tells the Home Office of its decision; the
+# review (its overview report) is completed within six months of the decision to hold it.
+# No clock for the quality assurance panel's response or for publication.
+DHR_DECISION_MONTHS = 1
+DHR_COMPLETION_MONTHS = 6
+
 
 @lru_cache(maxsize=256)
 def _bank_holidays(year):
@@ -67,6 +80,22 @@ def publication_due(decided_on):
     return add_months(decided_on, PUBLICATION_MONTHS) if decided_on else None
 
 
+def sar_completion_due(decided_on):
+    """When a safeguarding adults review is expected to be complete, from the board's decision."""
+    return add_months(decided_on, SAR_COMPLETION_MONTHS) if decided_on else None
+
+
+def dhr_decision_due(notified_on):
+    """When the community safety partnership's decision (and the Home Office being told of it)
+    is due, from the day the homicide came to its attention."""
+    return add_months(notified_on, DHR_DECISION_MONTHS) if notified_on else None
+
+
+def dhr_overview_report_due(decided_on):
+    """When a domestic homicide review's overview report is due, from the decision to hold it."""
+    return add_months(decided_on, DHR_COMPLETION_MONTHS) if decided_on else None
+
+
 @dataclass(frozen=True)
 class Deadline:
     """One statutory step of a review: when it was due and when (if ever) it was done."""
@@ -75,6 +104,8 @@ class Deadline:
     due: datetime.date | None
     done: datetime.date | None
     rule: str
+    # A step the guidance sets no clock for: shown as done or not, never as met or missed.
+    clocked: bool = True
 
     @property
     def state(self):
@@ -82,6 +113,8 @@ class Deadline:
 
     def state_on(self, today):
         """Met, missed, due soon (within 7 days), due, or not yet applicable, as of `today`."""
+        if not self.clocked:
+            return "done" if self.done else "no_clock"
         if self.due is None:
             return "not_applicable"
         if self.done:
@@ -100,6 +133,8 @@ class Deadline:
             "due_soon": "Due soon",
             "due": "Due",
             "not_applicable": "Not yet applicable",
+            "done": "Done",
+            "no_clock": "Not yet done (no national clock)",
         }[self.state]
 
     @property

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 
 from learning.filters import RefusedParameters, ReportingDateField, form_problems
 
+from .models import Process
 from .yearly_report import Period
 
 MAX_PERIOD_DAYS = 366 * 5
@@ -15,6 +16,28 @@ class ReturnForm(forms.Form):
         label="Chronology or summary",
         help_text="PDF, Word or Excel, checked by its content.",
     )
+
+
+class ProcessForm(forms.Form):
+    """Which statutory process a case list or yearly report is about (empty: every process on
+    the case log; children's for the report)."""
+
+    process = forms.ChoiceField(
+        label="Process",
+        required=False,
+        choices=[("", "Every process"), *Process.choices],
+        error_messages={
+            "invalid_choice": "Choose a process from the list: "
+            + ", ".join(label for _value, label in Process.choices)
+            + "."
+        },
+    )
+
+    def chosen(self):
+        """The process asked for, or "" for none; RefusedParameters when it is not one."""
+        if not self.is_valid():
+            raise RefusedParameters(form_problems(self))
+        return self.cleaned_data.get("process") or ""
 
 
 class PeriodForm(forms.Form):
@@ -55,7 +78,10 @@ class CaseLogUploadForm(forms.Form):
         label="Case log",
         help_text="A .csv or .xlsx file, up to 2 MB, with the column headings Reference, "
         "Referred on, Referral reason, Notified on, Rapid review meeting on, Rapid review sent "
-        "on, Decision, Decision on, Published on, Cost.",
+        "on, Decision, Decision on, Published on, Cost; for safeguarding adults reviews and "
+        "domestic homicide reviews also Process, Decision reason, Reviewer or chair, SAR report "
+        "completed on, Board response on, Home Office told on, Sent to quality assurance panel "
+        "on, Quality assurance panel responded on, Quality assurance panel response.",
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx"}),
     )
 

@@ -10,7 +10,9 @@ from learning.spreadsheets import safe_row
 from .yearly_report import (
     ACTION_CATEGORIES,
     FIGURE_LABELS,
+    FIGURE_LABELS_OF_PROCESS,
     HEADLINE_FIGURES,
+    PROCESS_BREAKDOWNS,
 )
 
 
@@ -50,8 +52,82 @@ def sheet_name(title):
     return name or "Table"
 
 
+def process_labels(report):
+    """The labels of a SAR or DHR report's figures (None for the children's report)."""
+    if "process" not in report:
+        return None
+    return next(
+        labels for labels in FIGURE_LABELS_OF_PROCESS.values() if set(labels) <= set(report)
+    )
+
+
+def _process_sentences(report):
+    label = report["period"]["label"]
+    before = report["previous_period"]["period"]["label"]
+    previous = report["previous_period"]
+    if "sar_referrals" in report:
+        decisions = report["sar_decisions"]
+        mandatory, discretionary, none = decisions.values()
+        return [
+            f"In {label} the board received "
+            f"{_plural(report['sar_referrals'], 'referral')} for a safeguarding adults review "
+            f"({previous['sar_referrals']} in {before}).",
+            f"It arranged {_plural(report['sars_arranged'], 'SAR')} ({mandatory} mandatory "
+            f"under section 44(1)-(3) and {discretionary} discretionary under section 44(4)) "
+            f"and decided not to arrange {none}.",
+            f"{_plural(report['sars_completed'], 'SAR')} concluded in the period and "
+            f"{report['sars_ongoing']} were ongoing at its end; "
+            f"{report['sars_published']} reports were published.",
+        ]
+    decisions = report["dhr_decisions"]
+    held, not_held = decisions.values()
+    return [
+        f"In {label} the partnership was notified of "
+        f"{_plural(report['dhr_notifications'], 'homicide')} "
+        f"({previous['dhr_notifications']} in {before}).",
+        f"It decided to hold {_plural(held, 'domestic homicide review')} and not to hold "
+        f"{not_held}; {report['dhr_decided_in_time']} of its decisions were made within a month "
+        f"of the notification, and the Home Office was told of "
+        f"{report['dhr_home_office_informed']} ({report['dhr_home_office_informed_in_time']} "
+        "within the month).",
+        f"{_plural(report['dhr_overview_reports_submitted'], 'overview report')} went to the "
+        f"Home Office quality assurance panel and {report['dhrs_published']} DHRs were "
+        "published.",
+    ]
+
+
+def _process_tables(report, labels):
+    label = report["period"]["label"]
+    previous = report["previous_period"]
+    before = previous["period"]["label"]
+    tables = [
+        (
+            "The year in figures",
+            ["Figure", before, label],
+            [
+                [labels[key], previous[key], report[key]]
+                for key in labels
+                if key not in PROCESS_BREAKDOWNS
+            ],
+        )
+    ]
+    for key in labels:
+        if key in PROCESS_BREAKDOWNS:
+            rows = list(dict.fromkeys([*previous[key], *report[key]]))
+            tables.append(
+                (
+                    labels[key],
+                    ["", before, label],
+                    [[row, previous[key].get(row, 0), report[key].get(row, 0)] for row in rows],
+                )
+            )
+    return tables
+
+
 def report_sentences(report):
     """Sentences ready to paste into the published report, from the figures alone."""
+    if process_labels(report):
+        return _process_sentences(report)
     label = report["period"]["label"]
     previous = report["previous_period"]
     before = previous["period"]["label"]
@@ -124,6 +200,8 @@ def report_sentences(report):
 
 def report_tables(report):
     """Every table of the report as (title, headings, rows), this period beside the last."""
+    if labels := process_labels(report):
+        return _process_tables(report, labels)
     label = report["period"]["label"]
     previous = report["previous_period"]
     before = previous["period"]["label"]
@@ -249,6 +327,8 @@ def chart_alt_text(title, categories, series):
 
 def report_charts(report):
     """The report's charts: (title, categories, series), each drawn from a table's figures."""
+    if process_labels(report):
+        return []
     label = report["period"]["label"]
     previous = report["previous_period"]
     before = previous["period"]["label"]
@@ -313,8 +393,11 @@ def report_docx(report, partnership_name="The partnership"):
     from docx import Document
 
     document = Document()
-    document.core_properties.title = f"{partnership_name}: case reviews {report['period']['label']}"
-    document.add_heading(f"Case reviews and learning, {report['period']['label']}", level=1)
+    kind = f"{report['process']}s" if "process" in report else "Case reviews"
+    document.core_properties.title = (
+        f"{partnership_name}: {kind.lower()} {report['period']['label']}"
+    )
+    document.add_heading(f"{kind} and learning, {report['period']['label']}", level=1)
     for sentence in report_sentences(report):
         document.add_paragraph(sentence)
     charts = {title: (categories, series) for title, categories, series in report_charts(report)}

@@ -7,6 +7,7 @@ from . import case_views
 urlpatterns = [
     path("cases/", case_views.case_list, name="case_list"),
     path("cases/<id:pk>/", case_views.case_detail, name="case_detail"),
+    path("cases/export.<str:format>", case_views.case_log_export, name="case_log_export"),
     path("cases/<id:pk>/review/", case_views.create_review_draft, name="case_review_draft"),
     path("information-requests/", case_views.information_requests, name="information_requests"),
     path(

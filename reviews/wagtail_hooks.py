@@ -230,8 +230,15 @@ class CaseViewSet(SnippetViewSet):
     model = Case
     icon = "warning"
     menu_label = "Case log"
-    list_display = ["reference", "child_pseudonym", "referred_on", "referral_reason", "decision"]
-    list_filter = ["decision", "referral_reason"]
+    list_display = [
+        "reference",
+        "process",
+        "child_pseudonym",
+        "referred_on",
+        "referral_reason",
+        "decision",
+    ]
+    list_filter = ["process", "decision", "referral_reason"]
     search_fields = ["reference", "child_pseudonym"]
 
 

@@ -22,8 +22,24 @@ from learning.models import (
     Theme,
 )
 
-from .deadlines import working_days_between
-from .models import BriefingPage, Case, Decision, ReferralReason
+from .deadlines import (
+    DHR_COMPLETION_MONTHS,
+    DHR_DECISION_MONTHS,
+    SAR_COMPLETION_MONTHS,
+    working_days_between,
+)
+from .models import (
+    DECISION_CHOICES,
+    DECISIONS_OF_PROCESS,
+    SAR_DECISIONS,
+    BriefingPage,
+    Case,
+    DHRDecision,
+    Process,
+    QualityAssuranceOutcome,
+    ReferralReason,
+    SARDecision,
+)
 
 # The JSON keys of the report, in the order the report reads.
 CASE_FIGURES = [
@@ -76,6 +92,69 @@ ACTION_CATEGORIES = {
     "complete_unassured": "Complete but not assured",
     "assured": "Assured",
 }
+# The safeguarding adults board's figures: what the Care Act 2014 (Schedule 2, paragraph 4) asks
+# its annual report to include about SARs — the findings of those concluded in the year, those
+# ongoing at its end, what was done to implement findings and the findings it decided not to
+# implement — and how its referrals were decided.
+SAR_FIGURE_LABELS = {
+    "sar_referrals": "Referrals for a safeguarding adults review",
+    "sar_decisions": "The board's decisions",
+    "sars_arranged": "SARs arranged (mandatory and discretionary)",
+    "sar_decisions_not_to_review": "Decisions not to arrange a SAR",
+    "sar_reasons_not_to_review": "Reasons for not arranging a SAR",
+    "sars_completed": "SARs concluded (report completed)",
+    "sars_completed_in_time": (
+        f"SARs completed within {SAR_COMPLETION_MONTHS} months of the decision"
+    ),
+    "sars_ongoing": "SARs ongoing at the end of the period",
+    "sars_published": "SAR reports published",
+    "sar_findings": "Recommendations of the SARs concluded in the period",
+    "sar_actions": "Agencies' actions on SAR recommendations at the end of the period",
+}
+# The community safety partnership's figures, after the Home Office statutory guidance's stages.
+DHR_FIGURE_LABELS = {
+    "dhr_notifications": "Homicides notified to the partnership",
+    "dhr_decisions": "The partnership's decisions",
+    "dhr_decided_in_time": f"Decided within {DHR_DECISION_MONTHS} month of the notification",
+    "dhr_decisions_not_to_review": "Decisions not to hold a DHR",
+    "dhr_reasons_not_to_review": "Reasons for not holding a DHR",
+    "dhr_home_office_informed": "Home Office told of a decision",
+    "dhr_home_office_informed_in_time": (
+        f"Home Office told within {DHR_DECISION_MONTHS} month of the notification"
+    ),
+    "dhr_overview_reports_submitted": "Overview reports sent to the quality assurance panel",
+    "dhr_overview_reports_in_time": (
+        f"Overview reports sent within {DHR_COMPLETION_MONTHS} months of the decision"
+    ),
+    "dhr_panel_responses": "Quality assurance panel's responses",
+    "dhrs_published": "DHRs published",
+    "dhrs_ongoing": "DHRs ongoing (not yet published) at the end of the period",
+    "dhr_recommendations": "Recommendations of the DHRs published in the period",
+    "dhr_actions": "Agencies' actions on DHR recommendations at the end of the period",
+}
+FIGURE_LABELS_OF_PROCESS = {
+    Process.SAFEGUARDING_ADULTS: SAR_FIGURE_LABELS,
+    Process.DOMESTIC_HOMICIDE: DHR_FIGURE_LABELS,
+}
+# Figures that are a table (label: count) rather than one count.
+PROCESS_BREAKDOWNS = {
+    "sar_decisions",
+    "sar_reasons_not_to_review",
+    "sar_actions",
+    "dhr_decisions",
+    "dhr_reasons_not_to_review",
+    "dhr_panel_responses",
+    "dhr_actions",
+}
+PROCESS_RECOMMENDATION_FIGURES = {"sar_findings", "dhr_recommendations"}
+PROCESS_ACTION_FIGURES = {"sar_actions", "dhr_actions"}
+# How far each finding has been implemented: the tracker's categories, and the actions closed
+# as superseded or not accepted (the findings the board or partnership decided not to implement).
+IMPLEMENTATION_CATEGORIES = {
+    **ACTION_CATEGORIES,
+    "not_implemented": "Closed: superseded or not accepted",
+}
+
 # The single figures of the headline table, in the statement's order.
 HEADLINE_FIGURES = [
     "referrals",
@@ -158,17 +237,35 @@ def _whole(value):
     return int(value) if value == value.to_integral_value() else float(value)
 
 
-class YearlyReport:
-    """The figures of one period. `records(figure, value, part)` is the list behind a figure."""
+def figures_of(process):
+    """The JSON keys of a process's report, in the order the report reads."""
+    if process == Process.CHILD_SAFEGUARDING:
+        return CASE_FIGURES + LEARNING_FIGURES
+    return list(FIGURE_LABELS_OF_PROCESS[process])
 
-    def __init__(self, period, today=None):
+
+def labels_of(process):
+    if process == Process.CHILD_SAFEGUARDING:
+        return FIGURE_LABELS
+    return FIGURE_LABELS_OF_PROCESS[process]
+
+
+class YearlyReport:
+    """The figures of one period for one process. `records(figure, value, part)` is the list
+    behind a figure. `cases` is the case log it reads (every case unless a narrower queryset is
+    given, e.g. one partnership's); only the process's cases in it count."""
+
+    def __init__(self, period, today=None, process=Process.CHILD_SAFEGUARDING, cases=None):
         self.period = period
         self.today = today or timezone.localdate()
+        self.process = Process(process)
+        cases = Case.objects.all() if cases is None else cases
+        self.case_log = cases.filter(process=self.process)
 
     # --- The records behind each figure --------------------------------------------------
     def cases(self, figure, value=None):
         start, end = self.period.start, self.period.end
-        cases = Case.objects.select_related("referral_reason")
+        cases = self.case_log.select_related("referral_reason")
         by_figure = {
             "referrals": lambda: cases.referred_between(start, end),
             "referrals_by_reason": lambda: cases.referred_between(start, end),
@@ -225,6 +322,9 @@ class YearlyReport:
         else:
             moment = _day_after(self.period.end)
         actions = AgencyAction.objects.all()
+        if self.process != Process.CHILD_SAFEGUARDING:
+            # Only the actions on this process's reviews (through each case's review page).
+            actions = actions.filter(recommendation__review__case__in=self.case_log)
         if agency:
             actions = actions.filter(agency__name=agency)
         if category:
@@ -278,6 +378,8 @@ class YearlyReport:
 
     def records(self, figure, value=None, part=None):
         """The records behind one figure (and one of its rows or cells), as a queryset."""
+        if self.process != Process.CHILD_SAFEGUARDING:
+            return self.process_records(figure, value, part)
         if figure in CASE_FIGURES:
             return self.cases(figure, value)
         if figure == "recommendations_by_theme":
@@ -301,6 +403,8 @@ class YearlyReport:
             "from": self.period.start.isoformat(),
             "to": self.period.end.isoformat(),
         }
+        if self.process != Process.CHILD_SAFEGUARDING:
+            query["process"] = self.process.value
         if value is not None:
             query["value"] = value
         if part is not None:
@@ -315,9 +419,23 @@ class YearlyReport:
             period = period.before()
         return periods
 
+    def _decisions(self, decided):
+        """{decision's label: count} over the decisions open to the process."""
+        counts = dict(
+            decided.order_by()
+            .values_list("decision")
+            .annotate(count=Count("pk"))
+            .values_list("decision", "count")
+        )
+        return {
+            label: counts.get(value, 0)
+            for value, label in DECISIONS_OF_PROCESS[self.process].choices
+        }
+
     def figures(self):
         """Every figure of the period: labels as a person reads them, counts as integers."""
-        start, end = self.period.start, self.period.end
+        if self.process != Process.CHILD_SAFEGUARDING:
+            return self.process_figures()
         figures = {}
         figures["referrals"] = self.cases("referrals").count()
         by_reason = dict(
@@ -339,14 +457,7 @@ class YearlyReport:
         figures["rapid_reviews_within_15_working_days"] = self.cases(
             "rapid_reviews_within_15_working_days"
         ).count()
-        decided = dict(
-            Case.objects.decided_between(start, end)
-            .order_by()
-            .values_list("decision")
-            .annotate(count=Count("pk"))
-            .values_list("decision", "count")
-        )
-        figures["decisions"] = {label: decided.get(value, 0) for value, label in Decision.choices}
+        figures["decisions"] = self._decisions(self.cases("decisions"))
         figures["lcsprs_commissioned"] = self.cases("lcsprs_commissioned").count()
         figures["reviews_published"] = self.cases("reviews_published").count()
         figures["published_within_6_months"] = self.cases("published_within_6_months").count()
@@ -417,23 +528,156 @@ class YearlyReport:
         figures["section11_gaps_closed"] = self.section11_gaps("section11_gaps_closed").count()
         return figures
 
+    # --- The adults board's and the community safety partnership's figures ---------------
+    def process_cases(self, figure, value=None):
+        """The cases behind one of a SAR or DHR report's figures."""
+        start, end = self.period.start, self.period.end
+        cases = self.case_log.select_related("referral_reason")
+        decided = cases.decided_between(start, end)
+        by_figure = {
+            "sar_referrals": lambda: cases.referred_between(start, end),
+            "sar_decisions": lambda: decided,
+            "sars_arranged": lambda: decided.filter(decision__in=SAR_DECISIONS),
+            "sar_decisions_not_to_review": lambda: decided.filter(decision=SARDecision.NONE),
+            "sar_reasons_not_to_review": lambda: decided.filter(decision=SARDecision.NONE),
+            "sars_completed": lambda: cases.happened_between("report_completed_on", start, end),
+            "sars_completed_in_time": lambda: cases.happened_between(
+                "report_completed_on", start, end
+            ).reports_in_time("report_completed_on"),
+            # Arranged by the period's end and not concluded by then, whenever they began.
+            "sars_ongoing": lambda: cases.filter(
+                decision__in=SAR_DECISIONS, decision_on__lte=end
+            ).filter(Q(report_completed_on__isnull=True) | Q(report_completed_on__gt=end)),
+            "sars_published": lambda: cases.published_between(start, end),
+            "dhr_notifications": lambda: cases.referred_between(start, end),
+            "dhr_decisions": lambda: decided,
+            "dhr_decided_in_time": lambda: decided.decided_in_time(),
+            "dhr_decisions_not_to_review": lambda: decided.filter(decision=DHRDecision.NONE),
+            "dhr_reasons_not_to_review": lambda: decided.filter(decision=DHRDecision.NONE),
+            "dhr_home_office_informed": lambda: cases.happened_between(
+                "home_office_informed_on", start, end
+            ),
+            "dhr_home_office_informed_in_time": lambda: cases.happened_between(
+                "home_office_informed_on", start, end
+            ).home_office_informed_in_time(),
+            "dhr_overview_reports_submitted": lambda: cases.happened_between(
+                "qa_panel_submitted_on", start, end
+            ),
+            "dhr_overview_reports_in_time": lambda: cases.happened_between(
+                "qa_panel_submitted_on", start, end
+            ).reports_in_time("qa_panel_submitted_on"),
+            "dhr_panel_responses": lambda: cases.happened_between(
+                "qa_panel_response_on", start, end
+            ).exclude(qa_panel_outcome=""),
+            "dhrs_published": lambda: cases.published_between(start, end),
+            "dhrs_ongoing": lambda: cases.filter(
+                decision=DHRDecision.DHR, decision_on__lte=end
+            ).filter(Q(published_on__isnull=True) | Q(published_on__gt=end)),
+        }
+        queryset = by_figure[figure]()
+        if value and figure in ("sar_decisions", "dhr_decisions"):
+            queryset = queryset.filter(decision=_decision_value(value))
+        if value and figure in ("sar_reasons_not_to_review", "dhr_reasons_not_to_review"):
+            queryset = queryset.filter(decision_reason=value)
+        if value and figure == "dhr_panel_responses":
+            queryset = queryset.filter(qa_panel_outcome=_outcome_value(value))
+        return queryset.order_by("referred_on", "reference")
+
+    def process_recommendations(self, figure):
+        """The recommendations of the SARs concluded (DHRs published) in the period."""
+        reviews = self.process_cases(
+            "sars_completed" if figure == "sar_findings" else "dhrs_published"
+        ).filter(review__isnull=False)
+        return (
+            Recommendation.objects.filter(review__case__in=reviews)
+            .select_related("review")
+            .order_by("review__title", "sort_order")
+        )
+
+    def process_actions(self, category=None):
+        if category == "not_implemented":
+            return self.actions().filter(as_at_status=AgencyAction.Status.CLOSED)
+        return self.actions(category)
+
+    def process_records(self, figure, value=None, part=None):
+        if figure in PROCESS_RECOMMENDATION_FIGURES:
+            return self.process_recommendations(figure)
+        if figure in PROCESS_ACTION_FIGURES:
+            return self.process_actions(part)
+        return self.process_cases(figure, value)
+
+    def process_figures(self):
+        """The figures of a safeguarding adults board's or community safety partnership's
+        report: counts as integers, tables as {label: count}."""
+        figures = {}
+        for figure in FIGURE_LABELS_OF_PROCESS[self.process]:
+            if figure in ("sar_decisions", "dhr_decisions"):
+                figures[figure] = self._decisions(self.process_cases(figure))
+            elif figure in ("sar_reasons_not_to_review", "dhr_reasons_not_to_review"):
+                reasons = (
+                    self.process_cases(figure)
+                    .order_by()
+                    .values_list("decision_reason")
+                    .annotate(count=Count("pk"))
+                    .values_list("decision_reason", "count")
+                )
+                figures[figure] = dict(sorted(reasons, key=lambda pair: (-pair[1], pair[0])))
+            elif figure == "dhr_panel_responses":
+                outcomes = dict(
+                    self.process_cases(figure)
+                    .order_by()
+                    .values_list("qa_panel_outcome")
+                    .annotate(count=Count("pk"))
+                    .values_list("qa_panel_outcome", "count")
+                )
+                figures[figure] = {
+                    label: outcomes.get(value, 0)
+                    for value, label in QualityAssuranceOutcome.choices
+                }
+            elif figure in PROCESS_ACTION_FIGURES:
+                figures[figure] = {
+                    label: self.process_actions(category).count()
+                    for category, label in IMPLEMENTATION_CATEGORIES.items()
+                }
+            else:
+                figures[figure] = self.process_records(figure).count()
+        return figures
+
 
 def _decision_value(label):
-    for value, choice_label in Decision.choices:
+    for value, choice_label in DECISION_CHOICES:
         if label in (value, choice_label):
             return value
     return label
 
 
-def yearly_report(period, today=None):
-    """The report as JSON: the period's figures, and the previous period's beside them."""
+def _outcome_value(label):
+    for value, choice_label in QualityAssuranceOutcome.choices:
+        if label in (value, choice_label):
+            return value
+    return label
+
+
+def yearly_report(period, today=None, process=Process.CHILD_SAFEGUARDING, cases=None):
+    """The report as JSON: the period's figures, and the previous period's beside them. A SAR or
+    DHR report names its process; the children's keeps the keys it always had."""
     today = today or timezone.localdate()
     previous = period.before()
+    if process != Process.CHILD_SAFEGUARDING:
+        return {
+            "period": period.as_json(),
+            "process": Process(process).label,
+            **YearlyReport(period, today, process, cases).figures(),
+            "previous_period": {
+                "period": previous.as_json(),
+                **YearlyReport(previous, today, process, cases).figures(),
+            },
+        }
     return {
         "period": period.as_json(),
-        **YearlyReport(period, today).figures(),
+        **YearlyReport(period, today, process, cases).figures(),
         "previous_period": {
             "period": previous.as_json(),
-            **YearlyReport(previous, today).figures(),
+            **YearlyReport(previous, today, process, cases).figures(),
         },
     }

@@ -338,9 +338,13 @@ def test_actions_are_counted_as_they_stood_at_the_end_of_the_year_from_their_his
 
     def history(action, *entries):
         for when, status, due in entries:
-            ProgressUpdateFactory(action=action, created_at=at(when), status=status, due_date=d(due))
+            ProgressUpdateFactory(
+                action=action, created_at=at(when), status=status, due_date=d(due)
+            )
         last = entries[-1]
-        AgencyAction.objects.filter(pk=action.pk).update(status=last[1], current_due_date=d(last[2]))
+        AgencyAction.objects.filter(pk=action.pk).update(
+            status=last[1], current_due_date=d(last[2])
+        )
 
     # Agreed in the year, due in it, finished only after it ended: outstanding and overdue then.
     late = AgencyActionFactory(
@@ -598,3 +602,235 @@ def test_a_date_that_is_not_a_date_is_named_and_the_last_year_shown(db, business
     page = response.content.decode()
     assert "From: Enter a valid date." in page
     assert "Showing" in page
+
+
+# --- The safeguarding adults board's and the community safety partnership's reports ----------
+
+
+def _adults_board_year():
+    """2021/22 for an adults board beside a children's partnership sharing the log."""
+    from reviews.models import Process
+
+    sar = {"process": Process.SAFEGUARDING_ADULTS}
+    mandatory = CaseFactory(
+        reference="SAR-21-01",
+        referred_on=d("2021-05-04"),
+        decision="sar_mandatory",
+        decision_on=d("2021-06-15"),
+        decision_reason="Died of neglect; concern about how agencies worked together.",
+        report_completed_on=d("2021-11-30"),  # within six months of the decision
+        published_on=d("2022-02-01"),
+        review=ReviewPageFactory(kind="sar", publication_date=d("2022-02-01")),
+        **sar,
+    )
+    CaseFactory(
+        reference="SAR-21-02",
+        referred_on=d("2021-08-02"),
+        decision="sar_discretionary",
+        decision_on=d("2021-09-01"),
+        decision_reason="Self-neglect and hoarding: learning across housing and health.",
+        **sar,  # still going at the year's end
+    )
+    for number, reason in enumerate(["Single-agency learning.", "Single-agency learning."]):
+        CaseFactory(
+            reference=f"SAR-21-1{number}",
+            referred_on=d("2021-10-01"),
+            decision="no_sar",
+            decision_on=d("2021-11-01"),
+            decision_reason=reason,
+            **sar,
+        )
+    # Arranged the year before, concluded in this one, late.
+    CaseFactory(
+        reference="SAR-20-01",
+        referred_on=d("2020-09-01"),
+        decision="sar_mandatory",
+        decision_on=d("2020-10-01"),
+        decision_reason="Serious abuse in a care home.",
+        report_completed_on=d("2021-07-01"),
+        **sar,
+    )
+    # The children's partnership's cases of the same year: never in the board's figures.
+    CaseFactory(
+        reference="SI-21-01",
+        referred_on=d("2021-05-04"),
+        notified_on=d("2021-05-06"),
+        decision="lcspr",
+        decision_on=d("2021-06-01"),
+    )
+    return mandatory
+
+
+def test_the_adults_boards_report_counts_its_sars_and_not_the_childrens_cases(db):
+    from reviews.models import Process
+
+    _adults_board_year()
+    figures = YearlyReport(YEAR, process=Process.SAFEGUARDING_ADULTS).figures()
+    assert figures["sar_referrals"] == 4
+    assert figures["sar_decisions"] == {
+        "SAR (mandatory, section 44(1)-(3))": 1,
+        "SAR (discretionary, section 44(4))": 1,
+        "No SAR": 2,
+    }
+    assert figures["sars_arranged"] == 2
+    assert figures["sar_decisions_not_to_review"] == 2
+    assert figures["sar_reasons_not_to_review"] == {"Single-agency learning.": 2}
+    assert figures["sars_completed"] == 2  # SAR-21-01 and the late SAR-20-01
+    assert figures["sars_completed_in_time"] == 1
+    assert figures["sars_ongoing"] == 1  # SAR-21-02
+    assert figures["sars_published"] == 1
+    assert "referrals" not in figures and "notifications" not in figures
+    # The children's report of the same year counts only the children's case.
+    children = YearlyReport(YEAR).figures()
+    assert children["referrals"] == 1 and sum(children["decisions"].values()) == 1
+
+
+def test_the_boards_report_gives_its_findings_and_how_far_agencies_have_implemented_them(db):
+    from reviews.models import Process
+
+    sar = _adults_board_year()
+    police = AgencyFactory(name="West Yorkshire Police", short_name="Police")
+    trust = AgencyFactory(name="Mid Yorkshire NHS Trust", short_name="Trust")
+    finding = RecommendationFactory(review=sar.review)
+    during = timezone.make_aware(datetime.datetime(2021, 12, 1))
+    AgencyActionFactory(recommendation=finding, agency=police, created_at=during)
+    AgencyActionFactory(recommendation=finding, agency=trust, status="closed", created_at=during)
+    # A children's review's action: not the board's.
+    AgencyActionFactory(agency=police, created_at=during)
+
+    report = YearlyReport(YEAR, today=d("2026-01-01"), process=Process.SAFEGUARDING_ADULTS)
+    figures = report.figures()
+    assert figures["sar_findings"] == 1
+    assert figures["sar_actions"] == {
+        "Outstanding": 1,
+        "Overdue": 0,
+        "Complete but not assured": 0,
+        "Assured": 0,
+        "Closed: superseded or not accepted": 1,
+    }
+    closed = report.records("sar_actions", part="not_implemented")
+    assert [action.agency.name for action in closed] == ["Mid Yorkshire NHS Trust"]
+
+
+def test_the_partnerships_report_counts_the_home_office_told_within_the_month(db):
+    from reviews.models import Process
+
+    dhr = {"process": Process.DOMESTIC_HOMICIDE}
+    CaseFactory(
+        reference="DHR-21-01",
+        referred_on=d("2021-05-10"),
+        decision="dhr",
+        decision_on=d("2021-06-01"),
+        home_office_informed_on=d("2021-06-03"),  # within the month
+        qa_panel_submitted_on=d("2021-11-20"),  # within six months
+        qa_panel_response_on=d("2022-02-10"),
+        qa_panel_outcome="approved",
+        published_on=d("2022-03-15"),
+        **dhr,
+    )
+    CaseFactory(
+        reference="DHR-21-02",
+        referred_on=d("2021-07-01"),
+        decision="no_dhr",
+        decision_on=d("2021-08-16"),  # over a month
+        decision_reason="Not a death from domestic abuse.",
+        home_office_informed_on=d("2021-08-20"),
+        **dhr,
+    )
+    CaseFactory(reference="SI-21-09", referred_on=d("2021-07-01"))
+    figures = YearlyReport(YEAR, process=Process.DOMESTIC_HOMICIDE).figures()
+    assert figures["dhr_notifications"] == 2
+    assert figures["dhr_decisions"] == {"DHR": 1, "No DHR": 1}
+    assert figures["dhr_decided_in_time"] == 1
+    assert figures["dhr_home_office_informed"] == 2
+    assert figures["dhr_home_office_informed_in_time"] == 1
+    assert figures["dhr_reasons_not_to_review"] == {"Not a death from domestic abuse.": 1}
+    assert figures["dhr_overview_reports_submitted"] == 1
+    assert figures["dhr_overview_reports_in_time"] == 1
+    assert figures["dhr_panel_responses"] == {
+        "Approved for publication": 1,
+        "Asked to revise and resubmit": 0,
+    }
+    assert figures["dhrs_published"] == 1 and figures["dhrs_ongoing"] == 0
+
+
+def test_a_process_report_reads_only_the_cases_it_is_given(db):
+    from reviews.models import Process
+
+    _adults_board_year()
+    only_one = Case.objects.filter(reference="SAR-21-02")
+    report = yearly_report(YEAR, process=Process.SAFEGUARDING_ADULTS, cases=only_one)
+    assert report["sar_referrals"] == 1 and report["sars_ongoing"] == 1
+    assert report["process"] == "Safeguarding adults review"
+
+
+def test_the_boards_report_page_shows_only_its_figures_each_linked_to_its_records(
+    db, business_unit
+):
+    _adults_board_year()
+    office = client_for(business_unit)
+    query = "from=2021-04-01&to=2022-03-31&process=safeguarding_adults"
+    page = office.get(f"/tracker/yearly-report/?{query}").content.decode()
+    assert "Yearly report 2021/22: safeguarding adults reviews" in page
+    assert "SARs ongoing at the end of the period" in page
+    assert "Notifications to the national Panel" not in page
+    assert "Referrals by reason" not in page
+    assert "It arranged 2 SARs (1 mandatory under section 44(1)-(3) and 1 discretionary" in page
+    records = office.get(
+        "/tracker/yearly-report/records/?figure=sars_completed&" + query
+    ).content.decode()
+    assert "SAR-21-01" in records and "SAR-20-01" in records and "SAR-21-02" not in records
+    reasons = office.get(
+        "/tracker/yearly-report/records/?figure=sar_reasons_not_to_review"
+        "&value=Single-agency+learning.&" + query
+    ).content.decode()
+    assert "SAR-21-10" in reasons and "SAR-21-11" in reasons
+    # A children's figure is not one of the board's.
+    wrong = office.get("/tracker/yearly-report/records/?figure=referrals&" + query)
+    assert wrong.status_code == 404
+    refused = office.get("/tracker/yearly-report/?process=sab")
+    assert refused.status_code == 400
+    assert "Choose a process from the list" in refused.content.decode()
+
+
+def test_the_boards_report_downloads_as_json_word_and_excel(db, business_unit):
+    _adults_board_year()
+    office = client_for(business_unit)
+    query = "from=2021-04-01&to=2022-03-31&process=safeguarding_adults"
+    report = office.get(f"/tracker/yearly-report/report.json?{query}").json()
+    assert report["sars_arranged"] == 2 and report["previous_period"]["sars_arranged"] == 1
+    assert "referrals" not in report
+    workbook = load_workbook(
+        io.BytesIO(office.get(f"/tracker/yearly-report/report.xlsx?{query}").content)
+    )
+    assert "The board's decisions" in workbook.sheetnames
+    document = Document(
+        io.BytesIO(office.get(f"/tracker/yearly-report/report.docx?{query}").content)
+    )
+    text = "\n".join(paragraph.text for paragraph in document.paragraphs)
+    assert "Safeguarding adults reviews and learning, 2021/22" in text
+    assert "decided not to arrange 2" in text
+
+
+def test_the_command_prints_the_partnerships_dhr_report(db, capsys):
+    CaseFactory(
+        reference="DHR-21-03",
+        process="domestic_homicide",
+        referred_on=d("2021-05-10"),
+        decision="dhr",
+        decision_on=d("2021-06-01"),
+    )
+    call_command(
+        "yearly_report",
+        "--from",
+        "2021-04-01",
+        "--to",
+        "2022-03-31",
+        "--process",
+        "domestic_homicide",
+        "--json",
+    )
+    report = json.loads(capsys.readouterr().out)
+    assert report["process"] == "Domestic homicide review"
+    assert report["dhr_decisions"] == {"DHR": 1, "No DHR": 0}
+    assert report["dhrs_ongoing"] == 1

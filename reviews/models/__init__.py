@@ -10,13 +10,22 @@ from ..deadlines import (
     add_working_days,
 )
 from .cases import (
+    DECISION_CHOICES,
+    DECISION_LABELS,
+    DECISIONS_OF_PROCESS,
+    PROCESS_FIELDS,
+    SAR_DECISIONS,
     Case,
     CaseQuerySet,
     Decision,
+    DHRDecision,
     InformationRequest,
     InformationRequestReminder,
     PartnerSignOff,
+    Process,
+    QualityAssuranceOutcome,
     ReferralReason,
+    SARDecision,
 )
 from .imports import ReviewImport
 from .pages import (
@@ -39,6 +48,15 @@ from .pages import (
 )
 
 __all__ = [
+    "DECISION_CHOICES",
+    "DECISION_LABELS",
+    "DHRDecision",
+    "SARDecision",
+    "DECISIONS_OF_PROCESS",
+    "PROCESS_FIELDS",
+    "SAR_DECISIONS",
+    "Process",
+    "QualityAssuranceOutcome",
     "Case",
     "CaseQuerySet",
     "Decision",

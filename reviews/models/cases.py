@@ -11,21 +11,28 @@ from django.urls import reverse
 from django.utils import timezone
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
+from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
 
 from learning.filters import date_out_of_range
 from learning.models.actions import EvidenceStorage
 
 from ..deadlines import (
+    DHR_COMPLETION_MONTHS,
+    DHR_DECISION_MONTHS,
     NOTIFICATION_WORKING_DAYS,
     PUBLICATION_MONTHS,
     RAPID_REVIEW_WORKING_DAYS,
+    SAR_COMPLETION_MONTHS,
     Deadline,
     add_months,
     add_working_days,
+    dhr_decision_due,
+    dhr_overview_report_due,
     notification_due,
     publication_due,
     rapid_review_due,
+    sar_completion_due,
     subtract_working_days,
 )
 from .pages import ReviewIndexPage, ReviewPage
@@ -68,6 +75,14 @@ class ReferralReason(models.Model):
         return self.name
 
 
+class Process(models.TextChoices):
+    """The statutory review a case may become, and so its stages and clocks."""
+
+    CHILD_SAFEGUARDING = "child_safeguarding", "Child safeguarding practice review"
+    SAFEGUARDING_ADULTS = "safeguarding_adults", "Safeguarding adults review"
+    DOMESTIC_HOMICIDE = "domestic_homicide", "Domestic homicide review"
+
+
 class Decision(models.TextChoices):
     """What the rapid review (or the partnership, for a case not notified) decided.
     The labels are the partnership's own words, used in the import and the yearly report."""
@@ -76,6 +91,64 @@ class Decision(models.TextChoices):
     NATIONAL = "national_review", "National review"
     LEARNING = "learning_review", "Local learning review"
     NONE = "no_further_review", "No further review"
+
+
+class SARDecision(models.TextChoices):
+    """The safeguarding adults board's decision on a referral (Care Act 2014): a review it must
+    arrange (section 44(1)-(3)), one it chose to arrange (44(4)), or none."""
+
+    MANDATORY = "sar_mandatory", "SAR (mandatory, section 44(1)-(3))"
+    DISCRETIONARY = "sar_discretionary", "SAR (discretionary, section 44(4))"
+    NONE = "no_sar", "No SAR"
+
+
+class DHRDecision(models.TextChoices):
+    """The community safety partnership's decision whether to hold a domestic homicide review."""
+
+    DHR = "dhr", "DHR"
+    NONE = "no_dhr", "No DHR"
+
+
+# The decisions open to each process, in the order the report lists them.
+DECISIONS_OF_PROCESS = {
+    Process.CHILD_SAFEGUARDING: Decision,
+    Process.SAFEGUARDING_ADULTS: SARDecision,
+    Process.DOMESTIC_HOMICIDE: DHRDecision,
+}
+DECISION_CHOICES = [*Decision.choices, *SARDecision.choices, *DHRDecision.choices]
+DECISION_LABELS = dict(DECISION_CHOICES)
+# The decisions that start a review (and its completion clock).
+SAR_DECISIONS = [SARDecision.MANDATORY, SARDecision.DISCRETIONARY]
+
+# The fields that belong to one process only: each is refused on a case of another process.
+PROCESS_FIELDS = {
+    Process.CHILD_SAFEGUARDING: [
+        "notified_on",
+        "not_notified_reason",
+        "rapid_review_meeting_on",
+        "rapid_review_sent_on",
+        "panel_response_on",
+        "panel_agreed",
+        "terms_of_reference",
+        "first_draft_on",
+        "final_draft_on",
+        "report_sent_on",
+    ],
+    Process.SAFEGUARDING_ADULTS: ["report_completed_on", "board_response_on"],
+    Process.DOMESTIC_HOMICIDE: [
+        "home_office_informed_on",
+        "qa_panel_submitted_on",
+        "qa_panel_response_on",
+        "qa_panel_outcome",
+    ],
+}
+
+
+class QualityAssuranceOutcome(models.TextChoices):
+    """What the Home Office quality assurance panel said of a DHR overview report."""
+
+    APPROVED = "approved", "Approved for publication"
+    RESUBMIT = "resubmit", "Asked to revise and resubmit"
 
 
 # The review page's own wording of each decision.
@@ -95,6 +168,11 @@ DATE_ORDER = [
     ("decision_on", "referred_on", "the referral"),
     ("published_on", "decision_on", "the decision"),
     ("unpublished_on", "published_on", "publication"),
+    ("home_office_informed_on", "referred_on", "the notification"),
+    ("report_completed_on", "decision_on", "the decision"),
+    ("board_response_on", "report_completed_on", "the report"),
+    ("qa_panel_submitted_on", "decision_on", "the decision"),
+    ("qa_panel_response_on", "qa_panel_submitted_on", "the submission to the panel"),
 ]
 
 
@@ -139,6 +217,24 @@ class CaseQuerySet(models.QuerySet):
     def published_between(self, start, end):
         return self.filter(between("published_on", start, end))
 
+    def happened_between(self, field, start, end):
+        """The cases whose stage `field` happened in the period."""
+        return self.filter(between(field, start, end))
+
+    def of_process(self, process):
+        return self.filter(process=process)
+
+    def decided_in_time(self):
+        return self.filter(decision_due__isnull=False, decision_on__lte=F("decision_due"))
+
+    def home_office_informed_in_time(self):
+        return self.filter(
+            decision_due__isnull=False, home_office_informed_on__lte=F("decision_due")
+        )
+
+    def reports_in_time(self, done_field):
+        return self.filter(report_due__isnull=False, **{f"{done_field}__lte": F("report_due")})
+
     def published_in_time(self):
         """Published within six months of the decision (only LCSPRs run to that clock)."""
         return self.filter(
@@ -148,9 +244,38 @@ class CaseQuerySet(models.QuerySet):
         )
 
 
-class Case(ClusterableModel):
-    """One serious incident referred to the partnership, whether or not it was notified."""
+class CaseForm(WagtailAdminModelForm):
+    """The editor's case form: a case saved without a process (as before there were others) is
+    a children's case."""
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "process" in self.fields:
+            self.fields["process"].required = False
+
+    def clean_process(self):
+        return self.cleaned_data.get("process") or Process.CHILD_SAFEGUARDING
+
+    class Media:
+        js = ["js/case-process.js"]
+
+
+def _panel_of(process):
+    """Marks a panel as one process's, for the editor to show only the case's own."""
+    return {"data-case-process": process}
+
+
+class Case(ClusterableModel):
+    """One serious incident referred to the partnership, whether or not it was notified; or a
+    referral to the safeguarding adults board, or a homicide notified to the community safety
+    partnership."""
+
+    process = models.CharField(
+        max_length=30,
+        choices=Process.choices,
+        default=Process.CHILD_SAFEGUARDING,
+        help_text="The statutory review this case may become: it decides the stages and clocks.",
+    )
     reference = models.CharField(max_length=50, unique=True, help_text='e.g. "SI-2020-03".')
     child_pseudonym = models.CharField(max_length=100, blank=True, help_text='e.g. "Child J".')
     age_band = models.CharField(max_length=10, choices=ReviewPage.AgeBand.choices, blank=True)
@@ -181,10 +306,18 @@ class Case(ClusterableModel):
     panel_response_on = models.DateField("Panel responded on", null=True, blank=True)
     panel_agreed = models.BooleanField("Panel agreed", null=True, blank=True)
     # The decision.
-    decision = models.CharField(max_length=30, choices=Decision.choices, blank=True)
+    decision = models.CharField(max_length=30, choices=DECISION_CHOICES, blank=True)
     decision_on = models.DateField(null=True, blank=True)
-    # The LCSPR.
-    lead_reviewer = models.CharField(max_length=200, blank=True)
+    decision_reason = models.TextField(
+        "reason for the decision",
+        blank=True,
+        help_text="Safeguarding adults reviews: why the board decided as it did (always). "
+        "Domestic homicide reviews: why the partnership decided not to hold one.",
+    )
+    # The review: the LCSPR's lead reviewer, the SAR's reviewer, the DHR's independent chair.
+    lead_reviewer = models.CharField(
+        "lead reviewer, reviewer or independent chair", max_length=200, blank=True
+    )
     cost = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
     terms_of_reference = models.TextField(blank=True)
     first_draft_on = models.DateField("first draft received on", null=True, blank=True)
@@ -194,6 +327,29 @@ class Case(ClusterableModel):
     )
     published_on = models.DateField(null=True, blank=True)
     unpublished_on = models.DateField("taken off the website on", null=True, blank=True)
+    # The safeguarding adults review.
+    report_completed_on = models.DateField(
+        "SAR report completed on", null=True, blank=True, help_text="Received by the board."
+    )
+    board_response_on = models.DateField("board's response agreed on", null=True, blank=True)
+    # The domestic homicide review.
+    home_office_informed_on = models.DateField(
+        "Home Office told of the decision on", null=True, blank=True
+    )
+    qa_panel_submitted_on = models.DateField(
+        "overview report sent to the Home Office quality assurance panel on",
+        null=True,
+        blank=True,
+    )
+    qa_panel_response_on = models.DateField(
+        "quality assurance panel responded on", null=True, blank=True
+    )
+    qa_panel_outcome = models.CharField(
+        "quality assurance panel's response",
+        max_length=20,
+        choices=QualityAssuranceOutcome.choices,
+        blank=True,
+    )
     review = models.OneToOneField(
         ReviewPage,
         null=True,
@@ -206,14 +362,19 @@ class Case(ClusterableModel):
     notification_due = models.DateField(editable=False, null=True)
     rapid_review_due = models.DateField(editable=False, null=True)
     publication_due = models.DateField(editable=False, null=True)
+    # A DHR's decision (and the Home Office being told); a SAR's report, a DHR's overview report.
+    decision_due = models.DateField(editable=False, null=True)
+    report_due = models.DateField(editable=False, null=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(default=timezone.now, editable=False)
 
     objects = CaseQuerySet.as_manager()
+    base_form_class = CaseForm
 
     panels = [
         MultiFieldPanel(
             [
+                FieldPanel("process"),
                 FieldRowPanel([FieldPanel("reference"), FieldPanel("child_pseudonym")]),
                 FieldRowPanel([FieldPanel("age_band"), FieldPanel("incident_on")]),
                 FieldRowPanel([FieldPanel("referred_on"), FieldPanel("referring_agency")]),
@@ -223,7 +384,8 @@ class Case(ClusterableModel):
         ),
         MultiFieldPanel(
             [FieldPanel("notified_on"), FieldPanel("not_notified_reason")],
-            heading="Notification to the national Panel",
+            heading="Notification to the national Panel (children's cases)",
+            attrs=_panel_of(Process.CHILD_SAFEGUARDING),
         ),
         MultiFieldPanel(
             [
@@ -234,13 +396,41 @@ class Case(ClusterableModel):
                 InlinePanel(
                     "sign_offs", heading="Safeguarding partners' sign-off", label="Sign-off"
                 ),
-                InlinePanel(
-                    "information_requests", heading="Information requests", label="Request"
+            ],
+            heading="Rapid review (children's cases)",
+            attrs=_panel_of(Process.CHILD_SAFEGUARDING),
+        ),
+        InlinePanel(
+            "information_requests",
+            heading="Information requests to agencies",
+            label="Request",
+        ),
+        MultiFieldPanel(
+            [
+                FieldRowPanel([FieldPanel("decision"), FieldPanel("decision_on")]),
+                FieldPanel("decision_reason"),
+            ],
+            heading="Decision",
+        ),
+        MultiFieldPanel(
+            [FieldRowPanel([FieldPanel("report_completed_on"), FieldPanel("board_response_on")])],
+            heading="Safeguarding adults review: the report and the board's response",
+            attrs=_panel_of(Process.SAFEGUARDING_ADULTS),
+        ),
+        MultiFieldPanel(
+            [
+                FieldPanel("home_office_informed_on"),
+                FieldRowPanel(
+                    [
+                        FieldPanel("qa_panel_submitted_on"),
+                        FieldPanel("qa_panel_response_on"),
+                        FieldPanel("qa_panel_outcome"),
+                    ]
                 ),
             ],
-            heading="Rapid review",
+            heading="Domestic homicide review: the Home Office and its quality assurance panel",
+            attrs=_panel_of(Process.DOMESTIC_HOMICIDE),
         ),
-        FieldRowPanel([FieldPanel("decision"), FieldPanel("decision_on")], heading="Decision"),
         MultiFieldPanel(
             [
                 FieldRowPanel([FieldPanel("lead_reviewer"), FieldPanel("cost")]),
@@ -306,6 +496,49 @@ class Case(ClusterableModel):
             problems["decision"] = "A decision date needs the decision."
         if self.notified_on and self.not_notified_reason.strip():
             problems["not_notified_reason"] = "The Panel was notified: leave this empty."
+        problems.update(
+            (name, reason)
+            for name, reason in self.process_problems().items()
+            if name not in problems
+        )
+        return problems
+
+    def process_problems(self):
+        """{field: reason} where the case's process and its fields disagree."""
+        problems = {}
+        process = self.process or Process.CHILD_SAFEGUARDING
+        if process not in Process.values:
+            return {"process": f'"{process}" is not a process.'}
+        label = Process(process).label
+        for other, names in PROCESS_FIELDS.items():
+            if other == process:
+                continue
+            for name in names:
+                if getattr(self, name) not in (None, ""):
+                    field = self._meta.get_field(name)
+                    problems[name] = (
+                        f"{field.verbose_name[:1].upper()}{field.verbose_name[1:]} belongs to "
+                        f"a {Process(other).label.lower()}, not a {label.lower()}: leave it empty."
+                    )
+        if self.decision and self.decision not in DECISIONS_OF_PROCESS[process]:
+            allowed = ", ".join(DECISIONS_OF_PROCESS[process].labels)
+            problems["decision"] = (
+                f"{DECISION_LABELS.get(self.decision, self.decision)} is not a decision of a "
+                f"{label.lower()}: use one of {allowed}."
+            )
+        reason_needed = (process == Process.SAFEGUARDING_ADULTS and self.decision) or (
+            self.decision == DHRDecision.NONE
+        )
+        if reason_needed and not self.decision_reason.strip():
+            problems["decision_reason"] = (
+                "The board's decision needs its reason."
+                if process == Process.SAFEGUARDING_ADULTS
+                else "A decision not to hold a DHR needs its reason (the Home Office is told it)."
+            )
+        if self.qa_panel_outcome and not self.qa_panel_response_on:
+            problems["qa_panel_response_on"] = "The panel's response needs the date it came."
+        if self.qa_panel_response_on and not self.qa_panel_outcome:
+            problems["qa_panel_outcome"] = "Say what the panel's response was."
         return problems
 
     def save(self, *args, **kwargs):
@@ -320,22 +553,74 @@ class Case(ClusterableModel):
         self.notification_due = self.computed_notification_due
         self.rapid_review_due = self.computed_rapid_review_due
         self.publication_due = self.computed_publication_due
+        self.decision_due = self.computed_decision_due
+        self.report_due = self.computed_report_due
         self.updated_at = timezone.now()
 
     # --- Statutory clocks, from the dates entered once -----------------------------------
     @property
+    def is_child_safeguarding(self):
+        return self.process in ("", Process.CHILD_SAFEGUARDING)
+
+    @property
+    def is_safeguarding_adults(self):
+        return self.process == Process.SAFEGUARDING_ADULTS
+
+    @property
+    def is_domestic_homicide(self):
+        return self.process == Process.DOMESTIC_HOMICIDE
+
+    @property
     def computed_notification_due(self):
-        return notification_due(self.referred_on)
+        return notification_due(self.referred_on) if self.is_child_safeguarding else None
 
     @property
     def computed_rapid_review_due(self):
-        return rapid_review_due(self.notified_on)
+        return rapid_review_due(self.notified_on) if self.is_child_safeguarding else None
 
     @property
     def computed_publication_due(self):
         if self.decision != Decision.LCSPR:
             return None
         return publication_due(self.decision_on)
+
+    @property
+    def computed_decision_due(self):
+        """A DHR's decision, and the Home Office being told of it: a month from notification.
+        The Care Act sets no clock for a board's decision on a referral."""
+        return dhr_decision_due(self.referred_on) if self.is_domestic_homicide else None
+
+    @property
+    def computed_report_due(self):
+        if self.decision in SAR_DECISIONS:
+            return sar_completion_due(self.decision_on)
+        if self.decision == DHRDecision.DHR:
+            return dhr_overview_report_due(self.decision_on)
+        return None
+
+    @property
+    def is_review_held(self):
+        """The decision was to hold a review (an LCSPR, a SAR, a DHR, or another review)."""
+        return self.decision in (
+            Decision.LCSPR,
+            Decision.NATIONAL,
+            Decision.LEARNING,
+            *SAR_DECISIONS,
+            DHRDecision.DHR,
+        )
+
+    @property
+    def published_before_panel_approved(self):
+        """A DHR is published once the Home Office quality assurance panel has approved it."""
+        return bool(
+            self.is_domestic_homicide
+            and self.published_on
+            and not (
+                self.qa_panel_outcome == QualityAssuranceOutcome.APPROVED
+                and self.qa_panel_response_on
+                and self.qa_panel_response_on <= self.published_on
+            )
+        )
 
     @property
     def report_notice_due(self):
@@ -371,7 +656,12 @@ class Case(ClusterableModel):
         return self.rapid_review_sent_on or self.rapid_review_meeting_on
 
     def timeline(self):
-        """Each statutory step with its clock: met, due, due soon or missed."""
+        """Each statutory step of the case's process with its clock: met, due, due soon or
+        missed; a step the guidance sets no clock for is shown as done or not."""
+        if self.is_safeguarding_adults:
+            return self.safeguarding_adults_timeline()
+        if self.is_domestic_homicide:
+            return self.domestic_homicide_timeline()
         if self.decided_not_to_notify:
             notification = Deadline(
                 "Notification to the national Panel: decided not to notify",
@@ -412,6 +702,90 @@ class Case(ClusterableModel):
             ]
         return steps
 
+    def next_open_deadline(self):
+        """The next clocked step still to be taken (a missed one first), or None."""
+        open_steps = [step for step in self.timeline() if step.clocked and step.is_open]
+        return min(open_steps, key=lambda step: step.due) if open_steps else None
+
+    def safeguarding_adults_timeline(self):
+        no_clock = "no national clock (Care Act 2014, section 44)"
+        steps = [
+            Deadline("Referral received by the board", None, self.referred_on, no_clock, False),
+            Deadline(
+                f"Board's decision: {self.get_decision_display()}"
+                if self.decision
+                else "Board's decision",
+                None,
+                self.decision_on,
+                self.decision_reason or no_clock,
+                False,
+            ),
+        ]
+        if self.decision in SAR_DECISIONS:
+            steps += [
+                Deadline(
+                    "SAR report completed",
+                    self.computed_report_due,
+                    self.report_completed_on,
+                    f"{SAR_COMPLETION_MONTHS} months from the decision, unless there are good "
+                    "reasons for longer (Care and support statutory guidance, chapter 14)",
+                ),
+                Deadline("Board's response agreed", None, self.board_response_on, no_clock, False),
+                Deadline(
+                    "SAR published",
+                    None,
+                    self.published_on,
+                    "no national clock; the board's annual report gives its findings",
+                    False,
+                ),
+            ]
+        return steps
+
+    def domestic_homicide_timeline(self):
+        guidance = "Home Office statutory guidance (2016), section"
+        steps = [
+            Deadline(
+                f"Partnership's decision: {self.get_decision_display()}"
+                if self.decision
+                else "Partnership's decision whether to hold a DHR",
+                self.computed_decision_due,
+                self.decision_on,
+                f"{DHR_DECISION_MONTHS} month from the notification ({guidance} 3)",
+            ),
+            Deadline(
+                "Home Office told of the decision",
+                self.computed_decision_due,
+                self.home_office_informed_on,
+                f"with the decision, {DHR_DECISION_MONTHS} month from the notification "
+                f"({guidance} 3)",
+            ),
+        ]
+        if self.decision == DHRDecision.DHR:
+            steps += [
+                Deadline(
+                    "Overview report sent to the quality assurance panel",
+                    self.computed_report_due,
+                    self.qa_panel_submitted_on,
+                    f"{DHR_COMPLETION_MONTHS} months from the decision ({guidance} 5)",
+                ),
+                Deadline(
+                    "Quality assurance panel's response"
+                    + (f": {self.get_qa_panel_outcome_display()}" if self.qa_panel_outcome else ""),
+                    None,
+                    self.qa_panel_response_on,
+                    "no clock",
+                    False,
+                ),
+                Deadline(
+                    "DHR published",
+                    None,
+                    self.published_on,
+                    "no clock; once the quality assurance panel has approved it",
+                    False,
+                ),
+            ]
+        return steps
+
     # --- The review page: its dates come from here -------------------------------------
     def review_dates(self):
         return {
@@ -446,6 +820,13 @@ class Case(ClusterableModel):
             revision.content = {**revision.content, **as_json}
             revision.save(update_fields=["content"])
 
+    @property
+    def undecided_review_kind(self):
+        return {
+            Process.SAFEGUARDING_ADULTS: ReviewPage.Kind.SAR,
+            Process.DOMESTIC_HOMICIDE: ReviewPage.Kind.DHR,
+        }.get(self.process, ReviewPage.Kind.RAPID_REVIEW)
+
     def create_review_draft(self, parent=None, user=None):
         """A partnership-only draft review page for this case, its dates taken from the case."""
         if self.review_id:
@@ -455,7 +836,10 @@ class Case(ClusterableModel):
             Decision.LCSPR: ReviewPage.Kind.LCSPR,
             Decision.NATIONAL: ReviewPage.Kind.NATIONAL,
             Decision.LEARNING: ReviewPage.Kind.LEARNING,
-        }.get(self.decision, ReviewPage.Kind.RAPID_REVIEW)
+            SARDecision.MANDATORY: ReviewPage.Kind.SAR,
+            SARDecision.DISCRETIONARY: ReviewPage.Kind.SAR,
+            DHRDecision.DHR: ReviewPage.Kind.DHR,
+        }.get(self.decision, self.undecided_review_kind)
         title = f"{self.child_pseudonym or 'Case'} ({self.reference})"
         page = ReviewPage(title=title, kind=kind, visibility="partnership", live=False)
         for name, value in self.review_dates().items():
@@ -600,7 +984,16 @@ __all__ = [
     "Decision",
     "InformationRequest",
     "InformationRequestReminder",
+    "DECISIONS_OF_PROCESS",
+    "DECISION_CHOICES",
+    "DECISION_LABELS",
+    "DHRDecision",
+    "PROCESS_FIELDS",
+    "SARDecision",
     "PartnerSignOff",
+    "Process",
+    "QualityAssuranceOutcome",
     "ReferralReason",
+    "SAR_DECISIONS",
     "seed_referral_reasons",
 ]

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from reviews.models import Process
 from reviews.report_exports import report_docx, report_sentences, report_tables, report_xlsx
 from reviews.yearly_report import Period, yearly_report
 
@@ -31,6 +32,13 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="Print the figures as JSON.")
         parser.add_argument("--docx", metavar="FILE", help="Write the report as a Word document.")
         parser.add_argument("--xlsx", metavar="FILE", help="Write every table to a workbook.")
+        parser.add_argument(
+            "--process",
+            choices=Process.values,
+            default=Process.CHILD_SAFEGUARDING,
+            help="Whose report: child_safeguarding (the default), safeguarding_adults (the "
+            "adults board's SARs) or domestic_homicide (the community safety partnership's DHRs).",
+        )
 
     def handle(self, *args, start=None, end=None, **options):
         if bool(start) != bool(end):
@@ -40,7 +48,7 @@ class Command(BaseCommand):
             raise CommandError("--to is before --from.")
         if (period.end - period.start).days > 366 * 5:
             raise CommandError("The period is longer than five years.")
-        report = yearly_report(period)
+        report = yearly_report(period, process=options["process"])
         if options["docx"]:
             Path(options["docx"]).write_bytes(report_docx(report))
         if options["xlsx"]:
