@@ -17,6 +17,7 @@ def ensure_partnership_setup(sender=None, **kwargs):
             name: Group.objects.get_or_create(name=name)[0] for name in permissions.ROLE_GROUPS
         }
         home = _ensure_pages()
+        _ensure_first_partnership(home)
         _ensure_admin_access(groups)
         _ensure_page_permissions(groups, home)
         _ensure_workflow(groups, home)
@@ -50,6 +51,27 @@ def _ensure_pages():
     if not BriefingIndexPage.objects.exists():
         home.add_child(instance=BriefingIndexPage(title="7-minute briefings", slug="briefings"))
     return home
+
+
+def _ensure_first_partnership(home):
+    """A deployment holds at least one partnership: the children's partnership the site was made
+    for, named as its settings name it, whose section is the whole site."""
+    from django.utils.text import slugify
+
+    from learning.models import Partnership
+
+    from .models import PartnershipSettings
+
+    if Partnership.objects.exists():
+        return
+    settings = PartnershipSettings.objects.first()
+    name = settings.partnership_name if settings else PartnershipSettings().partnership_name
+    Partnership.objects.create(
+        name=name,
+        slug=slugify(name)[:100] or "partnership",
+        framework=Partnership.Framework.CHILDREN,
+        section=home,
+    )
 
 
 def _ensure_admin_access(groups):
@@ -123,6 +145,12 @@ def _ensure_admin_access(groups):
     )
     for name in (permissions.BUSINESS_MANAGERS, permissions.ADMINISTRATORS):
         groups[name].permissions.add(partnership_settings)
+    # Partnerships and who holds which role in each are the administrator's to keep.
+    partnership_records = Permission.objects.filter(
+        content_type__app_label="learning",
+        content_type__model__in=["partnership", "partnershipmembership"],
+    )
+    groups[permissions.ADMINISTRATORS].permissions.add(*partnership_records)
 
 
 def _ensure_page_permissions(groups, home):

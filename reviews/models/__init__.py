@@ -33,8 +33,10 @@ from .pages import (
     VisibilityMixin,
     VisibilityPermissionTester,
     failed_view_restrictions,
+    may_open_page,
     pages_the_request_may_open,
     permissions,
+    place_pages_in_partnerships,
     visible_to,
 )
 
@@ -66,7 +68,9 @@ __all__ = [
     "add_months",
     "add_working_days",
     "failed_view_restrictions",
+    "may_open_page",
     "pages_the_request_may_open",
     "permissions",
+    "place_pages_in_partnerships",
     "visible_to",
 ]

@@ -76,11 +76,28 @@ class VisibilityMixin(VisibilityControlledPrivacy, models.Model):
         default=Visibility.PUBLIC,
         help_text="Who may open this page. Partnership-only pages never appear to anyone else.",
     )
+    # Derived from the page's place in the tree on every save (`Partnership.objects.for_page`)
+    # and kept as a column so lists, search and counts filter on it in the database.
+    partnership = models.ForeignKey(
+        "learning.Partnership",
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
 
     class Meta:
         abstract = True
 
     def save(self, *args, **kwargs):
+        from learning.models import Partnership
+
+        found = Partnership.objects.for_page(self)
+        self.partnership_id = found.pk if found else None
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "partnership" not in update_fields:
+            kwargs["update_fields"] = [*update_fields, "partnership"]
         super().save(*args, **kwargs)
         update_fields = kwargs.get("update_fields")
         if update_fields is None or "visibility" in update_fields:
@@ -106,7 +123,32 @@ class VisibilityMixin(VisibilityControlledPrivacy, models.Model):
 
 def visible_to(queryset, user):
     """Only the live pages of `queryset` that this user may open."""
-    return queryset.live().filter(visibility__in=permissions.visible_levels(user))
+    return queryset.live().filter(permissions.visible_content(user))
+
+
+def may_open_page(user, page):
+    """Whether this person may open this review or briefing (or any page without a level)."""
+    level = getattr(page, "visibility", None)
+    if level is None:
+        return True
+    return permissions.can_open(user, level, page.partnership_id)
+
+
+def place_pages_in_partnerships():
+    """Every review and briefing page takes the partnership its place in the tree gives it (after
+    a partnership's section changes or pages move): the rule of `Partnership.objects.for_page`,
+    applied in a few updates. Sections are applied shallowest first, so the nearest wins."""
+    from learning.models import Partnership
+
+    default = Partnership.objects.default()
+    sections = Partnership.objects.filter(section__isnull=False).select_related("section")
+    sections = sorted(sections, key=lambda p: (p.section.depth, -p.pk))
+    for model in (ReviewPage, BriefingPage):
+        model.objects.update(partnership=default)
+        for partnership in sections:
+            model.objects.filter(path__startswith=partnership.section.path).update(
+                partnership=partnership
+            )
 
 
 def failed_view_restrictions(request):
@@ -137,7 +179,15 @@ def pages_the_request_may_open(queryset, request):
     behind_failed_restriction = failed_view_restrictions(request).filter(
         page__path=Substr(OuterRef("path"), 1, Length("page__path"))
     )
-    hidden = Page.objects.filter(Exists(behind_failed_restriction)).values_list("pk", flat=True)
+    hidden = set(
+        Page.objects.filter(Exists(behind_failed_restriction)).values_list("pk", flat=True)
+    )
+    # A group restriction lets in the people of every partnership; another partnership's
+    # partnership-only pages stay hidden by the one rule of who may open what.
+    allowed = permissions.visible_content(request.user)
+    for model in (ReviewPage, BriefingPage):
+        if allowed:  # (nothing is hidden from a superuser)
+            hidden.update(model.objects.exclude(allowed).values_list("pk", flat=True))
     return queryset.exclude(pk__in=list(hidden))
 
 
@@ -430,7 +480,9 @@ class ReviewPage(VisibilityMixin, Page):
         )
         context["page_themes"] = self.themes.all()
         context["documents"] = self.documents.select_related("document")
-        context["show_timeline"] = permissions.is_partnership_member(request.user)
+        context["show_timeline"] = permissions.is_partnership_member(
+            request.user, self.partnership_id
+        )
         context["briefings"] = visible_to(
             BriefingPage.objects.filter(reviews=self), request.user
         ).specific()
