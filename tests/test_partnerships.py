@@ -318,3 +318,34 @@ def test_police_lead_of_the_childrens_partnership_only_does_not_see_the_boards_p
 ):
     rows = api_for(police_lead).get(ACTIONS).json()["results"]
     assert [row["id"] for row in rows] == [police_actions["childrens"].pk]
+
+
+# --- Approval ----------------------------------------------------------------------------------
+
+
+def test_a_business_manager_approves_only_their_own_partnerships_pages(
+    business_manager, adults_board
+):
+    from wagtail.models import TaskState
+
+    from home.setup import WORKFLOW_NAME
+    from reviews.models import PartnershipApprovalTask
+
+    sab_manager = member_of(adults_board, permissions.BUSINESS_MANAGERS, "sab-business-manager")
+    task = PartnershipApprovalTask.objects.get(name="Business manager approval")
+    assert task.workflows.filter(name=WORKFLOW_NAME).exists()
+    childrens_review = ReviewPageFactory(title="LCSPR: Child R", live=False)
+    sab_review = ReviewPageFactory(
+        title="SAR: Adult S", live=False, parent=review_index_of(adults_board)
+    )
+    for page in (childrens_review, sab_review):
+        page.save_revision(user=business_manager)
+        task.workflows.get().start(page, business_manager)
+    assert task.get_actions(childrens_review, sab_manager) == []
+    assert task.get_actions(sab_review, sab_manager) != []
+    assert task.get_actions(childrens_review, business_manager) != []
+    assert task.get_actions(sab_review, business_manager) == []
+    waiting = {
+        state.workflow_state.object_id for state in TaskState.objects.reviewable_by(sab_manager)
+    }
+    assert waiting == {str(sab_review.pk)}
