@@ -390,3 +390,17 @@ def test_a_lead_of_the_boards_police_is_reminded_only_of_the_boards_police_actio
     assert len(to_lead) == 1
     assert "Board action on hoarding" in to_lead[0].body
     assert "CHILDRENS-ONLY" not in to_lead[0].body
+
+
+def test_police_lead_of_two_partnerships_sees_both_in_my_work_each_marked(
+    police, adults_board, police_actions
+):
+    lead = member_of(default_partnership(), permissions.AGENCY_LEADS, "police-lead", [police])
+    PartnershipMembership.objects.create(
+        user=lead, partnership=adults_board, role=permissions.AGENCY_LEADS
+    )
+    page = client_for(lead).get("/tracker/my-work/").content.decode()
+    assert "Children&#x27;s action" in page or "Children's action" in page
+    assert "Adults board action" in page
+    assert adults_board.name in page
+    assert "DHR action" not in page
