@@ -17,6 +17,7 @@ def ensure_partnership_setup(sender=None, **kwargs):
             name: Group.objects.get_or_create(name=name)[0] for name in permissions.ROLE_GROUPS
         }
         home = _ensure_pages()
+        _ensure_first_partnership(home)
         _ensure_admin_access(groups)
         _ensure_page_permissions(groups, home)
         _ensure_workflow(groups, home)
@@ -50,6 +51,33 @@ def _ensure_pages():
     if not BriefingIndexPage.objects.exists():
         home.add_child(instance=BriefingIndexPage(title="7-minute briefings", slug="briefings"))
     return home
+
+
+def _ensure_first_partnership(home):
+    """A deployment holds at least one partnership: the children's partnership the site was made
+    for, named as its settings name it, whose section is the whole site."""
+    from django.utils.text import slugify
+
+    from learning.models import Partnership
+
+    from .models import PartnershipSettings
+
+    first = Partnership.objects.default()
+    if first is not None:
+        # A fresh database's first partnership was made while Wagtail's welcome page was the
+        # site's root; that page has since given way to the home page.
+        if first.section_id is None:
+            first.section = home
+            first.save(update_fields=["section"])
+        return
+    settings = PartnershipSettings.objects.first()
+    name = settings.partnership_name if settings else PartnershipSettings().partnership_name
+    Partnership.objects.create(
+        name=name,
+        slug=slugify(name)[:100] or "partnership",
+        framework=Partnership.Framework.CHILDREN,
+        section=home,
+    )
 
 
 def _ensure_admin_access(groups):
@@ -123,6 +151,12 @@ def _ensure_admin_access(groups):
     )
     for name in (permissions.BUSINESS_MANAGERS, permissions.ADMINISTRATORS):
         groups[name].permissions.add(partnership_settings)
+    # Partnerships and who holds which role in each are the administrator's to keep.
+    partnership_records = Permission.objects.filter(
+        content_type__app_label="learning",
+        content_type__model__in=["partnership", "partnershipmembership"],
+    )
+    groups[permissions.ADMINISTRATORS].permissions.add(*partnership_records)
 
 
 def _ensure_page_permissions(groups, home):
@@ -145,12 +179,16 @@ def _ensure_page_permissions(groups, home):
 
 
 def _ensure_workflow(groups, home):
-    from wagtail.models import GroupApprovalTask, Workflow, WorkflowPage, WorkflowTask
+    from wagtail.models import Workflow, WorkflowPage, WorkflowTask
+
+    from reviews.models import PartnershipApprovalTask
 
     workflow, _ = Workflow.objects.get_or_create(name=WORKFLOW_NAME)
-    task = GroupApprovalTask.objects.filter(name="Business manager approval").first()
+    # Each business manager approves their own partnership's pages (an older plain group
+    # approval task became this one in reviews' migration 0006).
+    task = PartnershipApprovalTask.objects.filter(name="Business manager approval").first()
     if task is None:
-        task = GroupApprovalTask.objects.create(name="Business manager approval")
+        task = PartnershipApprovalTask.objects.create(name="Business manager approval")
     task.groups.set([groups[permissions.BUSINESS_MANAGERS]])
     WorkflowTask.objects.get_or_create(workflow=workflow, task=task, defaults={"sort_order": 0})
     WorkflowPage.objects.update_or_create(page=home, defaults={"workflow": workflow})

@@ -44,22 +44,106 @@ def has_role(user, *groups):
     return bool(_group_names(user) & set(groups))
 
 
-def is_partnership_member(user):
-    return has_role(user, *PARTNERSHIP_GROUPS)
+# --- Partnerships ---------------------------------------------------------------------------
 
 
-def visible_levels(user):
-    """The visibility levels whose pages this user may open."""
+def _partnership_roles(user):
+    """{partnership id: the roles this person holds in it}, read once per request's user."""
+    if user is None or not user.is_authenticated:
+        return {}
+    cached = getattr(user, "_partnership_roles", None)
+    if cached is None:
+        from .models import PartnershipMembership
+
+        cached = {}
+        for partnership_id, role in PartnershipMembership.objects.filter(user=user).values_list(
+            "partnership_id", "role"
+        ):
+            cached.setdefault(partnership_id, set()).add(role)
+        user._partnership_roles = cached
+    return cached
+
+
+def partnership_ids_with_role(user, *roles):
+    """The partnerships in which this person holds one of `roles` (every one for a superuser)."""
+    if user is None or not user.is_authenticated:
+        return set()
+    if user.is_superuser:
+        from .models import Partnership
+
+        return set(Partnership.objects.values_list("pk", flat=True))
+    wanted = set(roles)
+    return {pk for pk, held in _partnership_roles(user).items() if held & wanted}
+
+
+def visible_partnership_ids(user):
+    """The partnerships whose partnership-only material this person may open: those in which
+    they hold a role of the partnership's own people (not a practitioner's)."""
+    return partnership_ids_with_role(user, *PARTNERSHIP_GROUPS)
+
+
+def is_partnership_member(user, partnership_id=None):
+    """Whether this person belongs to the partnership's own people: of `partnership_id`, or of
+    any partnership when none is named."""
+    ids = visible_partnership_ids(user)
+    return partnership_id in ids if partnership_id is not None else bool(ids)
+
+
+def visibility_clauses(user):
+    """The one rule of who may open what, as clauses: [(levels, partnership ids or None)], each
+    meaning "content at one of these levels, in one of these partnerships (None: in any)". Public
+    to everyone; practitioners' material to anyone signed in; partnership-only material to the
+    people of that partnership alone; everything to a superuser. `visible_content` turns these into
+    a Q, the search engines into their own filters.
+
+    On a regional deployment (settings.REGIONAL_DEPLOYMENT) practitioners' material reaches the
+    people of its own partnership and, if it shares regionally, everyone signed in. Off by default:
+    one business unit's people all see what is signed-in only."""
+    from django.conf import settings
+
     user = user or AnonymousUser()
-    if is_partnership_member(user):
-        return [Visibility.PUBLIC, Visibility.PRACTITIONERS, Visibility.PARTNERSHIP]
-    if user.is_authenticated:
-        return [Visibility.PUBLIC, Visibility.PRACTITIONERS]
-    return [Visibility.PUBLIC]
+    if user.is_authenticated and user.is_superuser:
+        return [((Visibility.PUBLIC, Visibility.PRACTITIONERS, Visibility.PARTNERSHIP), None)]
+    clauses = [((Visibility.PUBLIC,), None)]
+    if not user.is_authenticated:
+        return clauses
+    if getattr(settings, "REGIONAL_DEPLOYMENT", False):
+        from .models import Partnership
+
+        sharing = set(
+            Partnership.objects.filter(shares_regionally=True).values_list("pk", flat=True)
+        )
+        clauses.append(
+            ((Visibility.PRACTITIONERS,), frozenset(sharing | set(_partnership_roles(user))))
+        )
+    else:
+        clauses.append(((Visibility.PRACTITIONERS,), None))
+    ids = visible_partnership_ids(user)
+    if ids:
+        clauses.append(((Visibility.PARTNERSHIP,), frozenset(ids)))
+    return clauses
 
 
-def can_view_level(user, level):
-    return level in visible_levels(user)
+def visible_content(user, visibility="visibility", partnership="partnership"):
+    """`visibility_clauses` as a Q over content with a visibility level and a partnership.
+
+    `visibility` and `partnership` name the fields, so the rule reaches content through a
+    relation ("review__visibility", "review__partnership")."""
+    allowed = models.Q(pk__in=[])
+    for levels, partnership_ids in visibility_clauses(user):
+        clause = models.Q(**{f"{visibility}__in": list(levels)})
+        if partnership_ids is not None:
+            clause &= models.Q(**{f"{partnership}__in": sorted(partnership_ids)})
+        allowed |= clause
+    return allowed
+
+
+def can_open(user, level, partnership_id):
+    """The same rule for one thing already in hand: its level and its partnership's id."""
+    return any(
+        level in levels and (ids is None or partnership_id in ids)
+        for levels, ids in visibility_clauses(user)
+    )
 
 
 def is_business_unit(user):
@@ -91,28 +175,79 @@ def led_agency_ids(user):
     return cached
 
 
+# Roles that see every action, case and return of the partnerships they hold them in.
+TRACKER_WIDE_ROLES = (BUSINESS_UNIT, BUSINESS_MANAGERS, ADMINISTRATORS, SCRUTINEERS)
+
+
+def tracker_partnership_ids(user):
+    """The partnerships whose whole tracker this person sees (business unit, manager,
+    administrator, scrutineer there)."""
+    return partnership_ids_with_role(user, *TRACKER_WIDE_ROLES)
+
+
+def visible_actions_condition(user, prefix=""):
+    """The one rule of which actions a person sees, as a Q: every action of the partnerships
+    where they run or scrutinise the tracker, and their own agencies' actions in the partnerships
+    where they lead for them. `prefix` reaches actions through a relation."""
+    from .models import AgencyActionQuerySet
+
+    if user is not None and user.is_authenticated and user.is_superuser:
+        return models.Q()
+    condition = AgencyActionQuerySet.partnership_condition(tracker_partnership_ids(user), prefix)
+    led = led_agency_ids(user)
+    lead_partnerships = partnership_ids_with_role(user, AGENCY_LEADS)
+    if led and lead_partnerships:
+        condition |= models.Q(
+            **{f"{prefix}agency_id__in": led}
+        ) & AgencyActionQuerySet.partnership_condition(lead_partnerships, prefix)
+    return condition
+
+
 def visible_actions(user, queryset=None):
     """The agency actions this user may see."""
     from .models import AgencyAction
 
     queryset = AgencyAction.objects.all() if queryset is None else queryset
-    if can_see_everything_in_tracker(user):
-        return queryset
-    if has_role(user, AGENCY_LEADS):
-        return queryset.filter(agency_id__in=led_agency_ids(user))
-    return queryset.none()
+    if not can_see_tracker(user):
+        return queryset.none()
+    return queryset.filter(visible_actions_condition(user))
+
+
+def action_partnership_id(action):
+    """The partnership of one action in hand (its review's, or its Section 11 cycle's)."""
+    if getattr(action, "partnership_pk", None) is not None:
+        return action.partnership_pk
+    if action.recommendation_id:
+        return action.recommendation.review.partnership_id
+    if action.standard_answer_id:
+        return action.standard_answer.section11_return.cycle.partnership_id
+    return None
+
+
+def _leads_for_action(user, action):
+    return action.agency_id in led_agency_ids(user) and action_partnership_id(
+        action
+    ) in partnership_ids_with_role(user, AGENCY_LEADS)
+
+
+def _runs_tracker_of(user, action, *roles):
+    if user.is_superuser:
+        return True
+    return action_partnership_id(action) in partnership_ids_with_role(user, *roles)
 
 
 def can_update_action(user, action):
     """Agency leads post progress on their own agencies' open actions; the business unit on any
     (it alone may reopen an assured or closed action, so a sign-off is never undone by accident)."""
-    if is_business_unit(user):
+    if is_business_unit(user) and _runs_tracker_of(
+        user, action, BUSINESS_UNIT, BUSINESS_MANAGERS, ADMINISTRATORS
+    ):
         return True
     from .models import AgencyAction
 
     return (
         has_role(user, AGENCY_LEADS)
-        and action.agency_id in led_agency_ids(user)
+        and _leads_for_action(user, action)
         and action.status not in AgencyAction.Status.finished()
     )
 
@@ -160,9 +295,9 @@ def can_challenge_section11(user):
 
 
 def can_see_action(user, action):
-    if can_see_everything_in_tracker(user):
+    if can_see_everything_in_tracker(user) and _runs_tracker_of(user, action, *TRACKER_WIDE_ROLES):
         return True
-    return has_role(user, AGENCY_LEADS) and action.agency_id in led_agency_ids(user)
+    return has_role(user, AGENCY_LEADS) and _leads_for_action(user, action)
 
 
 def statuses_user_may_set(user):
@@ -220,6 +355,11 @@ def can_manage_people(user):
     return has_role(user, BUSINESS_MANAGERS, ADMINISTRATORS)
 
 
+def can_manage_people_in(user, partnership_id):
+    """Giving roles in one partnership: its business manager, or an administrator there."""
+    return partnership_id in partnership_ids_with_role(user, BUSINESS_MANAGERS, ADMINISTRATORS)
+
+
 def can_change_account_of(user, person):
     """Deactivating, reactivating or changing the memberships of `person`: a superuser's account
     is changed only by a superuser, so the business manager cannot lock the administrator out."""
@@ -263,6 +403,17 @@ def can_see_case_log(user):
     the business unit and manager, the scrutineer and administrators. Agency leads see only
     their own agencies' information requests; practitioners nothing."""
     return has_role(user, BUSINESS_UNIT, BUSINESS_MANAGERS, SCRUTINEERS, ADMINISTRATORS)
+
+
+# The case log's readers, each in the partnerships where they hold that role.
+CASE_LOG_ROLES = (BUSINESS_UNIT, BUSINESS_MANAGERS, SCRUTINEERS, ADMINISTRATORS)
+
+
+def visible_cases(user, queryset):
+    """Of `queryset` (cases), those of the partnerships whose case log this person reads."""
+    if user is not None and user.is_authenticated and user.is_superuser:
+        return queryset
+    return queryset.filter(partnership__in=partnership_ids_with_role(user, *CASE_LOG_ROLES))
 
 
 def can_edit_case_log(user):
@@ -348,7 +499,7 @@ def can_see_assurance_queue(user):
 
 def can_reply_to_challenge(user, action):
     """An agency's leads answer the scrutineer's challenge on their own agency's action."""
-    return has_role(user, AGENCY_LEADS) and action.agency_id in led_agency_ids(user)
+    return has_role(user, AGENCY_LEADS) and _leads_for_action(user, action)
 
 
 # --- Learning reaching practice -------------------------------------------------------------

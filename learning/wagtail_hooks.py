@@ -4,11 +4,12 @@ the business unit's queue."""
 from django.urls import reverse
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
+from wagtail.admin.panels import FieldPanel, PageChooserPanel
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
 from . import permissions
-from .models import Agency, Theme
+from .models import Agency, Partnership, Theme
 
 
 class ThemeViewSet(SnippetViewSet):
@@ -32,8 +33,31 @@ class AgencyViewSet(SnippetViewSet):
     menu_order = 310
 
 
+class PartnershipViewSet(SnippetViewSet):
+    """The administrator keeps the business unit's partnerships: name, framework, section of the
+    site and whether its learning is shared regionally."""
+
+    model = Partnership
+    icon = "site"
+    menu_label = "Partnerships"
+    list_display = ["name", "framework", "section", "shares_regionally"]
+    list_filter = ["framework"]
+    search_fields = ["name"]
+    add_to_admin_menu = True
+    menu_order = 305
+    panels = [
+        FieldPanel("name"),
+        FieldPanel("slug"),
+        FieldPanel("framework"),
+        PageChooserPanel("section"),
+        FieldPanel("shares_regionally"),
+        FieldPanel("sort_order"),
+    ]
+
+
 register_snippet(ThemeViewSet)
 register_snippet(AgencyViewSet)
+register_snippet(PartnershipViewSet)
 
 
 class PeopleMenuItem(MenuItem):

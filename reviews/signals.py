@@ -1,13 +1,15 @@
 """Signal receivers of the reviews app: a published review opens its agencies' actions."""
 
+from django.db.models.signals import post_save
 from django.dispatch import receiver
 from wagtail.log_actions import get_active_log_context
 from wagtail.models import PageLogEntry
-from wagtail.signals import page_published
+from wagtail.signals import page_published, post_page_move
 
+from learning.models import Partnership
 from learning.services import create_actions_for_review, notify_new_actions
 
-from .models import ReviewPage
+from .models import ReviewPage, place_pages_in_partnerships
 
 
 def publisher_of(revision):
@@ -33,3 +35,15 @@ def open_actions_on_publish(sender, instance, revision=None, **kwargs):
     """A published review's recommendations become one action per agency they are addressed to."""
     by = publisher_of(revision) if revision is not None else None
     notify_new_actions(create_actions_for_review(instance, by=by))
+
+
+@receiver(post_save, sender=Partnership, dispatch_uid="reviews-pages-follow-partnership-sections")
+def pages_follow_partnership_sections(sender, instance, **kwargs):
+    """A partnership given a section (or another one) takes the reviews and briefings under it."""
+    place_pages_in_partnerships()
+
+
+@receiver(post_page_move, dispatch_uid="reviews-moved-pages-change-partnership")
+def moved_pages_change_partnership(sender, instance, **kwargs):
+    """A review or briefing moved into another partnership's section belongs to it from then."""
+    place_pages_in_partnerships()

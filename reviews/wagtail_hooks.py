@@ -12,19 +12,14 @@ from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from learning import permissions
 
-from .models import Case, ReferralReason, ReviewDocument
+from .models import Case, ReferralReason, ReviewDocument, may_open_page
 
 
 @hooks.register("before_serve_page", order=-1)
 def refuse_signed_in_visitors_without_access(page, request, serve_args, serve_kwargs):
     """A signed-in visitor without access gets a clear 403, not a loop back to the login page.
     Anonymous visitors fall through to Wagtail's privacy check, which asks them to sign in."""
-    level = getattr(page.specific_deferred, "visibility", None)
-    if (
-        level
-        and request.user.is_authenticated
-        and not permissions.can_view_level(request.user, level)
-    ):
+    if request.user.is_authenticated and not may_open_page(request.user, page.specific_deferred):
         raise PermissionDenied
 
 
@@ -41,14 +36,22 @@ def documents_follow_their_reviews_privacy(document, request):
 
 
 def may_download(user, document):
-    if permissions.is_partnership_member(user):
-        return True
     # The rows of a live page are its published content (drafts live in revisions), so a
     # document added in an unpublished edit has no row on a live page yet.
-    live_levels = ReviewDocument.objects.filter(document=document, page__live=True).values_list(
-        "page__visibility", flat=True
+    listed_on_a_page_they_may_open = ReviewDocument.objects.filter(
+        permissions.visible_content(user, "page__visibility", "page__partnership"),
+        document=document,
+        page__live=True,
     )
-    return any(permissions.can_view_level(user, level) for level in live_levels)
+    if listed_on_a_page_they_may_open.exists():
+        return True
+    # Anything else (a draft's report, one attached to nothing) is for the partnership's people;
+    # one listed by a partnership's pages is for that partnership's people.
+    partnerships = set(
+        ReviewDocument.objects.filter(document=document).values_list("page__partnership", flat=True)
+    )
+    visible = permissions.visible_partnership_ids(user)
+    return bool(visible) and (partnerships <= visible if partnerships else True)
 
 
 def reviews_with_actions(pages):

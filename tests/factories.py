@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.files.base import ContentFile
 from django.utils import timezone
+from django.utils.text import slugify
 
 from learning import permissions
 from learning.models import (
@@ -25,6 +26,8 @@ from learning.models import (
     ExtensionRequest,
     Invitation,
     LearningEvent,
+    Partnership,
+    PartnershipMembership,
     ProgressUpdate,
     Recommendation,
     RecurrenceDismissal,
@@ -73,6 +76,72 @@ class UserFactory(factory.django.DjangoModelFactory):
         if extracted:
             self.groups.add(Group.objects.get(name=extracted))
         self.save()
+
+
+def default_partnership():
+    """The first partnership (made by migrate from the partnership settings): where content and
+    roles go unless a test names another."""
+    return Partnership.objects.default()
+
+
+class PartnershipFactory(factory.django.DjangoModelFactory):
+    """A further partnership of the business unit, with its own section of the site (a page
+    under the home page holding its reviews and briefings listings)."""
+
+    class Meta:
+        model = Partnership
+        django_get_or_create = ("slug",)
+
+    name = factory.Sequence(lambda n: f"Safeguarding Adults Board {n}")
+    slug = factory.LazyAttribute(lambda p: slugify(p.name))
+    framework = Partnership.Framework.ADULTS
+    sort_order = factory.Sequence(lambda n: n + 1)
+    section = factory.LazyAttribute(lambda p: _section_page(p.name, slugify(p.name)))
+
+
+def _section_page(title, slug):
+    from wagtail.models import Page
+
+    from home.models import HomePage
+
+    home = HomePage.objects.get()
+    existing = Page.objects.child_of(home).filter(slug=slug).first()
+    return existing or home.add_child(instance=Page(title=title, slug=slug))
+
+
+def review_index_of(partnership):
+    """The partnership's reviews listing (the first partnership's is the site's own)."""
+    return _index_under(partnership, ReviewIndexPage, "Reviews", "reviews")
+
+
+def briefing_index_of(partnership):
+    return _index_under(partnership, BriefingIndexPage, "7-minute briefings", "briefings")
+
+
+def _index_under(partnership, model, title, slug):
+    if partnership.section is None or partnership == default_partnership():
+        return _index(model, title, slug)
+    existing = model.objects.child_of(partnership.section).first()
+    return existing or partnership.section.add_child(instance=model(title=title, slug=slug))
+
+
+class PartnershipMembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PartnershipMembership
+        django_get_or_create = ("user", "partnership", "role")
+
+    user = factory.SubFactory(UserFactory)
+    partnership = factory.LazyFunction(default_partnership)
+    role = permissions.PRACTITIONERS
+
+
+def member_of(partnership, role, username=None, agencies=()):
+    """A person holding `role` in `partnership` only (and leading for `agencies`)."""
+    user = UserFactory(username=username) if username else UserFactory()
+    PartnershipMembershipFactory(user=user, partnership=partnership, role=role)
+    for agency in agencies:
+        AgencyMembership.objects.get_or_create(user=user, agency=agency)
+    return user
 
 
 class ThemeFactory(factory.django.DjangoModelFactory):
@@ -238,6 +307,7 @@ class AuditCycleFactory(factory.django.DjangoModelFactory):
         model = AuditCycle
 
     name = factory.Sequence(lambda n: f"Section 11 audit {2026 + n}")
+    partnership = factory.LazyFunction(default_partnership)
     opens_on = datetime.date(2026, 4, 1)
     closes_on = datetime.date(2027, 3, 31)
 
@@ -342,6 +412,7 @@ class LearningEventFactory(factory.django.DjangoModelFactory):
         model = LearningEvent
 
     title = factory.Sequence(lambda n: f"Learning from Child {n}: practice seminar")
+    partnership = factory.LazyFunction(default_partnership)
     kind = LearningEvent.Kind.SEMINAR
     held_on = factory.LazyFunction(lambda: timezone.localdate() - datetime.timedelta(days=10))
     immediate_evaluation = "Most attendees rated it useful."

@@ -9,6 +9,7 @@ from .actions import (
     ProgressUpdate,
 )
 from .events import EventAttendance, LearningEvent
+from .partnerships import Partnership, PartnershipMembership, sync_role_groups
 from .people import AgencyMembership, ApiToken, Invitation
 from .recommendations import Recommendation
 from .records import BriefingCascade, ChangeLog, ReminderLog
@@ -35,6 +36,9 @@ __all__ = [
     "EventAttendance",
     "Invitation",
     "LearningEvent",
+    "Partnership",
+    "PartnershipMembership",
+    "sync_role_groups",
     "StandardEvidenceFile",
     "TrackerSettings",
     "SECTION11_STANDARDS",

@@ -191,6 +191,33 @@ class AgencyActionQuerySet(models.QuerySet):
     def for_agencies(self, agencies):
         return self.filter(agency__in=agencies)
 
+    # An action belongs to its review's partnership, or for a Section 11 gap to its cycle's.
+    PARTNERSHIP_ROUTES = (
+        "recommendation__review__partnership",
+        "standard_answer__section11_return__cycle__partnership",
+    )
+
+    @classmethod
+    def partnership_condition(cls, partnership_ids, prefix=""):
+        """The Q of actions in these partnerships (`prefix` reaches actions through a relation)."""
+        ids = list(partnership_ids)
+        condition = Q(pk__in=[])
+        for route in cls.PARTNERSHIP_ROUTES:
+            condition |= Q(**{f"{prefix}{route}__in": ids})
+        return condition
+
+    def in_partnerships(self, partnership_ids):
+        return self.filter(self.partnership_condition(partnership_ids))
+
+    def with_partnership(self):
+        """Each row carries its partnership's id, name and slug (`partnership_pk`,
+        `partnership_name`, `partnership_slug`), read in the same query."""
+        return self.annotate(
+            partnership_pk=Coalesce(*[F(f"{route}__pk") for route in self.PARTNERSHIP_ROUTES]),
+            partnership_name=Coalesce(*[F(f"{route}__name") for route in self.PARTNERSHIP_ROUTES]),
+            partnership_slug=Coalesce(*[F(f"{route}__slug") for route in self.PARTNERSHIP_ROUTES]),
+        )
+
     def with_states(self, today=None):
         """Each row carries whether it is overdue and whether it has slipped, computed by the
         database from the same conditions: what `is_overdue` and `has_slipped` then read."""

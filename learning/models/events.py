@@ -14,6 +14,13 @@ class LearningEvent(models.Model):
         COURSE = "course", "Training course"
 
     title = models.CharField(max_length=200)
+    partnership = models.ForeignKey(
+        "learning.Partnership",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="learning_events",
+    )
     kind = models.CharField(max_length=12, choices=Kind.choices)
     held_on = models.DateField()
     # Pages are named by their common base so that this app never imports the reviews app.

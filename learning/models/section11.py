@@ -24,6 +24,14 @@ class AuditCycle(models.Model):
     """One round of Section 11 self-assessment, usually every two years."""
 
     name = models.CharField(max_length=120, unique=True)
+    partnership = models.ForeignKey(
+        "learning.Partnership",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="audit_cycles",
+        help_text="The partnership whose Section 11 audit this is.",
+    )
     opens_on = models.DateField()
     closes_on = models.DateField()
     is_open = models.BooleanField(default=True)

@@ -16,8 +16,12 @@ def _briefing(request, page_id):
     # A cascade is about a 7-minute briefing: the model its `briefing` points at (this app never
     # imports the reviews app).
     briefings = BriefingCascade._meta.get_field("briefing").related_model
-    page = briefings.objects.live().filter(pk=page_id).first()
-    if page is None or not permissions.can_view_level(request.user, page.visibility):
+    page = (
+        briefings.objects.live()
+        .filter(permissions.visible_content(request.user), pk=page_id)
+        .first()
+    )
+    if page is None:
         raise Http404("No such 7-minute briefing.")
     return page
 

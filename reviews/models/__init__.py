@@ -33,6 +33,7 @@ from .pages import (
     BriefingIndexPage,
     BriefingPage,
     ListingMixin,
+    PartnershipApprovalTask,
     ReviewDocument,
     ReviewIndexPage,
     ReviewPage,
@@ -42,8 +43,10 @@ from .pages import (
     VisibilityMixin,
     VisibilityPermissionTester,
     failed_view_restrictions,
+    may_open_page,
     pages_the_request_may_open,
     permissions,
+    place_pages_in_partnerships,
     visible_to,
 )
 
@@ -73,6 +76,7 @@ __all__ = [
     "BriefingPage",
     "Deadline",
     "ListingMixin",
+    "PartnershipApprovalTask",
     "ReviewDocument",
     "ReviewIndexPage",
     "ReviewPage",
@@ -84,7 +88,9 @@ __all__ = [
     "add_months",
     "add_working_days",
     "failed_view_restrictions",
+    "may_open_page",
     "pages_the_request_may_open",
     "permissions",
+    "place_pages_in_partnerships",
     "visible_to",
 ]

@@ -277,6 +277,14 @@ class Case(ClusterableModel):
         help_text="The statutory review this case may become: it decides the stages and clocks.",
     )
     reference = models.CharField(max_length=50, unique=True, help_text='e.g. "SI-2020-03".')
+    partnership = models.ForeignKey(
+        "learning.Partnership",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="cases",
+        help_text="The partnership whose case log this case is in.",
+    )
     child_pseudonym = models.CharField(max_length=100, blank=True, help_text='e.g. "Child J".')
     age_band = models.CharField(max_length=10, choices=ReviewPage.AgeBand.choices, blank=True)
     incident_on = models.DateField("incident date", null=True, blank=True)
@@ -542,6 +550,14 @@ class Case(ClusterableModel):
         return problems
 
     def save(self, *args, **kwargs):
+        if self.partnership_id is None:
+            from learning.models import Partnership
+
+            # A case of a review is in that review's partnership's log; any other, the first's.
+            review_partnership = self.review.partnership_id if self.review_id else None
+            self.partnership_id = review_partnership or getattr(
+                Partnership.objects.default(), "pk", None
+            )
         self.set_due_dates()
         super().save(*args, **kwargs)
         if self.review_id:

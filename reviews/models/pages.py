@@ -7,7 +7,7 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Exists, OuterRef, Q
-from django.db.models.functions import Length, Substr
+from django.db.models.functions import Cast, Length, Substr
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.functional import cached_property
@@ -15,7 +15,14 @@ from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from wagtail.admin.forms import WagtailAdminPageForm
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
-from wagtail.models import Orderable, Page, PagePermissionTester, PageViewRestriction, Site
+from wagtail.models import (
+    GroupApprovalTask,
+    Orderable,
+    Page,
+    PagePermissionTester,
+    PageViewRestriction,
+    Site,
+)
 from wagtail.search import index
 
 from learning import permissions
@@ -76,11 +83,28 @@ class VisibilityMixin(VisibilityControlledPrivacy, models.Model):
         default=Visibility.PUBLIC,
         help_text="Who may open this page. Partnership-only pages never appear to anyone else.",
     )
+    # Derived from the page's place in the tree on every save (`Partnership.objects.for_page`)
+    # and kept as a column so lists, search and counts filter on it in the database.
+    partnership = models.ForeignKey(
+        "learning.Partnership",
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
 
     class Meta:
         abstract = True
 
     def save(self, *args, **kwargs):
+        from learning.models import Partnership
+
+        found = Partnership.objects.for_page(self)
+        self.partnership_id = found.pk if found else None
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "partnership" not in update_fields:
+            kwargs["update_fields"] = [*update_fields, "partnership"]
         super().save(*args, **kwargs)
         update_fields = kwargs.get("update_fields")
         if update_fields is None or "visibility" in update_fields:
@@ -106,7 +130,32 @@ class VisibilityMixin(VisibilityControlledPrivacy, models.Model):
 
 def visible_to(queryset, user):
     """Only the live pages of `queryset` that this user may open."""
-    return queryset.live().filter(visibility__in=permissions.visible_levels(user))
+    return queryset.live().filter(permissions.visible_content(user))
+
+
+def may_open_page(user, page):
+    """Whether this person may open this review or briefing (or any page without a level)."""
+    level = getattr(page, "visibility", None)
+    if level is None:
+        return True
+    return permissions.can_open(user, level, page.partnership_id)
+
+
+def place_pages_in_partnerships():
+    """Every review and briefing page takes the partnership its place in the tree gives it (after
+    a partnership's section changes or pages move): the rule of `Partnership.objects.for_page`,
+    applied in a few updates. Sections are applied shallowest first, so the nearest wins."""
+    from learning.models import Partnership
+
+    default = Partnership.objects.default()
+    sections = Partnership.objects.filter(section__isnull=False).select_related("section")
+    sections = sorted(sections, key=lambda p: (p.section.depth, -p.pk))
+    for model in (ReviewPage, BriefingPage):
+        model.objects.update(partnership=default)
+        for partnership in sections:
+            model.objects.filter(path__startswith=partnership.section.path).update(
+                partnership=partnership
+            )
 
 
 def failed_view_restrictions(request):
@@ -137,7 +186,14 @@ def pages_the_request_may_open(queryset, request):
     behind_failed_restriction = failed_view_restrictions(request).filter(
         page__path=Substr(OuterRef("path"), 1, Length("page__path"))
     )
-    hidden = Page.objects.filter(Exists(behind_failed_restriction)).values_list("pk", flat=True)
+    hidden = set(
+        Page.objects.filter(Exists(behind_failed_restriction)).values_list("pk", flat=True)
+    )
+    # A group restriction lets in the people of every partnership; another partnership's
+    # partnership-only pages stay hidden by the one rule of who may open what.
+    allowed = permissions.visible_content(request.user)
+    for model in (ReviewPage, BriefingPage):
+        hidden.update(model.objects.exclude(allowed).values_list("pk", flat=True))
     return queryset.exclude(pk__in=list(hidden))
 
 
@@ -434,7 +490,9 @@ class ReviewPage(VisibilityMixin, Page):
         )
         context["page_themes"] = self.themes.all()
         context["documents"] = self.documents.select_related("document")
-        context["show_timeline"] = permissions.is_partnership_member(request.user)
+        context["show_timeline"] = permissions.is_partnership_member(
+            request.user, self.partnership_id
+        )
         context["briefings"] = visible_to(
             BriefingPage.objects.filter(reviews=self), request.user
         ).specific()
@@ -585,3 +643,56 @@ class BriefingIndexPage(VisibilityControlledPrivacy, ListingMixin, Page):
 
     def listing_queryset(self, request):
         return visible_to(BriefingPage.objects.child_of(self), request.user)
+
+
+def approves_for_partnership_of(user, page):
+    """Whether this person may approve this page for publication: a business manager (or an
+    administrator) of the page's own partnership."""
+    if user.is_superuser:
+        return True
+    partnership_id = getattr(page, "partnership_id", None)
+    if partnership_id is None:
+        partnership_id = getattr(page.specific_deferred, "partnership_id", None)
+    approvers = permissions.partnership_ids_with_role(
+        user, permissions.BUSINESS_MANAGERS, permissions.ADMINISTRATORS
+    )
+    return partnership_id in approvers if partnership_id is not None else bool(approvers)
+
+
+class PartnershipApprovalTask(GroupApprovalTask):
+    """The business manager's approval, partnership by partnership: a manager of the adults board
+    does not approve the children's partnership's reviews, nor sees them waiting."""
+
+    def get_actions(self, obj, user):
+        if isinstance(obj, Page) and not approves_for_partnership_of(user, obj):
+            return []
+        return super().get_actions(obj, user)
+
+    def user_can_access_editor(self, obj, user):
+        if isinstance(obj, Page) and not approves_for_partnership_of(user, obj):
+            return False
+        return super().user_can_access_editor(obj, user)
+
+    def locked_for_user(self, obj, user):
+        if isinstance(obj, Page) and not approves_for_partnership_of(user, obj):
+            return True
+        return super().locked_for_user(obj, user)
+
+    def get_task_states_user_can_moderate(self, user, **kwargs):
+        states = super().get_task_states_user_can_moderate(user, **kwargs)
+        if user.is_superuser:
+            return states
+        approvers = permissions.partnership_ids_with_role(
+            user, permissions.BUSINESS_MANAGERS, permissions.ADMINISTRATORS
+        )
+        for model in (ReviewPage, BriefingPage):
+            others = (
+                model.objects.exclude(partnership__in=approvers)
+                .annotate(key=Cast("pk", output_field=models.CharField()))
+                .values("key")
+            )
+            states = states.exclude(workflow_state__object_id__in=others)
+        return states
+
+    class Meta:
+        verbose_name = "partnership approval"
