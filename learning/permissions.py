@@ -416,6 +416,15 @@ def visible_cases(user, queryset):
     return queryset.filter(partnership__in=partnership_ids_with_role(user, *CASE_LOG_ROLES))
 
 
+def case_log_partnerships(user):
+    """The partnerships whose case log this person keeps: records and imports cases in."""
+    from .models import Partnership
+
+    return Partnership.objects.filter(
+        pk__in=partnership_ids_with_role(user, BUSINESS_UNIT, BUSINESS_MANAGERS, ADMINISTRATORS)
+    )
+
+
 def can_edit_case_log(user):
     """Recording a case, its stages and importing the old log is the business unit's job."""
     return is_business_unit(user)

@@ -24,6 +24,7 @@ from .models import (
     QualityAssuranceOutcome,
     ReferralReason,
     SARDecision,
+    partnership_for,
 )
 
 MAX_CASE_LOG_BYTES = 2 * 1024 * 1024
@@ -311,10 +312,14 @@ def _headings(name, header_row):
     return positions
 
 
-def check_case_log(name, data):
-    """Read and check every row. Returns the checked rows (as field values) and the problems."""
+def check_case_log(name, data, partnerships=None):
+    """Read and check every row. Returns the checked rows (as field values) and the problems.
+    A row naming a case outside `partnerships` (when given) is refused."""
     rows = read_rows(name, data)
     positions = _headings(name, rows[0][1])
+    outside = set()
+    if partnerships is not None:
+        outside = _references_outside(rows[1:], positions, partnerships)
     reasons = {reason.name.lower(): reason for reason in ReferralReason.objects.all()}
     allowed_reasons = ", ".join(reason.name for reason in ReferralReason.objects.all())
     standing = _cases_as_they_stand(rows[1:], positions)
@@ -336,6 +341,8 @@ def check_case_log(name, data):
             problem(REFERENCE, "The reference is longer than 50 characters.")
         elif reference.lower() in seen:
             problem(REFERENCE, f"{reference} is already on row {seen[reference.lower()]}.")
+        elif reference.lower() in outside:
+            problem(REFERENCE, f"{reference} is a case of a partnership whose log you do not keep.")
         else:
             seen[reference.lower()] = row_number
         values["reference"] = reference
@@ -410,6 +417,21 @@ def check_case_log(name, data):
     return checked, problems
 
 
+def _references_outside(rows, positions, partnerships):
+    """The (lower-case) references of the rows that name a case logged outside `partnerships`."""
+    position = positions[REFERENCE]
+    references = {
+        cell_text(row[position]).lower() for _number, row in rows if position < len(row)
+    } - {""}
+    return set(
+        Case.objects.alias(lower_reference=Lower("reference"))
+        .filter(lower_reference__in=references)
+        .exclude(partnership__in=partnerships)
+        .annotate(lower=Lower("reference"))
+        .values_list("lower", flat=True)
+    )
+
+
 def _cases_as_they_stand(rows, positions):
     """{lower-case reference: the rule fields of the case already logged}, in one query."""
     position = positions[REFERENCE]
@@ -432,16 +454,19 @@ def _current(case, name):
     return getattr(case, name)
 
 
-def import_case_log(name, data):
-    """Check every row, then apply them all in one transaction, or none if any has a problem."""
-    checked, problems = check_case_log(name, data)
+def import_case_log(name, data, partnerships=None):
+    """Check every row, then apply them all in one transaction, or none if any has a problem.
+    `partnerships` are those whose log the import may write (every one when not given, as from
+    the command line): a new case goes in the one its process places it in, and a row naming a
+    case of another partnership's log is refused."""
+    from learning.models import Partnership
+
+    partnerships = Partnership.objects.all() if partnerships is None else partnerships
+    checked, problems = check_case_log(name, data, partnerships)
     result = CaseLogResult(problems=problems)
     if problems:
         return result
-    from learning.models import Partnership
-
-    # An imported log is the first partnership's (the log the hub began with).
-    partnership = Partnership.objects.default()
+    placed = {}
     with transaction.atomic():
         # A reference names one case whatever its letters' case; the case keeps its spelling.
         existing = {
@@ -453,7 +478,10 @@ def import_case_log(name, data):
         for values in checked:
             case = existing.get(values["reference"].lower())
             if case is None:
-                case = Case(**values, partnership=partnership)
+                process = values.get("process") or Process.CHILD_SAFEGUARDING
+                if process not in placed:
+                    placed[process] = partnership_for(process, partnerships)
+                case = Case(**values, partnership=placed[process])
                 case.set_due_dates()
                 result.created.append(case)
                 continue

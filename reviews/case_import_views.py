@@ -19,7 +19,9 @@ def import_case_log_view(request):
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            result = import_case_log(upload.name, upload.read())
+            result = import_case_log(
+                upload.name, upload.read(), permissions.case_log_partnerships(request.user)
+            )
         except CaseLogError as error:
             form.add_error("file", str(error))
         else:

@@ -14,13 +14,19 @@ from django.views.decorators.http import require_POST
 
 from learning import permissions
 from learning.evidence import serve_private_file
-from learning.models import AgencyAction, BriefingCascade, Recommendation, Section11Return
+from learning.models import (
+    AgencyAction,
+    BriefingCascade,
+    Partnership,
+    Recommendation,
+    Section11Return,
+)
 from learning.spreadsheets import stream_csv, stream_xlsx
 
 from .case_import import EXPORT_COLUMNS, case_log_rows
 from .cases import case_log, information_requests_for, return_information_request
 from .forms import PeriodForm, ProcessForm, ReturnForm
-from .models import BriefingPage, Case, Process
+from .models import BriefingPage, Case, Process, process_of
 from .report_exports import figure_text, report_docx, report_sentences, report_xlsx
 from .yearly_report import (
     ACTION_CATEGORIES,
@@ -174,10 +180,28 @@ def _period_from(request):
     return form, form.period()
 
 
-def _report_process(request):
-    """The process whose report is asked for: children's unless another is named (a name that
-    is not a process is refused with a 400 that says so)."""
-    return ProcessForm(request.GET).chosen() or Process.CHILD_SAFEGUARDING
+def _report_partnership(request):
+    """The partnership whose report is asked for (`?partnership=<slug>`), else the first this
+    person reads. One they may not read is not found, as one that does not exist."""
+    readable = Partnership.objects.filter(
+        pk__in=permissions.partnership_ids_with_role(request.user, *permissions.CASE_LOG_ROLES)
+    ).order_by("sort_order", "pk")
+    slug = request.GET.get("partnership")
+    if slug:
+        partnership = readable.filter(slug=slug).first()
+        if partnership is None:
+            raise Http404("No such partnership.")
+        return partnership, readable
+    return readable.first(), readable
+
+
+def _report_process(request, partnership=None):
+    """The process whose report is asked for: the one named (a name that is not a process is
+    refused with a 400 that says so), else the partnership's framework's, else children's."""
+    named = ProcessForm(request.GET).chosen()
+    if named:
+        return named
+    return process_of(partnership) if partnership is not None else Process.CHILD_SAFEGUARDING
 
 
 def report_cases(request):
@@ -185,11 +209,11 @@ def report_cases(request):
     return case_log(request.user)
 
 
-def _process_report_context(report, process, period):
+def _process_report_context(report, process, period, partnership=None):
     """The page of a safeguarding adults board's or community safety partnership's report."""
     links, previous_links = (
-        YearlyReport(period, process=process),
-        YearlyReport(period.before(), process=process),
+        YearlyReport(period, process=process, partnership=partnership),
+        YearlyReport(period.before(), process=process, partnership=partnership),
     )
     labels = labels_of(process)
     previous = report["previous_period"]
@@ -271,13 +295,19 @@ def _breakdown(report, key, links, previous_links):
 def yearly_report_page(request):
     _require(permissions.can_see_case_log, request.user)
     form, period = _period_from(request)
-    process = _report_process(request)
+    partnership, readable = _report_partnership(request)
+    process = _report_process(request, partnership)
     processes = [
         {"value": value, "label": label, "chosen": value == process}
         for value, label in Process.choices
     ]
+    partnerships = [
+        {"slug": each.slug, "name": each.name, "chosen": each == partnership} for each in readable
+    ]
+    scope = {"cases": report_cases(request), "partnership": partnership}
+    in_partnership = f"&partnership={partnership.slug}" if partnership else ""
     if process != Process.CHILD_SAFEGUARDING:
-        report = yearly_report(period, process=process, cases=report_cases(request))
+        report = yearly_report(period, process=process, **scope)
         context = {
             "form": form,
             "period": period,
@@ -286,8 +316,10 @@ def yearly_report_page(request):
             "processes": processes,
             "sentences": report_sentences(report),
             "query": f"from={period.start.isoformat()}&to={period.end.isoformat()}"
-            f"&process={process}",
-            **_process_report_context(report, process, period),
+            f"&process={process}{in_partnership}",
+            "partnership": partnership,
+            "partnerships": partnerships,
+            **_process_report_context(report, process, period, partnership),
         }
         return render(
             request,
@@ -295,8 +327,11 @@ def yearly_report_page(request):
             context,
             status=400 if form.errors else 200,
         )
-    report = yearly_report(period, cases=report_cases(request))
-    links, previous_links = YearlyReport(period), YearlyReport(period.before())
+    report = yearly_report(period, **scope)
+    links, previous_links = (
+        YearlyReport(period, partnership=partnership),
+        YearlyReport(period.before(), partnership=partnership),
+    )
     theme_years = list(next(iter(report["recommendations_by_theme"].values()), {}).keys())[::-1]
     theme_periods = links._theme_periods()
     context = {
@@ -314,7 +349,7 @@ def yearly_report_page(request):
                 "cells": [
                     {
                         "value": counts.get(year, 0),
-                        "url": YearlyReport(theme_periods[year]).link(
+                        "url": YearlyReport(theme_periods[year], partnership=partnership).link(
                             "recommendations_by_theme", value=theme
                         ),
                     }
@@ -338,8 +373,10 @@ def yearly_report_page(request):
             {**reach, "label": agency, "url": links.link("cascade_reach", value=agency)}
             for agency, reach in report["cascade_reach"].items()
         ],
-        "query": f"from={period.start.isoformat()}&to={period.end.isoformat()}",
+        "query": f"from={period.start.isoformat()}&to={period.end.isoformat()}{in_partnership}",
         "processes": processes,
+        "partnership": partnership,
+        "partnerships": partnerships,
     }
     # The page names refused dates and shows the last year instead, as a 400.
     return render(
@@ -351,8 +388,11 @@ def yearly_report_page(request):
 def yearly_report_export(request, format):
     _require(permissions.can_see_case_log, request.user)
     period = _period_form(request).exact_period()
-    process = _report_process(request)
-    report = yearly_report(period, process=process, cases=report_cases(request))
+    partnership, _readable = _report_partnership(request)
+    process = _report_process(request, partnership)
+    report = yearly_report(
+        period, process=process, cases=report_cases(request), partnership=partnership
+    )
     stem = f"yearly-report-{period.start.isoformat()}-to-{period.end.isoformat()}"
     if process != Process.CHILD_SAFEGUARDING:
         stem = f"{stem}-{process.replace('_', '-')}"
@@ -442,11 +482,14 @@ def yearly_report_records(request):
     """The records behind one figure of the report: the same queryset the figure counts."""
     _require(permissions.can_see_case_log, request.user)
     figure = request.GET.get("figure", "")
-    process = _report_process(request)
+    partnership, _readable = _report_partnership(request)
+    process = _report_process(request, partnership)
     if figure not in figures_of(process):
         raise Http404("No such figure.")
     period = _period_form(request).exact_period()
-    report = YearlyReport(period, process=process, cases=report_cases(request))
+    report = YearlyReport(
+        period, process=process, cases=report_cases(request), partnership=partnership
+    )
     value, part = request.GET.get("value") or None, request.GET.get("part") or None
     if figure == "actions_by_agency" and part not in (None, *ACTION_CATEGORIES):
         raise Http404("No such category.")
@@ -469,7 +512,8 @@ def yearly_report_records(request):
             "rows": _record_rows(page.object_list, request),
             "count": page.paginator.count,
             "query": f"from={period.start.isoformat()}&to={period.end.isoformat()}"
-            + (f"&process={process}" if process != Process.CHILD_SAFEGUARDING else ""),
+            + (f"&process={process}" if process != Process.CHILD_SAFEGUARDING else "")
+            + (f"&partnership={partnership.slug}" if partnership else ""),
             "querystring_without_page": _without_page(request),
         },
     )

@@ -255,12 +255,25 @@ class YearlyReport:
     behind a figure. `cases` is the case log it reads (every case unless a narrower queryset is
     given, e.g. one partnership's); only the process's cases in it count."""
 
-    def __init__(self, period, today=None, process=Process.CHILD_SAFEGUARDING, cases=None):
+    def __init__(
+        self, period, today=None, process=Process.CHILD_SAFEGUARDING, cases=None, partnership=None
+    ):
         self.period = period
         self.today = today or timezone.localdate()
         self.process = Process(process)
+        # One partnership's report reads its own cases, reviews, briefings, actions and Section
+        # 11 returns only; without one, the whole hub's (the command line's default).
+        self.partnership = partnership
         cases = Case.objects.all() if cases is None else cases
+        if partnership is not None:
+            cases = cases.filter(partnership=partnership)
         self.case_log = cases.filter(process=self.process)
+
+    def _own(self, queryset, field):
+        """`queryset` narrowed to the report's partnership through `field`, if it has one."""
+        if self.partnership is None:
+            return queryset
+        return queryset.filter(**{field: self.partnership})
 
     # --- The records behind each figure --------------------------------------------------
     def cases(self, figure, value=None):
@@ -298,9 +311,9 @@ class YearlyReport:
     def recommendations(self, theme=None, period=None):
         period = period or self.period
         published = Coalesce("review__publication_date", TruncDate("review__first_published_at"))
-        recommendations = Recommendation.objects.filter(review__live=True).alias(
-            published_on=published
-        )
+        recommendations = self._own(
+            Recommendation.objects.filter(review__live=True), "review__partnership"
+        ).alias(published_on=published)
         recommendations = recommendations.filter(
             published_on__gte=period.start, published_on__lte=period.end
         )
@@ -321,7 +334,7 @@ class YearlyReport:
             moment = timezone.now()
         else:
             moment = _day_after(self.period.end)
-        actions = AgencyAction.objects.all()
+        actions = self._own_actions(AgencyAction.objects.all())
         if self.process != Process.CHILD_SAFEGUARDING:
             # Only the actions on this process's reviews (through each case's review page).
             actions = actions.filter(recommendation__review__case__in=self.case_log)
@@ -333,9 +346,14 @@ class YearlyReport:
             actions = actions.as_at(moment)
         return actions.with_context().order_by("agency__name", "as_at_due", "pk")
 
+    def _own_actions(self, actions):
+        if self.partnership is None:
+            return actions
+        return actions.in_partnerships([self.partnership.pk])
+
     def briefings(self):
         return (
-            BriefingPage.objects.live()
+            self._own(BriefingPage.objects.live(), "partnership")
             .filter(
                 first_published_at__gte=_day_after(self.period.start - datetime.timedelta(days=1)),
                 first_published_at__lt=_day_after(self.period.end),
@@ -344,7 +362,7 @@ class YearlyReport:
         )
 
     def cascades(self, agency=None):
-        cascades = BriefingCascade.objects.filter(
+        cascades = self._own(BriefingCascade.objects, "briefing__partnership").filter(
             cascaded_on__gte=self.period.start, cascaded_on__lte=self.period.end
         )
         if agency:
@@ -353,7 +371,8 @@ class YearlyReport:
 
     def section11_returns(self):
         return (
-            Section11Return.objects.filter(
+            self._own(Section11Return.objects, "cycle__partnership")
+            .filter(
                 status=Section11Return.Status.SUBMITTED,
                 submitted_at__gte=_day_after(self.period.start - datetime.timedelta(days=1)),
                 submitted_at__lt=_day_after(self.period.end),
@@ -363,7 +382,7 @@ class YearlyReport:
         )
 
     def section11_gaps(self, figure):
-        gaps = AgencyAction.objects.filter(standard_answer__isnull=False)
+        gaps = self._own_actions(AgencyAction.objects.filter(standard_answer__isnull=False))
         period = Q(created_at__gte=_day_after(self.period.start - datetime.timedelta(days=1)))
         period &= Q(created_at__lt=_day_after(self.period.end))
         if figure == "section11_gaps_opened":
@@ -405,6 +424,8 @@ class YearlyReport:
         }
         if self.process != Process.CHILD_SAFEGUARDING:
             query["process"] = self.process.value
+        if self.partnership is not None:
+            query["partnership"] = self.partnership.slug
         if value is not None:
             query["value"] = value
         if part is not None:
@@ -658,7 +679,9 @@ def _outcome_value(label):
     return label
 
 
-def yearly_report(period, today=None, process=Process.CHILD_SAFEGUARDING, cases=None):
+def yearly_report(
+    period, today=None, process=Process.CHILD_SAFEGUARDING, cases=None, partnership=None
+):
     """The report as JSON: the period's figures, and the previous period's beside them. A SAR or
     DHR report names its process; the children's keeps the keys it always had."""
     today = today or timezone.localdate()
@@ -667,17 +690,17 @@ def yearly_report(period, today=None, process=Process.CHILD_SAFEGUARDING, cases=
         return {
             "period": period.as_json(),
             "process": Process(process).label,
-            **YearlyReport(period, today, process, cases).figures(),
+            **YearlyReport(period, today, process, cases, partnership).figures(),
             "previous_period": {
                 "period": previous.as_json(),
-                **YearlyReport(previous, today, process, cases).figures(),
+                **YearlyReport(previous, today, process, cases, partnership).figures(),
             },
         }
     return {
         "period": period.as_json(),
-        **YearlyReport(period, today, process, cases).figures(),
+        **YearlyReport(period, today, process, cases, partnership).figures(),
         "previous_period": {
             "period": previous.as_json(),
-            **YearlyReport(previous, today, process, cases).figures(),
+            **YearlyReport(previous, today, process, cases, partnership).figures(),
         },
     }

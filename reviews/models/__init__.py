@@ -14,6 +14,7 @@ from .cases import (
     DECISION_LABELS,
     DECISIONS_OF_PROCESS,
     PROCESS_FIELDS,
+    PROCESS_OF_FRAMEWORK,
     SAR_DECISIONS,
     Case,
     CaseQuerySet,
@@ -26,6 +27,8 @@ from .cases import (
     QualityAssuranceOutcome,
     ReferralReason,
     SARDecision,
+    partnership_for,
+    process_of,
 )
 from .imports import ReviewImport
 from .pages import (
@@ -57,8 +60,11 @@ __all__ = [
     "SARDecision",
     "DECISIONS_OF_PROCESS",
     "PROCESS_FIELDS",
+    "PROCESS_OF_FRAMEWORK",
     "SAR_DECISIONS",
     "Process",
+    "partnership_for",
+    "process_of",
     "QualityAssuranceOutcome",
     "Case",
     "CaseQuerySet",

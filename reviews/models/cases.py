@@ -83,6 +83,27 @@ class Process(models.TextChoices):
     DOMESTIC_HOMICIDE = "domestic_homicide", "Domestic homicide review"
 
 
+# The process a partnership's cases follow, by the partnership's framework.
+PROCESS_OF_FRAMEWORK = {
+    "children": Process.CHILD_SAFEGUARDING,
+    "adults": Process.SAFEGUARDING_ADULTS,
+    "community_safety": Process.DOMESTIC_HOMICIDE,
+}
+
+
+def process_of(partnership):
+    """The statutory review process of a partnership's cases: its framework's."""
+    return PROCESS_OF_FRAMEWORK.get(partnership.framework, Process.CHILD_SAFEGUARDING)
+
+
+def partnership_for(process, partnerships):
+    """Of `partnerships`, the one whose log a case of `process` goes in when nothing else places
+    it: the first whose framework runs that process, else the first of them."""
+    frameworks = [key for key, value in PROCESS_OF_FRAMEWORK.items() if value == process]
+    ordered = partnerships.order_by("sort_order", "pk")
+    return ordered.filter(framework__in=frameworks).first() or ordered.first()
+
+
 class Decision(models.TextChoices):
     """What the rapid review (or the partnership, for a case not notified) decided.
     The labels are the partnership's own words, used in the import and the yearly report."""
@@ -553,10 +574,11 @@ class Case(ClusterableModel):
         if self.partnership_id is None:
             from learning.models import Partnership
 
-            # A case of a review is in that review's partnership's log; any other, the first's.
+            # A case of a review is in that review's partnership's log; any other where its
+            # process places it.
             review_partnership = self.review.partnership_id if self.review_id else None
             self.partnership_id = review_partnership or getattr(
-                Partnership.objects.default(), "pk", None
+                partnership_for(self.process, Partnership.objects.all()), "pk", None
             )
         self.set_due_dates()
         super().save(*args, **kwargs)
@@ -1005,11 +1027,14 @@ __all__ = [
     "DECISION_LABELS",
     "DHRDecision",
     "PROCESS_FIELDS",
+    "PROCESS_OF_FRAMEWORK",
     "SARDecision",
     "PartnerSignOff",
     "Process",
     "QualityAssuranceOutcome",
     "ReferralReason",
     "SAR_DECISIONS",
+    "partnership_for",
+    "process_of",
     "seed_referral_reasons",
 ]

@@ -6,7 +6,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from reviews.models import Process
+from learning.models import Partnership
+from reviews.models import Process, process_of
 from reviews.report_exports import report_docx, report_sentences, report_tables, report_xlsx
 from reviews.yearly_report import Period, yearly_report
 
@@ -35,9 +36,16 @@ class Command(BaseCommand):
         parser.add_argument(
             "--process",
             choices=Process.values,
-            default=Process.CHILD_SAFEGUARDING,
+            default=None,
+            dest="process_given",
             help="Whose report: child_safeguarding (the default), safeguarding_adults (the "
             "adults board's SARs) or domestic_homicide (the community safety partnership's DHRs).",
+        )
+        parser.add_argument(
+            "--partnership",
+            metavar="SLUG",
+            help="One partnership's report: its own cases, reviews and actions, and its "
+            "framework's process unless --process names another. Without it, the whole hub's.",
         )
 
     def handle(self, *args, start=None, end=None, **options):
@@ -48,7 +56,16 @@ class Command(BaseCommand):
             raise CommandError("--to is before --from.")
         if (period.end - period.start).days > 366 * 5:
             raise CommandError("The period is longer than five years.")
-        report = yearly_report(period, process=options["process"])
+        partnership = None
+        process = options["process_given"] or Process.CHILD_SAFEGUARDING
+        if options["partnership"]:
+            partnership = Partnership.objects.filter(slug=options["partnership"]).first()
+            if partnership is None:
+                known = ", ".join(Partnership.objects.values_list("slug", flat=True))
+                raise CommandError(f'No partnership "{options["partnership"]}": one of {known}.')
+            if options["process_given"] is None:
+                process = process_of(partnership)
+        report = yearly_report(period, process=process, partnership=partnership)
         if options["docx"]:
             Path(options["docx"]).write_bytes(report_docx(report))
         if options["xlsx"]:

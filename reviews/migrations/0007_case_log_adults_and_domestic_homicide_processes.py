@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('reviews', '0004_case_reference_unique_whatever_its_case'),
+        ('reviews', '0006_partnership_approval_task'),
     ]
 
     operations = [
