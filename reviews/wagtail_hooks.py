@@ -5,8 +5,10 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.urls import path, reverse
+from django.utils.functional import cached_property
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
+from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
@@ -229,8 +231,54 @@ class ReferralReasonViewSet(SnippetViewSet):
     list_display = ["name", "sort_order", "active"]
 
 
+class CaseLogPolicy(ModelPermissionPolicy):
+    """The editor opens a case only to the people who keep its partnership's log."""
+
+    def _keeps(self, user, instance):
+        return (
+            user.is_superuser
+            or permissions.case_log_partnerships(user).filter(pk=instance.partnership_id).exists()
+        )
+
+    def user_has_permission_for_instance(self, user, action, instance):
+        return self.user_has_permission(user, action) and self._keeps(user, instance)
+
+    def user_has_any_permission_for_instance(self, user, actions, instance):
+        return self.user_has_any_permission(user, actions) and self._keeps(user, instance)
+
+    def instances_user_has_any_permission_for(self, user, actions):
+        if not self.user_has_any_permission(user, actions):
+            return self.model.objects.none()
+        return permissions.visible_cases(user, self.model.objects.all()).filter(
+            partnership__in=permissions.case_log_partnerships(user)
+        )
+
+
+@hooks.register("before_edit_snippet")
+def edit_only_the_cases_of_a_log_one_keeps(request, instance):
+    if isinstance(instance, Case) and not CaseLogPolicy(Case)._keeps(request.user, instance):
+        raise PermissionDenied
+
+
+@hooks.register("before_delete_snippet")
+def delete_only_the_cases_of_a_log_one_keeps(request, instances):
+    policy = CaseLogPolicy(Case)
+    if any(isinstance(each, Case) and not policy._keeps(request.user, each) for each in instances):
+        raise PermissionDenied
+
+
 class CaseViewSet(SnippetViewSet):
     model = Case
+
+    @cached_property
+    def permission_policy(self):
+        return CaseLogPolicy(self.model)
+
+    def get_queryset(self, request):
+        return self.permission_policy.instances_user_has_any_permission_for(
+            request.user, ["change", "delete", "view"]
+        )
+
     icon = "warning"
     menu_label = "Case log"
     list_display = [

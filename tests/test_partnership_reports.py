@@ -173,3 +173,43 @@ def test_the_command_prints_one_partnerships_report(board, capsys):
     figures = json.loads(capsys.readouterr().out)
     assert figures["process"] == "Safeguarding adults review"
     assert figures["sar_referrals"] == 1
+
+
+def test_the_editor_opens_only_the_cases_of_the_logs_an_officer_keeps(board):
+    children = CaseFactory(reference="SI-21-01", child_pseudonym="Child Zeta")
+    sar = CaseFactory(reference="SAR-21-01", process=Process.SAFEGUARDING_ADULTS)
+    officer = client_for(member_of(board, permissions.BUSINESS_UNIT, username="sab-officer"))
+
+    listing = officer.get("/admin/snippets/reviews/case/").content.decode()
+    assert "SAR-21-01" in listing and "SI-21-01" not in listing
+    assert officer.get(f"/admin/snippets/reviews/case/edit/{sar.pk}/").status_code == 200
+    for address in (
+        f"/admin/snippets/reviews/case/edit/{children.pk}/",
+        f"/admin/snippets/reviews/case/delete/{children.pk}/",
+    ):
+        assert officer.get(address).status_code in (302, 403), address
+    assert officer.post(f"/admin/snippets/reviews/case/delete/{children.pk}/").status_code in (
+        302,
+        403,
+    )
+    assert Case.objects.filter(pk=children.pk).exists()
+
+
+def test_a_case_recorded_in_the_editor_goes_in_its_recorders_log(board):
+    officer = client_for(member_of(board, permissions.BUSINESS_UNIT, username="sab-officer"))
+    reason = CaseFactory().referral_reason
+    response = officer.post(
+        "/admin/snippets/reviews/case/add/",
+        {
+            "process": "",
+            "reference": "SI-2024-01",
+            "referred_on": "2024-04-03",
+            "referral_reason": reason.pk,
+            "sign_offs-TOTAL_FORMS": "0",
+            "sign_offs-INITIAL_FORMS": "0",
+            "information_requests-TOTAL_FORMS": "0",
+            "information_requests-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert Case.objects.get(reference="SI-2024-01").partnership == board

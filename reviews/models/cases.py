@@ -277,6 +277,20 @@ class CaseForm(WagtailAdminModelForm):
     def clean_process(self):
         return self.cleaned_data.get("process") or Process.CHILD_SAFEGUARDING
 
+    def clean(self):
+        cleaned = super().clean()
+        user = getattr(self, "for_user", None)
+        if self.instance.pk is None and user is not None:
+            from learning import permissions
+
+            # A new case goes in the log of a partnership its recorder keeps.
+            kept = permissions.case_log_partnerships(user)
+            partnership = partnership_for(cleaned.get("process"), kept)
+            if partnership is None:
+                raise ValidationError("You keep no partnership's case log.")
+            self.instance.partnership = partnership
+        return cleaned
+
     class Media:
         js = ["js/case-process.js"]
 
