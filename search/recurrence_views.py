@@ -5,13 +5,14 @@ import json
 import tablib
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from learning import permissions
-from learning.filters import FinancialYearField, RefusedParameters
+from learning.filters import FinancialYearField, RefusedParameters, query_without_page
 from learning.models import Recommendation, dismiss_suggestion, record_recurrence
 from learning.spreadsheets import safe_row
 
@@ -19,6 +20,9 @@ from . import recurrence, recurrence_report
 
 MAX_LIMIT = 50
 MAX_TEXT = 5000
+# A large library has thousands of groups: the page shows them a page at a time, biggest and
+# most recent first, and the spreadsheet export has them all.
+GROUPS_PER_PAGE = 50
 
 
 def _limit(request, default=10):
@@ -134,10 +138,17 @@ def report_page(request):
         }
         for i, (label, n) in enumerate(totals)
     ]
+    groups = Paginator(report.groups, GROUPS_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
         "search/recurrence_report.html",
-        {"report": report, "chart": chart, "chart_width": 130 * len(chart)},
+        {
+            "report": report,
+            "groups": groups,
+            "querystring_without_page": query_without_page(request.GET),
+            "chart": chart,
+            "chart_width": 130 * len(chart),
+        },
     )
 
 

@@ -40,3 +40,26 @@ def test_the_bulk_rebuild_scores_as_the_full_text_index_does():
         for other, score in expected.items():
             assert scores[other] == pytest.approx(score, rel=1e-4)
 
+
+def test_every_wording_of_the_fields_terms_is_read_as_its_one_term():
+    """Each wording of the vocabulary (hyphenated, capitalised, at a sentence's end) is read as
+    its group's one token, a longer wording as itself rather than the shorter one it begins with,
+    and a word that merely starts with a wording is not read as it."""
+    from search.similarity import _is_abbreviation, _merged_groups, normalise, vocabulary_key
+
+    key = vocabulary_key()
+    checked = 0
+    for canonical, wordings in _merged_groups(key):
+        token = normalise(canonical, key).split()
+        assert len(token) == 1 and token[0].startswith("syn"), canonical
+        for wording in wordings:
+            if _is_abbreviation(wording, canonical):
+                typed = [wording.upper(), f"{wording.upper()}-related"]
+            else:
+                typed = [wording, wording.replace(" ", "-"), f"{wording.capitalize()}."]
+            for text in typed:
+                assert token[0] in normalise(f"Agencies should consider {text}", key).split(), text
+                checked += 1
+            if wording.isalpha():
+                assert token[0] not in normalise(f"{wording}xyz", key), wording
+    assert checked > 500
