@@ -108,7 +108,7 @@ def record_decision(request, pk):
     return HttpResponseRedirect(target)
 
 
-def _report_for(request):
+def _report_for(request, describe_groups=True):
     if not permissions.can_see_recurrence_report(request.user):
         raise PermissionDenied("The recurrence report is for the business unit and the scrutineer.")
     theme = request.GET.get("theme") or None
@@ -116,13 +116,15 @@ def _report_for(request):
         fy = FinancialYearField(required=False).clean(request.GET.get("fy"))
     except ValidationError as refused:
         raise RefusedParameters([f"Financial year: {m}" for m in refused.messages]) from None
-    return recurrence_report.build_report(request.user, theme=theme, fy=fy)
+    return recurrence_report.build_report(
+        request.user, theme=theme, fy=fy, describe_groups=describe_groups
+    )
 
 
 @login_required
 @require_GET
 def report_page(request):
-    report = _report_for(request)
+    report = _report_for(request, describe_groups=False)
     totals = [
         (label, sum(row.cells[i][1] for row in report.matrix))
         for i, label in enumerate(report.year_labels)
@@ -139,6 +141,7 @@ def report_page(request):
         for i, (label, n) in enumerate(totals)
     ]
     groups = Paginator(report.groups, GROUPS_PER_PAGE).get_page(request.GET.get("page"))
+    report.describe(groups.object_list)
     return render(
         request,
         "search/recurrence_report.html",
