@@ -202,7 +202,8 @@ def _edges(visible):
     if not len(pairs):
         return np.zeros((0, 2), dtype=np.int64), confirmed
     pairs = np.sort(pairs, axis=1)
-    codes = np.unique((pairs[:, 0] << 32) | pairs[:, 1])
+    codes = np.sort((pairs[:, 0] << 32) | pairs[:, 1])
+    codes = codes[np.r_[True, codes[1:] != codes[:-1]]]
     return np.stack([codes >> 32, codes & 0xFFFFFFFF], axis=1), confirmed
 
 
@@ -214,28 +215,35 @@ def _cliques(edges, confirmed):
     Returns [(ids, confirmed)]."""
     import numpy as np
 
-    # Who is the same as whom, built with numpy: 100,000 recommendations have a few hundred
-    # thousand such pairs, too many to walk one by one in Python.
+    # Who is the same as whom, built with numpy: 100,000 recommendations have several hundred
+    # thousand such pairs, too many to walk one by one in Python. A pair is one number (smaller
+    # id << 32 | larger id), so "is a the same as b" is one look-up in a set.
+    pairs = set(((edges[:, 0] << 32) | edges[:, 1]).tolist())
     ends = np.concatenate([edges[:, 0], edges[:, 1]])
     others = np.concatenate([edges[:, 1], edges[:, 0]])
-    nodes, counts = np.unique(ends, return_counts=True)
-    # Most connected first, then the smaller id: each node's place in that order.
-    by_degree = nodes[np.lexsort((nodes, -counts))]
-    rank_of = np.empty(len(nodes), dtype=np.int64)
-    rank_of[np.lexsort((nodes, -counts))] = np.arange(len(nodes))
-    other_rank = rank_of[np.searchsorted(nodes, others)]
-    # Each node's others, in the order they are offered to its group: by rank.
-    order = np.lexsort((other_rank, ends))
+    order = np.argsort(ends, kind="stable")
     ends, others = ends[order], others[order]
-    starts = np.searchsorted(ends, nodes)
-    bounds = [*starts.tolist(), len(ends)]
-    others = others.tolist()
-    ranked = {
-        node: others[start:stop]
-        for node, start, stop in zip(nodes.tolist(), bounds, bounds[1:], strict=False)
-    }
-    same = defaultdict(set)
-    same.update((node, set(row)) for node, row in ranked.items())
+    starts = np.flatnonzero(np.r_[True, ends[1:] != ends[:-1]]) if len(ends) else ends
+    nodes, counts = ends[starts], np.diff(np.r_[starts, len(ends)])
+    # Most connected first, then the smaller id: each node's place in that order.
+    degree_order = np.lexsort((nodes, -counts))
+    by_degree = nodes[degree_order]
+    rank_of = np.empty(len(nodes), dtype=np.int64)
+    rank_of[degree_order] = np.arange(len(nodes))
+    # Each node's others, in the order they are offered to its group: by rank.
+    order = np.lexsort((rank_of[np.searchsorted(nodes, others)], ends))
+    others = others[order]
+    where = dict(zip(nodes.tolist(), starts.tolist(), strict=True))
+    count_of = dict(zip(nodes.tolist(), counts.tolist(), strict=True))
+
+    def ranked(node):
+        if node not in where:
+            return []
+        return others[where[node] : where[node] + count_of[node]].tolist()
+
+    def is_same(a, b):
+        return ((a << 32) | b if a < b else (b << 32) | a) in pairs
+
     by_degree = by_degree.tolist()
     rank = {node: n for n, node in enumerate(by_degree)}
     linked = defaultdict(set)
@@ -250,7 +258,7 @@ def _cliques(edges, confirmed):
             if (
                 candidate not in placed
                 and candidate not in members
-                and all(candidate in same[m] for m in members)
+                and all(is_same(candidate, m) for m in members)
             ):
                 members.append(candidate)
         return members
@@ -266,13 +274,13 @@ def _cliques(edges, confirmed):
         if len(members) < 2:
             continue
         confirmed_members = len(members)
-        members = grow(members, by_rank(set().union(*(same[m] for m in members))))
+        members = grow(members, by_rank({o for m in members for o in ranked(m)}))
         placed.update(members)
         groups.append((members, len(members) == confirmed_members))
     for start in by_degree:
         if start in placed:
             continue
-        members = grow([start], ranked.get(start, ()))
+        members = grow([start], ranked(start))
         if len(members) < 2:
             continue
         placed.update(members)
