@@ -231,9 +231,6 @@ def _cliques(edges, confirmed):
             return []
         return others[where[node] : where[node] + count_of[node]].tolist()
 
-    def is_same(a, b):
-        return ((a << 32) | b if a < b else (b << 32) | a) in pairs
-
     by_degree = by_degree.tolist()
     rank = {node: n for n, node in enumerate(by_degree)}
     linked = defaultdict(set)
@@ -244,12 +241,16 @@ def _cliques(edges, confirmed):
     groups = []
 
     def grow(members, candidates):
+        # The innermost loop of the report (hundreds of thousands of checks): written out.
         for candidate in candidates:
-            if (
-                candidate not in placed
-                and candidate not in members
-                and all(is_same(candidate, m) for m in members)
-            ):
+            if candidate in placed or candidate in members:
+                continue
+            for member in members:
+                if (
+                    (candidate << 32) | member if candidate < member else (member << 32) | candidate
+                ) not in pairs:
+                    break
+            else:
                 members.append(candidate)
         return members
 
