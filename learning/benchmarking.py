@@ -37,13 +37,23 @@ def throwaway_database(stdout, prefix, keep=False):
 
 
 def run_in_throwaway_sqlite(
-    stdout, prefix, command, options, passed_on, benchmark, arguments=(), sqlite_only=True
+    stdout,
+    prefix,
+    command,
+    options,
+    passed_on,
+    benchmark,
+    arguments=(),
+    sqlite_only=True,
+    keep=None,
 ):
     """Run `command` again in a child process on a fresh, migrated SQLite file, with the database
     search engine and no Celery broker whatever the settings say, passing on the options named
     in `passed_on` (and any further `arguments`); in that child, call `benchmark(options)`. The
-    file is removed after. A timing benchmark refuses to run its child on another database; a
-    measure that does not time anything (`sqlite_only=False`) runs on whichever it is given."""
+    file is removed after, unless `keep` names a file to use instead: it is migrated, used and
+    left in place, so a large library built once can be timed again. A timing benchmark refuses
+    to run its child on another database; a measure that does not time anything
+    (`sqlite_only=False`) runs on whichever it is given."""
     child_flag = f"{command.upper()}_THROWAWAY_DB"
     if os.environ.get(child_flag) == "1":
         if sqlite_only and connection.vendor != "sqlite":
@@ -51,20 +61,19 @@ def run_in_throwaway_sqlite(
         benchmark(options)
         return
     workdir = tempfile.mkdtemp(prefix=prefix)
+    database = Path(keep).resolve() if keep else Path(workdir) / "bench.sqlite3"
     env = dict(
         os.environ,
-        DATABASE_URL=f"sqlite:///{workdir}/bench.sqlite3",
+        DATABASE_URL=f"sqlite:///{database}",
         SEARCH_ENGINE="database",
         CELERY_BROKER_URL="",
         MEDIA_ROOT=f"{workdir}/media",
         **{child_flag: "1"},
     )
     manage = [sys.executable, str(Path(settings.BASE_DIR) / "manage.py")]
-    arguments = [f"--{name.replace('_', '-')}={options[name]}" for name in passed_on] + [
-        *arguments
-    ]
+    arguments = [f"--{name.replace('_', '-')}={options[name]}" for name in passed_on] + [*arguments]
     try:
-        stdout.write(f"Throwaway database: {workdir}/bench.sqlite3 (migrating…)")
+        stdout.write(f"{'Kept' if keep else 'Throwaway'} database: {database} (migrating…)")
         subprocess.run([*manage, "migrate", "--noinput", "-v0"], env=env, check=True)
         subprocess.run([*manage, command, *arguments], env=env, check=True)
     finally:

@@ -423,12 +423,7 @@ def rebuild_neighbours(block=256):
         method = Bm25Method().fit([r[2] for r in rows])
         model = verdict.model()
         library = model.library(verdict.prepare(r[2] for r in rows))
-        same_review = {}
-        for position, page in enumerate(pages):
-            same_review.setdefault(page, []).append(position)
-        candidates = method.neighbours(
-            k=verdict.CANDIDATES, block=block, exclude_same=lambda p: same_review[pages[p]]
-        )
+        candidates = method.neighbours(k=verdict.CANDIDATES, block=block, groups=pages)
         with connection.cursor() as cursor:
             while chunk := [
                 (position, [other for other, _ in found])

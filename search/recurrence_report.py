@@ -44,6 +44,7 @@ class Member:
     status: str
     published: datetime.date | None = None
     agencies: list = field(default_factory=list)
+    described: bool = False  # its wording, link, status and agencies have been read
 
 
 @dataclass
@@ -101,82 +102,98 @@ class RecurrenceReport:
     def year_labels(self):
         return [financial_year_label(y) for y in self.years]
 
+    def describe(self, groups):
+        """Read the wording, links and agencies of these groups' members."""
+        _describe([m for group in groups for m in group.members])
+
 
 def _members(levels):
-    rows = recommendation_documents(levels).values_list(
-        "object_id",
-        "review",
-        "page_id",
-        "number",
-        "text",
-        "year",
-        "published_at",
-        "url",
-        "status",
-    )
-    from .models import SearchDocument
+    """Every recommendation the reader may see, with what grouping and the matrix need (its
+    review, year and financial year); the wording, links and agencies are read only for those
+    shown (`_describe`)."""
+    from django.db.models import CharField
+    from django.db.models.functions import Cast
 
-    labels = {value: str(label) for value, label in SearchDocument.Status.choices}
-    # A review's recommendations share its publication moment: each moment's year found once.
-    years = {}
-
-    def year_of(published):
-        if published not in years:
-            years[published] = financial_year(published)
-        return years[published]
-
-    members = {
-        pk: Member(
-            pk,
-            review,
-            page,
-            number,
-            text,
-            year or 0,
-            year_of(published),
-            url,
-            labels.get(status, status),
-            published.date() if published else None,
-        )
-        for pk, review, page, number, text, year, published, url, status in rows
+    # A review's recommendations share its publication moment, so each distinct moment is read
+    # as a date once and the rows carry it as text: a hundred thousand rows are not each turned
+    # into a datetime.
+    documents = recommendation_documents(levels).annotate(moment=Cast("published_at", CharField()))
+    moments = {
+        moment: (financial_year(published), published.date() if published else None)
+        for moment, published in documents.values_list("moment", "published_at").distinct()
     }
+    members = {}
+    for pk, page, year, moment in documents.values_list("object_id", "page_id", "year", "moment"):
+        fy, published = moments[moment]
+        members[pk] = Member(pk, "", page, "", "", year or 0, fy, "", "", published)
     return members
 
 
-def _agencies(levels, members):
-    visible = recommendation_documents(levels)
-    for object_id, label in SearchDocumentTag.objects.filter(
-        facet=SearchDocumentTag.Facet.AGENCY, document__in=visible
-    ).values_list("document__object_id", "label"):
-        if object_id in members:
-            members[object_id].agencies.append(label)
+def _describe(members, chunk=5000):
+    """Fill in the review, number, wording, link, status and agencies of these members (each
+    visible to the reader already), a few queries per `chunk` of them."""
+    from .models import SearchDocument
+
+    labels = {value: str(label) for value, label in SearchDocument.Status.choices}
+    waiting = {m.id: m for m in members if not m.described}
+    ids = list(waiting)
+    for start in range(0, len(ids), chunk):
+        part = ids[start : start + chunk]
+        documents = SearchDocument.objects.filter(
+            kind=SearchDocument.Kind.RECOMMENDATION, object_id__in=part
+        )
+        for pk, review, number, text, url, status in documents.values_list(
+            "object_id", "review", "number", "text", "url", "status"
+        ):
+            member = waiting[pk]
+            member.review, member.number, member.text, member.url = review, number, text, url
+            member.status = labels.get(status, status)
+            member.described = True
+        for pk, label in SearchDocumentTag.objects.filter(
+            facet=SearchDocumentTag.Facet.AGENCY, document__in=documents
+        ).values_list("document__object_id", "label"):
+            waiting[pk].agencies.append(label)
 
 
-def _edges(levels):
+def _edges(visible):
     """Pairs that are the same finding, each once (smaller id first), as an n × 2 array, and
     which of them a person confirmed: recorded links, and neighbours the verdict calls *same*.
-    Both ends must be visible; the filter is part of the query."""
+    Both ends must be among `visible` (the ids the reader may see, a dict or set)."""
     import numpy as np
 
-    visible = recommendation_documents(levels).values("object_id")
-    neighbours = RecurrenceNeighbour.objects.filter(
-        score__gte=verdict.model().same, recommendation_id__in=visible, neighbour_id__in=visible
-    ).values_list("recommendation_id", "neighbour_id")
-    sql, params = neighbours.query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    links = list(
-        RecurrenceLink.objects.filter(earlier_id__in=visible, later_id__in=visible).values_list(
-            "earlier_id", "later_id"
-        )
+    # A large library has about a million such rows: they come back as one string of
+    # (recommendation << 32 | neighbour) codes, parsed by numpy, not as a million row tuples.
+    table = RecurrenceNeighbour._meta.db_table
+    code = "(recommendation_id << 32) | neighbour_id"
+    joined = (
+        f"group_concat({code})"
+        if connection.vendor == "sqlite"
+        else (f"string_agg(({code})::text, ',')")
     )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {joined} FROM {table} WHERE score >= %s",  # noqa: S608 - names are constants
+            [verdict.model().same],
+        )
+        found = cursor.fetchone()[0]
+    codes = np.fromstring(found or "", dtype=np.int64, sep=",")
+    pairs = np.stack([codes >> 32, codes & 0xFFFFFFFF], axis=1)
+    pairs = pairs[np.isin(pairs, np.fromiter(visible, dtype=np.int64)).all(axis=1)]
+    # The links a person recorded are few; both ends are checked here, as a filter in SQL on
+    # two sub-queries of the visible documents made SQLite take a minute over sixty links.
+    links = [
+        pair
+        for pair in RecurrenceLink.objects.values_list("earlier_id", "later_id")
+        if pair[0] in visible and pair[1] in visible
+    ]
     confirmed = {tuple(sorted(pair)) for pair in links}
-    rows += links
-    if not rows:
+    if links:
+        pairs = np.concatenate([pairs, np.array(links, dtype=np.int64)])
+    if not len(pairs):
         return np.zeros((0, 2), dtype=np.int64), confirmed
-    pairs = np.sort(np.array(rows, dtype=np.int64), axis=1)
-    codes = np.unique((pairs[:, 0] << 32) | pairs[:, 1])
+    pairs = np.sort(pairs, axis=1)
+    codes = np.sort((pairs[:, 0] << 32) | pairs[:, 1])
+    codes = codes[np.r_[True, codes[1:] != codes[:-1]]]
     return np.stack([codes >> 32, codes & 0xFFFFFFFF], axis=1), confirmed
 
 
@@ -188,21 +205,33 @@ def _cliques(edges, confirmed):
     Returns [(ids, confirmed)]."""
     import numpy as np
 
-    # Who is the same as whom, built with numpy: 100,000 recommendations have a few hundred
-    # thousand such pairs, too many to walk one by one in Python.
+    # Who is the same as whom, built with numpy: 100,000 recommendations have several hundred
+    # thousand such pairs, too many to walk one by one in Python. A pair is one number (smaller
+    # id << 32 | larger id), so "is a the same as b" is one look-up in a set.
+    pairs = set(((edges[:, 0] << 32) | edges[:, 1]).tolist())
     ends = np.concatenate([edges[:, 0], edges[:, 1]])
     others = np.concatenate([edges[:, 1], edges[:, 0]])
     order = np.argsort(ends, kind="stable")
     ends, others = ends[order], others[order]
-    nodes, starts, counts = np.unique(ends, return_index=True, return_counts=True)
-    others, bounds = others.tolist(), [*starts.tolist(), len(ends)]
-    same = defaultdict(set)
-    same.update(
-        (node, set(others[start:stop]))
-        for node, start, stop in zip(nodes.tolist(), bounds, bounds[1:], strict=False)
-    )
+    starts = np.flatnonzero(np.r_[True, ends[1:] != ends[:-1]]) if len(ends) else ends
+    nodes, counts = ends[starts], np.diff(np.r_[starts, len(ends)])
     # Most connected first, then the smaller id: each node's place in that order.
-    by_degree = nodes[np.lexsort((nodes, -counts))].tolist()
+    degree_order = np.lexsort((nodes, -counts))
+    by_degree = nodes[degree_order]
+    rank_of = np.empty(len(nodes), dtype=np.int64)
+    rank_of[degree_order] = np.arange(len(nodes))
+    # Each node's others, in the order they are offered to its group: by rank.
+    order = np.lexsort((rank_of[np.searchsorted(nodes, others)], ends))
+    others = others[order]
+    where = dict(zip(nodes.tolist(), starts.tolist(), strict=True))
+    count_of = dict(zip(nodes.tolist(), counts.tolist(), strict=True))
+
+    def ranked(node):
+        if node not in where:
+            return []
+        return others[where[node] : where[node] + count_of[node]].tolist()
+
+    by_degree = by_degree.tolist()
     rank = {node: n for n, node in enumerate(by_degree)}
     linked = defaultdict(set)
     for a, b in confirmed:
@@ -212,14 +241,21 @@ def _cliques(edges, confirmed):
     groups = []
 
     def grow(members, candidates):
-        for candidate in sorted(candidates, key=lambda c: (rank.get(c, len(rank)), c)):
-            if (
-                candidate not in placed
-                and candidate not in members
-                and all(candidate in same[m] for m in members)
-            ):
+        # The innermost loop of the report (hundreds of thousands of checks): written out.
+        for candidate in candidates:
+            if candidate in placed or candidate in members:
+                continue
+            for member in members:
+                if (
+                    (candidate << 32) | member if candidate < member else (member << 32) | candidate
+                ) not in pairs:
+                    break
+            else:
                 members.append(candidate)
         return members
+
+    def by_rank(candidates):
+        return sorted(candidates, key=lambda c: (rank.get(c, len(rank)), c))
 
     # A confirmed centre: the recommendation with the most confirmed links, and those links.
     for centre in sorted(linked, key=lambda c: (-len(linked[c]), c)):
@@ -229,13 +265,13 @@ def _cliques(edges, confirmed):
         if len(members) < 2:
             continue
         confirmed_members = len(members)
-        members = grow(members, set().union(*(same[m] for m in members)))
+        members = grow(members, by_rank({o for m in members for o in ranked(m)}))
         placed.update(members)
         groups.append((members, len(members) == confirmed_members))
     for start in by_degree:
         if start in placed:
             continue
-        members = grow([start], same[start])
+        members = grow([start], ranked(start))
         if len(members) < 2:
             continue
         placed.update(members)
@@ -287,11 +323,13 @@ def _matrix(levels, members):
     return years, rows
 
 
-def build_report(user, theme=None, fy=None, group=None):
+def build_report(user, theme=None, fy=None, group=None, describe_groups=True):
+    """The report as `user` may see it. With `describe_groups` off, the groups' members carry
+    only what sorts and counts them; `RecurrenceReport.describe` reads the wording of the groups
+    a page shows (a large library has thousands)."""
     levels = Audience.of(user)
     members = _members(levels)
-    _agencies(levels, members)
-    edges, confirmed = _edges(levels)
+    edges, confirmed = _edges(members)
     groups = []
     for ids, all_confirmed in _cliques(edges, confirmed):
         found = [members[pk] for pk in ids if pk in members]
@@ -322,6 +360,9 @@ def build_report(user, theme=None, fy=None, group=None):
     after = sorted(unique.values(), key=lambda r: (-r.later.year, r.later.id))
 
     report = RecurrenceReport(groups=groups, years=years, matrix=matrix, after_assurance=after)
+    _describe([m for r in after for m in (r.earlier, r.later)])
+    if describe_groups:
+        report.describe(groups)
     if theme and fy is not None:
         tagged = set(
             SearchDocumentTag.objects.filter(
@@ -334,6 +375,7 @@ def build_report(user, theme=None, fy=None, group=None):
             (m for pk, m in members.items() if pk in tagged and m.fy == fy),
             key=lambda m: (m.year, m.id),
         )
+        _describe(report.selected)
         label = next((r.theme for r in matrix if r.slug == theme), theme)
         report.selection_label = f"{label}, {financial_year_label(fy)}"
     return report

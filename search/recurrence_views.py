@@ -5,13 +5,14 @@ import json
 import tablib
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from learning import permissions
-from learning.filters import FinancialYearField, RefusedParameters
+from learning.filters import FinancialYearField, RefusedParameters, query_without_page
 from learning.models import Recommendation, dismiss_suggestion, record_recurrence
 from learning.spreadsheets import safe_row
 
@@ -20,6 +21,9 @@ from .audience import Audience
 
 MAX_LIMIT = 50
 MAX_TEXT = 5000
+# A large library has thousands of groups: the page shows them a page at a time, biggest and
+# most recent first, and the spreadsheet export has them all.
+GROUPS_PER_PAGE = 50
 
 
 def _limit(request, default=10):
@@ -105,7 +109,7 @@ def record_decision(request, pk):
     return HttpResponseRedirect(target)
 
 
-def _report_for(request):
+def _report_for(request, describe_groups=True):
     if not permissions.can_see_recurrence_report(request.user):
         raise PermissionDenied("The recurrence report is for the business unit and the scrutineer.")
     theme = request.GET.get("theme") or None
@@ -113,13 +117,15 @@ def _report_for(request):
         fy = FinancialYearField(required=False).clean(request.GET.get("fy"))
     except ValidationError as refused:
         raise RefusedParameters([f"Financial year: {m}" for m in refused.messages]) from None
-    return recurrence_report.build_report(request.user, theme=theme, fy=fy)
+    return recurrence_report.build_report(
+        request.user, theme=theme, fy=fy, describe_groups=describe_groups
+    )
 
 
 @login_required
 @require_GET
 def report_page(request):
-    report = _report_for(request)
+    report = _report_for(request, describe_groups=False)
     totals = [
         (label, sum(row.cells[i][1] for row in report.matrix))
         for i, label in enumerate(report.year_labels)
@@ -135,10 +141,18 @@ def report_page(request):
         }
         for i, (label, n) in enumerate(totals)
     ]
+    groups = Paginator(report.groups, GROUPS_PER_PAGE).get_page(request.GET.get("page"))
+    report.describe(groups.object_list)
     return render(
         request,
         "search/recurrence_report.html",
-        {"report": report, "chart": chart, "chart_width": 130 * len(chart)},
+        {
+            "report": report,
+            "groups": groups,
+            "querystring_without_page": query_without_page(request.GET),
+            "chart": chart,
+            "chart_width": 130 * len(chart),
+        },
     )
 
 

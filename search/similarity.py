@@ -72,9 +72,7 @@ def _vocabulary_patterns(groups_key):
             target[term] = token
 
     def alternation(words, flags=0):
-        ordered = sorted(words, key=len, reverse=True)
-        body = "|".join(re.escape(w).replace(r"\ ", r"[\s\-]+") for w in ordered)
-        return re.compile(rf"(?<![\w&])(?:{body})(?![\w&])", flags)
+        return re.compile(rf"(?<![\w&])(?:{_prefix_tree(words)})(?![\w&])", flags)
 
     return (
         alternation(phrases, re.IGNORECASE) if phrases else None,
@@ -82,6 +80,32 @@ def _vocabulary_patterns(groups_key):
         alternation([a.upper() for a in abbreviations]) if abbreviations else None,
         abbreviations,
     )
+
+
+def _prefix_tree(words):
+    """The words as one pattern shaped like a prefix tree: at each place in a text the engine
+    follows the one branch its next letter opens instead of trying two hundred words in turn
+    (twenty times faster over a library). Where one word begins another, the longer is tried
+    first, and the shorter if the longer does not end there, as a longest-first list of
+    alternatives did. A space in a word matches any run of spaces or hyphens."""
+    tree = {}
+    for word in words:
+        node = tree
+        for char in word:
+            node = node.setdefault(char, {})
+        node[None] = {}  # a word ends here
+
+    def pattern(node):
+        branches = [
+            (r"[\s\-]+" if char == " " else re.escape(char)) + pattern(child)
+            for char, child in sorted((c, n) for c, n in node.items() if c is not None)
+        ]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{body})?" if None in node else body
+
+    return pattern(tree)
 
 
 def vocabulary_key(groups=None):
@@ -462,8 +486,10 @@ class Bm25Method:
     def row_scores(self, position):
         return self.block_scores(position, position + 1)[0]
 
-    def neighbours(self, k=10, block=512, exclude_same=None, max_doc_share=0.05):
+    def neighbours(self, k=10, block=512, groups=None, max_doc_share=0.05):
         """Each row's k best other rows with their relative scores: yields (row, [(other, score)]).
+        Rows with the same `groups` label (one per row: a recommendation's review) are not each
+        other's neighbours.
 
         As Lucene's more-like-this does, words in more than `max_doc_share` of a large library
         (and at least 500 texts) are left out of the query: they barely move the ranking and
@@ -475,43 +501,82 @@ class Bm25Method:
 
         query = (self.query @ diags((~common).astype(np.float32))).tocsr()
         query.eliminate_zeros()
-        by_document = self.weights.tocsc() if self.both_ways else None
+        documents = self.weights.T.tocsr() if self.both_ways else None
         inverse = (1 / self.self_scores).astype(np.float32)
-        relative = diags(inverse)
         for start in range(0, n, block):
             stop = min(n, start + block)
             scores = (diags(inverse[start:stop]) @ (query[start:stop] @ self.weights)).tocsr()
-            if self.both_ways:
-                back = (relative @ (query @ by_document[:, start:stop])).T.tocsr()
-                back.sort_indices()
+            found = []
             for offset in range(stop - start):
                 position = start + offset
                 row = slice(scores.indptr[offset], scores.indptr[offset + 1])
                 others, values = scores.indices[row], scores.data[row]
                 keep = others != position
-                if exclude_same is not None:
-                    keep &= ~np.isin(others, exclude_same(position))
+                if groups is not None:
+                    keep &= groups[others] != groups[position]
                 others, values = others[keep], values[keep]
                 if self.both_ways:
                     chosen = self._candidates(np.arange(len(others)), values)
                     others, values = others[chosen], values[chosen]
-                    row = slice(back.indptr[offset], back.indptr[offset + 1])
-                    values = self.combine(
-                        values, _lookup(back.indices[row], back.data[row], others)
-                    )
+                found.append((others, values))
+            if self.both_ways:
+                # Each candidate's query against this row: only for the candidates, not every
+                # text of the library against the block.
+                counts = [len(others) for others, _ in found]
+                back = _back_scores(
+                    query,
+                    documents,
+                    inverse,
+                    np.concatenate([others for others, _ in found]).astype(np.int64),
+                    np.repeat(np.arange(start, stop), counts),
+                )
+                ends = np.cumsum(counts)
+                found = [
+                    (others, self.combine(values, back[end - count : end]))
+                    for (others, values), count, end in zip(found, counts, ends, strict=True)
+                ]
+            for offset, (others, values) in enumerate(found):
                 if len(others) > k:
                     best = np.argpartition(-values, k - 1)[:k]
                     others, values = others[best], values[best]
                 order = np.lexsort((others, -values))
-                yield position, [(int(others[i]), float(values[i])) for i in order if values[i] > 0]
+                yield (
+                    start + offset,
+                    [(int(others[i]), float(values[i])) for i in order if values[i] > 0],
+                )
 
 
-def _lookup(indices, data, wanted):
-    """The values of a sparse row (sorted `indices`, `data`) at `wanted`, 0 where it has none."""
-    if not len(indices):
-        return np.zeros(len(wanted), dtype=np.float32)
-    at = np.minimum(np.searchsorted(indices, wanted), len(indices) - 1)
-    return np.where(indices[at] == wanted, data[at], 0).astype(np.float32)
+def _back_scores(query, documents, inverse, rows, targets):
+    """For each pair (rows[i], targets[i]): row's query scored against target's text, relative to
+    the row's self-score (`inverse` = 1 / self-scores), in float32. The sum runs over the row's
+    query phrases in the order the query matrix stores them, as a sparse product of the query
+    with the text's column sums them, so each value is the very number that product gives."""
+    total = np.zeros(len(rows), dtype=np.float32)
+    if not len(rows):
+        return total
+    # The targets' phrase weights, looked up by target * phrases + phrase (sorted: rows in
+    # order, each row's phrases in order).
+    phrases = documents.shape[1]
+    low, high = int(targets.min()), int(targets.max()) + 1
+    span = slice(documents.indptr[low], documents.indptr[high])
+    keys = (
+        np.repeat(np.arange(low, high, dtype=np.int64), np.diff(documents.indptr[low : high + 1]))
+        * phrases
+        + documents.indices[span]
+    )
+    order = np.argsort(keys, kind="stable")
+    keys, weights = keys[order], documents.data[span][order]
+    starts = query.indptr[rows]
+    lengths = query.indptr[rows + 1] - starts
+    for t in range(int(lengths.max()) if len(lengths) else 0):
+        live = np.flatnonzero(lengths > t)
+        at = starts[live] + t
+        wanted = targets[live] * phrases + query.indices[at]
+        where = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
+        hit = keys[where] == wanted
+        live, at, where = live[hit], at[hit], where[hit]
+        total[live] = total[live] + query.data[at] * weights[where]
+    return inverse[rows] * total
 
 
 def _phrases_in(words, column, starts):

@@ -4,6 +4,7 @@ report's groups are each the same finding throughout, and machine suggestions st
 who weigh them."""
 
 import socket
+from io import BytesIO
 
 import numpy as np
 import pytest
@@ -255,3 +256,34 @@ def test_each_development_pair_is_scored_by_a_model_that_never_saw_its_findings(
     )
 
     assert (scores == 0.5).all()
+
+
+def test_the_scrutineer_reads_a_large_reports_groups_a_page_at_a_time(
+    scrutineer, business_unit, django_capture_on_commit_callbacks, monkeypatch
+):
+    from django.utils.html import escape
+    from openpyxl import load_workbook
+
+    from search import recurrence_views
+
+    with django_capture_on_commit_callbacks(execute=True):
+        earlier = review_with("Review of 2012", 2012, OTHERS).recommendations.order_by("number")
+        later = review_with("Review of 2019", 2019, OTHERS).recommendations.order_by("number")
+    for said, said_again in zip(earlier, later, strict=True):
+        record_recurrence(said, said_again, business_unit)
+    monkeypatch.setattr(recurrence_views, "GROUPS_PER_PAGE", 2)
+
+    client = client_for(scrutineer)
+    first = client.get("/tracker/recurrence/").content.decode()
+    second = client.get("/tracker/recurrence/", {"page": "2"}).content.decode()
+    assert "3 groups of recommendations that say the same thing" in first
+    assert "Groups 1 to 2 of 3" in first and "Groups 3 to 3 of 3" in second
+    assert first.count('class="recurrence-group"') == 2
+    assert second.count('class="recurrence-group"') == 1
+    assert 'id="group-3"' in second and 'rel="prev"' in second
+    # Each group is on one page only.
+    assert all((escape(text) in first) != (escape(text) in second) for text in OTHERS)
+
+    export = client.get("/tracker/recurrence/export.xlsx")
+    sheet = load_workbook(BytesIO(export.content))["Groups"]
+    assert {row[0] for row in sheet.iter_rows(min_row=2, values_only=True)} == {1, 2, 3}
