@@ -288,6 +288,7 @@ class ReviewPage(VisibilityMixin, Page):
         LEARNING = "learning_review", "Learning review"
         AUDIT = "multi_agency_audit", "Multi-agency audit"
         DHR = "dhr", "Domestic homicide review"
+        SAR = "sar", "Safeguarding adults review"
 
     class Decision(models.TextChoices):
         LCSPR = "lcspr", "Local child safeguarding practice review"
