@@ -62,7 +62,13 @@ def _ensure_first_partnership(home):
 
     from .models import PartnershipSettings
 
-    if Partnership.objects.exists():
+    first = Partnership.objects.default()
+    if first is not None:
+        # A fresh database's first partnership was made while Wagtail's welcome page was the
+        # site's root; that page has since given way to the home page.
+        if first.section_id is None:
+            first.section = home
+            first.save(update_fields=["section"])
         return
     settings = PartnershipSettings.objects.first()
     name = settings.partnership_name if settings else PartnershipSettings().partnership_name

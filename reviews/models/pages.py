@@ -186,8 +186,7 @@ def pages_the_request_may_open(queryset, request):
     # partnership-only pages stay hidden by the one rule of who may open what.
     allowed = permissions.visible_content(request.user)
     for model in (ReviewPage, BriefingPage):
-        if allowed:  # (nothing is hidden from a superuser)
-            hidden.update(model.objects.exclude(allowed).values_list("pk", flat=True))
+        hidden.update(model.objects.exclude(allowed).values_list("pk", flat=True))
     return queryset.exclude(pk__in=list(hidden))
 
 
