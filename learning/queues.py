@@ -113,9 +113,9 @@ def _lead_actions(user):
     also in the business unit: My work is their agencies' work)."""
     from .models import AgencyAction
 
-    return AgencyAction.objects.filter(
-        agency_id__in=permissions.led_agency_ids(user)
-    ).select_related("agency", "recommendation__review")
+    return AgencyAction.objects.filter(permissions.led_actions_condition(user)).select_related(
+        "agency", "recommendation__review"
+    )
 
 
 # --- My work: an agency lead's queue ------------------------------------------------------------
@@ -182,7 +182,7 @@ def _extension_decisions(user, today):
     since = timezone.now() - datetime.timedelta(days=DECISIONS_SHOWN_FOR_DAYS)
     decisions = (
         ExtensionRequest.objects.filter(
-            action__agency_id__in=permissions.led_agency_ids(user), decided_at__gte=since
+            permissions.led_actions_condition(user, "action__"), decided_at__gte=since
         )
         .exclude(decision=ExtensionRequest.Decision.PENDING)
         .select_related("action__agency")
@@ -265,7 +265,7 @@ def _open_return_item(row):
     order=70,
 )
 def _briefings_not_cascaded(user, today):
-    briefings = briefings_awaiting(permissions.led_agency_ids(user), today)
+    briefings = briefings_awaiting(permissions.led_agency_ids(user), today, user)
 
     def item(page):
         return QueueItem(
@@ -295,8 +295,9 @@ def live_briefings(since=None):
     return pages.order_by("-first_published_at", "-pk")
 
 
-def briefings_awaiting(agency_ids, today):
-    """Recent live briefings that at least one of these agencies has not confirmed."""
+def briefings_awaiting(agency_ids, today, lead=None):
+    """Recent live briefings that at least one of these agencies has not confirmed; for a `lead`,
+    only the briefings of the partnerships where they lead that they may open."""
     from django.db.models import Count, OuterRef, Subquery
     from django.db.models.functions import Coalesce
 
@@ -310,10 +311,19 @@ def briefings_awaiting(agency_ids, today):
         .annotate(agencies=Count("agency", distinct=True))
         .values("agencies")
     )
-    return (
-        live_briefings(since)
-        .alias(confirmed_by_mine=Coalesce(Subquery(confirmed), 0))
-        .filter(confirmed_by_mine__lt=len(agency_ids))
+    briefings = live_briefings(since)
+    if lead is not None:
+        from django.apps import apps
+
+        of_their_partnerships = apps.get_model(*BRIEFING_PAGE_MODEL).objects.filter(
+            permissions.visible_content(lead),
+            partnership_id__in=permissions.partnership_ids_with_role(
+                lead, permissions.AGENCY_LEADS
+            ),
+        )
+        briefings = briefings.filter(pk__in=of_their_partnerships.values("pk"))
+    return briefings.alias(confirmed_by_mine=Coalesce(Subquery(confirmed), 0)).filter(
+        confirmed_by_mine__lt=len(agency_ids)
     )
 
 
@@ -337,6 +347,7 @@ def _extensions(user, today):
     )
     pending = (
         ExtensionRequest.objects.filter(decision=ExtensionRequest.Decision.PENDING)
+        .filter(permissions.visible_actions_condition(user, "action__"))
         .select_related("action__agency", "requested_by")
         .prefetch_related(
             Prefetch("action__extension_requests", queryset=earlier, to_attr="decided")
@@ -412,6 +423,7 @@ def _quiet(user, today):
 
     actions = (
         AgencyAction.objects.without_update_since(QUIET_DAYS, today)
+        .filter(permissions.visible_actions_condition(user))
         .select_related("agency", "recommendation__review")
         .order_by("current_due_date", "pk")
     )
@@ -433,6 +445,7 @@ def _assurance_challenged(user, today):
 
     actions = (
         AgencyAction.objects.challenged()
+        .filter(permissions.visible_actions_condition(user))
         .select_related("agency", "recommendation__review")
         .order_by("current_due_date", "pk")
     )
