@@ -179,12 +179,16 @@ def _ensure_page_permissions(groups, home):
 
 
 def _ensure_workflow(groups, home):
-    from wagtail.models import GroupApprovalTask, Workflow, WorkflowPage, WorkflowTask
+    from wagtail.models import Workflow, WorkflowPage, WorkflowTask
+
+    from reviews.models import PartnershipApprovalTask
 
     workflow, _ = Workflow.objects.get_or_create(name=WORKFLOW_NAME)
-    task = GroupApprovalTask.objects.filter(name="Business manager approval").first()
+    # Each business manager approves their own partnership's pages (an older plain group
+    # approval task became this one in reviews' migration 0006).
+    task = PartnershipApprovalTask.objects.filter(name="Business manager approval").first()
     if task is None:
-        task = GroupApprovalTask.objects.create(name="Business manager approval")
+        task = PartnershipApprovalTask.objects.create(name="Business manager approval")
     task.groups.set([groups[permissions.BUSINESS_MANAGERS]])
     WorkflowTask.objects.get_or_create(workflow=workflow, task=task, defaults={"sort_order": 0})
     WorkflowPage.objects.update_or_create(page=home, defaults={"workflow": workflow})

@@ -414,6 +414,17 @@ def can_see_case_log(user):
     return has_role(user, BUSINESS_UNIT, BUSINESS_MANAGERS, SCRUTINEERS, ADMINISTRATORS)
 
 
+# The case log's readers, each in the partnerships where they hold that role.
+CASE_LOG_ROLES = (BUSINESS_UNIT, BUSINESS_MANAGERS, SCRUTINEERS, ADMINISTRATORS)
+
+
+def visible_cases(user, queryset):
+    """Of `queryset` (cases), those of the partnerships whose case log this person reads."""
+    if user is not None and user.is_authenticated and user.is_superuser:
+        return queryset
+    return queryset.filter(partnership__in=partnership_ids_with_role(user, *CASE_LOG_ROLES))
+
+
 def can_edit_case_log(user):
     """Recording a case, its stages and importing the old log is the business unit's job."""
     return is_business_unit(user)

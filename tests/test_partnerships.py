@@ -318,3 +318,89 @@ def test_police_lead_of_the_childrens_partnership_only_does_not_see_the_boards_p
 ):
     rows = api_for(police_lead).get(ACTIONS).json()["results"]
     assert [row["id"] for row in rows] == [police_actions["childrens"].pk]
+
+
+# --- Approval ----------------------------------------------------------------------------------
+
+
+def test_a_business_manager_approves_only_their_own_partnerships_pages(
+    business_manager, adults_board
+):
+    from wagtail.models import TaskState
+
+    from home.setup import WORKFLOW_NAME
+    from reviews.models import PartnershipApprovalTask
+
+    sab_manager = member_of(adults_board, permissions.BUSINESS_MANAGERS, "sab-business-manager")
+    task = PartnershipApprovalTask.objects.get(name="Business manager approval")
+    assert task.workflows.filter(name=WORKFLOW_NAME).exists()
+    childrens_review = ReviewPageFactory(title="LCSPR: Child R", live=False)
+    sab_review = ReviewPageFactory(
+        title="SAR: Adult S", live=False, parent=review_index_of(adults_board)
+    )
+    for page in (childrens_review, sab_review):
+        page.save_revision(user=business_manager)
+        task.workflows.get().start(page, business_manager)
+    assert task.get_actions(childrens_review, sab_manager) == []
+    assert task.get_actions(sab_review, sab_manager) != []
+    assert task.get_actions(childrens_review, business_manager) != []
+    assert task.get_actions(sab_review, business_manager) == []
+    waiting = {
+        state.workflow_state.object_id for state in TaskState.objects.reviewable_by(sab_manager)
+    }
+    assert waiting == {str(sab_review.pk)}
+
+
+def test_the_case_log_shows_each_reader_their_own_partnerships_cases(
+    business_unit, sab_business_unit, adults_board
+):
+    from .factories import CaseFactory
+
+    childrens_case = CaseFactory(reference="SI-2024-01")
+    boards_case = CaseFactory(reference="SAR-2024-01", partnership=adults_board)
+    assert childrens_case.partnership == default_partnership()
+    assert set(permissions.visible_cases(sab_business_unit, type(boards_case).objects.all())) == {
+        boards_case
+    }
+    page = client_for(sab_business_unit).get("/tracker/cases/").content.decode()
+    assert "SAR-2024-01" in page and "SI-2024-01" not in page
+    assert client_for(business_unit).get(f"/tracker/cases/{boards_case.pk}/").status_code == 404
+
+
+def test_a_lead_of_the_boards_police_is_reminded_only_of_the_boards_police_actions(
+    police, adults_board, mailoutbox
+):
+    import datetime
+
+    from django.utils import timezone
+
+    from learning.reminders import send_due_soon_reminders
+
+    member_of(adults_board, permissions.AGENCY_LEADS, "sab-police-lead", [police])
+    soon = timezone.localdate() + datetime.timedelta(days=5)
+    AgencyActionFactory(agency=police, description="CHILDRENS-ONLY action", original_due_date=soon)
+    AgencyActionFactory(
+        agency=police,
+        description="Board action on hoarding",
+        original_due_date=soon,
+        recommendation__review__parent=review_index_of(adults_board),
+    )
+    send_due_soon_reminders()
+    to_lead = [mail for mail in mailoutbox if mail.to == ["sab-police-lead@example.org"]]
+    assert len(to_lead) == 1
+    assert "Board action on hoarding" in to_lead[0].body
+    assert "CHILDRENS-ONLY" not in to_lead[0].body
+
+
+def test_police_lead_of_two_partnerships_sees_both_in_my_work_each_marked(
+    police, adults_board, police_actions
+):
+    lead = member_of(default_partnership(), permissions.AGENCY_LEADS, "police-lead", [police])
+    PartnershipMembership.objects.create(
+        user=lead, partnership=adults_board, role=permissions.AGENCY_LEADS
+    )
+    page = client_for(lead).get("/tracker/my-work/").content.decode()
+    assert "Children&#x27;s action" in page or "Children's action" in page
+    assert "Adults board action" in page
+    assert adults_board.name in page
+    assert "DHR action" not in page

@@ -38,11 +38,13 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        # Undoing the column remakes the table too: the triggers are put back after it.
+        migrations.RunPython(migrations.RunPython.noop, restore_document_triggers),
         migrations.AddField(
             model_name="searchdocument",
             name="partnership",
             field=models.CharField(blank=True, max_length=100),
         ),
-        migrations.RunPython(restore_document_triggers, restore_document_triggers),
+        migrations.RunPython(restore_document_triggers, migrations.RunPython.noop),
         migrations.RunPython(name_partnerships, migrations.RunPython.noop),
     ]

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("reviews", "0005_partnership_of_pages_and_cases"),
+        ("reviews", "0006_partnership_approval_task"),
     ]
 
     operations = [
