@@ -301,6 +301,17 @@ def live_briefings(since=None):
     return pages.order_by("-first_published_at", "-pk")
 
 
+def briefings_of_partnerships(pages, user, partnership_ids):
+    """Of these briefing pages, those of the given partnerships that this person may open: a
+    partnership's briefings are for its own agencies to cascade and its own people to follow."""
+    from django.apps import apps
+
+    theirs = apps.get_model(*BRIEFING_PAGE_MODEL).objects.filter(
+        permissions.visible_content(user), partnership_id__in=partnership_ids
+    )
+    return pages.filter(pk__in=theirs.values("pk"))
+
+
 def briefings_awaiting(agency_ids, today, lead=None):
     """Recent live briefings that at least one of these agencies has not confirmed; for a `lead`,
     only the briefings of the partnerships where they lead that they may open."""
@@ -319,15 +330,9 @@ def briefings_awaiting(agency_ids, today, lead=None):
     )
     briefings = live_briefings(since)
     if lead is not None:
-        from django.apps import apps
-
-        of_their_partnerships = apps.get_model(*BRIEFING_PAGE_MODEL).objects.filter(
-            permissions.visible_content(lead),
-            partnership_id__in=permissions.partnership_ids_with_role(
-                lead, permissions.AGENCY_LEADS
-            ),
+        briefings = briefings_of_partnerships(
+            briefings, lead, permissions.partnership_ids_with_role(lead, permissions.AGENCY_LEADS)
         )
-        briefings = briefings.filter(pk__in=of_their_partnerships.values("pk"))
     return briefings.alias(confirmed_by_mine=Coalesce(Subquery(confirmed), 0)).filter(
         confirmed_by_mine__lt=len(agency_ids)
     )

@@ -22,6 +22,7 @@ from ..conftest import client_for
 from ..factories import (
     AgencyActionFactory,
     AgencyFactory,
+    BriefingPageFactory,
     LearningAlertFactory,
     PartnershipFactory,
     PartnershipMembershipFactory,
@@ -31,6 +32,7 @@ from ..factories import (
     ReviewPageFactory,
     UserFactory,
     agency_lead,
+    briefing_index_of,
     member_of,
     review_index_of,
 )
@@ -100,6 +102,7 @@ TRACKER = [
     "/tracker/changes.csv",
     "/tracker/recurrence/",
     "/tracker/recurrence/export.xlsx",
+    "/tracker/briefings/coverage/",
     "/api/learning/actions/",
 ]
 
@@ -153,6 +156,11 @@ def _secrets():
         parent=review_index_of(adults),
     )
     ReviewPageFactory(title=f"Draft review: {DRAFT}", live=False)
+    # Each partnership's partnership-only 7-minute briefing, waiting for the agencies to cascade.
+    BriefingPageFactory(title=f"Briefing: {RAPID}", visibility="partnership")
+    BriefingPageFactory(
+        title=f"Briefing: {SAR}", visibility="partnership", parent=briefing_index_of(adults)
+    )
     reports, actions = {}, {}
     for review, secret, note in ((rapid, RAPID, NOTE), (sar, SAR, SAR_NOTE)):
         recommendation = RecommendationFactory(
@@ -284,3 +292,28 @@ def test_alert_emails_tell_each_person_only_of_their_own_partnerships_secrets(se
             assert secret not in told, f"{role} is told of {secret!r}"
         for secret in ROLES[role] & {RAPID, SAR}:
             assert secret in told, f"{role} is not told of {secret!r}"
+
+
+def test_cascade_reminders_ask_each_lead_only_about_their_own_partnerships_briefings(secrets):
+    """Four weeks on, every agency lead who has not confirmed a briefing is reminded of it: of
+    the briefings of the partnerships where they lead, and never of another's partnership-only
+    one."""
+    from learning.cascades import send_cascade_reminders
+    from reviews.models import BriefingPage
+
+    BriefingPage.objects.update(first_published_at=timezone.now() - datetime.timedelta(days=35))
+    mail.outbox = []
+    send_cascade_reminders()
+    leads = {
+        role: user
+        for role, user in secrets["people"].items()
+        if user is not None and permissions.led_agency_ids(user)
+    }
+    for role, user in leads.items():
+        told = "\n".join(
+            email.subject + email.body for email in mail.outbox if email.to == [user.email]
+        )
+        for secret in set(SECRETS) - ROLES[role]:
+            assert secret not in told, f"{role} is reminded of {secret!r}"
+        for secret in ROLES[role] & {RAPID, SAR}:
+            assert f"Briefing: {secret}" in told, f"{role} is not reminded of {secret!r}"
