@@ -5,6 +5,7 @@ after four weeks."""
 import dataclasses
 import datetime
 
+from django.apps import apps
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
@@ -12,8 +13,9 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from . import permissions
 from .models import Agency, AgencyMembership, BriefingCascade
-from .queues import live_briefings
+from .queues import BRIEFING_PAGE_MODEL, live_briefings
 
 CASCADE_REMINDER = "cascade"
 REMIND_AFTER_DAYS = 28
@@ -89,10 +91,20 @@ def send_cascade_reminders(today=None):
         first_published_at__lt=published_before
     )
     rows = coverage(briefings)
+    # Each lead is reminded only of the briefings of the partnerships they lead for, that they
+    # may open: another partnership's partnership-only briefing never reaches them.
+    placed = dict(
+        (pk, (visibility, partnership_id))
+        for pk, visibility, partnership_id in apps.get_model(*BRIEFING_PAGE_MODEL)
+        .objects.filter(pk__in=[row.briefing.pk for row in rows])
+        .values_list("pk", "visibility", "partnership_id")
+    )
     missing_ids = {agency.pk for row in rows for agency in row.missing}
     leads = {}
     for membership in (
-        AgencyMembership.objects.reachable().filter(agency_id__in=missing_ids).select_related("user")
+        AgencyMembership.objects.reachable()
+        .filter(agency_id__in=missing_ids)
+        .select_related("user")
     ):
         leads.setdefault(membership.agency_id, []).append(membership.user)
     sent = 0
@@ -100,6 +112,13 @@ def send_cascade_reminders(today=None):
         period = f"briefing-{row.briefing.pk}"
         for agency in row.missing:
             for user in leads.get(agency.pk, []):
+                visibility, partnership_id = placed.get(row.briefing.pk, (None, None))
+                if not (
+                    permissions.can_open(user, visibility, partnership_id)
+                    and partnership_id
+                    in permissions.partnership_ids_with_role(user, permissions.AGENCY_LEADS)
+                ):
+                    continue
                 with transaction.atomic():
                     if not _claim(period, user.email):
                         continue

@@ -300,6 +300,39 @@ def about_agency(agency):
     )
 
 
+# Records the whole business unit shares: every partnership's business unit and scrutineer may
+# read their changes.
+SHARED_RECORD_TYPES = ["Agency", "Theme", "AgencyMembership", "Person"]
+
+
+def about_partnerships(partnership_ids):
+    """The entries about these partnerships' own records (their actions, recommendations,
+    Section 11 returns and answers) and about the records every partnership shares: what the
+    business unit and scrutineer of these partnerships may read."""
+    ids = list(partnership_ids)
+    return (
+        Q(object_type__in=SHARED_RECORD_TYPES)
+        | Q(
+            object_type="AgencyAction",
+            object_id__in=_ids_of(AgencyAction.objects.in_partnerships(ids)),
+        )
+        | Q(
+            object_type="Recommendation",
+            object_id__in=_ids_of(Recommendation.objects.filter(review__partnership_id__in=ids)),
+        )
+        | Q(
+            object_type="Section11Return",
+            object_id__in=_ids_of(Section11Return.objects.filter(cycle__partnership_id__in=ids)),
+        )
+        | Q(
+            object_type="StandardAnswer",
+            object_id__in=_ids_of(
+                StandardAnswer.objects.filter(section11_return__cycle__partnership_id__in=ids)
+            ),
+        )
+    )
+
+
 def filter_entries(entries, data):
     """Narrow the log by the cleaned filter form's data."""
     if data.get("agency"):

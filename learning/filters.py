@@ -144,7 +144,10 @@ def review_choices_queryset(user=None):
     if permissions.can_see_everything_in_tracker(user):
         # Reviews with recommendations: a cheap question, where "with actions" would read every
         # action.
-        answered = Recommendation.objects.filter(review=OuterRef("pk"))
+        answered = Recommendation.objects.filter(
+            review=OuterRef("pk"),
+            review__partnership_id__in=permissions.tracker_partnership_ids(user),
+        )
     else:
         # A lead chooses among the reviews their own agencies' actions answer.
         answered = permissions.visible_actions(user).filter(recommendation__review=OuterRef("pk"))

@@ -212,13 +212,22 @@ def visible_actions_condition(user, prefix=""):
     if user is not None and user.is_authenticated and user.is_superuser:
         return models.Q()
     condition = AgencyActionQuerySet.partnership_condition(tracker_partnership_ids(user), prefix)
+    return condition | led_actions_condition(user, prefix)
+
+
+def led_actions_condition(user, prefix=""):
+    """An agency lead's own work, as a Q: their agencies' actions in the partnerships where they
+    lead for them (My work). A lead in one partnership has no work in another's, even for the
+    same agency."""
+    from .models import AgencyActionQuerySet
+
     led = led_agency_ids(user)
     lead_partnerships = partnership_ids_with_role(user, AGENCY_LEADS)
-    if led and lead_partnerships:
-        condition |= models.Q(
-            **{f"{prefix}agency_id__in": led}
-        ) & AgencyActionQuerySet.partnership_condition(lead_partnerships, prefix)
-    return condition
+    if not (led and lead_partnerships):
+        return models.Q(**{f"{prefix}pk__in": []})
+    return models.Q(**{f"{prefix}agency_id__in": led}) & AgencyActionQuerySet.partnership_condition(
+        lead_partnerships, prefix
+    )
 
 
 def visible_actions(user, queryset=None):

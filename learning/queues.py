@@ -115,13 +115,11 @@ def _lead_actions(user):
     """The actions of the agencies this person leads for, in the partnerships where they lead for
     them (not everyone's, even for a lead who is also in the business unit: My work is their
     agencies' work). Someone leading in several partnerships sees each marked with its own."""
-    from .models import AgencyAction, AgencyActionQuerySet
+    from .models import AgencyAction
 
     partnerships = permissions.partnership_ids_with_role(user, permissions.AGENCY_LEADS)
-    actions = (
-        AgencyAction.objects.filter(agency_id__in=permissions.led_agency_ids(user))
-        .filter(AgencyActionQuerySet.partnership_condition(partnerships))
-        .select_related("agency", "recommendation__review")
+    actions = AgencyAction.objects.filter(permissions.led_actions_condition(user)).select_related(
+        "agency", "recommendation__review"
     )
     return actions.with_partnership() if len(partnerships) > 1 else actions
 
@@ -190,7 +188,7 @@ def _extension_decisions(user, today):
     since = timezone.now() - datetime.timedelta(days=DECISIONS_SHOWN_FOR_DAYS)
     decisions = (
         ExtensionRequest.objects.filter(
-            action__agency_id__in=permissions.led_agency_ids(user), decided_at__gte=since
+            permissions.led_actions_condition(user, "action__"), decided_at__gte=since
         )
         .exclude(decision=ExtensionRequest.Decision.PENDING)
         .select_related("action__agency")
@@ -273,7 +271,7 @@ def _open_return_item(row):
     order=70,
 )
 def _briefings_not_cascaded(user, today):
-    briefings = briefings_awaiting(permissions.led_agency_ids(user), today)
+    briefings = briefings_awaiting(permissions.led_agency_ids(user), today, user)
 
     def item(page):
         return QueueItem(
@@ -303,8 +301,20 @@ def live_briefings(since=None):
     return pages.order_by("-first_published_at", "-pk")
 
 
-def briefings_awaiting(agency_ids, today):
-    """Recent live briefings that at least one of these agencies has not confirmed."""
+def briefings_of_partnerships(pages, user, partnership_ids):
+    """Of these briefing pages, those of the given partnerships that this person may open: a
+    partnership's briefings are for its own agencies to cascade and its own people to follow."""
+    from django.apps import apps
+
+    theirs = apps.get_model(*BRIEFING_PAGE_MODEL).objects.filter(
+        permissions.visible_content(user), partnership_id__in=partnership_ids
+    )
+    return pages.filter(pk__in=theirs.values("pk"))
+
+
+def briefings_awaiting(agency_ids, today, lead=None):
+    """Recent live briefings that at least one of these agencies has not confirmed; for a `lead`,
+    only the briefings of the partnerships where they lead that they may open."""
     from django.db.models import Count, OuterRef, Subquery
     from django.db.models.functions import Coalesce
 
@@ -318,10 +328,13 @@ def briefings_awaiting(agency_ids, today):
         .annotate(agencies=Count("agency", distinct=True))
         .values("agencies")
     )
-    return (
-        live_briefings(since)
-        .alias(confirmed_by_mine=Coalesce(Subquery(confirmed), 0))
-        .filter(confirmed_by_mine__lt=len(agency_ids))
+    briefings = live_briefings(since)
+    if lead is not None:
+        briefings = briefings_of_partnerships(
+            briefings, lead, permissions.partnership_ids_with_role(lead, permissions.AGENCY_LEADS)
+        )
+    return briefings.alias(confirmed_by_mine=Coalesce(Subquery(confirmed), 0)).filter(
+        confirmed_by_mine__lt=len(agency_ids)
     )
 
 

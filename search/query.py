@@ -13,12 +13,15 @@ PAGE_SIZE = 20
 MAX_PAGE = 10_000
 # ASCII digits only: "²" and "٣" are digits to str.isdigit but not numbers to a database.
 _YEAR = re.compile(r"[0-9]{4}")
-FACETS = ["kind", "theme", "review_kind", "agency", "year", "status"]
+FACETS = ["kind", "theme", "review_kind", "agency", "year", "status", "partnership"]
 # Facets stored as columns of the document; the others are tag rows (a document has several).
-COLUMN_FACETS = ["kind", "review_kind", "year", "status"]
+COLUMN_FACETS = ["kind", "review_kind", "year", "status", "partnership"]
 TAG_FACETS = ["theme", "agency"]
-# Filters on a document's column that are not (yet) shown as facets: ?partnership=<slug>.
-COLUMN_FILTERS = ["partnership"]
+# Filters on a document's column that are not facets the engines count.
+COLUMN_FILTERS = []
+# ?framework=adults: the partnerships of that framework. Its facet is summed from the
+# partnership facet's counts, so the engines count partnerships only.
+FRAMEWORK = "framework"
 SORTS = {"relevance": "Relevance", "newest": "Newest first"}
 
 # Lucene's English stop words, which Elasticsearch's English analyser drops: the database engine
@@ -218,6 +221,32 @@ def match_expression(clauses, minimum=None):
     return [list(combo) for combo in combinations(clauses, minimum)]
 
 
+def _known_frameworks(frameworks):
+    from learning.models import Partnership
+
+    unknown = [name for name in frameworks if name not in Partnership.Framework.values]
+    if unknown:
+        raise BadSearch(
+            f"“{unknown[0]}” is not a framework: choose "
+            + ", ".join(Partnership.Framework.values)
+            + "."
+        )
+    return frameworks
+
+
+def framework_partnerships(filters):
+    """The slugs of the partnerships of the frameworks chosen, or None when none is chosen: the
+    one rule both engines filter a framework by."""
+    from learning.models import Partnership
+
+    frameworks = filters.get(FRAMEWORK)
+    if not frameworks:
+        return None
+    return sorted(
+        Partnership.objects.filter(framework__in=frameworks).values_list("slug", flat=True)
+    )
+
+
 def _known_partnerships(slugs):
     """The slugs asked for, each a partnership's; an unknown one is refused. A partnership whose
     material the searcher may not see is a valid filter that finds nothing more than they may."""
@@ -269,6 +298,9 @@ class SearchRequest:
         partnerships = sorted({v.strip() for v in params.getlist("partnership") if v.strip()})
         if partnerships:
             filters["partnership"] = _known_partnerships(partnerships)
+        frameworks = sorted({v.strip() for v in params.getlist(FRAMEWORK) if v.strip()})
+        if frameworks:
+            filters[FRAMEWORK] = _known_frameworks(frameworks)
         sort = params.get("sort") or "relevance"
         if sort not in SORTS:
             raise BadSearch("Sort by relevance or newest.")
@@ -296,7 +328,9 @@ class SearchRequest:
         page = changes.get("page", 1)
         pairs = [("q", q)] if q else []
         pairs += [
-            (name, value) for name in FACETS + COLUMN_FILTERS for value in filters.get(name, [])
+            (name, value)
+            for name in FACETS + COLUMN_FILTERS + [FRAMEWORK]
+            for value in filters.get(name, [])
         ]
         if sort != "relevance":
             pairs.append(("sort", sort))

@@ -16,7 +16,7 @@ from .documents import MARK_END, MARK_START
 from .engines import get_engine
 from .engines.database import DatabaseEngine, best_passages
 from .models import SearchDocument
-from .query import FACETS, MAX_RELAXED_CLAUSES, PAGE_SIZE, parse_clauses, search_terms
+from .query import FACETS, FRAMEWORK, MAX_RELAXED_CLAUSES, PAGE_SIZE, parse_clauses, search_terms
 
 FACET_TITLES = {
     "kind": "Type",
@@ -25,7 +25,12 @@ FACET_TITLES = {
     "agency": "Agency",
     "year": "Year",
     "status": "Recommendation status",
+    "partnership": "Partnership",
+    FRAMEWORK: "Framework",
 }
+# The partnership and framework facets appear only when what the searcher finds spans more than
+# one partnership: a deployment of one partnership never shows them.
+PARTNERSHIP_FACETS = ("partnership", FRAMEWORK)
 SNIPPET_LENGTH = 220
 # A relaxed search that finds fewer documents than this with most of the words asks for one fewer.
 FEW_RESULTS = 3
@@ -118,12 +123,38 @@ def _label_lookup(facet, values):
         return dict(Theme.objects.filter(slug__in=values).values_list("slug", "name"))
     if facet == "agency":
         return dict(Agency.objects.filter(slug__in=values).values_list("slug", "name"))
+    if facet == "partnership":
+        return dict(Partnership.objects.filter(slug__in=values).values_list("slug", "name"))
+    if facet == FRAMEWORK:
+        return dict(Partnership.Framework.choices)
     return {}
 
 
+def _framework_counts(partnership_counts, chosen_partnerships=()):
+    """The framework facet's counts: each partnership's count (over what the searcher may see,
+    with the filters other than the partnership's applied) added to its framework's; only the
+    chosen partnerships' when some are chosen."""
+    frameworks = dict(
+        Partnership.objects.filter(slug__in=list(partnership_counts)).values_list(
+            "slug", "framework"
+        )
+    )
+    counts = {}
+    for slug, count in partnership_counts.items():
+        if chosen_partnerships and slug not in chosen_partnerships:
+            continue
+        if slug in frameworks:
+            counts[frameworks[slug]] = counts.get(frameworks[slug], 0) + count
+    return counts
+
+
 def build_facets(counts, filters):
+    counts = {
+        **counts,
+        FRAMEWORK: _framework_counts(counts.get("partnership", {}), filters.get("partnership")),
+    }
     facets = []
-    for name in FACETS:
+    for name in [*FACETS, FRAMEWORK]:
         found = counts.get(name, {})
         selected = set(filters.get(name, []))
         values = set(found) | selected
@@ -137,6 +168,9 @@ def build_facets(counts, filters):
         else:
             options.sort(key=lambda o: (-o.count, o.label.lower()))
         facets.append(Facet(name, FACET_TITLES[name], options))
+    partnerships_found = [slug for slug, count in counts.get("partnership", {}).items() if count]
+    if len(partnerships_found) < 2 and not any(filters.get(name) for name in PARTNERSHIP_FACETS):
+        facets = [facet for facet in facets if facet.name not in PARTNERSHIP_FACETS]
     return facets
 
 

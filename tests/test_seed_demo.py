@@ -141,7 +141,8 @@ def test_demo_hangs_together_and_prints_who_to_sign_in_as(
     assert capsys.readouterr().out == (
         "Demo partnership ready.\n"
         "Sign in as: practitioner, police-lead, health-lead, business-unit, business-manager, "
-        "scrutineer, admin\n"
+        "scrutineer, admin, sab-business-unit, sab-business-manager, sab-independent-chair, "
+        "csp-business-manager, csp-independent-chair\n"
         "Password: the value of DEMO_PASSWORD in the environment.\n"
     )
     assert any((tmp_path / "sent-email").iterdir()), "the agencies' leads were emailed"
@@ -181,3 +182,173 @@ def test_the_demo_yearly_report_opens_on_a_year_with_recommendations_actions_and
     page = client.get("/tracker/yearly-report/").content.decode()
     assert "No recommendations published in these years" not in page
     assert period.label in page
+
+
+# The business unit's three partnerships.
+
+CHILDRENS_SECRETS = ["Rapid review: Child A", "Fathers and hidden men", "Child B", "Child C"]
+ADULTS_SECRET = "Safeguarding adults review: Adult E"
+
+
+@pytest.fixture
+def business_unit_demo(settings, monkeypatch, committed):
+    """The demo as `make run` leaves it: committed, so search has indexed it. A saved search made
+    before the demo was loaded waits to tell `sab-business-unit` of new learning."""
+    from django.contrib.auth import get_user_model
+
+    from search.models import LearningAlert
+
+    settings.DEBUG = True
+    monkeypatch.setenv("DEMO_PASSWORD", DEMO_PASSWORD)
+    reader = get_user_model().objects.create_user(
+        "sab-business-unit", email="sab-business-unit@example.org"
+    )
+    LearningAlert.objects.create(user=reader, query="hospital")
+    with committed():
+        call_command("seed_demo", verbosity=0)
+    return {user.username: user for user in get_user_model().objects.all()}
+
+
+def _body(response):
+    return (
+        b"".join(response.streaming_content) if response.streaming else response.content
+    ).decode(errors="replace")
+
+
+def test_the_business_unit_runs_three_partnerships_each_with_its_own_section_and_people(seeded):
+    from learning.models import Partnership
+
+    partnerships = {p.framework: p for p in Partnership.objects.all()}
+    assert set(partnerships) == {"children", "adults", "community_safety"}
+    assert partnerships["children"] == Partnership.objects.default()
+    assert partnerships["children"].name == "Kirklees Safeguarding Children Partnership"
+    for framework in ("adults", "community_safety"):
+        section = partnerships[framework].section
+        index = Client().get(section.url + "reviews/")
+        assert index.status_code == 200
+        assert Client().get(section.url + "briefings/").status_code == 200
+        people = partnerships[framework].memberships.values_list("role", flat=True)
+        assert {permissions.BUSINESS_MANAGERS, permissions.SCRUTINEERS} <= set(people)
+
+    sars = ReviewPage.objects.live().filter(kind="sar")
+    assert {(r.partnership.framework, r.visibility) for r in sars} == {
+        ("adults", "public"),
+        ("adults", "partnership"),
+    }
+    dhr = ReviewPage.objects.live().get(slug="dhr-adult-p")
+    assert dhr.partnership == partnerships["community_safety"]
+    for review in [*sars, dhr]:
+        agencies = set(
+            Recommendation.objects.filter(review=review).values_list(
+                "agencies__short_name", flat=True
+            )
+        )
+        assert "Police" in agencies
+    # The children's partnership keeps its own reviews, the public DHR about Adult M among them.
+    children_reviews = ReviewPage.objects.live().filter(partnership=partnerships["children"])
+    assert children_reviews.count() == 9
+    assert children_reviews.filter(slug="dhr-adult-m").exists()
+
+    sab = get_user_model_named("sab-business-unit")
+    assert permissions.visible_partnership_ids(sab) == {partnerships["adults"].pk}
+    assert permissions.is_business_unit(sab)
+    lead = get_user_model_named("police-lead")
+    assert permissions.partnership_ids_with_role(lead, permissions.AGENCY_LEADS) == {
+        p.pk for p in partnerships.values()
+    }
+
+
+def get_user_model_named(username):
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.get(username=username)
+
+
+def test_sab_business_unit_opens_the_boards_partnership_only_sar(business_unit_demo):
+    client = client_for_demo("sab-business-unit")
+    sar = ReviewPage.objects.get(slug="sar-adult-e")
+    page = client.get(sar.url)
+    assert page.status_code == 200
+    assert "cuckooing" in page.content.decode()
+    assert ADULTS_SECRET in _body(client.get("/api/learning/search/?q=cuckooing"))
+    assert ADULTS_SECRET in _body(client.get("/search/?q=cuckooing"))
+
+
+def test_sab_business_unit_cannot_open_find_count_or_hear_of_the_childrens_partnership_only_learning(
+    business_unit_demo,
+):
+    from django.core import mail
+
+    from learning.models import AgencyAction, Partnership
+    from search.alerts import send_learning_alerts
+
+    client = client_for_demo("sab-business-unit")
+    for slug in ("rapid-review-child-a", "rapid-review-child-b", "rapid-review-child-c"):
+        assert client.get(ReviewPage.objects.get(slug=slug).url).status_code in (403, 404)
+    assert client.get(BriefingPage.objects.get(slug="fathers-and-hidden-men").url).status_code in (
+        403,
+        404,
+    )
+    for url in [
+        "/",
+        "/reviews/",
+        "/reviews/?kind=rapid_review",
+        "/search/?q=Child",
+        "/search/?q=hospital",
+        "/search/?q=fathers",
+        "/api/learning/search/?q=Child",
+        "/api/learning/search/?q=hospital",
+        "/api/learning/search/?q=fathers",
+        "/feeds/latest/",
+        "/feeds/latest/atom/",
+        "/sitemap.xml",
+    ]:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        for secret in CHILDRENS_SECRETS:
+            assert secret not in _body(response), f"{secret!r} at {url}"
+
+    # Counted: the dashboard's figures are the adults board's actions only.
+    adults = Partnership.objects.get(framework="adults")
+    dashboard = client.get("/tracker/dashboard/")
+    assert dashboard.context["total"] == AgencyAction.objects.in_partnerships([adults.pk]).count()
+    assert dashboard.context["total"] < AgencyAction.objects.count()
+    # Told of: the saved search about hospitals brings the board's SAR, never the rapid review.
+    mail.outbox = []
+    assert send_learning_alerts() >= 1
+    told = "\n".join(
+        email.body for email in mail.outbox if email.to == ["sab-business-unit@example.org"]
+    )
+    assert ADULTS_SECRET in told
+    for secret in CHILDRENS_SECRETS:
+        assert secret not in told
+
+
+def test_police_lead_sees_the_actions_of_all_three_partnerships(business_unit_demo):
+    from learning.models import AgencyAction, Partnership
+
+    client = client_for_demo("police-lead")
+    police_actions = AgencyAction.objects.filter(agency__short_name="Police")
+    by_partnership = {
+        partnership.name: police_actions.in_partnerships([partnership.pk])
+        for partnership in Partnership.objects.all()
+    }
+    assert len(by_partnership) == 3 and all(qs.exists() for qs in by_partnership.values())
+
+    my_work = _body(client.get("/tracker/my-work/"))
+    for actions in by_partnership.values():
+        titles = actions.values_list("recommendation__review__title", flat=True)
+        assert any(title in my_work for title in titles), list(titles)
+
+    answer = client.get("/api/learning/actions/?page_size=200").json()
+    rows = answer["results"] if isinstance(answer, dict) else answer
+    seen = {row["id"] for row in rows}
+    for actions in by_partnership.values():
+        assert set(actions.values_list("pk", flat=True)) & seen
+    assert {row["partnership"] for row in rows} == set(by_partnership)
+
+
+def client_for_demo(username):
+    from .conftest import client_for
+
+    return client_for(get_user_model_named(username))

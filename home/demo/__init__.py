@@ -1,11 +1,12 @@
-"""The demo partnership `seed_demo` loads, all in one place: who the partnership is
+"""The demo business unit `seed_demo` loads, all in one place: who the children's partnership is
 (`partnership`), what it has published (`publications`) and what its agencies are doing about it
 (`tracker`), the case log behind its reviews (`cases`) and the learning events that carried it
-to practice (`reach`). Every part is idempotent: a second run changes nothing it already made."""
+to practice (`reach`); then the business unit's safeguarding adults board and community safety
+partnership, each in its own section of the site (`boards`). Every part is idempotent: a second run changes nothing it already made."""
 
 from django.utils import timezone
 
-from . import partnership, publications, tracker
+from . import boards, partnership, publications, tracker
 from .cases import build_case_log
 from .reach import seed_learning_reach
 
@@ -30,4 +31,7 @@ def seed(password="demo-password", today=None):
     # takes `demo` (the partnership loaded so far) and must be idempotent.
     build_case_log(today=today)
     seed_learning_reach(today)
+    others = boards.seed_partnerships(today, agencies, themes, users, password)
+    demo["partnerships"] = others["partnerships"]
+    demo["users"] = {**users, **others["users"]}
     return demo

@@ -4,6 +4,7 @@ import datetime
 
 from django.utils import timezone
 
+from home.models import HomePage
 from reviews.deadlines import add_working_days, subtract_working_days
 from reviews.models import BriefingIndexPage, BriefingPage, ReviewIndexPage, ReviewPage
 from reviews.yearly_report import Period
@@ -284,7 +285,7 @@ def _review_specs(today):
 
 
 def reviews(today, agencies, themes):
-    index = ReviewIndexPage.objects.get()
+    index = ReviewIndexPage.objects.child_of(HomePage.objects.get()).get()
     reviews = {}
     for spec in _review_specs(today):
         spec = dict(spec)
@@ -399,7 +400,7 @@ BRIEFINGS = [
 
 def briefings(today, reviews, themes):
     """Each briefing went out on its own day, some time after its review."""
-    index = BriefingIndexPage.objects.get()
+    index = BriefingIndexPage.objects.child_of(HomePage.objects.get()).get()
     for spec in BRIEFINGS:
         spec = dict(spec)
         review_slugs = spec.pop("reviews")

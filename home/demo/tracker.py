@@ -15,6 +15,7 @@ from learning.models import (
     AgencyMembership,
     AuditCycle,
     BriefingCascade,
+    Partnership,
     ProgressUpdate,
     Recommendation,
     Section11Return,
@@ -112,7 +113,7 @@ def _attachment(name):
 
 def seed(today, users):
     """Actions, updates, assurance and Section 11 for the demo."""
-    _seed_actions(today, users)
+    seed_actions(today, users)
     _seed_cascades(today, users)
     _seed_section11(today, users)
 
@@ -146,16 +147,22 @@ def _lead_for(action, users):
     return membership.user if membership else users["business-unit"]
 
 
-def _seed_actions(today, users):
-    """Actions for every published review, then stories that leave actions in every status,
-    some overdue, some slipped, with RAG ratings. Actions already told a story are left alone."""
+def seed_actions(today, users, partnership=None, stories=ACTION_STORIES):
+    """Actions for every published review of the partnership (the first unless named), then
+    stories that leave actions in every status, some overdue, some slipped, with RAG ratings,
+    told by the partnership's own business unit and scrutineer (`users`). Actions already told a
+    story are left alone. `stories` are told in turn, from the first action on."""
     from wagtail.models import Page
 
-    review_ids = Recommendation.objects.values_list("review_id", flat=True).distinct()
+    partnership = partnership or Partnership.objects.default()
+    recommendations = Recommendation.objects.filter(review__partnership=partnership)
+    review_ids = recommendations.values_list("review_id", flat=True).distinct()
     for review in Page.objects.live().filter(pk__in=review_ids):
         services.create_actions_for_review(review, default_days=90, today=today)
 
-    with_entries = AgencyAction.objects.annotate(entries=Count("updates"))
+    with_entries = AgencyAction.objects.filter(recommendation__in=recommendations).annotate(
+        entries=Count("updates")
+    )
     if with_entries.filter(entries__gt=1).exists():
         return  # the stories were told on an earlier run
     untouched = (
@@ -165,7 +172,7 @@ def _seed_actions(today, users):
     )
     agreed_before = min(Period.last_financial_year(today).end, today)
     for index, action in enumerate(untouched):
-        first_due, steps = ACTION_STORIES[index % len(ACTION_STORIES)]
+        first_due, steps = stories[index % len(stories)]
         description = _description(action)
         lead_officer = LEAD_OFFICERS.get(action.agency.sector, LEAD_OFFICERS["other"])
         due = today + datetime.timedelta(days=first_due)

@@ -69,7 +69,10 @@ def cascade_coverage(request):
     staff, and which have not."""
     if not permissions.can_see_learning_reach(request.user):
         raise PermissionDenied("Cascade coverage is for the business unit and the scrutineer.")
-    page = Paginator(queues.live_briefings(), COVERAGE_PER_PAGE).get_page(request.GET.get("page"))
+    briefings = queues.briefings_of_partnerships(
+        queues.live_briefings(), request.user, permissions.tracker_partnership_ids(request.user)
+    )
+    page = Paginator(briefings, COVERAGE_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
         "learning/cascade_coverage.html",

@@ -29,6 +29,11 @@ def _filtered(request):
     )
     form = ChangeLogFilterForm(request.GET or None, kinds=changelog.KIND_CHOICES, people=people)
     entries = ChangeLog.objects.select_related("actor")
+    if not request.user.is_superuser:
+        # Each partnership's own records only to its own business unit and scrutineer.
+        entries = entries.filter(
+            changelog.about_partnerships(permissions.tracker_partnership_ids(request.user))
+        )
     if request.GET and not form.is_valid():
         return form, entries.none()
     if request.GET:

@@ -60,6 +60,10 @@ def assurance_queue(request):
     if not permissions.can_see_assurance_queue(request.user):
         raise PermissionDenied("Assurance is the scrutineer's sign-off.")
     form = AssureSeveralForm(request.POST or None)
+    # Only the actions this scrutineer sees may be chosen, and only those are listed.
+    form.fields["actions"].queryset = permissions.visible_actions(
+        request.user, form.fields["actions"].queryset
+    )
     if request.method == "POST" and form.is_valid():
         assured, refused = services.assure_several(
             form.cleaned_data["actions"], request.user, note=form.cleaned_data["note"]
@@ -71,7 +75,7 @@ def assurance_queue(request):
         for action, reason in refused:
             messages.error(request, f"Not assured: {action.description[:80]}. {reason}")
         return redirect("learning:assurance_queue")
-    waiting = _waiting_for_assurance()
+    waiting = permissions.visible_actions(request.user, _waiting_for_assurance())
     count = waiting.count()
     return render(
         request,

@@ -17,6 +17,7 @@ from ..query import (
     TAG_FACETS,
     Alternative,
     Clause,
+    framework_partnerships,
     match_expression,
 )
 from .answer import EngineAnswer
@@ -180,6 +181,12 @@ def filter_sql(filters, audience):
                 values = [int(v) for v in values]
             clauses.append(f"d.{facet} IN ({_placeholders(values)})")
             params += values
+    in_frameworks = framework_partnerships(filters)
+    if in_frameworks is not None:
+        clauses.append(
+            f"d.partnership IN ({_placeholders(in_frameworks)})" if in_frameworks else "0 = 1"
+        )
+        params += in_frameworks
     for facet in TAG_FACETS:
         values = filters.get(facet)
         if values:

@@ -19,7 +19,7 @@ from config import deadline
 
 from ..documents import MARK_END, MARK_START
 from ..models import IndexBacklog, SearchDocument
-from ..query import COLUMN_FILTERS, FACETS, PAGE_SIZE
+from ..query import COLUMN_FILTERS, FACETS, PAGE_SIZE, framework_partnerships
 from .answer import EngineAnswer
 
 logger = logging.getLogger(__name__)
@@ -228,6 +228,7 @@ class LearningSearch(FacetedSearch):
         "agency": TermsFacet(field="agencies", size=FACET_SIZE),
         "year": TermsFacet(field="year", size=FACET_SIZE),
         "status": TermsFacet(field="status", size=FACET_SIZE),
+        "partnership": TermsFacet(field="partnership", size=FACET_SIZE),
     }
 
     def __init__(self, client, audience, request, sort):
@@ -240,12 +241,15 @@ class LearningSearch(FacetedSearch):
         self.column_filters = {
             name: values for name, values in request.filters.items() if name in COLUMN_FILTERS
         }
+        self.framework_partnerships = framework_partnerships(request.filters)
         super().__init__(query=self.clauses or None, filters=request.facet_filters, sort=sort)
 
     def search(self):
         search = super().search().filter(self.audience.es())
         for name, values in self.column_filters.items():
             search = search.filter("terms", **{name: list(values)})
+        if self.framework_partnerships is not None:
+            search = search.filter("terms", partnership=self.framework_partnerships)
         return search.extra(track_total_hits=True)
 
     def _alternative(self, alternative):

@@ -1,32 +1,56 @@
-"""The leak matrix: one secret of each kind (a partnership-only rapid review with its report and
-recommendation, a draft, another agency's action with its note) asked for by every role over
-every channel. A channel either refuses or answers without the secret; never a 500."""
+"""The leak matrix: partnership × role × channel. Two partnerships of one business unit (the
+children's partnership and a safeguarding adults board) each hold one secret of each kind (a
+partnership-only review with its report and recommendation, and an action with the police's
+note on it); there is a draft nobody may see on the site. Each role is held by someone in one
+partnership only (and one police lead in both), and each asks every channel. A channel either
+refuses or answers without what the person may not see; never a 500."""
+
+import datetime
+import io
 
 import pytest
+from django.core import mail
+from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from learning import permissions
+from learning.models import AgencyAction, Partnership
+from search.alerts import send_learning_alerts
+from search.models import LearningAlert, SearchDocument
 
 from ..conftest import client_for
 from ..factories import (
     AgencyActionFactory,
     AgencyFactory,
+    BriefingPageFactory,
+    LearningAlertFactory,
+    PartnershipFactory,
+    PartnershipMembershipFactory,
     ProgressUpdateFactory,
     RecommendationFactory,
     ReviewDocumentFactory,
     ReviewPageFactory,
     UserFactory,
     agency_lead,
+    briefing_index_of,
+    member_of,
+    review_index_of,
 )
 
 pytestmark = pytest.mark.django_db
 
-RAPID = "Child Zeta"  # in a partnership-only rapid review's title, findings and recommendation
+RAPID = (
+    "Child Zeta"  # in the children's partnership-only rapid review, its report and recommendation
+)
 DRAFT = "Child Omega"  # in a draft nobody may see on the site
-NOTE = "Sergeant Quill"  # in the police's progress note, for the police and the partnership only
+NOTE = "Sergeant Quill"  # in the police's note on the rapid review's action
+SAR = "Adult Kappa"  # in the adults board's partnership-only SAR, its report and recommendation
+SAR_NOTE = "Constable Wren"  # in the police's note on the SAR's action
+SECRETS = (RAPID, DRAFT, NOTE, SAR, SAR_NOTE)
 
-# Who may see what: the partnership sees the rapid review; only the police and the business
-# unit and scrutineer see the police's note; nobody sees the draft outside the admin.
+# Who may see what: each partnership's people see its partnership-only review; only the police's
+# leads there and its business unit and scrutineer see the police's note; nobody sees the draft
+# outside the admin. A role in one partnership opens nothing of the other's.
 ROLES = {
     "anonymous": set(),
     "practitioner": set(),
@@ -34,22 +58,52 @@ ROLES = {
     "police-lead": {RAPID, NOTE},
     "business-unit": {RAPID, NOTE},
     "scrutineer": {RAPID, NOTE},
+    "sab-practitioner": set(),
+    "sab-health-lead": {SAR},
+    "sab-police-lead": {SAR, SAR_NOTE},
+    "sab-business-unit": {SAR, SAR_NOTE},
+    "sab-scrutineer": {SAR, SAR_NOTE},
+    "police-lead-in-both": {RAPID, NOTE, SAR, SAR_NOTE},
 }
 PAGES = [
     "/",
     "/reviews/",
     "/reviews/?kind=rapid_review",
+    "/reviews/?kind=sar",
+    "/briefings/",
     "/themes/",
     "/search/?q=Child",
     "/search/?q=Zeta",
+    "/search/?q=Kappa",
+    "/search/?q=referral",
     "/api/learning/search/?q=Zeta",
+    "/api/learning/search/?q=Kappa",
+    "/api/learning/search/?q=referral",
     "/api/learning/search/?q=Omega",
-    "/api/learning/similar/?text=Child+Zeta+referral+information",
+    "/api/learning/similar/?text=Share+referral+information+on+the+child",
+    "/api/learning/similar/?text=Share+referral+information+on+the+adult",
     "/feeds/latest/",
     "/feeds/latest/atom/",
     "/sitemap.xml",
     "/api/v2/pages/?search=Zeta",
+    "/api/v2/pages/?search=Kappa",
     "/api/v2/pages/?type=reviews.ReviewPage&fields=*",
+]
+TRACKER = [
+    "/tracker/actions/",
+    "/tracker/my-work/",
+    "/tracker/business-unit/",
+    "/tracker/assurance/",
+    "/tracker/list/",
+    "/tracker/dashboard/",
+    "/tracker/export.csv",
+    "/tracker/export.xlsx",
+    "/tracker/changes/",
+    "/tracker/changes.csv",
+    "/tracker/recurrence/",
+    "/tracker/recurrence/export.xlsx",
+    "/tracker/briefings/coverage/",
+    "/api/learning/actions/",
 ]
 
 
@@ -60,8 +114,14 @@ def secrets(committed):
 
 
 def _secrets():
+    childrens = Partnership.objects.default()
+    adults = PartnershipFactory(
+        name="Kirklees Safeguarding Adults Board", framework=Partnership.Framework.ADULTS
+    )
     police = AgencyFactory(short_name="Police")
     health = AgencyFactory(short_name="CHFT")
+    both = member_of(childrens, permissions.AGENCY_LEADS, "police-lead-in-both", [police])
+    PartnershipMembershipFactory(user=both, partnership=adults, role=permissions.AGENCY_LEADS)
     people = {
         "anonymous": None,
         "practitioner": UserFactory(username="practitioner", role=permissions.PRACTITIONERS),
@@ -69,35 +129,83 @@ def _secrets():
         "police-lead": agency_lead(police, "police-lead"),
         "business-unit": UserFactory(username="business-unit", role=permissions.BUSINESS_UNIT),
         "scrutineer": UserFactory(username="scrutineer", role=permissions.SCRUTINEERS),
+        "sab-practitioner": member_of(adults, permissions.PRACTITIONERS, "sab-practitioner"),
+        "sab-health-lead": member_of(adults, permissions.AGENCY_LEADS, "sab-health-lead", [health]),
+        "sab-police-lead": member_of(adults, permissions.AGENCY_LEADS, "sab-police-lead", [police]),
+        "sab-business-unit": member_of(adults, permissions.BUSINESS_UNIT, "sab-business-unit"),
+        "sab-scrutineer": member_of(adults, permissions.SCRUTINEERS, "sab-scrutineer"),
+        "police-lead-in-both": both,
     }
-    ReviewPageFactory(title="Public review: Child Alpha", summary="Learning about neglect.")
+
+    public = ReviewPageFactory(
+        title="Public review: Child Alpha", summary="Learning about neglect."
+    )
+    # Said before: the public review repeats what both secret reviews recommend.
+    RecommendationFactory(review=public, text="Share referral information with the school.")
     rapid = ReviewPageFactory(
         title=f"Rapid review: {RAPID}",
         kind="rapid_review",
         visibility="partnership",
         findings=f"{RAPID} was not seen alone.",
     )
-    recommendation = RecommendationFactory(
-        review=rapid, text=f"Share referral information on {RAPID}."
+    sar = ReviewPageFactory(
+        title=f"Safeguarding adults review: {SAR}",
+        kind="sar",
+        visibility="partnership",
+        findings=f"{SAR} was not seen alone.",
+        parent=review_index_of(adults),
     )
-    report = ReviewDocumentFactory(page=rapid)
     ReviewPageFactory(title=f"Draft review: {DRAFT}", live=False)
-    action = AgencyActionFactory(agency=police, recommendation=recommendation)
-    ProgressUpdateFactory(action=action, note=f"Briefed by {NOTE}.")
+    # Each partnership's partnership-only 7-minute briefing, waiting for the agencies to cascade.
+    BriefingPageFactory(title=f"Briefing: {RAPID}", visibility="partnership")
+    BriefingPageFactory(
+        title=f"Briefing: {SAR}", visibility="partnership", parent=briefing_index_of(adults)
+    )
+    reports, actions = {}, {}
+    for review, secret, note in ((rapid, RAPID, NOTE), (sar, SAR, SAR_NOTE)):
+        recommendation = RecommendationFactory(
+            review=review, text=f"Share referral information on {secret}."
+        )
+        reports[secret] = ReviewDocumentFactory(
+            page=review,
+            document__file__data=f"%PDF-1.4 overview report on {secret}".encode(),
+        ).document.url
+        action = AgencyActionFactory(agency=police, recommendation=recommendation)
+        ProgressUpdateFactory(action=action, note=f"Briefed by {note}.")
+        actions[secret] = action
     return {
         "people": people,
-        "rapid": rapid,
-        "report": report.document.url,
-        "action": action,
-        "tracker": [
-            action.get_absolute_url(),
-            "/tracker/actions/",
-            f"/api/learning/actions/{action.pk}/updates/",
-            "/api/learning/actions/",
-            "/tracker/list/",
-            "/tracker/export.csv",
+        "partnerships": {"childrens": childrens, "adults": adults},
+        "reviews": {RAPID: rapid, SAR: sar},
+        "public": public,
+        "reports": reports,
+        "actions": actions,
+        "urls": [
+            *PAGES,
+            public.url,
+            rapid.url,
+            sar.url,
+            *reports.values(),
+            *TRACKER,
+            *(action.get_absolute_url() for action in actions.values()),
         ],
     }
+
+
+def body_of(response):
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    if content[:2] == b"PK":  # a spreadsheet: every cell's words
+        from openpyxl import load_workbook
+
+        book = load_workbook(io.BytesIO(content), read_only=True)
+        return "\n".join(
+            str(value)
+            for sheet in book.worksheets
+            for row in sheet.iter_rows(values_only=True)
+            for value in row
+            if value is not None
+        )
+    return content.decode(errors="replace")
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -106,15 +214,13 @@ def test_no_channel_shows_a_role_what_it_may_not_see(role, secrets):
     client = client_for(person)
     may_see = ROLES[role]
     checked = 0
-    for url in [*PAGES, secrets["rapid"].url, secrets["report"], *secrets["tracker"]]:
+    for url in secrets["urls"]:
         response = client.get(url)
         assert response.status_code < 500, url
         if response.status_code >= 300:
             continue  # refused or sent to sign in: nothing shown
-        body = (
-            b"".join(response.streaming_content) if response.streaming else response.content
-        ).decode(errors="replace")
-        for secret in (RAPID, DRAFT, NOTE):
+        body = body_of(response)
+        for secret in SECRETS:
             if secret not in may_see:
                 assert secret not in body, f"{role} sees {secret!r} at {url}"
         checked += 1
@@ -124,13 +230,90 @@ def test_no_channel_shows_a_role_what_it_may_not_see(role, secrets):
         token = Token.objects.create(user=person).key
         answer = client_for(None).get("/api/learning/actions/", HTTP_AUTHORIZATION=f"Token {token}")
         assert answer.status_code in (200, 403)
-        for secret in {RAPID, DRAFT, NOTE} - may_see:
+        for secret in set(SECRETS) - may_see:
             assert secret not in answer.content.decode(), f"{role}'s token sees {secret!r}"
 
 
-@pytest.mark.parametrize("role", ["police-lead", "business-unit", "scrutineer", "health-lead"])
-def test_partnership_members_do_find_the_rapid_review(role, secrets):
+@pytest.mark.parametrize("role", ROLES)
+def test_each_partnerships_report_opens_to_its_own_people_alone(role, secrets):
+    client = client_for(secrets["people"][role])
+    for secret, url in secrets["reports"].items():
+        opened = client.get(url).status_code == 200
+        assert opened == (secret in ROLES[role]), (role, secret)
+
+
+@pytest.mark.parametrize(
+    "role", [role for role, seen in ROLES.items() if seen and not role.endswith("health-lead")]
+)
+def test_partnership_members_do_find_their_own_partnerships_secrets(role, secrets):
     # The other half of the matrix: the filter is not simply hiding everything.
     client = client_for(secrets["people"][role])
-    assert RAPID in client.get("/api/learning/search/?q=Zeta").content.decode()
-    assert client.get(secrets["report"]).status_code == 200
+    for secret in ROLES[role] & {RAPID, SAR}:
+        word = secret.split()[-1]
+        assert secret in client.get(f"/api/learning/search/?q={word}").content.decode()
+        assert secret in client.get(f"/search/?q={word}").content.decode()
+        assert client.get(secrets["reviews"][secret].url).status_code == 200
+    for secret, note in ((RAPID, NOTE), (SAR, SAR_NOTE)):
+        if note in ROLES[role]:
+            action = secrets["actions"][secret]
+            assert note in client.get(action.get_absolute_url()).content.decode()
+
+
+@pytest.mark.parametrize(
+    ("role", "partnership"),
+    [("business-unit", "childrens"), ("scrutineer", "childrens"), ("sab-business-unit", "adults")],
+)
+def test_the_tracker_counts_only_the_actions_of_the_persons_own_partnership(
+    role, partnership, secrets
+):
+    own = secrets["partnerships"][partnership]
+    client = client_for(secrets["people"][role])
+    dashboard = client.get("/tracker/dashboard/")
+    assert dashboard.status_code == 200
+    assert dashboard.context["total"] == AgencyAction.objects.in_partnerships([own.pk]).count()
+    assert dashboard.context["total"] == 1
+    listed = client.get("/api/learning/actions/").json()
+    assert listed["count"] == 1
+
+
+def test_alert_emails_tell_each_person_only_of_their_own_partnerships_secrets(secrets):
+    people = {role: user for role, user in secrets["people"].items() if user is not None}
+    for user in people.values():
+        for words in ("Zeta", "Kappa", "referral"):
+            LearningAlertFactory(user=user, query=words)
+    # The alerts were saved before the learning was published, so all of it is new to them.
+    LearningAlert.objects.update(created_at=timezone.now() - datetime.timedelta(days=1))
+    SearchDocument.objects.update(first_indexed_at=timezone.now())
+    mail.outbox = []
+    send_learning_alerts()
+    for role, user in people.items():
+        told = "\n".join(email.body for email in mail.outbox if email.to == [user.email])
+        for secret in set(SECRETS) - ROLES[role]:
+            assert secret not in told, f"{role} is told of {secret!r}"
+        for secret in ROLES[role] & {RAPID, SAR}:
+            assert secret in told, f"{role} is not told of {secret!r}"
+
+
+def test_cascade_reminders_ask_each_lead_only_about_their_own_partnerships_briefings(secrets):
+    """Four weeks on, every agency lead who has not confirmed a briefing is reminded of it: of
+    the briefings of the partnerships where they lead, and never of another's partnership-only
+    one."""
+    from learning.cascades import send_cascade_reminders
+    from reviews.models import BriefingPage
+
+    BriefingPage.objects.update(first_published_at=timezone.now() - datetime.timedelta(days=35))
+    mail.outbox = []
+    send_cascade_reminders()
+    leads = {
+        role: user
+        for role, user in secrets["people"].items()
+        if user is not None and permissions.led_agency_ids(user)
+    }
+    for role, user in leads.items():
+        told = "\n".join(
+            email.subject + email.body for email in mail.outbox if email.to == [user.email]
+        )
+        for secret in set(SECRETS) - ROLES[role]:
+            assert secret not in told, f"{role} is reminded of {secret!r}"
+        for secret in ROLES[role] & {RAPID, SAR}:
+            assert f"Briefing: {secret}" in told, f"{role} is not reminded of {secret!r}"
