@@ -4,7 +4,7 @@ from django.db.models.signals import post_save
 from django.dispatch import receiver
 from wagtail.log_actions import get_active_log_context
 from wagtail.models import PageLogEntry
-from wagtail.signals import page_moved, page_published
+from wagtail.signals import page_published, post_page_move
 
 from learning.models import Partnership
 from learning.services import create_actions_for_review, notify_new_actions
@@ -43,7 +43,7 @@ def pages_follow_partnership_sections(sender, instance, **kwargs):
     place_pages_in_partnerships()
 
 
-@receiver(page_moved, dispatch_uid="reviews-moved-pages-change-partnership")
+@receiver(post_page_move, dispatch_uid="reviews-moved-pages-change-partnership")
 def moved_pages_change_partnership(sender, instance, **kwargs):
     """A review or briefing moved into another partnership's section belongs to it from then."""
     place_pages_in_partnerships()
