@@ -62,7 +62,13 @@ def _ensure_first_partnership(home):
 
     from .models import PartnershipSettings
 
-    if Partnership.objects.exists():
+    first = Partnership.objects.default()
+    if first is not None:
+        # A fresh database's first partnership was made while Wagtail's welcome page was the
+        # site's root; that page has since given way to the home page.
+        if first.section_id is None:
+            first.section = home
+            first.save(update_fields=["section"])
         return
     settings = PartnershipSettings.objects.first()
     name = settings.partnership_name if settings else PartnershipSettings().partnership_name
@@ -173,12 +179,16 @@ def _ensure_page_permissions(groups, home):
 
 
 def _ensure_workflow(groups, home):
-    from wagtail.models import GroupApprovalTask, Workflow, WorkflowPage, WorkflowTask
+    from wagtail.models import Workflow, WorkflowPage, WorkflowTask
+
+    from reviews.models import PartnershipApprovalTask
 
     workflow, _ = Workflow.objects.get_or_create(name=WORKFLOW_NAME)
-    task = GroupApprovalTask.objects.filter(name="Business manager approval").first()
+    # Each business manager approves their own partnership's pages (an older plain group
+    # approval task became this one in reviews' migration 0006).
+    task = PartnershipApprovalTask.objects.filter(name="Business manager approval").first()
     if task is None:
-        task = GroupApprovalTask.objects.create(name="Business manager approval")
+        task = PartnershipApprovalTask.objects.create(name="Business manager approval")
     task.groups.set([groups[permissions.BUSINESS_MANAGERS]])
     WorkflowTask.objects.get_or_create(workflow=workflow, task=task, defaults={"sort_order": 0})
     WorkflowPage.objects.update_or_create(page=home, defaults={"workflow": workflow})

@@ -45,6 +45,7 @@ class ActionSerializer(serializers.ModelSerializer):
     is_overdue = serializers.BooleanField(read_only=True)
     has_slipped = serializers.BooleanField(read_only=True)
     url = serializers.SerializerMethodField()
+    partnership = serializers.SerializerMethodField()
 
     class Meta:
         model = AgencyAction
@@ -66,6 +67,7 @@ class ActionSerializer(serializers.ModelSerializer):
             "is_overdue",
             "has_slipped",
             "url",
+            "partnership",
         ]
 
     def get_recommendation(self, action):
@@ -88,12 +90,17 @@ class ActionSerializer(serializers.ModelSerializer):
             "url": review.get_url(self.context.get("request")),
         }
 
+    def get_partnership(self, action):
+        """The name of the action's partnership (read with the list: `with_partnership()`)."""
+        return getattr(action, "partnership_name", None)
+
     def get_url(self, action):
         return self.context["request"].build_absolute_uri(action.get_absolute_url())
 
 
 class ActionList(TrackerAPIView, ListAPIView):
-    """GET /api/learning/actions/?agency=&status=&overdue=&review= — only what the caller may see.
+    """GET /api/learning/actions/?agency=&status=&overdue=&review=&partnership= — only what the
+    caller may see.
 
     The tracker's one filter form reads the parameters (the pages' other filters work too); a bad
     value is a 400 naming each field and what is wrong with it.
@@ -107,7 +114,7 @@ class ActionList(TrackerAPIView, ListAPIView):
             raise ValidationError(
                 {name: [str(error) for error in errors] for name, errors in form.errors.items()}
             )
-        return actions.with_context().overdue_first()
+        return actions.with_context().with_partnership().overdue_first()
 
 
 class ProgressUpdateInput(serializers.Serializer):
@@ -174,6 +181,7 @@ class ActionUpdateCreate(TrackerAPIView, APIView):
             return Response({"detail": str(refused)}, status=status.HTTP_400_BAD_REQUEST)
         body = ProgressUpdateSerializer(update).data
         body["action"] = ActionSerializer(
-            AgencyAction.objects.with_context().get(pk=action.pk), context={"request": request}
+            AgencyAction.objects.with_context().with_partnership().get(pk=action.pk),
+            context={"request": request},
         ).data
         return Response(body, status=status.HTTP_201_CREATED)

@@ -12,7 +12,7 @@ from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from . import permissions
-from .models import Agency, AgencyAction, ProgressUpdate, Recommendation, Theme
+from .models import Agency, AgencyAction, Partnership, ProgressUpdate, Recommendation, Theme
 from .models.actions import AgencyActionQuerySet
 
 # The dashboard's categories: each is the name of an AgencyActionQuerySet method, so "overdue"
@@ -209,6 +209,20 @@ class AgencyField(forms.ModelChoiceField):
         return agency
 
 
+class PartnershipField(forms.ModelChoiceField):
+    """A partnership by slug. An unknown slug is refused; one whose material the person may not
+    see is accepted and simply finds nothing of theirs, as any other filter would."""
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        text = str(value).strip()
+        partnership = self.queryset.filter(slug=text).first()
+        if partnership is None:
+            raise forms.ValidationError(f"“{text}” is not a partnership.", code="invalid_choice")
+        return partnership
+
+
 class YesNoField(forms.Field):
     """true/false (also 1/0, yes/no): the API's `overdue=`."""
 
@@ -231,8 +245,14 @@ class ActionFilterForm(forms.Form):
     field is optional."""
 
     # Fields the API takes that the pages do not show (the pages' "Show" covers them).
-    NOT_SHOWN = {"overdue"}
+    NOT_SHOWN = {"overdue", "partnership"}
 
+    partnership = PartnershipField(
+        queryset=Partnership.objects.all(),
+        to_field_name="slug",
+        required=False,
+        empty_label="All partnerships",
+    )
     review = ReviewField(queryset=None, required=False, empty_label="All reviews")
     review_kind = forms.ChoiceField(required=False, label="Review kind")
     source = forms.ChoiceField(
@@ -319,6 +339,10 @@ class ActionFilterForm(forms.Form):
         """Narrow `queryset` to the cleaned filters. Call after is_valid()."""
         today = today or timezone.localdate()
         data = self.cleaned_data
+        if data.get("partnership"):
+            queryset = queryset.filter(
+                AgencyActionQuerySet.partnership_condition([data["partnership"].pk])
+            )
         if data.get("review"):
             queryset = queryset.filter(recommendation__review=data["review"])
         if data.get("review_kind"):

@@ -6,8 +6,9 @@ from django.utils import timezone
 from . import permissions
 from .evidence import ACCEPTED_DESCRIPTION, check_evidence
 from .filters import ReportingDateField
-from .models import Agency, AgencyAction, Invitation, LearningEvent
+from .models import Agency, AgencyAction, Invitation, LearningEvent, Partnership
 from .models.actions import CHALLENGE_ANSWER_DAYS
+from .models.partnerships import ROLE_CHOICES
 from .services import NOTE_MAX_LENGTH
 
 
@@ -221,6 +222,15 @@ class InvitationForm(forms.Form):
 
 class MembershipForm(forms.Form):
     agency = forms.ModelChoiceField(queryset=Agency.objects.filter(active=True), empty_label=None)
+
+
+class PartnershipRolesForm(forms.Form):
+    """The roles a person holds in one partnership (none: they are no longer one of its people)."""
+
+    partnership = forms.ModelChoiceField(queryset=Partnership.objects.all(), empty_label=None)
+    roles = forms.MultipleChoiceField(
+        choices=ROLE_CHOICES, required=False, widget=forms.CheckboxSelectMultiple
+    )
 
 
 class AcceptInvitationForm(forms.Form):

@@ -13,7 +13,8 @@ from rest_framework.authtoken.models import Token
 from config.celery import enqueue_on_commit
 
 from . import audit, permissions
-from .models import AgencyMembership, ApiToken, ChangeLog, Invitation
+from .models import AgencyMembership, ApiToken, ChangeLog, Invitation, PartnershipMembership
+from .roles import ADMINISTRATORS, ROLE_GROUPS
 
 
 class PeopleRuleError(ValueError):
@@ -160,6 +161,48 @@ def end_membership(membership, *, by):
     if not permissions.can_hold_api_tokens(person):
         revoke_every_token(person)
     _log(person, "role", by, before="Agency lead", after="No longer an agency lead")
+
+
+@transaction.atomic
+def set_partnership_roles(person, partnership, roles, *, by):
+    """The roles `person` holds in `partnership` become exactly `roles`; their groups follow (the
+    union of their roles in every partnership). Their roles elsewhere are untouched."""
+    _require_may_change_memberships(person, by)
+    if not permissions.can_manage_people_in(by, partnership.pk):
+        raise PeopleRuleError(
+            f"Only {partnership.name}’s business manager or an administrator can give roles in it."
+        )
+    roles = set(roles)
+    unknown = roles - set(ROLE_GROUPS)
+    if unknown:
+        raise PeopleRuleError(f"{sorted(unknown)[0]} is not a role of the partnership.")
+    held = set(
+        PartnershipMembership.objects.filter(user=person, partnership=partnership).values_list(
+            "role", flat=True
+        )
+    )
+    if ADMINISTRATORS in roles ^ held and not permissions.has_role(by, ADMINISTRATORS):
+        raise PeopleRuleError("Only an administrator can give or take the administrator role.")
+    if roles == held:
+        return held
+    with audit.acting_as(by):
+        PartnershipMembership.objects.filter(
+            user=person, partnership=partnership, role__in=held - roles
+        ).delete()
+        for role in sorted(roles - held):
+            PartnershipMembership.objects.create(user=person, partnership=partnership, role=role)
+    person.__dict__.pop("_partnership_roles", None)
+    person.__dict__.pop("_role_group_names", None)
+    if not permissions.can_hold_api_tokens(person):
+        revoke_every_token(person)
+    _log(
+        person,
+        f"roles in {partnership.name}",
+        by,
+        before=", ".join(sorted(held)) or "None",
+        after=", ".join(sorted(roles)) or "None",
+    )
+    return roles
 
 
 @transaction.atomic

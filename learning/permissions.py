@@ -89,76 +89,61 @@ def is_partnership_member(user, partnership_id=None):
     return partnership_id in ids if partnership_id is not None else bool(ids)
 
 
-def regional_partnership_q(user, partnership="partnership"):
-    """On a regional deployment (settings.REGIONAL_DEPLOYMENT) a partnership's practitioner
-    learning reaches the people of the partnerships they belong to, and other business units'
-    people only if it shares regionally. Off by default: one business unit shares everything
-    signed in."""
+def visibility_clauses(user):
+    """The one rule of who may open what, as clauses: [(levels, partnership ids or None)], each
+    meaning "content at one of these levels, in one of these partnerships (None: in any)". Public
+    to everyone; practitioners' material to anyone signed in; partnership-only material to the
+    people of that partnership alone; everything to a superuser. `visible_content` turns these into
+    a Q, the search engines into their own filters.
+
+    On a regional deployment (settings.REGIONAL_DEPLOYMENT) practitioners' material reaches the
+    people of its own partnership and, if it shares regionally, everyone signed in. Off by default:
+    one business unit's people all see what is signed-in only."""
     from django.conf import settings
 
-    if not getattr(settings, "REGIONAL_DEPLOYMENT", False):
-        return models.Q()
-    return models.Q(**{f"{partnership}__shares_regionally": True}) | models.Q(
-        **{f"{partnership}__in": set(_partnership_roles(user))}
-    )
+    user = user or AnonymousUser()
+    if user.is_authenticated and user.is_superuser:
+        return [((Visibility.PUBLIC, Visibility.PRACTITIONERS, Visibility.PARTNERSHIP), None)]
+    clauses = [((Visibility.PUBLIC,), None)]
+    if not user.is_authenticated:
+        return clauses
+    if getattr(settings, "REGIONAL_DEPLOYMENT", False):
+        from .models import Partnership
+
+        sharing = set(
+            Partnership.objects.filter(shares_regionally=True).values_list("pk", flat=True)
+        )
+        clauses.append(
+            ((Visibility.PRACTITIONERS,), frozenset(sharing | set(_partnership_roles(user))))
+        )
+    else:
+        clauses.append(((Visibility.PRACTITIONERS,), None))
+    ids = visible_partnership_ids(user)
+    if ids:
+        clauses.append(((Visibility.PARTNERSHIP,), frozenset(ids)))
+    return clauses
 
 
 def visible_content(user, visibility="visibility", partnership="partnership"):
-    """The one rule of who may open what, as a Q over content with a visibility level and a
-    partnership: public to everyone; practitioners' material to anyone signed in; partnership-only
-    material to the people of that partnership alone; everything to a superuser.
+    """`visibility_clauses` as a Q over content with a visibility level and a partnership.
 
     `visibility` and `partnership` name the fields, so the rule reaches content through a
     relation ("review__visibility", "review__partnership")."""
-    user = user or AnonymousUser()
-    if user.is_authenticated and user.is_superuser:
-        return models.Q()
-    allowed = models.Q(**{visibility: Visibility.PUBLIC})
-    if user.is_authenticated:
-        allowed |= models.Q(**{visibility: Visibility.PRACTITIONERS}) & regional_partnership_q(
-            user, partnership
-        )
-        ids = visible_partnership_ids(user)
-        if ids:
-            allowed |= models.Q(**{visibility: Visibility.PARTNERSHIP, f"{partnership}__in": ids})
+    allowed = models.Q(pk__in=[])
+    for levels, partnership_ids in visibility_clauses(user):
+        clause = models.Q(**{f"{visibility}__in": list(levels)})
+        if partnership_ids is not None:
+            clause &= models.Q(**{f"{partnership}__in": sorted(partnership_ids)})
+        allowed |= clause
     return allowed
 
 
 def can_open(user, level, partnership_id):
     """The same rule for one thing already in hand: its level and its partnership's id."""
-    user = user or AnonymousUser()
-    if level == Visibility.PUBLIC:
-        return True
-    if not user.is_authenticated:
-        return False
-    if user.is_superuser:
-        return True
-    if level == Visibility.PRACTITIONERS:
-        return _opens_regionally(user, partnership_id)
-    return level == Visibility.PARTNERSHIP and partnership_id in visible_partnership_ids(user)
-
-
-def _opens_regionally(user, partnership_id):
-    from django.conf import settings
-
-    if not getattr(settings, "REGIONAL_DEPLOYMENT", False):
-        return True
-    from .models import Partnership
-
-    return partnership_id in _partnership_roles(user) or (
-        Partnership.objects.filter(pk=partnership_id, shares_regionally=True).exists()
+    return any(
+        level in levels and (ids is None or partnership_id in ids)
+        for levels, ids in visibility_clauses(user)
     )
-
-
-def visible_levels(user):
-    """The visibility levels this person may open in at least one partnership (what a page of
-    levels alone may show; content of one partnership is checked with `visible_content`)."""
-    user = user or AnonymousUser()
-    if is_partnership_member(user):
-        return [Visibility.PUBLIC, Visibility.PRACTITIONERS, Visibility.PARTNERSHIP]
-    if user.is_authenticated:
-        return [Visibility.PUBLIC, Visibility.PRACTITIONERS]
-    return [Visibility.PUBLIC]
 
 
 def is_business_unit(user):
@@ -370,6 +355,11 @@ def can_manage_people(user):
     return has_role(user, BUSINESS_MANAGERS, ADMINISTRATORS)
 
 
+def can_manage_people_in(user, partnership_id):
+    """Giving roles in one partnership: its business manager, or an administrator there."""
+    return partnership_id in partnership_ids_with_role(user, BUSINESS_MANAGERS, ADMINISTRATORS)
+
+
 def can_change_account_of(user, person):
     """Deactivating, reactivating or changing the memberships of `person`: a superuser's account
     is changed only by a superuser, so the business manager cannot lock the administrator out."""
@@ -413,6 +403,17 @@ def can_see_case_log(user):
     the business unit and manager, the scrutineer and administrators. Agency leads see only
     their own agencies' information requests; practitioners nothing."""
     return has_role(user, BUSINESS_UNIT, BUSINESS_MANAGERS, SCRUTINEERS, ADMINISTRATORS)
+
+
+# The case log's readers, each in the partnerships where they hold that role.
+CASE_LOG_ROLES = (BUSINESS_UNIT, BUSINESS_MANAGERS, SCRUTINEERS, ADMINISTRATORS)
+
+
+def visible_cases(user, queryset):
+    """Of `queryset` (cases), those of the partnerships whose case log this person reads."""
+    if user is not None and user.is_authenticated and user.is_superuser:
+        return queryset
+    return queryset.filter(partnership__in=partnership_ids_with_role(user, *CASE_LOG_ROLES))
 
 
 def can_edit_case_log(user):

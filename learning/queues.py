@@ -99,6 +99,9 @@ def action_item(action):
         )
     else:
         source = "Section 11"
+    # My work marks each action with its partnership (read with `with_partnership()`).
+    partnership = getattr(action, "partnership_name", None)
+    source = f"{partnership} · {source}" if partnership else source
     return QueueItem(
         title=action.description,
         url=action.get_absolute_url(),
@@ -109,13 +112,18 @@ def action_item(action):
 
 
 def _lead_actions(user):
-    """The actions of the agencies this person leads for (not everyone's, even for a lead who is
-    also in the business unit: My work is their agencies' work)."""
-    from .models import AgencyAction
+    """The actions of the agencies this person leads for, in the partnerships where they lead for
+    them (not everyone's, even for a lead who is also in the business unit: My work is their
+    agencies' work). Someone leading in several partnerships sees each marked with its own."""
+    from .models import AgencyAction, AgencyActionQuerySet
 
-    return AgencyAction.objects.filter(
-        agency_id__in=permissions.led_agency_ids(user)
-    ).select_related("agency", "recommendation__review")
+    partnerships = permissions.partnership_ids_with_role(user, permissions.AGENCY_LEADS)
+    actions = (
+        AgencyAction.objects.filter(agency_id__in=permissions.led_agency_ids(user))
+        .filter(AgencyActionQuerySet.partnership_condition(partnerships))
+        .select_related("agency", "recommendation__review")
+    )
+    return actions.with_partnership() if len(partnerships) > 1 else actions
 
 
 # --- My work: an agency lead's queue ------------------------------------------------------------
@@ -336,7 +344,10 @@ def _extensions(user, today):
         "requested_at", "pk"
     )
     pending = (
-        ExtensionRequest.objects.filter(decision=ExtensionRequest.Decision.PENDING)
+        ExtensionRequest.objects.filter(
+            permissions.visible_actions_condition(user, prefix="action__"),
+            decision=ExtensionRequest.Decision.PENDING,
+        )
         .select_related("action__agency", "requested_by")
         .prefetch_related(
             Prefetch("action__extension_requests", queryset=earlier, to_attr="decided")
@@ -411,7 +422,9 @@ def _quiet(user, today):
     from .models import AgencyAction
 
     actions = (
-        AgencyAction.objects.without_update_since(QUIET_DAYS, today)
+        permissions.visible_actions(
+            user, AgencyAction.objects.without_update_since(QUIET_DAYS, today)
+        )
         .select_related("agency", "recommendation__review")
         .order_by("current_due_date", "pk")
     )
@@ -432,7 +445,7 @@ def _assurance_challenged(user, today):
     from .models import AgencyAction
 
     actions = (
-        AgencyAction.objects.challenged()
+        permissions.visible_actions(user, AgencyAction.objects.challenged())
         .select_related("agency", "recommendation__review")
         .order_by("current_due_date", "pk")
     )

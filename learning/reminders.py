@@ -36,15 +36,17 @@ def site_url(path):
 
 
 def _lead_emails_by_agency(agency_ids):
+    """{agency id: [(email, lead)]}: each lead once per address, so reminders can be limited to
+    the actions of the partnerships they lead for."""
     emails = {}
     rows = (
         AgencyMembership.objects.reachable()
         .filter(agency_id__in=agency_ids)
-        .values_list("agency_id", "user__email")
+        .select_related("user")
         .order_by("agency_id", "user__email")
     )
-    for agency_id, email in rows:
-        emails.setdefault(agency_id, []).append(email)
+    for membership in rows:
+        emails.setdefault(membership.agency_id, []).append((membership.user.email, membership.user))
     return emails
 
 
@@ -94,16 +96,18 @@ def send_recorded(kind, recipient, claims, subject, template, context):
 def _remind_leads(kind, actions, period_of, subject, template, today):
     actions = list(actions)
     leads = _lead_emails_by_agency({action.agency_id for action in actions})
-    recipients = {email for emails in leads.values() for email in emails}
+    recipients = {email for emails in leads.values() for email, _lead in emails}
     sent_before = _already_sent(kind, [period_of(action) for action in actions], recipients)
     sent = 0
     for agency_id, emails in leads.items():
         agency_actions = [action for action in actions if action.agency_id == agency_id]
-        for email in emails:
+        for email, lead in emails:
+            # A lead hears only of the actions of the partnerships they lead for.
             claims = [
                 (action, period_of(action))
                 for action in agency_actions
                 if (action.pk, period_of(action), email) not in sent_before
+                and permissions.can_see_action(lead, action)
             ]
             if claims:
                 sent += send_recorded(

@@ -40,6 +40,7 @@ def notify_new_actions(action_ids):
     Each email is recorded in the same transaction that sends it (learning.reminders): a failed
     send records nothing, so `send_owed_notifications` sends it later.
     """
+    from . import permissions
     from .models import AgencyAction
     from .reminders import send_recorded
 
@@ -54,10 +55,16 @@ def notify_new_actions(action_ids):
         agency_actions = [action for action in actions if action.agency_id == agency_id]
         agency = agency_actions[0].agency
         for user in users:
+            # A lead hears only of the actions of the partnerships they lead for.
+            theirs = [
+                action for action in agency_actions if permissions.can_see_action(user, action)
+            ]
+            if not theirs:
+                continue
             sent += send_recorded(
                 NEW_ACTION,
                 user.email,
-                [(action, "assigned") for action in agency_actions],
+                [(action, "assigned") for action in theirs],
                 lambda count, agency=agency: (
                     f"New actions for {agency.name}: {count} to respond to"
                 ),
@@ -70,6 +77,7 @@ def notify_new_actions(action_ids):
 @shared_task
 def notify_challenge(assurance_id):
     """Tell the agency's leads that the scrutineer has challenged one of their actions."""
+    from . import permissions
     from .models import Assurance
     from .reminders import send_recorded
 
@@ -83,6 +91,8 @@ def notify_challenge(assurance_id):
     action = assurance.action
     sent = 0
     for user in _leads_by_agency([action.agency_id]).get(action.agency_id, []):
+        if not permissions.can_see_action(user, action):
+            continue
         sent += send_recorded(
             CHALLENGE,
             user.email,
@@ -127,8 +137,8 @@ def _send_owed_conversation_emails(since):
     from .models import ChallengeNote, ExtensionRequest, Invitation, ProgressUpdate
 
     sent = 0
-    for invitation_id in Invitation.objects.pending().filter(created_at__gte=since).values_list(
-        "pk", flat=True
+    for invitation_id in (
+        Invitation.objects.pending().filter(created_at__gte=since).values_list("pk", flat=True)
     ):
         sent += send_invitation(invitation_id)
     for extension_id in ExtensionRequest.objects.filter(requested_at__gte=since).values_list(
@@ -145,9 +155,7 @@ def _send_owed_conversation_emails(since):
         kind=ProgressUpdate.Kind.REPLY, created_at__gte=since
     ).values_list("pk", flat=True):
         sent += notify_challenge_reply(update_id)
-    for note_id in ChallengeNote.objects.filter(created_at__gte=since).values_list(
-        "pk", flat=True
-    ):
+    for note_id in ChallengeNote.objects.filter(created_at__gte=since).values_list("pk", flat=True):
         sent += notify_section11_note(note_id)
     return sent
 
@@ -287,6 +295,7 @@ def notify_extension_requested(extension_id):
 @shared_task
 def notify_extension_decided(extension_id):
     """Tell the agency's leads what the business unit decided about their request."""
+    from . import permissions
     from .models import ExtensionRequest
 
     extension = (
@@ -314,6 +323,7 @@ def notify_extension_decided(extension_id):
             },
         )
         for user in _leads_by_agency([action.agency_id]).get(action.agency_id, [])
+        if permissions.can_see_action(user, action)
     )
 
 

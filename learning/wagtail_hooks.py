@@ -3,8 +3,8 @@ the business unit's queue."""
 
 from django.urls import reverse
 from wagtail import hooks
-from wagtail.admin.panels import FieldPanel, PageChooserPanel
 from wagtail.admin.menu import MenuItem
+from wagtail.admin.panels import FieldPanel, PageChooserPanel
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 

@@ -294,6 +294,10 @@ def import_case_log(name, data):
     result = CaseLogResult(problems=problems)
     if problems:
         return result
+    from learning.models import Partnership
+
+    # An imported log is the first partnership's (the log the hub began with).
+    partnership = Partnership.objects.default()
     with transaction.atomic():
         # A reference names one case whatever its letters' case; the case keeps its spelling.
         existing = {
@@ -305,7 +309,7 @@ def import_case_log(name, data):
         for values in checked:
             case = existing.get(values["reference"].lower())
             if case is None:
-                case = Case(**values)
+                case = Case(**values, partnership=partnership)
                 case.set_due_dates()
                 result.created.append(case)
                 continue

@@ -38,7 +38,9 @@ def return_information_request(user, information_request, upload, returned_on=No
 
 
 def case_log(user):
-    """Every case, for those who may see the log; nothing for anyone else."""
+    """Every case of the partnerships whose log this person may see; nothing for anyone else."""
     if not permissions.can_see_case_log(user):
         return Case.objects.none()
-    return Case.objects.select_related("referral_reason", "referring_agency", "review")
+    return permissions.visible_cases(
+        user, Case.objects.select_related("referral_reason", "referring_agency", "review")
+    )

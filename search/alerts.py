@@ -14,9 +14,9 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from learning.permissions import visible_levels
 from learning.plain_text import single_line
 
+from .audience import Audience
 from .engines import get_engine
 from .models import AlertItemSent, LearningAlert, SearchDocument
 from .query import SearchRequest
@@ -35,8 +35,8 @@ def alert_request(alert):
 def new_items(alert):
     """Items that appeared since the alert was made, match it, its owner may open now, and it has
     not sent yet; newest first."""
-    levels = visible_levels(alert.user)
-    answer = get_engine().search(alert_request(alert), levels, page_size=MAX_ITEMS * 2)
+    audience = Audience.of(alert.user)
+    answer = get_engine().search(alert_request(alert), audience, page_size=MAX_ITEMS * 2)
     keys = [key for key, _ in answer.hits]
     sent = set(
         alert.sent_items.filter(document_key__in=keys).values_list("document_key", flat=True)
@@ -44,8 +44,8 @@ def new_items(alert):
     rows = {
         doc.key: doc
         for doc in SearchDocument.objects.filter(
+            audience.q(),
             key__in=[k for k in keys if k not in sent],
-            visibility__in=levels,
             first_indexed_at__gte=alert.created_at,
         )
     }

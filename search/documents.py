@@ -43,6 +43,7 @@ class DocumentShape:
     text: str
     url: str
     visibility: str
+    partnership: str = ""  # the slug of the page's partnership
     keywords: str = ""
     reports: str = ""  # a review's attached reports, as read by search.reports
     review: str = ""
@@ -77,6 +78,12 @@ def recommendation_status(action_statuses):
     """A recommendation's state for the status facet: the model's rule, from its agencies'
     action statuses (SearchDocument.Status shares its values)."""
     return Recommendation.progress_from(action_statuses)
+
+
+def _partnership(page):
+    """The slug of the page's partnership (read through its cached relation when loaded)."""
+    partnership = page.partnership if page.partnership_id else None
+    return partnership.slug if partnership else ""
 
 
 def _page_url(page):
@@ -141,6 +148,7 @@ def review_document(review, recommendations=None, reports=None):
         review_kind=review.kind,
         year=review.year,
         visibility=review.visibility,
+        partnership=_partnership(review),
         published_at=_published_at(review),
         themes=themes,
         agencies=_tags(agencies),
@@ -161,7 +169,12 @@ def briefing_document(briefing):
     reviews = [
         review
         for review in briefing.reviews.all()
-        if review.live and VISIBILITY_RANK[review.visibility] <= limit
+        if review.live
+        and VISIBILITY_RANK[review.visibility] <= limit
+        and (
+            review.visibility != Visibility.PARTNERSHIP
+            or review.partnership_id == briefing.partnership_id
+        )
     ]
     parts = [markdown_to_text(getattr(briefing, name)) for name, _ in BRIEFING_PARTS]
     themes = _tags(briefing.themes.all())
@@ -179,6 +192,7 @@ def briefing_document(briefing):
         review=_clean("; ".join(r.title for r in reviews)),
         year=briefing.year,
         visibility=briefing.visibility,
+        partnership=_partnership(briefing),
         published_at=_published_at(briefing),
         themes=themes,
     )
@@ -213,6 +227,7 @@ def recommendation_document(
         year=review.year,
         status=recommendation_status(statuses),
         visibility=review.visibility,
+        partnership=_partnership(review),
         published_at=_published_at(review),
         themes=themes,
         agencies=agencies,
@@ -234,6 +249,7 @@ DOCUMENT_FIELDS = [
     "year",
     "status",
     "visibility",
+    "partnership",
     "published_at",
 ]
 
@@ -310,7 +326,11 @@ def index_review(review):
     stale = set(SearchDocument.objects.filter(page_id=review.pk).values_list("key", flat=True))
     if not review.live:
         return remove_documents(stale) + _index_briefings_about(review)
-    review = ReviewPage.objects.prefetch_related("themes").get(pk=review.pk)
+    review = (
+        ReviewPage.objects.select_related("partnership")
+        .prefetch_related("themes")
+        .get(pk=review.pk)
+    )
     recommendations = list(_recommendations_of([review.pk]))
     url = _page_url(review)
     document_ids = list(review.documents.values_list("document_id", flat=True))
@@ -336,7 +356,11 @@ def index_briefing(briefing):
     key = document_key(SearchDocument.Kind.BRIEFING, briefing.pk)
     if not briefing.live:
         return remove_documents([key])
-    briefing = BriefingPage.objects.prefetch_related("themes", "reviews").get(pk=briefing.pk)
+    briefing = (
+        BriefingPage.objects.select_related("partnership")
+        .prefetch_related("themes", "reviews")
+        .get(pk=briefing.pk)
+    )
     return write_documents([briefing_document(briefing)])
 
 
@@ -371,7 +395,10 @@ def rebuild_table(batch_size=5000):
         SearchDocument.objects.all()._raw_delete(SearchDocument.objects.db)
         reviews = {
             review.pk: review
-            for review in ReviewPage.objects.live().prefetch_related("themes").order_by("pk")
+            for review in ReviewPage.objects.live()
+            .select_related("partnership")
+            .prefetch_related("themes")
+            .order_by("pk")
         }
         themes, agencies, statuses = {}, {}, {}
         live = Recommendation.objects.filter(review_id__in=reviews)
@@ -417,7 +444,11 @@ def rebuild_table(batch_size=5000):
             shape = review_document(review, recommendations=[], reports=reports.get(pk, ""))
             shape.agencies = sorted(by_review.get(pk, set()))
             shapes.append(shape)
-        briefings = BriefingPage.objects.live().prefetch_related("themes", "reviews")
+        briefings = (
+            BriefingPage.objects.live()
+            .select_related("partnership")
+            .prefetch_related("themes", "reviews")
+        )
         shapes += [briefing_document(b) for b in briefings]
         for start in range(0, len(shapes), batch_size):
             _insert_new(shapes[start : start + batch_size], first_indexed)

@@ -34,6 +34,9 @@ class SearchDocument(models.Model):
         "wagtailcore.Page", on_delete=models.CASCADE, related_name="search_documents"
     )
     visibility = models.CharField(max_length=20, choices=Visibility.choices)
+    # The slug of the partnership whose page this is: partnership-only documents are found only
+    # by that partnership's people.
+    partnership = models.CharField(max_length=100, blank=True)
     review_kind = models.CharField(max_length=30, blank=True)
     year = models.PositiveSmallIntegerField(null=True, blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, blank=True)

@@ -17,6 +17,8 @@ FACETS = ["kind", "theme", "review_kind", "agency", "year", "status"]
 # Facets stored as columns of the document; the others are tag rows (a document has several).
 COLUMN_FACETS = ["kind", "review_kind", "year", "status"]
 TAG_FACETS = ["theme", "agency"]
+# Filters on a document's column that are not (yet) shown as facets: ?partnership=<slug>.
+COLUMN_FILTERS = ["partnership"]
 SORTS = {"relevance": "Relevance", "newest": "Newest first"}
 
 # Lucene's English stop words, which Elasticsearch's English analyser drops: the database engine
@@ -216,6 +218,18 @@ def match_expression(clauses, minimum=None):
     return [list(combo) for combo in combinations(clauses, minimum)]
 
 
+def _known_partnerships(slugs):
+    """The slugs asked for, each a partnership's; an unknown one is refused. A partnership whose
+    material the searcher may not see is a valid filter that finds nothing more than they may."""
+    from learning.models import Partnership
+
+    known = set(Partnership.objects.filter(slug__in=slugs).values_list("slug", flat=True))
+    unknown = [slug for slug in slugs if slug not in known]
+    if unknown:
+        raise BadSearch(f"“{unknown[0]}” is not a partnership.")
+    return slugs
+
+
 @dataclass
 class SearchRequest:
     q: str = ""
@@ -252,6 +266,9 @@ class SearchRequest:
                 raise BadSearch("Year must be a year such as 2019.")
             if values:
                 filters[facet] = sorted(set(values))
+        partnerships = sorted({v.strip() for v in params.getlist("partnership") if v.strip()})
+        if partnerships:
+            filters["partnership"] = _known_partnerships(partnerships)
         sort = params.get("sort") or "relevance"
         if sort not in SORTS:
             raise BadSearch("Sort by relevance or newest.")
@@ -263,6 +280,11 @@ class SearchRequest:
             raise BadSearch(f"Page must be at most {MAX_PAGE:,}.")
         return cls(q=q, filters=filters, sort=sort, page=int(page))
 
+    @property
+    def facet_filters(self):
+        """The selected values of the facets alone (not the other filters)."""
+        return {name: values for name, values in self.filters.items() if name in FACETS}
+
     def filters_except(self, facet):
         return {name: values for name, values in self.filters.items() if name != facet}
 
@@ -273,7 +295,9 @@ class SearchRequest:
         sort = changes.get("sort", self.sort)
         page = changes.get("page", 1)
         pairs = [("q", q)] if q else []
-        pairs += [(facet, value) for facet in FACETS for value in filters.get(facet, [])]
+        pairs += [
+            (name, value) for name in FACETS + COLUMN_FILTERS for value in filters.get(name, [])
+        ]
         if sort != "relevance":
             pairs.append(("sort", sort))
         if page and page != 1:

@@ -27,9 +27,10 @@ from learning.models import (
     RecurrenceDismissal,
     RecurrenceLink,
 )
-from learning.permissions import Visibility, visible_levels
+from learning.permissions import Visibility
 
 from . import verdict
+from .audience import Audience
 from .models import RecurrenceNeighbour, SearchDocument
 from .similarity import Bm25Method, FullTextMoreLikeThis, more_like_this_terms
 
@@ -73,21 +74,19 @@ class Similar:
         }
 
 
-def recommendation_documents(levels):
-    return SearchDocument.objects.filter(
-        kind=SearchDocument.Kind.RECOMMENDATION, visibility__in=[str(v) for v in levels]
-    )
+def recommendation_documents(audience):
+    return SearchDocument.objects.filter(audience.q(), kind=SearchDocument.Kind.RECOMMENDATION)
 
 
-def recommendation_documents_by_id(recommendation_ids, levels):
-    """The documents of these recommendations that the levels may see, looked up by their unique
-    key. The visibility test is written as an expression so that SQLite's planner does not pick
-    the (visibility, kind) index and walk every visible document instead."""
+def recommendation_documents_by_id(recommendation_ids, audience):
+    """The documents of these recommendations that the audience may see, looked up by their
+    unique key. The visibility test is written as an expression so that SQLite's planner does not
+    pick the (visibility, kind) index and walk every visible document instead."""
     keys = [f"{SearchDocument.Kind.RECOMMENDATION}:{pk}" for pk in recommendation_ids]
     return (
         SearchDocument.objects.filter(key__in=keys)
         .alias(level=Concat("visibility", Value("")))
-        .filter(level__in=[str(v) for v in levels])
+        .filter(audience.q(visibility="level"))
     )
 
 
@@ -98,7 +97,7 @@ def _load(scored, user, linked_ids=()):
     documents = {
         doc.object_id: doc
         for doc in recommendation_documents_by_id(
-            [rec_id for rec_id, _ in scored], visible_levels(user)
+            [rec_id for rec_id, _ in scored], Audience.of(user)
         ).prefetch_related("tags")
     }
     sees_tracker = permissions.can_see_tracker(user)
@@ -211,9 +210,7 @@ def candidate_texts(recommendation_ids):
 def similar_to_text(text, user, limit=10, exclude_ids=(), exclude_review_id=None):
     """Recommendations the user may see that say the same as `text` (a draft or an import), or
     something related; nothing if the library does not raise its matter."""
-    found = _engine_top(
-        text, visible_levels(user), verdict.CANDIDATES, exclude_ids, exclude_review_id
-    )
+    found = _engine_top(text, Audience.of(user), verdict.CANDIDATES, exclude_ids, exclude_review_id)
     texts = candidate_texts(rec_id for rec_id, _ in found)
     candidates = [(rec_id, texts[rec_id]) for rec_id, _ in found if rec_id in texts]
     return _load(judged(text, candidates)[:limit], user)
@@ -343,7 +340,7 @@ def recompute_batch(recommendation_ids):
             other
             for other, _ in search.top(
                 text,
-                ALL_LEVELS,
+                Audience.for_levels(ALL_LEVELS),
                 limit=verdict.CANDIDATES,
                 exclude_ids=[rec_id],
                 exclude_page_id=page_id,

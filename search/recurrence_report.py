@@ -11,10 +11,10 @@ from django.db import connection
 from django.utils import timezone
 
 from learning.models import RecurrenceLink
-from learning.permissions import visible_levels
 from reviews.yearly_report import financial_year_label, financial_year_start
 
 from . import verdict
+from .audience import Audience
 from .models import RecurrenceNeighbour, SearchDocumentTag
 from .recurrence import assured_dates, recommendation_documents
 
@@ -288,7 +288,7 @@ def _matrix(levels, members):
 
 
 def build_report(user, theme=None, fy=None, group=None):
-    levels = visible_levels(user)
+    levels = Audience.of(user)
     members = _members(levels)
     _agencies(levels, members)
     edges, confirmed = _edges(levels)

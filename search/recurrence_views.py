@@ -16,6 +16,7 @@ from learning.models import Recommendation, dismiss_suggestion, record_recurrenc
 from learning.spreadsheets import safe_row
 
 from . import recurrence, recurrence_report
+from .audience import Audience
 
 MAX_LIMIT = 50
 MAX_TEXT = 5000
@@ -34,8 +35,8 @@ def _bad(message):
 
 def visible_recommendation(user, recommendation_id):
     """The recommendation if this user may see it (its review is live and open to them)."""
-    levels = permissions.visible_levels(user)
-    if not recurrence.recommendation_documents_by_id([recommendation_id], levels).exists():
+    audience = Audience.of(user)
+    if not recurrence.recommendation_documents_by_id([recommendation_id], audience).exists():
         raise Http404("No such recommendation.")
     return Recommendation.objects.select_related("review").get(pk=recommendation_id)
 

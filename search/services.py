@@ -7,11 +7,11 @@ from django.db.models import Count, Q
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
-from learning.models import Agency, Theme
-from learning.permissions import visible_levels
+from learning.models import Agency, Partnership, Theme
 from reviews.models import ReviewPage
 
 from . import spelling
+from .audience import Audience
 from .documents import MARK_END, MARK_START
 from .engines import get_engine
 from .engines.database import DatabaseEngine, best_passages
@@ -140,7 +140,7 @@ def build_facets(counts, filters):
     return facets
 
 
-def load_results(keys_and_snippets, levels, request=None):
+def load_results(keys_and_snippets, audience, request=None):
     """The table's rows for an engine's hits, in the engine's order; visibility checked again so a
     stale index can never show what the table says is gone or restricted. A review whose own
     words did not match shows the best passage of its attached reports instead."""
@@ -148,9 +148,9 @@ def load_results(keys_and_snippets, levels, request=None):
     snippets = dict(keys_and_snippets)
     rows = {
         doc.key: doc
-        for doc in SearchDocument.objects.filter(
-            key__in=keys, visibility__in=levels
-        ).prefetch_related("tags")
+        for doc in SearchDocument.objects.filter(audience.q(), key__in=keys).prefetch_related(
+            "tags"
+        )
     }
     pseudonyms = dict(
         ReviewPage.objects.filter(
@@ -160,6 +160,11 @@ def load_results(keys_and_snippets, levels, request=None):
         ).values_list("pk", "child_pseudonym")
     )
     review_kinds = dict(ReviewPage.Kind.choices)
+    partnership_names = dict(
+        Partnership.objects.filter(slug__in={doc.partnership for doc in rows.values()}).values_list(
+            "slug", "name"
+        )
+    )
     results = []
     for key, snippet in keys_and_snippets:
         doc = rows.get(key)
@@ -170,6 +175,7 @@ def load_results(keys_and_snippets, levels, request=None):
         doc.snippet = highlight(snippet) if snippet else mark_safe(_plain_snippet(doc.text))  # noqa: S308
         doc.pseudonym = pseudonyms.get(doc.object_id, "") if doc.kind == "review" else ""
         doc.review_kind_label = review_kinds.get(doc.review_kind, "")
+        doc.partnership_name = partnership_names.get(doc.partnership)
         doc.report_page = doc.report_section = doc.report_title = None
         results.append(doc)
     unmatched = {
@@ -191,20 +197,20 @@ def load_results(keys_and_snippets, levels, request=None):
 def search(request, user, engine_name=None):
     """Run a SearchRequest for this user on the configured engine (or the one named). When every
     word together finds nothing, the search is relaxed (see `relax`) rather than left empty."""
-    levels = visible_levels(user)
+    audience = Audience.of(user)
     engine = get_engine(engine_name)
-    answer = engine.search(request, levels)
+    answer = engine.search(request, audience)
     request_asked = request
     relaxation = None
     if answer.count == 0 and request.query_clauses:
-        relaxed = relax(request, engine, levels)
+        relaxed = relax(request, engine, audience)
         if relaxed is not None:
             request_asked, relaxation = relaxed
-            answer = engine.search(request_asked, levels)
+            answer = engine.search(request_asked, audience)
     return SearchAnswer(
         request=request,
         count=answer.count,
-        results=load_results(answer.hits, levels, request_asked),
+        results=load_results(answer.hits, audience, request_asked),
         facets=build_facets(answer.facets, request.filters),
         engine=answer.engine,
         relaxation=relaxation,
@@ -221,17 +227,17 @@ def _content(clauses):
     return content, [c.label for c in clauses if c not in content]
 
 
-def relax(request, engine, levels):
+def relax(request, engine, audience):
     """A search whose words together found nothing: set aside question words, respell words the
     library does not know, leave out words nothing contains, then ask for as many of the
     remaining words as some result has (Elasticsearch's minimum_should_match). Returns the
     request to run and what to tell the searcher, or None when no word finds anything."""
     content, set_aside = _content(request.query_clauses)
-    counts = [engine.count(_with_clauses(request, [c]), levels) for c in content]
+    counts = [engine.count(_with_clauses(request, [c]), audience) for c in content]
     corrections = {}
     for clause, count in zip(content, counts, strict=True):
         if count == 0 and not clause.quoted and len(clause.label.split()) == 1:
-            suggestion = spelling.suggest(clause.label, levels)
+            suggestion = spelling.suggest(clause.label, audience)
             if suggestion:
                 corrections[clause.label] = suggestion
     corrected_q = ""
@@ -240,13 +246,13 @@ def relax(request, engine, levels):
         for wrong, right in corrections.items():
             corrected_q = re.sub(rf"(?<!\w){re.escape(wrong)}(?!\w)", right, corrected_q)
         content, set_aside = _content(parse_clauses(corrected_q))
-        counts = [engine.count(_with_clauses(request, [c]), levels) for c in content]
+        counts = [engine.count(_with_clauses(request, [c]), audience) for c in content]
     found = [c for c, count in zip(content, counts, strict=True) if count]
     not_found = [c.label for c, count in zip(content, counts, strict=True) if not count]
     found = found[:MAX_RELAXED_CLAUSES]
     for minimum in range(len(found), 0, -1):
         relaxed = _with_clauses(request, found, minimum)
-        count = engine.count(relaxed, levels)
+        count = engine.count(relaxed, audience)
         if count:
             if count < FEW_RESULTS and minimum - 1 >= max(2, -(-len(found) // 2)):
                 # The one or two documents that share the most words come first (the engines
@@ -276,6 +282,7 @@ def as_json(answer):
                 "number": doc.number or None,
                 "themes": [tag.label for tag in doc.themes],
                 "snippet": str(doc.snippet),
+                "partnership": doc.partnership_name,
             }
             for doc in answer.results
         ],
@@ -309,10 +316,10 @@ class RelatedItem:
 def related_learning(page, user, limit=5, themes=None):
     """Other learning that shares this page's themes or its words, that this user may open.
     Pass the page's themes when the page has already loaded them."""
-    levels = visible_levels(user)
+    audience = Audience.of(user)
     themes = page.themes.all() if themes is None else themes
     slugs = [theme.slug for theme in themes]
-    rows = DatabaseEngine().related(page.pk, slugs, search_terms(page.title), levels, limit)
+    rows = DatabaseEngine().related(page.pk, slugs, search_terms(page.title), audience, limit)
     return [RelatedItem(title, url, kind, year) for _key, title, url, kind, year in rows]
 
 

@@ -310,8 +310,14 @@ class FullTextMoreLikeThis:
         """The recommendation's score against its own words: what its neighbours are scaled by."""
         from learning.permissions import Visibility
 
-        levels = [Visibility.PUBLIC, Visibility.PRACTITIONERS, Visibility.PARTNERSHIP]
-        hits = self.top(text, levels, limit=1, only_ids=[recommendation_id], vocabulary=vocabulary)
+        from .audience import Audience
+
+        everyone = Audience.for_levels(
+            [Visibility.PUBLIC, Visibility.PRACTITIONERS, Visibility.PARTNERSHIP]
+        )
+        hits = self.top(
+            text, everyone, limit=1, only_ids=[recommendation_id], vocabulary=vocabulary
+        )
         return hits[0][1] if hits and hits[0][1] > 0 else 1.0
 
     def both_ways(self, text, recommendation_id, levels, limit=10, exclude_page_id=None):

@@ -5,6 +5,7 @@ thesaurus, so a suggestion never names something restricted. It is built once pe
 library and kept in the cache."""
 
 import difflib
+import hashlib
 import re
 from collections import Counter
 
@@ -25,13 +26,13 @@ def _words(text):
     return (w.lower() for w in _WORD.findall(text or ""))
 
 
-def library_vocabulary(levels):
-    """{word: how often it occurs} over the documents these visibility levels may open."""
-    levels = sorted(str(level) for level in levels)
-    visible = SearchDocument.objects.filter(visibility__in=levels)
+def library_vocabulary(audience):
+    """{word: how often it occurs} over the documents this audience may open."""
+    visible = SearchDocument.objects.filter(audience.q())
     state = visible.aggregate(count=Count("id"), changed=Max("updated_at"))
     changed = state["changed"].timestamp() if state["changed"] else 0
-    key = f"search-vocabulary-{'-'.join(levels)}-{state['count']}-{changed}"
+    who = hashlib.sha256(audience.key().encode()).hexdigest()[:16]
+    key = f"search-vocabulary-{who}-{state['count']}-{changed}"
     found = cache.get(key)
     if found is not None:
         return found
@@ -52,10 +53,10 @@ def library_vocabulary(levels):
     return found
 
 
-def suggest(word, levels):
+def suggest(word, audience):
     """The library's closest word to this one, or None when it is known or nothing is close."""
     word = word.lower()
-    vocabulary = library_vocabulary(levels)
+    vocabulary = library_vocabulary(audience)
     if not _WORD.fullmatch(word) or word in vocabulary:
         return None
     candidates = [v for v in vocabulary if abs(len(v) - len(word)) <= 2]

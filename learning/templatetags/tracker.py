@@ -25,10 +25,11 @@ def tracker_nav(context):
 
 @register.inclusion_tag("learning/cascade_summary.html", takes_context=True)
 def briefing_cascades(context, page):
-    """Which agencies have confirmed this briefing was cascaded: shown to partnership users only."""
+    """Which agencies have confirmed this briefing was cascaded: shown to the people of the
+    briefing's partnership only."""
     request = context.get("request")
     user = getattr(request, "user", None)
-    if not permissions.is_partnership_member(user):
+    if not permissions.is_partnership_member(user, getattr(page, "partnership_id", None)):
         return {"show": False}
     return {
         "show": True,

@@ -13,8 +13,9 @@ from django.views.decorators.http import require_POST
 
 from .. import people, permissions
 from ..filters import record_id
-from ..forms import InvitationForm, MembershipForm
-from ..models import Agency, AgencyMembership, Invitation
+from ..forms import InvitationForm, MembershipForm, PartnershipRolesForm
+from ..models import Agency, AgencyMembership, Invitation, Partnership
+from ..models.partnerships import ROLE_CHOICES
 from ..models.people import INVITATION_DAYS
 
 
@@ -102,7 +103,28 @@ def withdraw_invitation(request, pk):
     return redirect("learning:people")
 
 
-PERSON_ACTIONS = {"add", "move", "end", "deactivate", "reactivate"}
+PERSON_ACTIONS = {"add", "move", "end", "deactivate", "reactivate", "roles"}
+
+
+def _partnership_roles(request, person):
+    """Each partnership with the roles the person holds there, and whether the viewer may change
+    them (its business manager or an administrator)."""
+    held = {}
+    for membership in person.partnership_memberships.all():
+        held.setdefault(membership.partnership_id, set()).add(membership.role)
+    return [
+        {
+            "partnership": partnership,
+            "roles": [
+                (value, label, value in held.get(partnership.pk, set()))
+                for value, label in ROLE_CHOICES
+            ],
+            "held": sorted(held.get(partnership.pk, set())),
+            "may_change": permissions.can_manage_people_in(request.user, partnership.pk)
+            and permissions.can_change_memberships_of(request.user, person),
+        }
+        for partnership in Partnership.objects.all()
+    ]
 
 
 @people_view
@@ -128,6 +150,7 @@ def person_detail(request, pk):
             "name": people.display_name(person),
             "roles": sorted(group.name for group in person.groups.all()),
             "memberships": person.agency_memberships.all(),
+            "partnership_roles": _partnership_roles(request, person),
             "membership_form": MembershipForm(),
             "token_count": person.api_tokens.filter(revoked_at__isnull=True).count(),
             "is_self": person.pk == request.user.pk,
@@ -143,6 +166,16 @@ def _change_person(request, person, action):
     if action == "reactivate":
         people.reactivate(person, by=request.user)
         return f"{name} can sign in again. Their old API tokens stay revoked."
+    if action == "roles":
+        roles_form = PartnershipRolesForm(request.POST)
+        if not roles_form.is_valid():
+            raise people.PeopleRuleError("Choose a partnership and the roles they hold in it.")
+        partnership = roles_form.cleaned_data["partnership"]
+        roles = people.set_partnership_roles(
+            person, partnership, roles_form.cleaned_data["roles"], by=request.user
+        )
+        held = ", ".join(sorted(roles)) or "no role"
+        return f"{name} now holds {held} in {partnership.name}."
     form = MembershipForm(request.POST)
     if action in ("add", "move") and not form.is_valid():
         raise people.PeopleRuleError("Choose an agency.")

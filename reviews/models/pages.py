@@ -7,7 +7,7 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Exists, OuterRef, Q
-from django.db.models.functions import Length, Substr
+from django.db.models.functions import Cast, Length, Substr
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.functional import cached_property
@@ -15,7 +15,14 @@ from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from wagtail.admin.forms import WagtailAdminPageForm
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
-from wagtail.models import Orderable, Page, PagePermissionTester, PageViewRestriction, Site
+from wagtail.models import (
+    GroupApprovalTask,
+    Orderable,
+    Page,
+    PagePermissionTester,
+    PageViewRestriction,
+    Site,
+)
 from wagtail.search import index
 
 from learning import permissions
@@ -186,8 +193,7 @@ def pages_the_request_may_open(queryset, request):
     # partnership-only pages stay hidden by the one rule of who may open what.
     allowed = permissions.visible_content(request.user)
     for model in (ReviewPage, BriefingPage):
-        if allowed:  # (nothing is hidden from a superuser)
-            hidden.update(model.objects.exclude(allowed).values_list("pk", flat=True))
+        hidden.update(model.objects.exclude(allowed).values_list("pk", flat=True))
     return queryset.exclude(pk__in=list(hidden))
 
 
@@ -633,3 +639,56 @@ class BriefingIndexPage(VisibilityControlledPrivacy, ListingMixin, Page):
 
     def listing_queryset(self, request):
         return visible_to(BriefingPage.objects.child_of(self), request.user)
+
+
+def approves_for_partnership_of(user, page):
+    """Whether this person may approve this page for publication: a business manager (or an
+    administrator) of the page's own partnership."""
+    if user.is_superuser:
+        return True
+    partnership_id = getattr(page, "partnership_id", None)
+    if partnership_id is None:
+        partnership_id = getattr(page.specific_deferred, "partnership_id", None)
+    approvers = permissions.partnership_ids_with_role(
+        user, permissions.BUSINESS_MANAGERS, permissions.ADMINISTRATORS
+    )
+    return partnership_id in approvers if partnership_id is not None else bool(approvers)
+
+
+class PartnershipApprovalTask(GroupApprovalTask):
+    """The business manager's approval, partnership by partnership: a manager of the adults board
+    does not approve the children's partnership's reviews, nor sees them waiting."""
+
+    def get_actions(self, obj, user):
+        if isinstance(obj, Page) and not approves_for_partnership_of(user, obj):
+            return []
+        return super().get_actions(obj, user)
+
+    def user_can_access_editor(self, obj, user):
+        if isinstance(obj, Page) and not approves_for_partnership_of(user, obj):
+            return False
+        return super().user_can_access_editor(obj, user)
+
+    def locked_for_user(self, obj, user):
+        if isinstance(obj, Page) and not approves_for_partnership_of(user, obj):
+            return True
+        return super().locked_for_user(obj, user)
+
+    def get_task_states_user_can_moderate(self, user, **kwargs):
+        states = super().get_task_states_user_can_moderate(user, **kwargs)
+        if user.is_superuser:
+            return states
+        approvers = permissions.partnership_ids_with_role(
+            user, permissions.BUSINESS_MANAGERS, permissions.ADMINISTRATORS
+        )
+        for model in (ReviewPage, BriefingPage):
+            others = (
+                model.objects.exclude(partnership__in=approvers)
+                .annotate(key=Cast("pk", output_field=models.CharField()))
+                .values("key")
+            )
+            states = states.exclude(workflow_state__object_id__in=others)
+        return states
+
+    class Meta:
+        verbose_name = "partnership approval"

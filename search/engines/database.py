@@ -11,6 +11,7 @@ from django.db import connection
 from ..documents import MARK_END, MARK_START
 from ..query import (
     COLUMN_FACETS,
+    COLUMN_FILTERS,
     FACETS,
     PAGE_SIZE,
     TAG_FACETS,
@@ -167,11 +168,12 @@ class FullTextSQL:
         return f"ts_headline('english', d.text, ({tsquery}), %s)", [*params, options]
 
 
-def filter_sql(filters, levels):
-    """WHERE clauses for visibility and the selected facet values, with their parameters."""
-    clauses = [f"d.visibility IN ({_placeholders(levels)})"]
-    params = [str(level) for level in levels]
-    for facet in COLUMN_FACETS:
+def filter_sql(filters, audience):
+    """WHERE clauses for who may see (an `Audience`) and the selected facet values, with their
+    parameters."""
+    visible, params = audience.sql("d")
+    clauses = [visible]
+    for facet in COLUMN_FACETS + COLUMN_FILTERS:
         values = filters.get(facet)
         if values:
             if facet == "year":
@@ -192,39 +194,41 @@ def filter_sql(filters, levels):
 class DatabaseEngine:
     name = "database"
 
-    def count(self, request, levels):
+    def count(self, request, audience):
         """How many documents this request finds, without a page or facets."""
         with connection.cursor() as cursor:
-            return self._count(cursor, FullTextSQL.for_request(request), request.filters, levels)
+            return self._count(cursor, FullTextSQL.for_request(request), request.filters, audience)
 
-    def search(self, request, levels, page_size=PAGE_SIZE):
+    def search(self, request, audience, page_size=PAGE_SIZE):
         full_text = FullTextSQL.for_request(request)
         with connection.cursor() as cursor:
-            count = self._count(cursor, full_text, request.filters, levels)
-            hits = self._page(cursor, full_text, request, levels, page_size) if count else []
+            count = self._count(cursor, full_text, request.filters, audience)
+            hits = self._page(cursor, full_text, request, audience, page_size) if count else []
             facets = {
-                facet: self._facet(cursor, full_text, facet, request.filters_except(facet), levels)
+                facet: self._facet(
+                    cursor, full_text, facet, request.filters_except(facet), audience
+                )
                 for facet in FACETS
             }
         return EngineAnswer(count=count, hits=hits, facets=facets, engine=self.name)
 
-    def _where(self, full_text, filters, levels):
-        clauses, params = filter_sql(filters, levels)
+    def _where(self, full_text, filters, audience):
+        clauses, params = filter_sql(filters, audience)
         match, match_params = full_text.match()
         if match:
             clauses.insert(0, match)
             params = match_params + params
         return " AND ".join(clauses), params
 
-    def _count(self, cursor, full_text, filters, levels):
+    def _count(self, cursor, full_text, filters, audience):
         source, source_params = full_text.source()
-        where, params = self._where(full_text, filters, levels)
+        where, params = self._where(full_text, filters, audience)
         cursor.execute(f"SELECT COUNT(*) FROM {source} WHERE {where}", source_params + params)
         return cursor.fetchone()[0]
 
-    def _page(self, cursor, full_text, request, levels, page_size):
+    def _page(self, cursor, full_text, request, audience, page_size):
         source, source_params = full_text.source()
-        where, params = self._where(full_text, request.filters, levels)
+        where, params = self._where(full_text, request.filters, audience)
         snippet, snippet_params = full_text.snippet()
         if request.sort == "newest" or not full_text.clauses:
             order, order_params = "d.published_at DESC, d.id DESC", []
@@ -242,9 +246,9 @@ class DatabaseEngine:
         )
         return [(key, snippet or "") for key, snippet in cursor.fetchall()]
 
-    def _facet(self, cursor, full_text, facet, filters, levels):
+    def _facet(self, cursor, full_text, facet, filters, audience):
         source, source_params = full_text.source()
-        where, params = self._where(full_text, filters, levels)
+        where, params = self._where(full_text, filters, audience)
         if facet in TAG_FACETS:
             cursor.execute(
                 f"SELECT f.value, COUNT(*) FROM {source} {full_text.join()} {TAGS} f "
@@ -259,14 +263,14 @@ class DatabaseEngine:
             )
         return {str(value): total for value, total in cursor.fetchall()}
 
-    def related(self, page_id, theme_slugs, title_terms, levels, limit=5):
+    def related(self, page_id, theme_slugs, title_terms, audience, limit=5):
         """Documents of other pages that share this page's themes (most shared first), topped up
         with ones that share words of its title. One query when the themes find enough."""
         columns = "d.key, d.title, d.url, d.kind, d.year"
         found = []
         with connection.cursor() as cursor:
             if theme_slugs:
-                clauses, params = filter_sql({}, levels)
+                clauses, params = filter_sql({}, audience)
                 cursor.execute(
                     f"SELECT {columns} FROM {DOCUMENTS} d JOIN {TAGS} t ON t.document_id = d.id "
                     f"AND t.facet = 'theme' AND t.value IN ({_placeholders(theme_slugs)}) "
@@ -282,7 +286,7 @@ class DatabaseEngine:
                 full_text = FullTextSQL.any_of(title_terms)
                 source, source_params = full_text.source()
                 match, match_params = full_text.match()
-                clauses, params = filter_sql({}, levels)
+                clauses, params = filter_sql({}, audience)
                 rank, rank_params = full_text.rank()
                 cursor.execute(
                     f"SELECT {columns} FROM {source} WHERE {match} AND {' AND '.join(clauses)} "

@@ -19,7 +19,7 @@ from config import deadline
 
 from ..documents import MARK_END, MARK_START
 from ..models import IndexBacklog, SearchDocument
-from ..query import FACETS, PAGE_SIZE
+from ..query import COLUMN_FILTERS, FACETS, PAGE_SIZE
 from .answer import EngineAnswer
 
 logger = logging.getLogger(__name__)
@@ -97,6 +97,7 @@ class LearningDocument(Document):
     year = Keyword()
     status = Keyword()
     visibility = Keyword()
+    partnership = Keyword()
     themes = Keyword(multi=True)
     agencies = Keyword(multi=True)
     published_at = Date()
@@ -117,6 +118,7 @@ def as_source(document):
         "year": str(document.year) if document.year else None,
         "status": document.status or None,
         "visibility": document.visibility,
+        "partnership": document.partnership or None,
         "themes": [t.value for t in tags if t.facet == "theme"],
         "agencies": [t.value for t in tags if t.facet == "agency"],
         "published_at": document.published_at.isoformat() if document.published_at else None,
@@ -228,16 +230,22 @@ class LearningSearch(FacetedSearch):
         "status": TermsFacet(field="status", size=FACET_SIZE),
     }
 
-    def __init__(self, client, levels, request, sort):
+    def __init__(self, client, audience, request, sort):
         self.using = client
         self.index = alias_name()
-        self.levels = [str(level) for level in levels]
+        self.audience = audience
         self.clauses = request.query_clauses
         self.minimum = request.minimum_match
-        super().__init__(query=self.clauses or None, filters=request.filters, sort=sort)
+        # Filters that are not facets bound the query (and so every count), as visibility does.
+        self.column_filters = {
+            name: values for name, values in request.filters.items() if name in COLUMN_FILTERS
+        }
+        super().__init__(query=self.clauses or None, filters=request.facet_filters, sort=sort)
 
     def search(self):
-        search = super().search().filter("terms", visibility=self.levels)
+        search = super().search().filter(self.audience.es())
+        for name, values in self.column_filters.items():
+            search = search.filter("terms", **{name: list(values)})
         return search.extra(track_total_hits=True)
 
     def _alternative(self, alternative):
@@ -276,45 +284,45 @@ class LearningSearch(FacetedSearch):
 class ElasticsearchEngine:
     name = "elasticsearch"
 
-    def search(self, request, levels, page_size=PAGE_SIZE):
+    def search(self, request, audience, page_size=PAGE_SIZE):
         from .database import DatabaseEngine
 
         if outage.ongoing:
             logger.warning("Elasticsearch is unavailable; answering from the database engine.")
-            return DatabaseEngine().search(request, levels, page_size)
+            return DatabaseEngine().search(request, audience, page_size)
         if IndexBacklog.objects.exists():
             # Counts and facets from a stale index could count what is now restricted.
             logger.info("The index is catching up; answering from the database engine.")
-            return DatabaseEngine().search(request, levels, page_size)
+            return DatabaseEngine().search(request, audience, page_size)
         try:
-            return self._search(request, levels, page_size)
+            return self._search(request, audience, page_size)
         except UNAVAILABLE as error:
             outage.begin(error)
             logger.warning(
                 "Elasticsearch is unavailable (%s); answering from the database engine.", error
             )
-            return DatabaseEngine().search(request, levels, page_size)
+            return DatabaseEngine().search(request, audience, page_size)
 
-    def count(self, request, levels):
+    def count(self, request, audience):
         """How many documents this request finds (filters included), without a page of hits."""
         from .database import DatabaseEngine
 
         if outage.ongoing:
-            return DatabaseEngine().count(request, levels)
+            return DatabaseEngine().count(request, audience)
         try:
-            faceted = LearningSearch(get_client(), levels, request, ["_doc"])
+            faceted = LearningSearch(get_client(), audience, request, ["_doc"])
             return faceted[0:0].execute().hits.total.value
         except UNAVAILABLE as error:
             outage.begin(error)
             logger.warning("Elasticsearch is unavailable (%s); counting in the database.", error)
-            return DatabaseEngine().count(request, levels)
+            return DatabaseEngine().count(request, audience)
 
-    def _search(self, request, levels, page_size):
+    def _search(self, request, audience, page_size):
         if request.sort == "newest" or not request.query_clauses:
             sort = [{"published_at": {"order": "desc"}}, {"key": {"order": "desc"}}]
         else:
             sort = ["_score", {"key": {"order": "asc"}}]
-        faceted = LearningSearch(get_client(), levels, request, sort)
+        faceted = LearningSearch(get_client(), audience, request, sort)
         start = (request.page - 1) * page_size
         response = faceted[start : start + page_size].execute()
         hits = []
@@ -336,7 +344,7 @@ class ElasticsearchEngine:
         )
 
 
-def more_like_this(client, text, levels, limit, exclude_ids=(), exclude_review_id=None):
+def more_like_this(client, text, audience, limit, exclude_ids=(), exclude_review_id=None):
     """Recommendations like `text` by the cluster's own similarity (`more_like_this`, BM25),
     given the text's words and its terms' other wordings; visibility filters inside the query."""
     from learning.models import Recommendation
@@ -363,7 +371,7 @@ def more_like_this(client, text, levels, limit, exclude_ids=(), exclude_review_i
         ],
         filter=[
             Q("term", kind="recommendation"),
-            Q("terms", visibility=[str(level) for level in levels]),
+            audience.es(),
         ],
         must_not=[Q("terms", key=[f"recommendation:{pk}" for pk in sorted(excluded)])],
     )

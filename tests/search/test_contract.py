@@ -254,13 +254,13 @@ def test_results_come_in_pages_of_twenty(engine, library, anonymous_client):
 def test_both_engines_give_the_same_answers(
     es_client, library, practitioner, business_unit, params
 ):
-    from learning.permissions import visible_levels
+    from search.audience import Audience
     from search.engines import elasticsearch as es_engine
     from search.engines.elasticsearch import ElasticsearchEngine
 
     es_engine.rebuild(es_client)
     for user in (None, practitioner, business_unit):
-        levels = visible_levels(user)
+        levels = Audience.of(user)
         request = SearchRequest.from_params(_query_dict(params))
         database = DatabaseEngine().search(request, levels, page_size=50)
         elastic = ElasticsearchEngine().search(request, levels, page_size=50)

@@ -4,6 +4,7 @@ import pytest
 from django.db import connection
 
 from learning.permissions import Visibility
+from search.audience import Audience
 from search.recurrence_evaluation import index_library
 from search.similarity import Bm25Method, FullTextMoreLikeThis
 
@@ -33,10 +34,11 @@ def test_the_bulk_rebuild_scores_as_the_full_text_index_does():
         own = full_text.self_score(text, position)
         expected = {
             other: score / own
-            for other, score in full_text.top(text, [Visibility.PUBLIC], limit=len(LIBRARY))
+            for other, score in full_text.top(
+                text, Audience.for_levels([Visibility.PUBLIC]), limit=len(LIBRARY)
+            )
         }
         scores = bulk.row_scores(position)
         assert {other for other, score in enumerate(scores) if score > 0} == set(expected)
         for other, score in expected.items():
             assert scores[other] == pytest.approx(score, rel=1e-4)
-

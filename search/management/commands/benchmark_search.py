@@ -404,6 +404,7 @@ class Command(BaseCommand):
     def _benchmark(self, options):
         from learning.permissions import Visibility
         from search import documents
+        from search.audience import Audience
         from search.engines.database import DatabaseEngine, FullTextSQL
         from search.query import FACETS, SearchRequest
 
@@ -433,7 +434,7 @@ class Command(BaseCommand):
         for q, filters in queries:
             request = SearchRequest(q=q, filters=filters)
             t = time.perf_counter()
-            ours = engine.search(request, levels)
+            ours = engine.search(request, Audience.for_levels(levels))
             timings["our database engine"].append(time.perf_counter() - t)
             t = time.perf_counter()
             floor_count = raw.search(FullTextSQL.for_request(request).match()[1], filters)
@@ -538,6 +539,7 @@ class Command(BaseCommand):
     def _time_report_searches(self, report_queries, levels, raw):
         """Searches whose words are on a report's page: the engine's answer plus loading the
         page of results with each review's best report passage, as the search page does."""
+        from search.audience import Audience
         from search.engines.database import DatabaseEngine, FullTextSQL, best_passages
         from search.query import SearchRequest
         from search.services import load_results
@@ -549,8 +551,9 @@ class Command(BaseCommand):
         for q in report_queries:
             request = SearchRequest(q=q)
             t = time.perf_counter()
-            answer = engine.search(request, levels)
-            results = load_results(answer.hits, levels, request)
+            audience = Audience.for_levels(levels)
+            answer = engine.search(request, audience)
+            results = load_results(answer.hits, audience, request)
             # The best page of every review on the page of results, not only of those whose own
             # words did not match: the most this lookup can cost.
             reviews = [doc.object_id for doc in results if doc.kind == "review"]

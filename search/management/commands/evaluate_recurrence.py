@@ -214,6 +214,7 @@ class Command(BaseCommand):
         the throwaway database, in a transaction rolled back after, so the second library finds
         the index as the first did."""
         from learning.permissions import Visibility
+        from search.audience import Audience
         from search.models import SearchDocument
 
         with transaction.atomic():
@@ -224,11 +225,17 @@ class Command(BaseCommand):
                 if isinstance(method, BothWays):
                     # As the neighbour table holds them: NEIGHBOURS found, the first k shown.
                     hits = method.both_ways(
-                        texts[position], position, [Visibility.PUBLIC], limit=max(k, NEIGHBOURS)
+                        texts[position],
+                        position,
+                        Audience.for_levels([Visibility.PUBLIC]),
+                        limit=max(k, NEIGHBOURS),
                     )[:k]
                 else:
                     hits = method.top(
-                        texts[position], [Visibility.PUBLIC], limit=k, exclude_ids=[position]
+                        texts[position],
+                        Audience.for_levels([Visibility.PUBLIC]),
+                        limit=k,
+                        exclude_ids=[position],
                     )
                 return [object_id for object_id, _ in hits]
 
