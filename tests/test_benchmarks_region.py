@@ -36,14 +36,29 @@ def postgres_url():
         yield url
 
 
-def built(output):
-    """What each build made: partnerships, reviews, recommendations, actions, agencies, people."""
-    return re.findall(
+def region_of_three(command, *options, database_url):
+    """Run a region benchmark with 300 recommendations over three partnerships; its output, once
+    it is seen to have built the same library twice: spread over three, then in one."""
+    result = manage(
+        command,
+        "--partnerships=3",
+        "--database=postgres",
+        "--recommendations=300",
+        *options,
+        database_url=database_url,
+    )
+    assert result.returncode == 0, result.stderr
+    region, single = re.findall(
         r"^Built (\d+) partnerships, (\d+) reviews, (\d+) recommendations, (\d+) actions, "
         r"(\d+) agencies, (\d+) people",
-        output,
+        result.stdout,
         re.M,
     )
+    assert region[:3] == ("3", "3", "300")
+    # One partnership holds exactly what the three hold between them.
+    assert single == ("1", *region[1:])
+    assert "3 partnerships / 1 partnership, same library" in result.stdout
+    return result.stdout
 
 
 def test_region_benchmark_refuses_a_database_other_than_the_one_asked_for(tmp_path):
@@ -62,20 +77,7 @@ def test_region_benchmark_refuses_a_database_other_than_the_one_asked_for(tmp_pa
 
 @pytest.mark.postgres
 def test_tracker_region_benchmark_prints_each_persons_pages_and_the_ratio(postgres_url):
-    result = manage(
-        "benchmark_tracker",
-        "--partnerships=3",
-        "--database=postgres",
-        "--recommendations=300",
-        "--runs=2",
-        database_url=postgres_url,
-    )
-    assert result.returncode == 0, result.stderr
-    out = result.stdout
-    region, single = built(out)
-    assert region[:3] == ("3", "3", "300")
-    # One partnership holds exactly what the three hold between them.
-    assert single == ("1", *region[1:])
+    out = region_of_three("benchmark_tracker", "--runs=2", database_url=postgres_url)
     assert "3 partnerships (postgresql), 300 recommendations" in out
     assert "1 partnership (postgresql), 300 recommendations" in out
     for page, person in [
@@ -87,32 +89,17 @@ def test_tracker_region_benchmark_prints_each_persons_pages_and_the_ratio(postgr
         assert len(re.findall(rf"^{page}\s+{person}\s+2{TIMINGS}$", out, re.M)) == 2, page
         assert re.search(rf"^{page}\s+{person}{RATIO}", out, re.M), page
     assert re.search(r"^Dashboard\s+lead of WYP \(in all\)\s+not theirs", out, re.M)
-    assert "3 partnerships / 1 partnership, same library" in out
 
 
 @pytest.mark.postgres
 @pytest.mark.elasticsearch
 def test_search_region_benchmark_prints_the_search_page_and_api_and_the_ratio(postgres_url):
-    result = manage(
-        "benchmark_search",
-        "--partnerships=3",
-        "--database=postgres",
-        "--engine=elasticsearch",
-        "--recommendations=300",
-        "--queries=4",
-        database_url=postgres_url,
+    out = region_of_three(
+        "benchmark_search", "--engine=elasticsearch", "--queries=4", database_url=postgres_url
     )
-    assert result.returncode == 0, result.stderr
-    out = result.stdout
-    region, single = built(out)
-    assert region[:3] == ("3", "3", "300")
-    assert single == ("1", *region[1:])
     assert len(re.findall(r"^Filled the index hub-benchmark-\w+: 303 documents", out, re.M)) == 2
-    engine = (
-        "Elasticsearch at ELASTICSEARCH_URL"
-        if os.environ.get("ELASTICSEARCH_URL")
-        else ("osmem-server")
-    )
+    real_cluster = os.environ.get("ELASTICSEARCH_URL")
+    engine = "Elasticsearch at ELASTICSEARCH_URL" if real_cluster else "osmem-server"
     assert f"3 partnerships ({engine}), 300 recommendations" in out
     for page in ["Search page", "Search API"]:
         timed = rf"^{page}\s+practitioner of area-01\s+4{TIMINGS}"

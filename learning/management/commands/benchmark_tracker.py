@@ -25,6 +25,7 @@ from learning.models import Agency, AgencyAction, ProgressUpdate, Recommendation
 from ...benchmarking import (
     add_region_arguments,
     build_region,
+    percentile,
     print_region_comparison,
     print_region_table,
     region_database,
@@ -40,12 +41,6 @@ STATUS_WEIGHTS = [
     (AgencyAction.Status.ASSURED, 20),
     (AgencyAction.Status.CLOSED, 5),
 ]
-
-
-def percentile(samples, fraction):
-    """Nearest-rank percentile: the smallest sample at or above `fraction` of the samples."""
-    ordered = sorted(samples)
-    return ordered[max(math.ceil(fraction * len(ordered)) - 1, 0)]
 
 
 class Command(BaseCommand):
