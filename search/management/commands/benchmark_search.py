@@ -234,7 +234,12 @@ class Command(BaseCommand):
                     )
                 answered_by = services.search(SearchRequest(q="neglect"), region.member).engine
                 if answered_by != engine:
-                    raise CommandError(f"The {engine} engine was asked but {answered_by} answered.")
+                    raise CommandError(
+                        f"The {engine} engine was asked but {answered_by} answered: the cluster "
+                        f"did not answer within ELASTICSEARCH_TIMEOUT "
+                        f"({settings.ELASTICSEARCH_TIMEOUT:g} s). To time a slow stand-in such as "
+                        "osmem-server, raise ELASTICSEARCH_TIMEOUT and OUTSIDE_SERVICES_BUDGET."
+                    )
                 fallbacks.take()
                 browser = Client()
                 browser.force_login(region.member)
