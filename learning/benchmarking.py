@@ -430,7 +430,7 @@ def print_region_comparison(stdout, partnership_count, region, single):
         "(ratio above 1: the region is slower)"
     )
     stdout.write(
-        f"{'Page':<30}{'as':<28}{'p50 ms':>15}{'p95 ms':>15}{'p50 ratio':>11}{'p95 ratio':>11}"
+        f"{'Page':<30}{'as':<28}{'p50 ms':>17}{'p95 ms':>17}{'p50 ratio':>11}{'p95 ratio':>11}"
     )
     for key, ours in region.items():
         theirs = single.get(key)
@@ -438,6 +438,6 @@ def print_region_comparison(stdout, partnership_count, region, single):
             continue
         stdout.write(
             f"{key[0]:<30}{key[1]:<28}"
-            f"{ours['p50']:>7.1f} / {theirs['p50']:<5.1f}{ours['p95']:>7.1f} / {theirs['p95']:<5.1f}"
+            f"{ours['p50']:>7.1f} / {theirs['p50']:<7.1f}{ours['p95']:>7.1f} / {theirs['p95']:<7.1f}"
             f"{ours['p50'] / theirs['p50']:>10.2f}×{ours['p95'] / theirs['p95']:>10.2f}×"
         )
