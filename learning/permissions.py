@@ -27,11 +27,13 @@ class Visibility(models.TextChoices):
 
 
 def _group_names(user):
+    """The person's role groups: the roles they hold in any partnership, which their groups
+    mirror (`sync_role_groups`), read in the same query as their partnerships."""
     if not user or not user.is_authenticated:
         return set()
     cached = getattr(user, "_role_group_names", None)
     if cached is None:
-        cached = set(user.groups.values_list("name", flat=True))
+        cached = set().union(*_partnership_roles(user).values())
         user._role_group_names = cached
     return cached
 
@@ -55,13 +57,29 @@ def _partnership_roles(user):
     if cached is None:
         from .models import PartnershipMembership
 
-        cached = {}
-        for partnership_id, role in PartnershipMembership.objects.filter(user=user).values_list(
-            "partnership_id", "role"
-        ):
+        cached, slugs = {}, {}
+        for partnership_id, slug, role in PartnershipMembership.objects.filter(
+            user=user
+        ).values_list("partnership_id", "partnership__slug", "role"):
             cached.setdefault(partnership_id, set()).add(role)
+            slugs[partnership_id] = slug
         user._partnership_roles = cached
+        user._partnership_slugs = slugs
     return cached
+
+
+def partnership_slugs(user, ids):
+    """{id: slug} of these partnerships: those the person belongs to are known already."""
+    known = {}
+    if user is not None and user.is_authenticated:
+        _partnership_roles(user)
+        known = {pk: slug for pk, slug in user._partnership_slugs.items() if pk in ids}
+    missing = set(ids) - set(known)
+    if missing:
+        from .models import Partnership
+
+        known.update(Partnership.objects.filter(pk__in=missing).values_list("pk", "slug"))
+    return known
 
 
 def partnership_ids_with_role(user, *roles):

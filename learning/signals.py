@@ -21,6 +21,8 @@ def _role_groups_given_directly(sender, instance, action, pk_set, **kwargs):
 
     if kwargs.get("reverse") or action not in ("post_add", "post_remove", "post_clear"):
         return
+    for cached in ("_partnership_roles", "_partnership_slugs", "_role_group_names"):
+        instance.__dict__.pop(cached, None)
     memberships = PartnershipMembership.objects.filter(user=instance)
     if action == "post_clear":
         memberships.delete()
@@ -41,7 +43,8 @@ def _role_groups_given_directly(sender, instance, action, pk_set, **kwargs):
         [PartnershipMembership(user=instance, partnership=default, role=r) for r in roles - held],
         ignore_conflicts=True,
     )
-    instance.__dict__.pop("_partnership_roles", None)
+    for cached in ("_partnership_roles", "_partnership_slugs", "_role_group_names"):
+        instance.__dict__.pop(cached, None)
 
 
 def connect_partnership_memberships():

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from django.db.models import Q
 
 from learning import permissions
-from learning.models import Partnership
 
 
 @dataclass(frozen=True)
@@ -21,9 +20,7 @@ class Audience:
     def of(cls, user):
         clauses = permissions.visibility_clauses(user)
         ids = set().union(*(ids for _levels, ids in clauses if ids is not None))
-        slugs = (
-            dict(Partnership.objects.filter(pk__in=ids).values_list("pk", "slug")) if ids else {}
-        )
+        slugs = permissions.partnership_slugs(user, ids) if ids else {}
         return cls(
             tuple(
                 (

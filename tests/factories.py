@@ -45,6 +45,7 @@ from reviews.models import (
     Case,
     InformationRequest,
     InformationRequestReminder,
+    PartnershipApprovalTask,
     PartnerSignOff,
     ReferralReason,
     ReviewDocument,
@@ -576,3 +577,13 @@ class AlertItemSentFactory(factory.django.DjangoModelFactory):
 
     alert = factory.SubFactory(LearningAlertFactory)
     document_key = factory.Sequence(lambda n: f"review:{n + 1}")
+
+
+class PartnershipApprovalTaskFactory(factory.django.DjangoModelFactory):
+    """A partnership's approval step (the workflow's own is made by migrate)."""
+
+    class Meta:
+        model = PartnershipApprovalTask
+        django_get_or_create = ("name",)
+
+    name = factory.Sequence(lambda n: f"Approval {n}")

@@ -111,5 +111,5 @@ def sync_role_groups(user):
         user.groups.add(*Group.objects.filter(name__in=roles - held))
     if held - roles:
         user.groups.remove(*Group.objects.filter(name__in=held - roles))
-    for cached in ("_role_group_names", "_partnership_roles"):
+    for cached in ("_role_group_names", "_partnership_roles", "_partnership_slugs"):
         user.__dict__.pop(cached, None)

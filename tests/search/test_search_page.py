@@ -78,6 +78,7 @@ def test_api_gives_the_same_answer_as_the_page(library, practitioner):
         "review": "Child J: information exchange",
         "number": "2",
         "themes": ["Voice of the child"],
+        "partnership": "Safeguarding Children Partnership",
         "snippet": result["snippet"],
     }
     assert result["url"] == f"{library.child_j.url}#recommendation-2"
