@@ -1,5 +1,9 @@
 """Build a large tracker (200 agencies, 50,000 actions, 200,000 updates) in a throwaway database
-and print p50/p95 times and query counts for the dashboard, an agency's page and a full export."""
+and print p50/p95 times and query counts for the dashboard, an agency's page and a full export.
+
+With --partnerships N: a region's tracker instead, its recommendations spread over N partnerships
+of one deployment, timing the list, the dashboard and My work as a lead of an agency shared by all
+of them and as a business unit officer of one, beside one partnership holding the same library."""
 
 import datetime
 import math
@@ -11,14 +15,23 @@ from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
+from django.test.utils import CaptureQueriesContext, override_settings
 from django.urls import reverse
 from django.utils import timezone
 
 from learning import permissions
 from learning.models import Agency, AgencyAction, ProgressUpdate, Recommendation, Theme
 
-from ...benchmarking import throwaway_database
+from ...benchmarking import (
+    add_region_arguments,
+    build_region,
+    percentile,
+    print_region_comparison,
+    print_region_table,
+    region_database,
+    throwaway_database,
+    time_page,
+)
 
 BATCH = 5000
 STATUS_WEIGHTS = [
@@ -28,12 +41,6 @@ STATUS_WEIGHTS = [
     (AgencyAction.Status.ASSURED, 20),
     (AgencyAction.Status.CLOSED, 5),
 ]
-
-
-def percentile(samples, fraction):
-    """Nearest-rank percentile: the smallest sample at or above `fraction` of the samples."""
-    ordered = sorted(samples)
-    return ordered[max(math.ceil(fraction * len(ordered)) - 1, 0)]
 
 
 class Command(BaseCommand):
@@ -54,9 +61,19 @@ class Command(BaseCommand):
             action="store_true",
             help="Keep the benchmark database afterwards (SQLite: print its path) to inspect it.",
         )
+        add_region_arguments(parser)
+        parser.add_argument(
+            "--recommendations",
+            type=int,
+            default=300_000,
+            help="With --partnerships: recommendations in the region, all partnerships together.",
+        )
 
     def handle(self, *args, **options):
         self.verbosity = options["verbosity"]
+        if options["partnerships"]:
+            self._region(options)
+            return
         with throwaway_database(self.stdout, "tracker-benchmark-", keep=options["keep"]):
             self._run(options)
 
@@ -88,6 +105,50 @@ class Command(BaseCommand):
             medians[label] = self._measure(client, label, url, runs)
         ratio = medians["Full export (XLSX)"] / medians["Full export (CSV)"]
         self.stdout.write(f"XLSX export / CSV export (p50, this run): {ratio:.2f}×")
+
+    def _region(self, options):
+        count = options["partnerships"]
+        figures = {}
+        for partnerships in dict.fromkeys([count, 1]):
+            with region_database(self.stdout, options, "tracker-region-"):
+                region = build_region(
+                    self.stdout,
+                    random.Random(options["seed"]),
+                    REGION_SENTENCES,
+                    partnerships,
+                    areas=count,
+                    recommendations=options["recommendations"],
+                )
+                # As the site runs (DEBUG off), on a regional deployment either way, so the
+                # number of partnerships is the only difference between the two builds.
+                with override_settings(DEBUG=False, REGIONAL_DEPLOYMENT=True):
+                    figures[partnerships] = self._time_region(region, options["runs"])
+            print_region_table(
+                self.stdout,
+                f"{partnerships} partnership{'s' if partnerships > 1 else ''} "
+                f"({connection.vendor}), {options['recommendations']:,} recommendations",
+                figures[partnerships],
+            )
+        if count > 1:
+            print_region_comparison(self.stdout, count, figures[count], figures[1])
+
+    def _time_region(self, region, runs):
+        pages = [
+            ("Tracker list", reverse("learning:tracker_list")),
+            ("Dashboard", reverse("learning:dashboard")),
+            ("My work", reverse("learning:my_work")),
+        ]
+        people = [
+            (f"lead of {region.shared_agency.short_name} (in all)", region.lead),
+            (f"business unit of {region.partnerships[0].slug}", region.business_unit),
+        ]
+        figures = {}
+        for person, user in people:
+            client = Client()
+            client.force_login(user)
+            for page, url in pages:
+                figures[(page, person)] = time_page(client, [url] * runs)
+        return figures
 
     def _measure(self, client, label, url, runs):
         client.get(url, SERVER_NAME="localhost")  # warm caches, as a live site would have them
@@ -234,3 +295,16 @@ class Command(BaseCommand):
 def rng_kind(n):
     kinds = ["lcspr", "scr", "rapid_review", "learning_review", "multi_agency_audit"]
     return kinds[n % len(kinds)]
+
+
+# What a region's recommendations say (the tracker's pages show them, never search them).
+REGION_SENTENCES = [
+    "Agencies should strengthen their response to domestic abuse in the household.",
+    "Practitioners should record the person's own words and wishes.",
+    "The board should seek assurance that self-neglect is escalated.",
+    "Partners should share information at the first referral.",
+    "Training on coercive control should reach every frontline team.",
+    "Mental capacity assessments should be recorded for each decision.",
+    "Transitions to adult services should begin before the eighteenth birthday.",
+    "Supervision should challenge professional optimism.",
+]

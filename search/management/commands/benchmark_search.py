@@ -1,8 +1,14 @@
 """Time the database search engine against Wagtail's stock search, a naive icontains filter and
-hand-written FTS5 SQL (the floor), over a synthetic library in a throwaway SQLite database."""
+hand-written FTS5 SQL (the floor), over a synthetic library in a throwaway SQLite database.
+
+With --partnerships N: a region's library spread over N partnerships of one deployment, on the
+configured database (PostgreSQL for a region) and the engine asked for, timing the search page and
+the search API as a member of one partnership, beside one partnership holding the same library."""
 
 # ruff: noqa: S608 - SQL here names only constant tables and columns; every value is a parameter.
 
+import contextlib
+import logging
 import random
 import re
 import sqlite3
@@ -12,7 +18,15 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from learning.benchmarking import run_in_throwaway_sqlite
+from learning.benchmarking import (
+    add_region_arguments,
+    build_region,
+    print_region_comparison,
+    print_region_table,
+    region_database,
+    run_in_throwaway_sqlite,
+    time_page,
+)
 
 CORPUS_DIRS = [Path(settings.BASE_DIR) / "tests" / "fixtures" / "corpus"]
 THEMES = [
@@ -104,8 +118,20 @@ class Command(BaseCommand):
             "--reports", type=int, default=1000, help="Attached reports (one per review at most)."
         )
         parser.add_argument("--report-pages", type=int, default=100)
+        add_region_arguments(parser)
+        parser.add_argument(
+            "--engine",
+            choices=["elasticsearch", "database"],
+            default="elasticsearch",
+            help="With --partnerships: the engine the search page asks. Elasticsearch at "
+            "ELASTICSEARCH_URL, or else an osmem-server (the tests' in-memory stand-in) started "
+            "for the run.",
+        )
 
     def handle(self, *args, **options):
+        if options["partnerships"]:
+            self._region(options)
+            return
         run_in_throwaway_sqlite(
             self.stdout,
             "hub-search-bench-",
@@ -121,6 +147,113 @@ class Command(BaseCommand):
             ],
             benchmark=self._benchmark,
         )
+
+    # A region on one deployment -------------------------------------------------------------
+
+    def _region(self, options):
+        from django.test.utils import override_settings
+
+        from search import documents
+
+        count = options["partnerships"]
+        sentences = self._sentences()
+        figures = {}
+        with search_cluster(self.stdout, options["engine"]) as client:
+            for partnerships in dict.fromkeys([count, 1]):
+                with region_database(self.stdout, options, "hub-region-search-"):
+                    rng = random.Random(options["seed"])
+                    # Built with the database engine: each page saved is indexed in the table
+                    # only; the cluster is filled once, from the table, as a rebuild does.
+                    with override_settings(SEARCH_ENGINE="database"):
+                        region = build_region(
+                            self.stdout,
+                            rng,
+                            sentences,
+                            partnerships,
+                            areas=count,
+                            recommendations=options["recommendations"],
+                            per_review=options["per_review"],
+                        )
+                        started = time.perf_counter()
+                        written = documents.rebuild_table()
+                    self.stdout.write(
+                        f"Rebuilt the search table: {written} documents in "
+                        f"{time.perf_counter() - started:.1f} s"
+                    )
+                    figures[partnerships] = self._time_region(
+                        region, rng, sentences, client, options
+                    )
+                print_region_table(
+                    self.stdout,
+                    f"{partnerships} partnership{'s' if partnerships > 1 else ''} "
+                    f"({region_label(options['engine'])}), {options['recommendations']:,} "
+                    "recommendations",
+                    figures[partnerships],
+                )
+        if count > 1:
+            print_region_comparison(self.stdout, count, figures[count], figures[1])
+
+    def _time_region(self, region, rng, sentences, client, options):
+        """The search page and the search API as a practitioner of the first partnership: each
+        of the generated searches once, through the whole request path."""
+        import uuid
+        from urllib.parse import urlencode
+
+        from django.test import Client
+        from django.test.utils import override_settings
+        from django.urls import reverse
+
+        from search import services
+        from search.engines import elasticsearch as es_engine
+        from search.query import SearchRequest
+
+        engine = options["engine"]
+        index = f"hub-benchmark-{uuid.uuid4().hex[:10]}"
+        queries = self._queries(rng, sentences, region.themes, options["queries"])
+        params = [urlencode({"q": q, **filters}, doseq=True) for q, filters in queries]
+        person = f"practitioner of {region.partnerships[0].slug}"
+        fallbacks = FallbackCounter()
+        # As the site runs (DEBUG off), on a regional deployment either way, so the number of
+        # partnerships is the only difference between the two builds.
+        with (
+            override_settings(
+                SEARCH_ENGINE=engine,
+                ELASTICSEARCH_INDEX=index,
+                DEBUG=False,
+                REGIONAL_DEPLOYMENT=True,
+            ),
+            fallbacks.listening(),
+        ):
+            try:
+                if engine == "elasticsearch":
+                    started = time.perf_counter()
+                    indexed = es_engine.rebuild(client)
+                    self.stdout.write(
+                        f"Filled the index {index}: {indexed} documents in "
+                        f"{time.perf_counter() - started:.1f} s"
+                    )
+                answered_by = services.search(SearchRequest(q="neglect"), region.member).engine
+                if answered_by != engine:
+                    raise CommandError(
+                        f"The {engine} engine was asked but {answered_by} answered: the cluster "
+                        f"did not answer within ELASTICSEARCH_TIMEOUT "
+                        f"({settings.ELASTICSEARCH_TIMEOUT:g} s). To time a slow stand-in such as "
+                        "osmem-server, raise ELASTICSEARCH_TIMEOUT and OUTSIDE_SERVICES_BUDGET."
+                    )
+                fallbacks.take()
+                browser = Client()
+                browser.force_login(region.member)
+                return {
+                    ("Search page", person): time_page(
+                        browser, [f"{reverse('search')}?{p}" for p in params], fallbacks.take
+                    ),
+                    ("Search API", person): time_page(
+                        browser, [f"{reverse('search_api')}?{p}" for p in params], fallbacks.take
+                    ),
+                }
+            finally:
+                if engine == "elasticsearch":
+                    client.indices.delete(index=f"{index}-*", allow_no_indices=True)
 
     # The synthetic library -------------------------------------------------------------------
 
@@ -444,6 +577,74 @@ class Command(BaseCommand):
 
     def _target(self, label, met, figure):
         self.stdout.write(f"{'MET ' if met else 'MISSED'} {label}: {figure}")
+
+
+@contextlib.contextmanager
+def search_cluster(stdout, engine):
+    """The cluster the region benchmark's Elasticsearch engine talks to: ELASTICSEARCH_URL through
+    the plain client, as the site does; without one, an osmem-server started for this run (the
+    tests' in-memory stand-in, reached through the tests' client adapter) and stopped after."""
+    from search.engines import elasticsearch as es_engine
+
+    if engine != "elasticsearch":
+        yield None
+        return
+    if settings.ELASTICSEARCH_URL:
+        from elasticsearch import Elasticsearch
+
+        stdout.write(f"Elasticsearch: {settings.ELASTICSEARCH_URL}")
+        yield Elasticsearch(settings.ELASTICSEARCH_URL, request_timeout=120, max_retries=0)
+        return
+    from osmem_server import OsmemServer
+
+    from tests.search.conftest import osmem_client
+
+    server = OsmemServer.start(japanese=False)
+    stdout.write(f"No ELASTICSEARCH_URL: started osmem-server at {server.url} for this run.")
+    searches = osmem_client(server.url)
+    es_engine.client_factory = lambda: searches.options(
+        request_timeout=settings.ELASTICSEARCH_TIMEOUT
+    )
+    try:
+        yield osmem_client(server.url).options(request_timeout=120)
+    finally:
+        es_engine.client_factory = None
+        server.close()
+
+
+def region_label(engine):
+    if engine == "database":
+        return "database engine"
+    return "Elasticsearch at ELASTICSEARCH_URL" if settings.ELASTICSEARCH_URL else "osmem-server"
+
+
+class FallbackCounter(logging.Handler):
+    """Counts the Elasticsearch engine's notes that it answered from the database (an outage, a
+    catching-up index, a spent time budget), so a slow cluster shows in the table rather than
+    being timed as the database engine unawares."""
+
+    def __init__(self):
+        super().__init__(level=logging.INFO)
+        self.count = 0
+
+    def emit(self, record):
+        self.count += "database" in record.getMessage()
+
+    def take(self):
+        count, self.count = self.count, 0
+        return count
+
+    @contextlib.contextmanager
+    def listening(self):
+        engine_log = logging.getLogger("search.engines.elasticsearch")
+        level = engine_log.level
+        engine_log.setLevel(logging.INFO)
+        engine_log.addHandler(self)
+        try:
+            yield
+        finally:
+            engine_log.removeHandler(self)
+            engine_log.setLevel(level)
 
 
 class RawFTS5:
