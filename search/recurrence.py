@@ -23,11 +23,13 @@ from learning import permissions
 from learning.models import (
     AgencyAction,
     Assurance,
+    Partnership,
     Recommendation,
     RecurrenceDismissal,
     RecurrenceLink,
 )
 from learning.permissions import Visibility
+from reviews.models import ReviewPage
 
 from . import verdict
 from .audience import Audience
@@ -58,6 +60,10 @@ class Similar:
     status: str = ""
     agencies: list = field(default_factory=list)  # [(agency name, action status label)]
     assured_on: object = None
+    # Where it was said: "a 2021 domestic homicide review of the community safety partnership".
+    review_kind: str = ""
+    partnership: str = ""
+    partnership_id: int | None = None
 
     def as_json(self):
         return {
@@ -71,6 +77,8 @@ class Similar:
             "verdict": self.verdict,
             "url": self.url,
             "linked": self.linked,
+            "review_kind": self.review_kind,
+            "partnership": self.partnership,
         }
 
 
@@ -111,6 +119,13 @@ def _load(scored, user, linked_ids=()):
     ):
         actions.setdefault(rec_id, []).append((agency, AgencyAction.Status(status).label))
     assured = dict(assured_dates(documents)) if sees_tracker else {}
+    partnerships = {
+        slug: (pk, name)
+        for slug, pk, name in Partnership.objects.filter(
+            slug__in={doc.partnership for doc in documents.values()}
+        ).values_list("slug", "pk", "name")
+    }
+    kinds = dict(ReviewPage.Kind.choices)
     found = []
     for rec_id, score in scored:
         doc = documents.get(rec_id)
@@ -132,6 +147,9 @@ def _load(scored, user, linked_ids=()):
                 status=doc.get_status_display() if sees_tracker else "",
                 agencies=actions.get(rec_id, []),
                 assured_on=assured.get(rec_id),
+                review_kind=kinds.get(doc.review_kind, ""),
+                partnership=partnerships.get(doc.partnership, (None, ""))[1],
+                partnership_id=partnerships.get(doc.partnership, (None, ""))[0],
             )
         )
     return found

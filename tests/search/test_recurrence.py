@@ -308,3 +308,37 @@ def test_a_theme_raised_year_after_year_is_persistent_and_a_new_one_emerging(scr
     assert rows["online-harm"].emerging and rows["online-harm"].new
     assert not rows["online-harm"].persistent
     assert [n for _, n, _ in rows["neglect"].cells] == [1, 0, 1, 0, 1]
+
+
+def test_said_before_names_another_partnerships_review_where_it_was_said(
+    practitioner, business_unit, django_capture_on_commit_callbacks
+):
+    from learning.models import Partnership
+    from tests.factories import PartnershipFactory, review_index_of
+
+    community_safety = PartnershipFactory(
+        name="Kirklees Community Safety Partnership",
+        framework=Partnership.Framework.COMMUNITY_SAFETY,
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        dhr = make_review(
+            "Domestic homicide review: Adult P",
+            year=2021,
+            kind="dhr",
+            parent=review_index_of(community_safety),
+            recommendations=[("1", SAID_IN_2009, [], [], [])],
+        )
+        children = review_with("Serious case review: Baby F", 2023, [SAID_IN_2017])
+    said_in_dhr, said_again = dhr.recommendations.get(), children.recommendations.get()
+    record_recurrence(said_again, said_in_dhr, business_unit)
+
+    client = client_for(practitioner)
+    found = next(r for r in similar(client, said_again) if r["id"] == said_in_dhr.pk)
+    assert found["partnership"] == "Kirklees Community Safety Partnership"
+    assert found["review_kind"] == "Domestic homicide review"
+    page = client.get(children.url).content.decode()
+    assert "a 2021 domestic homicide review of Kirklees Community Safety Partnership" in page
+    # On the DHR's own page, the children's review is named as the children's partnership's.
+    own = client.get(dhr.url).content.decode()
+    assert "of Kirklees Community Safety Partnership" not in own
+    assert "Serious case review: Baby F" in own
