@@ -44,6 +44,7 @@ class Member:
     status: str
     published: datetime.date | None = None
     agencies: list = field(default_factory=list)
+    partnership: str = ""  # the name of the partnership whose review said it
     described: bool = False  # its wording, link, status and agencies have been read
 
 
@@ -66,6 +67,12 @@ class Group:
     @property
     def agencies(self):
         return sorted({a for m in self.members for a in m.agencies})
+
+    @property
+    def partnerships(self):
+        """The partnerships whose reviews said it: more than one when children's, adults' and
+        domestic abuse learning recur across the business unit."""
+        return list(dict.fromkeys(m.partnership for m in self.members if m.partnership))
 
     @property
     def latest(self):
@@ -132,9 +139,12 @@ def _members(levels):
 def _describe(members, chunk=5000):
     """Fill in the review, number, wording, link, status and agencies of these members (each
     visible to the reader already), a few queries per `chunk` of them."""
+    from learning.models import Partnership
+
     from .models import SearchDocument
 
     labels = {value: str(label) for value, label in SearchDocument.Status.choices}
+    names = dict(Partnership.objects.values_list("slug", "name"))
     waiting = {m.id: m for m in members if not m.described}
     ids = list(waiting)
     for start in range(0, len(ids), chunk):
@@ -142,12 +152,13 @@ def _describe(members, chunk=5000):
         documents = SearchDocument.objects.filter(
             kind=SearchDocument.Kind.RECOMMENDATION, object_id__in=part
         )
-        for pk, review, number, text, url, status in documents.values_list(
-            "object_id", "review", "number", "text", "url", "status"
+        for pk, review, number, text, url, status, partnership in documents.values_list(
+            "object_id", "review", "number", "text", "url", "status", "partnership"
         ):
             member = waiting[pk]
             member.review, member.number, member.text, member.url = review, number, text, url
             member.status = labels.get(status, status)
+            member.partnership = names.get(partnership, "")
             member.described = True
         for pk, label in SearchDocumentTag.objects.filter(
             facet=SearchDocumentTag.Facet.AGENCY, document__in=documents

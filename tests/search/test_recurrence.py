@@ -342,3 +342,7 @@ def test_said_before_names_another_partnerships_review_where_it_was_said(
     own = client.get(dhr.url).content.decode()
     assert "of Kirklees Community Safety Partnership" not in own
     assert "Serious case review: Baby F" in own
+    # The recurrence report shows the finding recurring across the two partnerships.
+    report = client_for(business_unit).get("/tracker/recurrence/").content.decode()
+    assert "2 recommendations</a> in 2 reviews of 2 partnerships, 2021, 2023" in report
+    assert "Kirklees Community Safety Partnership" in report
