@@ -53,7 +53,7 @@ class HomePage(VisibilityControlledPrivacy, Page):
     intro = models.TextField(blank=True)
 
     max_count = 1
-    subpage_types = ["reviews.ReviewIndexPage", "reviews.BriefingIndexPage"]
+    subpage_types = ["reviews.ReviewIndexPage", "reviews.BriefingIndexPage", "home.PartnershipPage"]
     template = "home/home_page.html"
     content_panels = Page.content_panels + [FieldPanel("intro")]
 
@@ -71,4 +71,37 @@ class HomePage(VisibilityControlledPrivacy, Page):
             .prefetch_related("themes")[:4]
         )
         context["all_themes"] = Theme.objects.filter(parent__isnull=True)
+        return context
+
+
+class PartnershipPage(VisibilityControlledPrivacy, Page):
+    """A partnership's own section of the site (the adults board's, the community safety
+    partnership's): its latest reviews and briefings, and its own listings beneath it. Make it
+    the partnership's section (Snippets → Partnerships) and the pages under it are that
+    partnership's."""
+
+    intro = models.TextField(blank=True)
+
+    parent_page_types = ["home.HomePage"]
+    subpage_types = ["reviews.ReviewIndexPage", "reviews.BriefingIndexPage"]
+    template = "home/partnership_page.html"
+    content_panels = Page.content_panels + [FieldPanel("intro")]
+
+    def get_context(self, request, *args, **kwargs):
+        from reviews.models import BriefingIndexPage, ReviewIndexPage
+
+        context = super().get_context(request, *args, **kwargs)
+        user = request.user
+        context["latest_briefings"] = (
+            visible_to(BriefingPage.objects.descendant_of(self), user)
+            .order_by("-first_published_at")
+            .prefetch_related("themes")[:4]
+        )
+        context["latest_reviews"] = (
+            visible_to(ReviewPage.objects.descendant_of(self), user)
+            .order_by(*newest_first(ReviewPage))
+            .prefetch_related("themes")[:4]
+        )
+        context["review_index"] = ReviewIndexPage.objects.child_of(self).live().first()
+        context["briefing_index"] = BriefingIndexPage.objects.child_of(self).live().first()
         return context

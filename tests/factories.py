@@ -103,11 +103,11 @@ class PartnershipFactory(factory.django.DjangoModelFactory):
 def _section_page(title, slug):
     from wagtail.models import Page
 
-    from home.models import HomePage
+    from home.models import HomePage, PartnershipPage
 
     home = HomePage.objects.get()
     existing = Page.objects.child_of(home).filter(slug=slug).first()
-    return existing or home.add_child(instance=Page(title=title, slug=slug))
+    return existing or home.add_child(instance=PartnershipPage(title=title, slug=slug))
 
 
 def review_index_of(partnership):

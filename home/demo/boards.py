@@ -13,7 +13,7 @@ from django.contrib.auth import get_user_model
 from django.utils.text import slugify
 from wagtail.models import Page
 
-from home.models import HomePage
+from home.models import HomePage, PartnershipPage
 from learning import permissions
 from learning.models import Partnership, PartnershipMembership, Recommendation, Theme
 from reviews.models import BriefingIndexPage, BriefingPage, ReviewIndexPage, ReviewPage
@@ -237,7 +237,7 @@ def _partnership(spec):
     home = HomePage.objects.get()
     section = Page.objects.child_of(home).filter(slug=slug).first()
     if section is None:
-        section = home.add_child(instance=Page(title=title, slug=slug))
+        section = home.add_child(instance=PartnershipPage(title=title, slug=slug))
         section.save_revision().publish()
     partnership, _ = Partnership.objects.get_or_create(
         slug=slugify(spec["name"]),

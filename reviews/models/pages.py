@@ -618,9 +618,10 @@ class ListingMixin:
 class ReviewIndexPage(VisibilityControlledPrivacy, ListingMixin, Page):
     intro = models.TextField(blank=True)
 
-    parent_page_types = ["home.HomePage"]
+    # One listing per part of the site: the home page's, and each partnership's section's.
+    parent_page_types = ["home.HomePage", "home.PartnershipPage"]
     subpage_types = ["reviews.ReviewPage"]
-    max_count = 1
+    max_count_per_parent = 1
     template = "reviews/review_index_page.html"
     content_panels = Page.content_panels + [FieldPanel("intro")]
 
@@ -635,9 +636,10 @@ class ReviewIndexPage(VisibilityControlledPrivacy, ListingMixin, Page):
 class BriefingIndexPage(VisibilityControlledPrivacy, ListingMixin, Page):
     intro = models.TextField(blank=True)
 
-    parent_page_types = ["home.HomePage"]
+    # One listing per part of the site: the home page's, and each partnership's section's.
+    parent_page_types = ["home.HomePage", "home.PartnershipPage"]
     subpage_types = ["reviews.BriefingPage"]
-    max_count = 1
+    max_count_per_parent = 1
     template = "reviews/briefing_index_page.html"
     content_panels = Page.content_panels + [FieldPanel("intro")]
 
