@@ -314,6 +314,9 @@ CATCH_UP_IN_PROCESS_SECONDS = int(env.get("CATCH_UP_IN_PROCESS_SECONDS", "600"))
 # With no broker, a change's similar recommendations are recomputed by the catch-up after the
 # response (search/sync.py); off, as the change commits.
 RECURRENCE_AFTER_RESPONSE = env.get("RECURRENCE_AFTER_RESPONSE", "1") == "1"
+# Several business units on one deployment (a region): practitioners' material then reaches
+# other business units' people only from partnerships that share it regionally.
+REGIONAL_DEPLOYMENT = env.get("REGIONAL_DEPLOYMENT", "") == "1"
 
 LOGGING = {
     "version": 1,
