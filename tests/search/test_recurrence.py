@@ -86,7 +86,10 @@ def test_the_same_finding_in_2009_and_2017_wording_is_suggested(two_reviews, pol
         "verdict",
         "url",
         "linked",
+        "review_kind",
+        "partnership",
     }
+    assert results[0]["review_kind"] == "Local child safeguarding practice review"
 
     # And from the text alone, as while it is being written: itself, then the 2009 wording.
     response = client.get("/api/learning/similar/", {"text": SAID_IN_2017, "limit": 3})
