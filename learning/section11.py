@@ -9,6 +9,7 @@ from .models import (
     AgencyAction,
     AuditCycle,
     ChallengeNote,
+    Partnership,
     Section11Return,
     Standard,
     StandardAnswer,
@@ -54,9 +55,15 @@ class StaleReturn(Exception):
 
 
 @transaction.atomic
-def open_cycle(name, opens_on, closes_on, standards=SECTION11_STANDARDS):
-    """A new audit cycle with its own copy of the standards, editable from then on."""
-    cycle = AuditCycle.objects.create(name=name, opens_on=opens_on, closes_on=closes_on)
+def open_cycle(name, opens_on, closes_on, standards=SECTION11_STANDARDS, partnership=None):
+    """A new audit cycle of `partnership` with its own copy of the standards, editable from then
+    on. A cycle always belongs to a partnership (its gap actions are that partnership's): the
+    first one when none is named, as on a deployment of one partnership."""
+    if partnership is None:
+        partnership = Partnership.objects.default()
+    cycle = AuditCycle.objects.create(
+        name=name, opens_on=opens_on, closes_on=closes_on, partnership=partnership
+    )
     Standard.objects.bulk_create(
         Standard(cycle=cycle, number=number, title=title, sort_order=position)
         for position, (number, title) in enumerate(standards, start=1)
