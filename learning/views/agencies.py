@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from .. import permissions
 from ..filters import category_counts, category_q, with_list_columns
-from ..models import Agency, AuditCycle, BriefingCascade, Section11Return
+from ..models import Agency, BriefingCascade, Section11Return
 
 
 @permissions.tracker_gate()
