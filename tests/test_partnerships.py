@@ -2,12 +2,16 @@
 site was made for), a safeguarding adults board and a community safety partnership. Agencies are
 shared; partnership-only material is for the people of its own partnership alone."""
 
+import re
+
 import pytest
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.test import Client
 from rest_framework.test import APIClient
 
 from learning import people, permissions
-from learning.models import AgencyAction, Partnership, PartnershipMembership
+from learning.models import AgencyAction, Invitation, Partnership, PartnershipMembership
 from reviews.models import ReviewPage
 
 from .conftest import client_for
@@ -404,3 +408,74 @@ def test_police_lead_of_two_partnerships_sees_both_in_my_work_each_marked(
     assert "Adults board action" in page
     assert adults_board.name in page
     assert "DHR action" not in page
+
+
+# --- Invitations name a partnership -------------------------------------------------------------
+
+
+def _invite(client, partnership, role="business_unit", email="new-officer@example.org"):
+    return client.post(
+        "/tracker/people/invite/", {"email": email, "role": role, "partnership": partnership.pk}
+    )
+
+
+def test_a_manager_of_two_partnerships_invites_an_officer_into_the_board_alone(
+    childrens, adults_board, mailoutbox, django_capture_on_commit_callbacks
+):
+    manager = member_of(childrens, permissions.BUSINESS_MANAGERS, "joint-business-manager")
+    PartnershipMembership.objects.create(
+        user=manager, partnership=adults_board, role=permissions.BUSINESS_MANAGERS
+    )
+    client = client_for(manager)
+    form = client.get("/tracker/people/invite/").context["form"]
+    assert list(form.fields["partnership"].queryset) == [childrens, adults_board]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert _invite(client, adults_board).status_code == 302
+    [email] = mailoutbox
+    assert "business unit officer in Kirklees Safeguarding Adults Board" in email.body
+    link = re.search(r"http://testserver(/\S+)", email.body).group(1)
+    newcomer = Client()
+    assert "in Kirklees Safeguarding Adults Board" in newcomer.get(link).content.decode()
+    newcomer.post(
+        link,
+        {
+            "username": "new-officer",
+            "password1": "a long safe passphrase 42",
+            "password2": "a long safe passphrase 42",
+        },
+    )
+    officer = get_user_model().objects.get(username="new-officer")
+    assert set(
+        PartnershipMembership.objects.filter(user=officer).values_list("partnership", "role")
+    ) == {(adults_board.pk, permissions.BUSINESS_UNIT)}
+    assert permissions.tracker_partnership_ids(officer) == {adults_board.pk}
+
+
+def test_the_childrens_manager_cannot_invite_anyone_into_the_board(
+    childrens, adults_board, mailoutbox, django_capture_on_commit_callbacks
+):
+    manager = member_of(childrens, permissions.BUSINESS_MANAGERS, "business-manager")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _invite(client_for(manager), adults_board)
+    assert response.status_code == 400
+    assert "Select a valid choice" in response.content.decode()
+    with pytest.raises(people.PeopleRuleError, match="Adults Board’s business manager"):
+        people.invite(
+            by=manager, email="someone@example.org", role="practitioner", partnership=adults_board
+        )
+    assert not Invitation.objects.exists()
+    assert mailoutbox == []
+
+
+def test_a_manager_of_one_partnership_invites_into_it_without_choosing(
+    childrens, adults_board, django_capture_on_commit_callbacks
+):
+    manager = member_of(adults_board, permissions.BUSINESS_MANAGERS, "sab-business-manager")
+    client = client_for(manager)
+    assert client.get("/tracker/people/invite/").context["form"]["partnership"].is_hidden
+    response = client.post(
+        "/tracker/people/invite/", {"email": "carer@example.org", "role": "practitioner"}
+    )
+    assert response.status_code == 302
+    assert Invitation.objects.get().partnership == adults_board

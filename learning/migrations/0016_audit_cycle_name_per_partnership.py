@@ -4,19 +4,20 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('learning', '0015_partnerships'),
+        ("learning", "0015_partnerships"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='auditcycle',
-            name='name',
+            model_name="auditcycle",
+            name="name",
             field=models.CharField(max_length=120),
         ),
         migrations.AddConstraint(
-            model_name='auditcycle',
-            constraint=models.UniqueConstraint(fields=('partnership', 'name'), name='one_cycle_name_per_partnership'),
+            model_name="auditcycle",
+            constraint=models.UniqueConstraint(
+                fields=("partnership", "name"), name="one_cycle_name_per_partnership"
+            ),
         ),
     ]
