@@ -479,3 +479,70 @@ def test_a_manager_of_one_partnership_invites_into_it_without_choosing(
     )
     assert response.status_code == 302
     assert Invitation.objects.get().partnership == adults_board
+
+
+# --- A region on one deployment --------------------------------------------------------------
+
+
+@pytest.fixture
+def boards_reviews(adults_board, committed):
+    with committed():  # search indexes what a commit would
+        return {
+            level: ReviewPageFactory(
+                title=f"Safeguarding adults review: Adult {name}",
+                kind="sar",
+                visibility=level,
+                parent=review_index_of(adults_board),
+            )
+            for level, name in (("practitioners", "Lambda"), ("public", "Mu"))
+        }
+
+
+def _finds(client, word):
+    return f"Adult {word}" in client.get(f"/api/learning/search/?q={word}").content.decode()
+
+
+def _opens(client, page):
+    response = client.get(page.url)
+    return response.status_code == 200 and page.title in response.content.decode()
+
+
+def test_on_a_regional_deployment_another_areas_practitioner_material_opens_only_if_shared(
+    settings, childrens, adults_board, boards_reviews
+):
+    settings.REGIONAL_DEPLOYMENT = True
+    practitioner = client_for(member_of(childrens, permissions.PRACTITIONERS, "practitioner"))
+    own_practitioner = client_for(
+        member_of(adults_board, permissions.PRACTITIONERS, "sab-practitioner")
+    )
+    anyone = client_for(None)
+    practitioners_only, public = boards_reviews["practitioners"], boards_reviews["public"]
+
+    assert not _opens(practitioner, practitioners_only)
+    listing = review_index_of(adults_board).url
+    assert public.title in practitioner.get(listing).content.decode()
+    assert practitioners_only.title not in practitioner.get(listing).content.decode()
+    assert not _finds(practitioner, "Lambda") and _finds(practitioner, "Mu")
+    assert _finds(own_practitioner, "Lambda")
+    assert _opens(own_practitioner, practitioners_only)
+    for client in (practitioner, own_practitioner, anyone):
+        assert _opens(client, public)
+
+    adults_board.shares_regionally = True
+    adults_board.save()
+    assert _opens(practitioner, practitioners_only)
+    assert practitioners_only.title in practitioner.get(listing).content.decode()
+    assert _finds(practitioner, "Lambda")
+    assert not _opens(anyone, practitioners_only)
+
+
+def test_off_a_regional_deployment_practitioner_material_is_open_to_anyone_signed_in(
+    settings, childrens, adults_board, boards_reviews
+):
+    settings.REGIONAL_DEPLOYMENT = False
+    practitioner = client_for(member_of(childrens, permissions.PRACTITIONERS, "practitioner"))
+    signed_in_without_a_role = client_for(UserFactory(username="visitor"))
+    for client in (practitioner, signed_in_without_a_role):
+        assert _opens(client, boards_reviews["practitioners"])
+        assert _opens(client, boards_reviews["public"])
+    assert not _opens(client_for(None), boards_reviews["practitioners"])
