@@ -217,6 +217,12 @@ class ChangeLogFilterForm(forms.Form):
 
 class InvitationForm(forms.Form):
     email = forms.EmailField(label="Email address")
+    partnership = forms.ModelChoiceField(
+        queryset=Partnership.objects.none(),
+        empty_label=None,
+        label="Partnership",
+        help_text="The partnership they join, in the role below.",
+    )
     role = forms.ChoiceField(choices=Invitation.Role.choices, widget=forms.RadioSelect)
     agencies = forms.ModelMultipleChoiceField(
         queryset=Agency.objects.filter(active=True),
@@ -224,6 +230,23 @@ class InvitationForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         help_text="For an agency lead: the agency or agencies they will lead for.",
     )
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = Partnership.objects.filter(
+            pk__in=permissions.partnership_ids_with_role(
+                user, permissions.BUSINESS_MANAGERS, permissions.ADMINISTRATORS
+            )
+        ).order_by("sort_order", "pk")
+        self.fields["partnership"].queryset = choices
+        self.only_choice = choices[0] if len(choices) == 1 else None
+        if self.only_choice is not None:
+            # Nothing to choose: the manager's one partnership, without asking.
+            self.fields["partnership"].widget = forms.HiddenInput()
+            self.fields["partnership"].required = False
+
+    def clean_partnership(self):
+        return self.cleaned_data.get("partnership") or self.only_choice
 
 
 class MembershipForm(forms.Form):

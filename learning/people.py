@@ -59,11 +59,20 @@ def revoke_every_token(person):
 
 
 @transaction.atomic
-def invite(*, by, email, role, agencies=()):
-    """Record an invitation and send its one-time link once the invitation is stored."""
+def invite(*, by, email, role, agencies=(), partnership=None):
+    """Record an invitation into `partnership` (the first one when none is named) and send its
+    one-time link once the invitation is stored. Only that partnership's business manager or an
+    administrator there invites into it."""
+    from .models import Partnership
     from .tasks import send_invitation
 
     email = email.strip().lower()
+    partnership = partnership or Partnership.objects.default()
+    if not permissions.can_manage_people_in(by, partnership.pk):
+        raise PeopleRuleError(
+            f"Only {partnership.name}’s business manager or an administrator can invite people "
+            "into it."
+        )
     if role not in Invitation.Role.values:
         raise PeopleRuleError("Choose a role for the person you are inviting.")
     agencies = list(agencies)
@@ -77,7 +86,7 @@ def invite(*, by, email, role, agencies=()):
         )
     # Any earlier link to the same address stops working: only the newest invitation counts.
     Invitation.objects.pending().filter(email__iexact=email).update(withdrawn_at=timezone.now())
-    invitation = Invitation(email=email, role=role, invited_by=by)
+    invitation = Invitation(email=email, role=role, invited_by=by, partnership=partnership)
     invitation.set_new_token()  # a placeholder: the link that is sent gets its own secret
     invitation.save()
     invitation.agencies.set(agencies)
@@ -87,7 +96,10 @@ def invite(*, by, email, role, agencies=()):
 
 @transaction.atomic
 def accept_invitation(invitation, *, username, password, first_name="", last_name=""):
-    """Make the account the invitation promised: its role, its agencies. The link is then spent."""
+    """Make the account the invitation promised: its role in the invitation's partnership, its
+    agencies. The link is then spent."""
+    from .models import Partnership
+
     User = get_user_model()
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if invitation.state != "Waiting":
@@ -101,15 +113,23 @@ def accept_invitation(invitation, *, username, password, first_name="", last_nam
         first_name=first_name,
         last_name=last_name,
     )
-    groups = permissions.INVITATION_ROLE_GROUPS[invitation.role]
-    user.groups.add(*Group.objects.filter(name__in=groups))
+    # Roles are held in a partnership; the person's groups follow their memberships.
+    partnership = invitation.partnership or Partnership.objects.default()
+    with audit.acting_as(invitation.invited_by):
+        for role in permissions.INVITATION_ROLE_GROUPS[invitation.role]:
+            PartnershipMembership.objects.create(user=user, partnership=partnership, role=role)
     for agency in invitation.agencies.all():
         with audit.acting_as(invitation.invited_by):
             AgencyMembership.objects.create(user=user, agency=agency)
     invitation.accepted_at = timezone.now()
     invitation.accepted_by = user
     invitation.save(update_fields=["accepted_at", "accepted_by"])
-    _log(user, "account", invitation.invited_by, after=f"Joined as {invitation.get_role_display()}")
+    _log(
+        user,
+        "account",
+        invitation.invited_by,
+        after=f"Joined {partnership.name} as {invitation.get_role_display()}",
+    )
     return user
 
 

@@ -304,21 +304,51 @@ def can_see_dashboard(user):
     return can_see_everything_in_tracker(user)
 
 
-def can_manage_section11(user):
-    """Opening audit cycles and editing their standards is the business unit's job."""
-    return is_business_unit(user)
+def can_manage_section11(user, partnership_id=None):
+    """Opening audit cycles and editing their standards is the business unit's job: of
+    `partnership_id`'s cycles when one is named, else in any partnership."""
+    if partnership_id is None:
+        return is_business_unit(user)
+    return partnership_id in section11_managed_partnership_ids(user)
 
 
-def can_edit_section11_return(user, agency_id):
-    """An agency's leads complete its return; the business unit may too. The scrutineer may not."""
-    if is_business_unit(user):
-        return True
-    return has_role(user, AGENCY_LEADS) and agency_id in led_agency_ids(user)
+def section11_managed_partnership_ids(user):
+    """The partnerships whose Section 11 audit this person runs (business unit there)."""
+    return partnership_ids_with_role(user, BUSINESS_UNIT, BUSINESS_MANAGERS, ADMINISTRATORS)
 
 
-def can_challenge_section11(user):
-    """The challenge panel: the business unit and the scrutineer record notes on returns."""
-    return is_business_unit(user) or is_scrutineer(user)
+def section11_partnership_ids(user):
+    """The partnerships whose Section 11 cycles this person may list and open: where they run or
+    scrutinise the tracker, and where they lead for an agency (their own agencies' returns)."""
+    ids = tracker_partnership_ids(user)
+    if led_agency_ids(user):
+        ids |= partnership_ids_with_role(user, AGENCY_LEADS)
+    return ids
+
+
+def visible_cycles(user, queryset=None):
+    """The one rule of which Section 11 cycles a person lists, opens and counts."""
+    from .models import AuditCycle
+
+    queryset = AuditCycle.objects.all() if queryset is None else queryset
+    return queryset.filter(partnership__in=section11_partnership_ids(user))
+
+
+def _leads_in(user, agency_id, partnership_id):
+    return agency_id in led_agency_ids(user) and partnership_id in partnership_ids_with_role(
+        user, AGENCY_LEADS
+    )
+
+
+def can_edit_section11_return(user, agency_id, partnership_id):
+    """An agency's leads complete its return (in the partnerships they lead for it in); the
+    business unit of the cycle's partnership may too. The scrutineer may not."""
+    return can_manage_section11(user, partnership_id) or _leads_in(user, agency_id, partnership_id)
+
+
+def can_challenge_section11(user, partnership_id):
+    """The challenge panel: the cycle's partnership's business unit and scrutineer record notes."""
+    return partnership_id in tracker_partnership_ids(user)
 
 
 def can_see_action(user, action):
@@ -553,12 +583,14 @@ def can_record_learning_events(user):
 # --- Section 11 evidence and the challenge panel's conversation -----------------------------
 
 
-def can_see_section11_return(user, agency_id):
-    return can_see_everything_in_tracker(user) or (
-        has_role(user, AGENCY_LEADS) and agency_id in led_agency_ids(user)
+def can_see_section11_return(user, agency_id, partnership_id):
+    """An agency's return (and its evidence): the cycle's partnership's business unit and
+    scrutineer, and the agency's leads there."""
+    return partnership_id in tracker_partnership_ids(user) or _leads_in(
+        user, agency_id, partnership_id
     )
 
 
-def can_answer_section11_challenge(user, agency_id):
+def can_answer_section11_challenge(user, agency_id, partnership_id):
     """The agency's leads answer the challenge panel's notes on their own return."""
-    return has_role(user, AGENCY_LEADS) and agency_id in led_agency_ids(user)
+    return _leads_in(user, agency_id, partnership_id)

@@ -221,7 +221,12 @@ def _extension_decisions(user, today):
 def _section11_open(user, today):
     from .models import Agency, AuditCycle
 
-    cycles = AuditCycle.objects.filter(is_open=True, opens_on__lte=today)
+    # Only the cycles of the partnerships where they lead for their agencies.
+    cycles = AuditCycle.objects.filter(
+        is_open=True,
+        opens_on__lte=today,
+        partnership__in=permissions.partnership_ids_with_role(user, permissions.AGENCY_LEADS),
+    )
     agencies = Agency.objects.filter(pk__in=permissions.led_agency_ids(user), active=True)
     return unsubmitted_returns(agencies, cycles), _open_return_item
 
@@ -400,7 +405,11 @@ def _extensions(user, today):
 def _returns_late(user, today):
     from .models import Agency, AuditCycle
 
-    cycles = AuditCycle.objects.filter(is_open=True, closes_on__lt=today)
+    cycles = AuditCycle.objects.filter(
+        is_open=True,
+        closes_on__lt=today,
+        partnership__in=permissions.section11_managed_partnership_ids(user),
+    )
     return unsubmitted_returns(Agency.objects.filter(active=True), cycles), _open_return_item
 
 

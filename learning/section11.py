@@ -9,6 +9,7 @@ from .models import (
     AgencyAction,
     AuditCycle,
     ChallengeNote,
+    Partnership,
     Section11Return,
     Standard,
     StandardAnswer,
@@ -54,9 +55,15 @@ class StaleReturn(Exception):
 
 
 @transaction.atomic
-def open_cycle(name, opens_on, closes_on, standards=SECTION11_STANDARDS):
-    """A new audit cycle with its own copy of the standards, editable from then on."""
-    cycle = AuditCycle.objects.create(name=name, opens_on=opens_on, closes_on=closes_on)
+def open_cycle(name, opens_on, closes_on, standards=SECTION11_STANDARDS, partnership=None):
+    """A new audit cycle of `partnership` with its own copy of the standards, editable from then
+    on. A cycle always belongs to a partnership (its gap actions are that partnership's): the
+    first one when none is named, as on a deployment of one partnership."""
+    if partnership is None:
+        partnership = Partnership.objects.default()
+    cycle = AuditCycle.objects.create(
+        name=name, opens_on=opens_on, closes_on=closes_on, partnership=partnership
+    )
     Standard.objects.bulk_create(
         Standard(cycle=cycle, number=number, title=title, sort_order=position)
         for position, (number, title) in enumerate(standards, start=1)
@@ -72,9 +79,14 @@ def set_cycle_open(cycle, is_open):
 
 
 def previous_return(agency, cycle):
-    """The agency's most recent return from an earlier cycle, if any."""
+    """The agency's most recent return from an earlier cycle of the same partnership, if any
+    (what an agency told one board is not carried into its return to another)."""
     return (
-        Section11Return.objects.filter(agency=agency, cycle__opens_on__lt=cycle.opens_on)
+        Section11Return.objects.filter(
+            agency=agency,
+            cycle__partnership_id=cycle.partnership_id,
+            cycle__opens_on__lt=cycle.opens_on,
+        )
         .order_by("-cycle__opens_on")
         .first()
     )
@@ -153,13 +165,17 @@ def save_answers(section11_return, answers, version):
 
 
 def _open_gap_actions(section11_return):
-    """The agency's open actions on gaps of earlier cycles, by standard number (the latest for
-    each): a gap still being worked on carries forward instead of opening a second action."""
+    """The agency's open actions on gaps of earlier cycles of the same partnership, by standard
+    number (the latest for each): a gap still being worked on carries forward instead of opening
+    a second action."""
     actions = (
         AgencyAction.objects.open()
         .filter(
             agency_id=section11_return.agency_id,
             standard_answer__isnull=False,
+            standard_answer__section11_return__cycle__partnership_id=(
+                section11_return.cycle.partnership_id
+            ),
             standard_answer__section11_return__cycle__opens_on__lt=section11_return.cycle.opens_on,
         )
         .select_related("standard_answer__standard", "standard_answer__section11_return__cycle")

@@ -416,6 +416,7 @@ def notify_section11_note(note_id):
     author."""
     from django.urls import reverse
 
+    from . import permissions
     from .models import ChallengeNote
 
     note = (
@@ -436,7 +437,15 @@ def notify_section11_note(note_id):
         recipients = [note.reply_to.author] if note.reply_to.author.is_active else []
         kind, subject = SECTION11_ANSWER, f"{agency.short_name} has answered the challenge panel"
     else:
-        recipients = _leads_by_agency([agency.pk]).get(agency.pk, [])
+        # Only the agency's leads in the cycle's partnership: another board's lead for the same
+        # agency is not told of this board's challenge.
+        recipients = [
+            lead
+            for lead in _leads_by_agency([agency.pk]).get(agency.pk, [])
+            if permissions.can_answer_section11_challenge(
+                lead, agency.pk, section11_return.cycle.partnership_id
+            )
+        ]
         kind, subject = SECTION11_CHALLENGE, "The challenge panel asks about your Section 11 return"
     return sum(
         _send_once(

@@ -382,6 +382,7 @@ class InvitationFactory(factory.django.DjangoModelFactory):
         model = Invitation
 
     email = factory.Sequence(lambda n: f"new-person{n}@example.org")
+    partnership = factory.LazyFunction(default_partnership)
     role = Invitation.Role.PRACTITIONER
     invited_by = factory.SubFactory(UserFactory, role=permissions.BUSINESS_MANAGERS)
     token_digest = factory.Sequence(lambda n: f"{n:064x}")

@@ -1,6 +1,7 @@
 """The hub of one children's partnership becomes the first partnership of the business unit with
-nothing lost: its reviews, briefings, cases, Section 11 cycles, learning events and the people in
-each role all belong to it after the migration (home/migrations/0002_first_partnership.py)."""
+nothing lost: its reviews, briefings, cases, Section 11 cycles, learning events, the invitations
+waiting to be accepted and the people in each role all belong to it after the migration
+(home/migrations/0002_first_partnership.py, learning/migrations/0017_invitation_names_its_partnership.py)."""
 
 import datetime
 
@@ -10,7 +11,7 @@ from django.db.migrations.executor import MigrationExecutor
 from wagtail.models import Task
 
 from learning import permissions
-from learning.models import Partnership, PartnershipMembership
+from learning.models import Invitation, Partnership, PartnershipMembership
 from reviews.models import PartnershipApprovalTask
 from search.models import SearchDocument
 
@@ -66,6 +67,13 @@ def test_what_exists_today_becomes_the_first_partnership_with_nothing_lost():
         site=site, defaults={"partnership_name": "Kirklees Safeguarding Children Partnership"}
     )
     assert "partnership" not in {f.name for f in old.get_model("reviews", "Case")._meta.fields}
+    # An invitation waiting to be accepted, made before invitations named a partnership.
+    invitation = old.get_model("learning", "Invitation").objects.create(
+        email="new-officer@example.org",
+        role="business_unit",
+        token_digest="0" * 64,
+        expires_at=datetime.datetime(2026, 12, 14, tzinfo=datetime.UTC),
+    )
 
     _migrate()
 
@@ -80,6 +88,7 @@ def test_what_exists_today_becomes_the_first_partnership_with_nothing_lost():
         (type(case), case.pk),
         (type(cycle), cycle.pk),
         (type(event), event.pk),
+        (Invitation, invitation.pk),
     ]:
         assert model.objects.get(pk=pk).partnership_id == first.pk, model.__name__
     roles = set(

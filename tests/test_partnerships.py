@@ -2,12 +2,16 @@
 site was made for), a safeguarding adults board and a community safety partnership. Agencies are
 shared; partnership-only material is for the people of its own partnership alone."""
 
+import re
+
 import pytest
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.test import Client
 from rest_framework.test import APIClient
 
 from learning import people, permissions
-from learning.models import AgencyAction, Partnership, PartnershipMembership
+from learning.models import AgencyAction, Invitation, Partnership, PartnershipMembership
 from reviews.models import ReviewPage
 
 from .conftest import client_for
@@ -404,3 +408,141 @@ def test_police_lead_of_two_partnerships_sees_both_in_my_work_each_marked(
     assert "Adults board action" in page
     assert adults_board.name in page
     assert "DHR action" not in page
+
+
+# --- Invitations name a partnership -------------------------------------------------------------
+
+
+def _invite(client, partnership, role="business_unit", email="new-officer@example.org"):
+    return client.post(
+        "/tracker/people/invite/", {"email": email, "role": role, "partnership": partnership.pk}
+    )
+
+
+def test_a_manager_of_two_partnerships_invites_an_officer_into_the_board_alone(
+    childrens, adults_board, mailoutbox, django_capture_on_commit_callbacks
+):
+    manager = member_of(childrens, permissions.BUSINESS_MANAGERS, "joint-business-manager")
+    PartnershipMembership.objects.create(
+        user=manager, partnership=adults_board, role=permissions.BUSINESS_MANAGERS
+    )
+    client = client_for(manager)
+    form = client.get("/tracker/people/invite/").context["form"]
+    assert list(form.fields["partnership"].queryset) == [childrens, adults_board]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert _invite(client, adults_board).status_code == 302
+    [email] = mailoutbox
+    assert "business unit officer in Kirklees Safeguarding Adults Board" in email.body
+    link = re.search(r"http://testserver(/\S+)", email.body).group(1)
+    newcomer = Client()
+    assert "in Kirklees Safeguarding Adults Board" in newcomer.get(link).content.decode()
+    newcomer.post(
+        link,
+        {
+            "username": "new-officer",
+            "password1": "a long safe passphrase 42",
+            "password2": "a long safe passphrase 42",
+        },
+    )
+    officer = get_user_model().objects.get(username="new-officer")
+    assert set(
+        PartnershipMembership.objects.filter(user=officer).values_list("partnership", "role")
+    ) == {(adults_board.pk, permissions.BUSINESS_UNIT)}
+    assert permissions.tracker_partnership_ids(officer) == {adults_board.pk}
+
+
+def test_the_childrens_manager_cannot_invite_anyone_into_the_board(
+    childrens, adults_board, mailoutbox, django_capture_on_commit_callbacks
+):
+    manager = member_of(childrens, permissions.BUSINESS_MANAGERS, "business-manager")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _invite(client_for(manager), adults_board)
+    assert response.status_code == 400
+    assert "Select a valid choice" in response.content.decode()
+    with pytest.raises(people.PeopleRuleError, match="Adults Board’s business manager"):
+        people.invite(
+            by=manager, email="someone@example.org", role="practitioner", partnership=adults_board
+        )
+    assert not Invitation.objects.exists()
+    assert mailoutbox == []
+
+
+def test_a_manager_of_one_partnership_invites_into_it_without_choosing(
+    childrens, adults_board, django_capture_on_commit_callbacks
+):
+    manager = member_of(adults_board, permissions.BUSINESS_MANAGERS, "sab-business-manager")
+    client = client_for(manager)
+    assert client.get("/tracker/people/invite/").context["form"]["partnership"].is_hidden
+    response = client.post(
+        "/tracker/people/invite/", {"email": "carer@example.org", "role": "practitioner"}
+    )
+    assert response.status_code == 302
+    assert Invitation.objects.get().partnership == adults_board
+
+
+# --- A region on one deployment --------------------------------------------------------------
+
+
+@pytest.fixture
+def boards_reviews(adults_board, committed):
+    with committed():  # search indexes what a commit would
+        return {
+            level: ReviewPageFactory(
+                title=f"Safeguarding adults review: Adult {name}",
+                kind="sar",
+                visibility=level,
+                parent=review_index_of(adults_board),
+            )
+            for level, name in (("practitioners", "Lambda"), ("public", "Mu"))
+        }
+
+
+def _finds(client, word):
+    return f"Adult {word}" in client.get(f"/api/learning/search/?q={word}").content.decode()
+
+
+def _opens(client, page):
+    response = client.get(page.url)
+    return response.status_code == 200 and page.title in response.content.decode()
+
+
+def test_on_a_regional_deployment_another_areas_practitioner_material_opens_only_if_shared(
+    settings, childrens, adults_board, boards_reviews
+):
+    settings.REGIONAL_DEPLOYMENT = True
+    practitioner = client_for(member_of(childrens, permissions.PRACTITIONERS, "practitioner"))
+    own_practitioner = client_for(
+        member_of(adults_board, permissions.PRACTITIONERS, "sab-practitioner")
+    )
+    anyone = client_for(None)
+    practitioners_only, public = boards_reviews["practitioners"], boards_reviews["public"]
+
+    assert not _opens(practitioner, practitioners_only)
+    listing = review_index_of(adults_board).url
+    assert public.title in practitioner.get(listing).content.decode()
+    assert practitioners_only.title not in practitioner.get(listing).content.decode()
+    assert not _finds(practitioner, "Lambda") and _finds(practitioner, "Mu")
+    assert _finds(own_practitioner, "Lambda")
+    assert _opens(own_practitioner, practitioners_only)
+    for client in (practitioner, own_practitioner, anyone):
+        assert _opens(client, public)
+
+    adults_board.shares_regionally = True
+    adults_board.save()
+    assert _opens(practitioner, practitioners_only)
+    assert practitioners_only.title in practitioner.get(listing).content.decode()
+    assert _finds(practitioner, "Lambda")
+    assert not _opens(anyone, practitioners_only)
+
+
+def test_off_a_regional_deployment_practitioner_material_is_open_to_anyone_signed_in(
+    settings, childrens, adults_board, boards_reviews
+):
+    settings.REGIONAL_DEPLOYMENT = False
+    practitioner = client_for(member_of(childrens, permissions.PRACTITIONERS, "practitioner"))
+    signed_in_without_a_role = client_for(UserFactory(username="visitor"))
+    for client in (practitioner, signed_in_without_a_role):
+        assert _opens(client, boards_reviews["practitioners"])
+        assert _opens(client, boards_reviews["public"])
+    assert not _opens(client_for(None), boards_reviews["practitioners"])

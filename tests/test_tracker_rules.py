@@ -151,13 +151,15 @@ DAY = datetime.timedelta(days=1)
 
 @pytest.fixture
 def every_kind_of_action(police):
-    """One action for each way an action can stand, all on one recommendation of the police."""
+    """One action for each way an action can stand, each on its own recommendation of one review
+    (an agency has one action per recommendation; every action belongs to a review's or a Section
+    11 cycle's partnership, or no one would see it)."""
     today = timezone.localdate()
-    recommendation = RecommendationFactory(review=ReviewPageFactory(title="LCSPR: Child K"))
+    review = ReviewPageFactory(title="LCSPR: Child K")
 
     def action(name, status, original, current=None):
         return AgencyActionFactory(
-            recommendation=None,
+            recommendation=RecommendationFactory(review=review),
             agency=police,
             description=f"Action {name}",
             status=status,
@@ -175,8 +177,7 @@ def every_kind_of_action(police):
         "late after moving": action("late after moving", status.NOT_STARTED, -20, -5),
         "closed": action("closed", status.CLOSED, -90),
     }
-    AgencyAction.objects.filter(pk=actions["late"].pk).update(recommendation=recommendation)
-    return recommendation, actions
+    return actions["late"].recommendation, actions
 
 
 def test_every_surface_agrees_on_overdue_outstanding_slipped_and_complete_but_unassured(

@@ -69,6 +69,14 @@ class Invitation(models.Model):
         SCRUTINEER = "scrutineer", "Scrutineer"
 
     email = models.EmailField()
+    partnership = models.ForeignKey(
+        "learning.Partnership",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="invitations",
+        help_text="The partnership the person is invited into, in the role.",
+    )
     role = models.CharField(max_length=20, choices=Role.choices)
     agencies = models.ManyToManyField("learning.Agency", blank=True, related_name="+")
     token_digest = models.CharField(max_length=64, unique=True, editable=False)

@@ -23,7 +23,7 @@ SECTION11_STANDARDS = [
 class AuditCycle(models.Model):
     """One round of Section 11 self-assessment, usually every two years."""
 
-    name = models.CharField(max_length=120, unique=True)
+    name = models.CharField(max_length=120)
     partnership = models.ForeignKey(
         "learning.Partnership",
         null=True,
@@ -39,9 +39,23 @@ class AuditCycle(models.Model):
 
     class Meta:
         ordering = ["-opens_on"]
+        constraints = [
+            # Each partnership names its own cycles; two boards may both run "Section 11 audit 2026".
+            models.UniqueConstraint(
+                fields=["partnership", "name"], name="one_cycle_name_per_partnership"
+            )
+        ]
 
     def __str__(self):
         return self.name
+
+    def save(self, *args, **kwargs):
+        # A cycle always belongs to a partnership, or its gap actions would be no one's.
+        if self.partnership_id is None:
+            from .partnerships import Partnership
+
+            self.partnership = Partnership.objects.default()
+        super().save(*args, **kwargs)
 
 
 class Standard(models.Model):

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from .. import permissions
 from ..filters import category_counts, category_q, with_list_columns
-from ..models import Agency, AuditCycle, BriefingCascade, Section11Return
+from ..models import Agency, BriefingCascade, Section11Return
 
 
 @permissions.tracker_gate()
@@ -28,7 +28,8 @@ def agency_detail(request, slug):
         raise PermissionDenied("You can only see the agencies you lead for.")
     today = timezone.localdate()
     actions = permissions.visible_actions(request.user).filter(agency=agency)
-    cycle = AuditCycle.objects.filter(is_open=True).first() or AuditCycle.objects.first()
+    cycles = permissions.visible_cycles(request.user)
+    cycle = cycles.filter(is_open=True).first() or cycles.first()
     section11_return = None
     if cycle:
         section11_return = (
@@ -50,7 +51,10 @@ def agency_detail(request, slug):
             ),
             "cycle": cycle,
             "section11_return": section11_return,
-            "can_edit_return": permissions.can_edit_section11_return(request.user, agency.pk),
+            "can_edit_return": cycle is not None
+            and permissions.can_edit_section11_return(
+                request.user, agency.pk, cycle.partnership_id
+            ),
             "cascades": BriefingCascade.objects.filter(agency=agency).select_related(
                 "briefing", "confirmed_by"
             ),

@@ -73,7 +73,7 @@ def invite(request):
     initial = {"role": request.GET.get("role", "")}
     if request.GET.get("agencies"):
         initial["agencies"] = request.GET.getlist("agencies")
-    form = InvitationForm(request.POST or None, initial=initial)
+    form = InvitationForm(request.POST or None, initial=initial, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             invitation = people.invite(by=request.user, **form.cleaned_data)

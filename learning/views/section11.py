@@ -4,7 +4,7 @@ notes and the agencies × standards heatmap."""
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Prefetch
+from django.db.models import Case, Count, Prefetch, When
 from django.forms import modelformset_factory
 from django.shortcuts import get_object_or_404, redirect, render
 
@@ -18,6 +18,7 @@ from ..models import (
     AgencyAction,
     AuditCycle,
     ChallengeNote,
+    Partnership,
     Section11Return,
     Standard,
     StandardAnswer,
@@ -26,6 +27,30 @@ from ..models import (
 
 
 class AuditCycleForm(forms.ModelForm):
+    """A new cycle, of the partnership whose business unit the officer is (a choice only for
+    someone in the business unit of several, the children's partnership first)."""
+
+    partnership = forms.ModelChoiceField(queryset=Partnership.objects.none(), empty_label=None)
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = Partnership.objects.filter(
+            pk__in=permissions.section11_managed_partnership_ids(user)
+        ).order_by(
+            Case(When(framework=Partnership.Framework.CHILDREN, then=0), default=1),
+            "sort_order",
+            "pk",
+        )
+        self.fields["partnership"].queryset = choices
+        self.only_choice = choices[0] if len(choices) == 1 else None
+        if self.only_choice is not None:
+            # Nothing to choose: the officer's one partnership, without asking.
+            self.fields["partnership"].widget = forms.HiddenInput()
+            self.fields["partnership"].required = False
+
+    def clean_partnership(self):
+        return self.cleaned_data.get("partnership") or self.only_choice
+
     class Meta:
         model = AuditCycle
         fields = ["name", "opens_on", "closes_on"]
@@ -37,6 +62,14 @@ class AuditCycleForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
+        if (
+            cleaned.get("partnership")
+            and cleaned.get("name")
+            and AuditCycle.objects.filter(
+                partnership=cleaned["partnership"], name=cleaned["name"]
+            ).exists()
+        ):
+            self.add_error("name", "This partnership already has an audit cycle of that name.")
         if (
             cleaned.get("opens_on")
             and cleaned.get("closes_on")
@@ -105,10 +138,15 @@ class ChallengeNoteForm(forms.Form):
         self.fields["standard"].queryset = cycle.standards.all()
 
 
+def _cycle_or_404(user, cycle_id):
+    """A cycle of the person's own partnerships; another partnership's is not found."""
+    return get_object_or_404(permissions.visible_cycles(user), pk=cycle_id)
+
+
 @permissions.tracker_gate()
 def section11_index(request):
     can_manage = permissions.can_manage_section11(request.user)
-    form = AuditCycleForm(request.POST or None)
+    form = AuditCycleForm(request.POST or None, user=request.user)
     if request.method == "POST":
         if not can_manage:
             raise PermissionDenied("Only the business unit opens Section 11 audit cycles.")
@@ -117,10 +155,15 @@ def section11_index(request):
             messages.success(request, f"{cycle.name} is open, with the ten standards to review.")
             return redirect("learning:section11_cycle", cycle.pk)
     # Said explicitly: a model's default ordering is not applied to a query with aggregates.
-    cycles = AuditCycle.objects.annotate(
-        return_count=Count("returns", distinct=True),
-        standard_count=Count("standards", distinct=True),
-    ).order_by("-opens_on", "-pk")
+    cycles = (
+        permissions.visible_cycles(request.user)
+        .annotate(
+            return_count=Count("returns", distinct=True),
+            standard_count=Count("standards", distinct=True),
+        )
+        .select_related("partnership")
+        .order_by("-opens_on", "-pk")
+    )
     return render(
         request,
         "learning/section11_index.html",
@@ -130,9 +173,10 @@ def section11_index(request):
 
 @permissions.tracker_gate()
 def section11_cycle(request, cycle_id):
-    cycle = get_object_or_404(AuditCycle, pk=cycle_id)
+    cycle = _cycle_or_404(request.user, cycle_id)
+    can_manage = permissions.can_manage_section11(request.user, cycle.partnership_id)
     if request.method == "POST":
-        if not permissions.can_manage_section11(request.user):
+        if not can_manage:
             raise PermissionDenied("Only the business unit closes or reopens a cycle.")
         services.set_cycle_open(cycle, request.POST.get("open") == "1")
         messages.success(request, f"The cycle is now {'open' if cycle.is_open else 'closed'}.")
@@ -144,6 +188,7 @@ def section11_cycle(request, cycle_id):
     agencies = [
         (agency, returns.get(agency.pk))
         for agency in permissions.visible_agencies(request.user).filter(active=True)
+        if permissions.can_see_section11_return(request.user, agency.pk, cycle.partnership_id)
     ]
     return render(
         request,
@@ -152,8 +197,9 @@ def section11_cycle(request, cycle_id):
             "cycle": cycle,
             "standards": cycle.standards.all(),
             "agencies": agencies,
-            "can_manage": permissions.can_manage_section11(request.user),
-            "can_see_heatmap": permissions.can_see_dashboard(request.user),
+            "can_manage": can_manage,
+            "can_see_heatmap": cycle.partnership_id
+            in permissions.tracker_partnership_ids(request.user),
         },
     )
 
@@ -162,7 +208,9 @@ def section11_cycle(request, cycle_id):
     permissions.can_manage_section11, "Only the business unit edits a cycle's standards."
 )
 def section11_standards(request, cycle_id):
-    cycle = get_object_or_404(AuditCycle, pk=cycle_id)
+    cycle = _cycle_or_404(request.user, cycle_id)
+    if not permissions.can_manage_section11(request.user, cycle.partnership_id):
+        raise PermissionDenied("Only the cycle's partnership's business unit edits its standards.")
     formset = StandardFormSet(request.POST or None, queryset=cycle.standards.all())
     if request.method == "POST" and formset.is_valid():
         for standard in formset.save(commit=False):
@@ -188,12 +236,14 @@ def _answer_data(formset):
 
 @permissions.tracker_gate()
 def section11_return(request, cycle_id, slug):
-    cycle = get_object_or_404(AuditCycle, pk=cycle_id)
+    cycle = _cycle_or_404(request.user, cycle_id)
     agency = get_object_or_404(Agency, slug=slug)
-    if not permissions.visible_agencies(request.user).filter(pk=agency.pk).exists():
+    partnership_id = cycle.partnership_id
+    if not permissions.can_see_section11_return(request.user, agency.pk, partnership_id):
         raise PermissionDenied("You can only see the returns of the agencies you lead for.")
-    can_edit = permissions.can_edit_section11_return(request.user, agency.pk)
-    can_challenge = permissions.can_challenge_section11(request.user)
+    can_edit = permissions.can_edit_section11_return(request.user, agency.pk, partnership_id)
+    can_challenge = permissions.can_challenge_section11(request.user, partnership_id)
+    can_answer = permissions.can_answer_section11_challenge(request.user, agency.pk, partnership_id)
     current = Section11Return.objects.filter(agency=agency, cycle=cycle).first()
     action = request.POST.get("action") if request.method == "POST" else None
     formset = None
@@ -201,9 +251,7 @@ def section11_return(request, cycle_id, slug):
 
     if action in ("start", "save", "submit", "evidence") and not can_edit:
         raise PermissionDenied("Only the agency's leads and the business unit change this return.")
-    if action == "answer" and not permissions.can_answer_section11_challenge(
-        request.user, agency.pk
-    ):
+    if action == "answer" and not can_answer:
         raise PermissionDenied("The agency's leads answer the challenge panel.")
     if action in ("evidence", "answer"):
         if current is None:
@@ -310,7 +358,7 @@ def section11_return(request, cycle_id, slug):
             )
             if current
             else [],
-            "can_answer": permissions.can_answer_section11_challenge(request.user, agency.pk),
+            "can_answer": can_answer,
             "evidence_by_answer": _evidence_by_answer(answers),
             "may_attach": bool(current and can_edit and not current.is_locked),
             "evidence_form": StandardEvidenceForm(),
@@ -378,10 +426,12 @@ def _answer_note(request, section11_return):
 def section11_evidence_download(request, pk):
     """Section 11 evidence is private: served only to those who may see the agency's return."""
     evidence = get_object_or_404(
-        StandardEvidenceFile.objects.select_related("answer__section11_return"), pk=pk
+        StandardEvidenceFile.objects.select_related("answer__section11_return__cycle"), pk=pk
     )
-    agency_id = evidence.answer.section11_return.agency_id
-    if not permissions.can_see_section11_return(request.user, agency_id):
+    section11_return = evidence.answer.section11_return
+    if not permissions.can_see_section11_return(
+        request.user, section11_return.agency_id, section11_return.cycle.partnership_id
+    ):
         raise PermissionDenied("This evidence belongs to another agency's return.")
     return serve_private_file(evidence.file, evidence.original_name, evidence.content_type)
 
@@ -390,7 +440,9 @@ def section11_evidence_download(request, pk):
     permissions.can_see_dashboard, "The heatmap is for the business unit and the scrutineer."
 )
 def section11_heatmap(request, cycle_id):
-    cycle = get_object_or_404(AuditCycle, pk=cycle_id)
+    cycle = _cycle_or_404(request.user, cycle_id)
+    if cycle.partnership_id not in permissions.tracker_partnership_ids(request.user):
+        raise PermissionDenied("The heatmap is for the business unit and the scrutineer.")
     standards = list(cycle.standards.all())
     returns = list(Section11Return.objects.filter(cycle=cycle).select_related("agency"))
     answers = StandardAnswer.objects.filter(section11_return__cycle=cycle).only(

@@ -10,10 +10,11 @@ import io
 
 import pytest
 from django.core import mail
+from django.urls import reverse
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
-from learning import permissions
+from learning import permissions, section11
 from learning.models import AgencyAction, Partnership
 from search.alerts import send_learning_alerts
 from search.models import LearningAlert, SearchDocument
@@ -46,24 +47,27 @@ DRAFT = "Child Omega"  # in a draft nobody may see on the site
 NOTE = "Sergeant Quill"  # in the police's note on the rapid review's action
 SAR = "Adult Kappa"  # in the adults board's partnership-only SAR, its report and recommendation
 SAR_NOTE = "Constable Wren"  # in the police's note on the SAR's action
-SECRETS = (RAPID, DRAFT, NOTE, SAR, SAR_NOTE)
+S11 = "Inspector Vale"  # in the police's Section 11 return to the children's partnership
+SAB_S11 = "Matron Birch"  # in the police's Section 11 return to the adults board
+SECRETS = (RAPID, DRAFT, NOTE, SAR, SAR_NOTE, S11, SAB_S11)
 
 # Who may see what: each partnership's people see its partnership-only review; only the police's
 # leads there and its business unit and scrutineer see the police's note; nobody sees the draft
-# outside the admin. A role in one partnership opens nothing of the other's.
+# outside the admin; an agency's Section 11 return is for its leads and the business unit and
+# scrutineer of the cycle's partnership. A role in one partnership opens nothing of the other's.
 ROLES = {
     "anonymous": set(),
     "practitioner": set(),
     "health-lead": {RAPID},
-    "police-lead": {RAPID, NOTE},
-    "business-unit": {RAPID, NOTE},
-    "scrutineer": {RAPID, NOTE},
+    "police-lead": {RAPID, NOTE, S11},
+    "business-unit": {RAPID, NOTE, S11},
+    "scrutineer": {RAPID, NOTE, S11},
     "sab-practitioner": set(),
     "sab-health-lead": {SAR},
-    "sab-police-lead": {SAR, SAR_NOTE},
-    "sab-business-unit": {SAR, SAR_NOTE},
-    "sab-scrutineer": {SAR, SAR_NOTE},
-    "police-lead-in-both": {RAPID, NOTE, SAR, SAR_NOTE},
+    "sab-police-lead": {SAR, SAR_NOTE, SAB_S11},
+    "sab-business-unit": {SAR, SAR_NOTE, SAB_S11},
+    "sab-scrutineer": {SAR, SAR_NOTE, SAB_S11},
+    "police-lead-in-both": {RAPID, NOTE, SAR, SAR_NOTE, S11, SAB_S11},
 }
 PAGES = [
     "/",
@@ -103,6 +107,7 @@ TRACKER = [
     "/tracker/recurrence/",
     "/tracker/recurrence/export.xlsx",
     "/tracker/briefings/coverage/",
+    "/tracker/section11/",
     "/api/learning/actions/",
 ]
 
@@ -173,6 +178,33 @@ def _secrets():
         action = AgencyActionFactory(agency=police, recommendation=recommendation)
         ProgressUpdateFactory(action=action, note=f"Briefed by {note}.")
         actions[secret] = action
+    # Each partnership's Section 11 cycle of the same name, with the police's return to it.
+    section11_urls = []
+    for partnership, secret in ((childrens, S11), (adults, SAB_S11)):
+        cycle = section11.open_cycle(
+            "Section 11 audit 2026",
+            datetime.date(2026, 4, 1),
+            datetime.date(2027, 3, 31),
+            partnership=partnership,
+        )
+        police_return = section11.start_return(police, cycle)
+        answer = police_return.answers.first()
+        section11.save_answers(
+            police_return,
+            {
+                answer.pk: {
+                    "rating": "partly_met",
+                    "narrative": f"Signed off by {secret}.",
+                    "evidence": "",
+                }
+            },
+            police_return.version,
+        )
+        section11_urls += [
+            reverse("learning:section11_cycle", args=[cycle.pk]),
+            reverse("learning:section11_return", args=[cycle.pk, police.slug]),
+            reverse("learning:section11_heatmap", args=[cycle.pk]),
+        ]
     return {
         "people": people,
         "partnerships": {"childrens": childrens, "adults": adults},
@@ -188,6 +220,8 @@ def _secrets():
             *reports.values(),
             *TRACKER,
             *(action.get_absolute_url() for action in actions.values()),
+            *section11_urls,
+            reverse("learning:agency_detail", args=[police.slug]),
         ],
     }
 
