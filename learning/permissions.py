@@ -417,6 +417,16 @@ def can_manage_people_in(user, partnership_id):
     return partnership_id in partnership_ids_with_role(user, BUSINESS_MANAGERS, ADMINISTRATORS)
 
 
+def visible_invitations(user, queryset):
+    """The invitations a manager sees and may withdraw: those into the partnerships where they
+    give roles (every one for a superuser)."""
+    if user is not None and user.is_authenticated and user.is_superuser:
+        return queryset
+    return queryset.filter(
+        partnership__in=partnership_ids_with_role(user, BUSINESS_MANAGERS, ADMINISTRATORS)
+    )
+
+
 def can_change_account_of(user, person):
     """Deactivating, reactivating or changing the memberships of `person`: a superuser's account
     is changed only by a superuser, so the business manager cannot lock the administrator out."""

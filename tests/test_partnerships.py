@@ -546,3 +546,24 @@ def test_off_a_regional_deployment_practitioner_material_is_open_to_anyone_signe
         assert _opens(client, boards_reviews["practitioners"])
         assert _opens(client, boards_reviews["public"])
     assert not _opens(client_for(None), boards_reviews["practitioners"])
+
+
+def test_a_manager_sees_and_withdraws_only_the_invitations_into_their_own_partnership(
+    childrens, adults_board
+):
+    board_manager = member_of(adults_board, permissions.BUSINESS_MANAGERS, "sab-business-manager")
+    childrens_manager = member_of(childrens, permissions.BUSINESS_MANAGERS, "business-manager")
+    into_board = people.invite(
+        by=board_manager,
+        email="sab.officer@example.org",
+        role="business_unit",
+        partnership=adults_board,
+    )
+    client = client_for(childrens_manager)
+    assert "sab.officer@example.org" not in client.get("/tracker/people/").content.decode()
+    assert client.post(f"/tracker/people/invitations/{into_board.pk}/withdraw/").status_code == 404
+    into_board.refresh_from_db()
+    assert into_board.withdrawn_at is None
+    assert "sab.officer@example.org" in (
+        client_for(board_manager).get("/tracker/people/").content.decode()
+    )

@@ -50,7 +50,9 @@ def people_index(request):
         Prefetch("memberships", queryset=leads.order_by("user__username"), to_attr="active_leads")
     )
     invitations = list(
-        Invitation.objects.pending().select_related("invited_by").prefetch_related("agencies")
+        permissions.visible_invitations(request.user, Invitation.objects.pending())
+        .select_related("invited_by", "partnership")
+        .prefetch_related("agencies")
     )
     # An agency without a lead yet, whose lead has been invited, says so rather than "No lead".
     invited = {}
@@ -93,7 +95,9 @@ def invite(request):
 @people_view
 @require_POST
 def withdraw_invitation(request, pk):
-    invitation = get_object_or_404(Invitation, pk=pk)
+    invitation = get_object_or_404(
+        permissions.visible_invitations(request.user, Invitation.objects.all()), pk=pk
+    )
     try:
         people.withdraw_invitation(invitation, by=request.user)
     except people.PeopleRuleError as refused:
