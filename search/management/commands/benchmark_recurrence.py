@@ -70,7 +70,12 @@ class Command(BaseCommand):
             self.stdout.write(f"Search table rebuilt in {time.perf_counter() - started:.0f} s")
 
         # As the site runs (DEBUG off): the development settings would log every SQL statement.
-        with override_settings(DEBUG=False):
+        # With no broker, the site's first response would start the periodic catch-up in a
+        # background thread of this process (config/catch_up.py); at this size it writes
+        # hundreds of megabytes of SQLite scratch files and shares the CPU with every report
+        # timed after it, which is not what a reader waits for (a worker runs
+        # it where there is a broker). It is held off here.
+        with override_settings(DEBUG=False, CATCH_UP_IN_PROCESS_SECONDS=0):
             started = time.perf_counter()
             count = recurrence.rebuild_neighbours()
             rebuild = time.perf_counter() - started
