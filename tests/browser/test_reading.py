@@ -260,3 +260,22 @@ def test_practitioner_is_offered_a_respelling_and_saves_an_alert_on_accessible_p
     assert_accessible(page)
     page.set_viewport_size({"width": 390, "height": 800})
     assert page.evaluate("document.documentElement.scrollWidth <= 390")
+
+
+def test_a_visitor_reads_the_adults_boards_section_on_an_accessible_page(browser_page):
+    from ..factories import PartnershipFactory, review_index_of
+
+    board = PartnershipFactory(name="Kirklees Safeguarding Adults Board")
+    ReviewPageFactory(
+        parent=review_index_of(board),
+        title="Safeguarding adults review: Adult D",
+        kind="sar",
+        summary="Self-neglect and hoarding.",
+    ).save_revision().publish()
+    page = browser_page
+    page.goto(board.section.url)
+    assert page.get_by_role("heading", name="Kirklees Safeguarding Adults Board").is_visible()
+    assert page.get_by_role("link", name="Safeguarding adults review: Adult D").is_visible()
+    assert_accessible(page)
+    page.set_viewport_size({"width": 390, "height": 800})
+    assert page.evaluate("document.documentElement.scrollWidth <= 390")
