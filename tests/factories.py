@@ -10,6 +10,7 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 from django.utils.text import slugify
 
+from home.models import PartnershipPage
 from learning import permissions
 from learning.models import (
     Agency,
@@ -103,11 +104,9 @@ class PartnershipFactory(factory.django.DjangoModelFactory):
 def _section_page(title, slug):
     from wagtail.models import Page
 
-    from home.models import HomePage, PartnershipPage
-
-    home = HomePage.objects.get()
+    home = _home()
     existing = Page.objects.child_of(home).filter(slug=slug).first()
-    return existing or home.add_child(instance=PartnershipPage(title=title, slug=slug))
+    return existing or PartnershipPageFactory(title=title, slug=slug, parent=home)
 
 
 def review_index_of(partnership):
@@ -179,6 +178,23 @@ def _index(model, title, slug):
 
     home = HomePage.objects.get()
     return home.add_child(instance=model(title=title, slug=slug))
+
+
+def _home():
+    from home.models import HomePage
+
+    return HomePage.objects.get()
+
+
+class PartnershipPageFactory(wagtail_factories.PageFactory):
+    """A partnership's section of the site, under the home page."""
+
+    class Meta:
+        model = PartnershipPage
+
+    title = factory.Sequence(lambda n: f"Partnership {n}")
+    slug = factory.Sequence(lambda n: f"partnership-{n}")
+    parent = factory.LazyFunction(_home)
 
 
 class ReviewPageFactory(wagtail_factories.PageFactory):
