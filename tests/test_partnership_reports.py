@@ -105,6 +105,9 @@ def test_each_partnership_reads_its_own_yearly_report(board):
     page = adults.content.decode()
     assert adults.status_code == 200
     assert "Kirklees Safeguarding Adults Board, safeguarding adults reviews" in page
+    # Choosing another period keeps to the board's report.
+    assert f'<input type="hidden" name="partnership" value="{board.slug}">' in page
+    assert f'process=safeguarding_adults&amp;partnership={board.slug}">Last financial year' in page
     figures = json.loads(
         client.get(f"/tracker/yearly-report/report.json?{PERIOD}&partnership={board.slug}").content
     )
