@@ -15,11 +15,12 @@ from wagtail.models import Page
 
 from home.models import HomePage, PartnershipPage
 from learning import permissions
-from learning.models import Partnership, PartnershipMembership, Recommendation, Theme
-from reviews.models import BriefingIndexPage, BriefingPage, ReviewIndexPage, ReviewPage
+from learning.models import Partnership, PartnershipMembership, Theme
+from reviews.models import BriefingIndexPage, BriefingPage, ReviewIndexPage
 from reviews.yearly_report import Period
 
 from . import tracker
+from .publications import publish_reviews
 
 CHILDREN = {"name": "Kirklees Safeguarding Children Partnership"}
 
@@ -283,24 +284,7 @@ def _people(password, partnerships, users):
 
 def _publish_reviews(partnership, specs, agencies, themes):
     index = ReviewIndexPage.objects.child_of(partnership.section).get()
-    reviews = {}
-    for spec in specs:
-        spec = dict(spec)
-        recommendations = spec.pop("recommendations")
-        theme_names = spec.pop("themes")
-        page = ReviewPage.objects.filter(slug=spec["slug"]).first()
-        if page is None:
-            page = ReviewPage(**spec)
-            page.themes = [themes[name] for name in theme_names]
-            for position, (number, text, agency_shorts, rec_themes) in enumerate(recommendations):
-                recommendation = Recommendation(number=number, text=text, sort_order=position)
-                recommendation.agencies = [agencies[short] for short in agency_shorts]
-                recommendation.themes = [themes[name] for name in rec_themes]
-                page.recommendations.add(recommendation)
-            index.add_child(instance=page)
-            page.save_revision().publish()
-        reviews[spec["slug"]] = page
-    return reviews
+    return publish_reviews(index, specs, agencies, themes)
 
 
 def _briefing(partnership, today, reviews, themes):

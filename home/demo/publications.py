@@ -286,8 +286,14 @@ def _review_specs(today):
 
 def reviews(today, agencies, themes):
     index = ReviewIndexPage.objects.child_of(HomePage.objects.get()).get()
+    return publish_reviews(index, _review_specs(today), agencies, themes)
+
+
+def publish_reviews(index, specs, agencies, themes):
+    """Publish each review of `specs` under `index` with its recommendations, unless one with its
+    slug is there already; {slug: page}."""
     reviews = {}
-    for spec in _review_specs(today):
+    for spec in specs:
         spec = dict(spec)
         recommendations = spec.pop("recommendations")
         theme_names = spec.pop("themes")
