@@ -1,23 +1,24 @@
-"""The home page and the partnership's site settings (name, contact numbers)."""
+"""The home page, the partnerships' section pages and the site-wide contact settings each
+partnership falls back to."""
 
 from django.db import models
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
-from wagtail.models import Page
+from wagtail.models import Page, Site
 
-from learning.models import Theme
+from learning.models import Partnership, Theme
+from learning.models.partnerships import CHILDREN_WORDS, DEFAULT_PARTNERSHIP_NAME
 from reviews.listing import newest_first
 from reviews.models import BriefingPage, ReviewPage, VisibilityControlledPrivacy, visible_to
 
 
 @register_setting(icon="site")
 class PartnershipSettings(BaseSiteSetting):
-    partnership_name = models.CharField(max_length=200, default="Safeguarding Children Partnership")
-    worried_heading = models.CharField(max_length=100, default="Worried about a child?")
-    worried_text = models.TextField(
-        default="If you think a child is in immediate danger, call 999. "
-        "Otherwise contact children's social care."
-    )
+    """The "Worried about a child?" box of the site: what a partnership shows where it leaves its
+    own settings blank (Snippets → Partnerships)."""
+
+    worried_heading = models.CharField(max_length=100, default=CHILDREN_WORDS.worried_heading)
+    worried_text = models.TextField(default=CHILDREN_WORDS.worried_text)
     daytime_phone = models.CharField(
         "daytime number",
         max_length=40,
@@ -31,7 +32,6 @@ class PartnershipSettings(BaseSiteSetting):
     contact_email = models.EmailField(blank=True)
 
     panels = [
-        FieldPanel("partnership_name"),
         MultiFieldPanel(
             [
                 FieldPanel("worried_heading"),
@@ -42,11 +42,46 @@ class PartnershipSettings(BaseSiteSetting):
                 FieldPanel("contact_email"),
             ],
             heading="Worried about a child?",
+            help_text="Every partnership shows these where it leaves its own blank (Snippets → "
+            "Partnerships). The heading, text and numbers are the children's services': an adults "
+            "board or a community safety partnership shows its own words instead.",
         ),
     ]
 
     class Meta:
-        verbose_name = "partnership settings"
+        verbose_name = "site-wide contact settings"
+
+
+def settings_in_force(page=None, request=None):
+    """The settings of the partnership whose page is shown (its stored partnership, or the one
+    whose section it is in), or of the first partnership for anything that is not one of its
+    pages: what the header, footer, "Worried about…" box, print views and approval emails say.
+    Read once per request and page."""
+    cache = request.__dict__.setdefault("_settings_in_force", {}) if request is not None else {}
+    key = page.pk if isinstance(page, Page) else None
+    if key not in cache:
+        cache[key] = _partnership_of(page).settings(_site_wide(request))
+    return cache[key]
+
+
+def _partnership_of(page):
+    if isinstance(page, Page):
+        partnership = (
+            page.partnership
+            if getattr(page, "partnership_id", None)
+            else Partnership.objects.for_page(page)
+        )
+    else:
+        partnership = Partnership.objects.default()
+    # Before migrate has made the first partnership there is only the name it will have.
+    return partnership or Partnership(name=DEFAULT_PARTNERSHIP_NAME)
+
+
+def _site_wide(request):
+    if request is not None:
+        return PartnershipSettings.for_request(request)
+    site = Site.objects.filter(is_default_site=True).first()
+    return PartnershipSettings.for_site(site) if site else PartnershipSettings()
 
 
 class HomePage(VisibilityControlledPrivacy, Page):

@@ -55,12 +55,11 @@ def _ensure_pages():
 
 def _ensure_first_partnership(home):
     """A deployment holds at least one partnership: the children's partnership the site was made
-    for, named as its settings name it, whose section is the whole site."""
+    for, whose section is the whole site."""
     from django.utils.text import slugify
 
     from learning.models import Partnership
-
-    from .models import PartnershipSettings
+    from learning.models.partnerships import DEFAULT_PARTNERSHIP_NAME
 
     first = Partnership.objects.default()
     if first is not None:
@@ -70,11 +69,9 @@ def _ensure_first_partnership(home):
             first.section = home
             first.save(update_fields=["section"])
         return
-    settings = PartnershipSettings.objects.first()
-    name = settings.partnership_name if settings else PartnershipSettings().partnership_name
     Partnership.objects.create(
-        name=name,
-        slug=slugify(name)[:100] or "partnership",
+        name=DEFAULT_PARTNERSHIP_NAME,
+        slug=slugify(DEFAULT_PARTNERSHIP_NAME),
         framework=Partnership.Framework.CHILDREN,
         section=home,
     )
@@ -149,8 +146,11 @@ def _ensure_admin_access(groups):
     partnership_settings = Permission.objects.get(
         content_type__app_label="home", codename="change_partnershipsettings"
     )
-    for name in (permissions.BUSINESS_MANAGERS, permissions.ADMINISTRATORS):
-        groups[name].permissions.add(partnership_settings)
+    # The site-wide contact settings reach every partnership that leaves its own blank, so they
+    # are the administrator's; a business manager edits their own partnership's (Snippets →
+    # Partnerships), never another's.
+    groups[permissions.ADMINISTRATORS].permissions.add(partnership_settings)
+    groups[permissions.BUSINESS_MANAGERS].permissions.remove(partnership_settings)
     # Partnerships and who holds which role in each are the administrator's to keep.
     partnership_records = Permission.objects.filter(
         content_type__app_label="learning",

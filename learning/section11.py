@@ -13,9 +13,8 @@ from .models import (
     Section11Return,
     Standard,
     StandardAnswer,
-    TrackerSettings,
 )
-from .services import default_due_date, open_action, post_update
+from .services import default_action_days, default_due_date, open_action, post_update
 
 
 class ReturnLocked(Exception):
@@ -209,8 +208,8 @@ def submit_return(section11_return, by, version, today=None):
         numbers = ", ".join(answer.standard.number for answer in unrated)
         raise ValueError(f"Rate every standard before submitting (not yet rated: {numbers}).")
     now = timezone.now()
-    # The business unit's default, as for review actions.
-    due = default_due_date(today, TrackerSettings.load().default_action_days)
+    # The partnership's default, as for its review actions.
+    due = default_due_date(today, default_action_days(current.cycle.partnership_id))
     gaps = current.answers.filter(
         rating__in=[StandardAnswer.Rating.PARTLY_MET, StandardAnswer.Rating.NOT_MET]
     ).select_related("standard")

@@ -75,15 +75,24 @@ def open_action(*, by, due, description, **source):
     return action, created
 
 
+def default_action_days(partnership_id):
+    """How long an agency has for a new action of this partnership's (a review's or a Section 11
+    gap's): the partnership's own default, else the site-wide one (`Partnership.settings`)."""
+    from .models import Partnership
+
+    partnership = (
+        Partnership.objects.filter(pk=partnership_id).first() or Partnership.objects.default()
+    )
+    return (partnership or Partnership()).settings().default_action_days
+
+
 @transaction.atomic
 def create_actions_for_review(review, by=None, default_days=None, today=None):
     """One action per agency named on each of the review's recommendations; never duplicates."""
     from .models import Recommendation
 
     if default_days is None:
-        from .models import TrackerSettings
-
-        default_days = TrackerSettings.load().default_action_days
+        default_days = default_action_days(getattr(review, "partnership_id", None))
     created = []
     recommendations = Recommendation.objects.filter(review=review).prefetch_related("agencies")
     for recommendation in recommendations:

@@ -7,13 +7,18 @@ import re
 import pytest
 from django.core import mail
 from django.urls import reverse
-from wagtail.models import Site, WorkflowState
+from wagtail.models import WorkflowState
 
-from home.models import PartnershipSettings
 from learning import queues
 
 from .conftest import client_for
-from .factories import AgencyActionFactory, RecommendationFactory, ReviewPageFactory, ThemeFactory
+from .factories import (
+    AgencyActionFactory,
+    RecommendationFactory,
+    ReviewPageFactory,
+    ThemeFactory,
+    default_partnership,
+)
 from .test_publishing import BRIEFING_FORM, _officer_drafts_and_submits
 
 pytestmark = pytest.mark.django_db
@@ -23,9 +28,9 @@ PARTNERSHIP = "Kirklees Safeguarding Children Partnership"
 
 @pytest.fixture(autouse=True)
 def partnership():
-    settings = PartnershipSettings.for_site(Site.objects.get(is_default_site=True))
-    settings.partnership_name = PARTNERSHIP
-    settings.save()
+    first = default_partnership()
+    first.name = PARTNERSHIP
+    first.save()
 
 
 def awaiting(user):

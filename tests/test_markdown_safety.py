@@ -14,7 +14,7 @@ from learning.models import Recommendation
 from reviews.models import BRIEFING_PARTS
 
 from .conftest import client_for
-from .factories import BriefingPageFactory, ReviewPageFactory, ThemeFactory
+from .factories import BriefingPageFactory, ReviewPageFactory, ThemeFactory, default_partnership
 
 pytestmark = pytest.mark.django_db
 
@@ -88,8 +88,10 @@ def hostile_briefing():
 
 @pytest.fixture
 def hostile_settings():
+    first = default_partnership()
+    first.name = 'Partnership <script>alert("n")</script>'
+    first.save()
     partnership = PartnershipSettings.for_site(Site.objects.get(is_default_site=True))
-    partnership.partnership_name = 'Partnership <script>alert("n")</script>'
     partnership.worried_heading = '<img src=x onerror="alert(1)">Worried?'
     partnership.worried_text = ATTACKS
     partnership.daytime_phone = '"><script>alert(1)</script>'

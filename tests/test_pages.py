@@ -8,7 +8,13 @@ from learning.models import Recommendation
 from reviews.models import BRIEFING_PARTS, BriefingIndexPage, ReviewIndexPage, ReviewPage
 
 from .conftest import client_for
-from .factories import AgencyFactory, BriefingPageFactory, ReviewPageFactory, ThemeFactory
+from .factories import (
+    AgencyFactory,
+    BriefingPageFactory,
+    ReviewPageFactory,
+    ThemeFactory,
+    default_partnership,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -242,8 +248,10 @@ def test_home_page_shows_partnership_name_contact_numbers_themes_and_search(clie
 
     from home.models import PartnershipSettings
 
+    first = default_partnership()
+    first.name = "Kirklees Safeguarding Children Partnership"
+    first.save()
     settings = PartnershipSettings.for_site(Site.objects.get(is_default_site=True))
-    settings.partnership_name = "Kirklees Safeguarding Children Partnership"
     settings.daytime_phone = "01484 456848"
     settings.save()
     ThemeFactory(name="Neglect")

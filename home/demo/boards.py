@@ -20,9 +20,10 @@ from reviews.models import BriefingIndexPage, BriefingPage, ReviewIndexPage
 from reviews.yearly_report import Period
 
 from . import tracker
+from .partnership import CHILDREN_NAME
 from .publications import publish_reviews
 
-CHILDREN = {"name": "Kirklees Safeguarding Children Partnership"}
+CHILDREN = {"name": CHILDREN_NAME}
 
 ADULTS_BOARD = {
     "name": "Kirklees Safeguarding Adults Board",

@@ -7,7 +7,9 @@ from django.contrib.auth.models import Group
 
 from home.models import PartnershipSettings
 from learning import permissions
-from learning.models import Agency, AgencyMembership, Theme
+from learning.models import Agency, AgencyMembership, Partnership, Theme
+
+CHILDREN_NAME = "Kirklees Safeguarding Children Partnership"
 
 AGENCIES = [
     (
@@ -128,9 +130,15 @@ def users(password, agencies):
 
 
 def settings():
+    """The children's partnership's name, and the site-wide contact details every partnership
+    falls back to (the defaults are Kirklees children's social care's numbers)."""
+    from django.utils.text import slugify
     from wagtail.models import Site
 
     site = Site.objects.get(is_default_site=True)
-    partnership, _ = PartnershipSettings.objects.get_or_create(site=site)
-    partnership.partnership_name = "Kirklees Safeguarding Children Partnership"
-    partnership.save()
+    PartnershipSettings.objects.get_or_create(site=site)
+    children = Partnership.objects.default()
+    if children.name != CHILDREN_NAME:
+        children.name = CHILDREN_NAME
+        children.slug = slugify(CHILDREN_NAME)
+        children.save()

@@ -5,12 +5,73 @@ adults board, a community safety partnership). Agencies and themes are shared be
 review, case, action and Section 11 cycle belongs to one, and a person holds roles per partnership.
 """
 
+import dataclasses
+
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from ..roles import ROLE_GROUPS
 
 DEFAULT_PARTNERSHIP_NAME = "Safeguarding Children Partnership"
+
+
+@dataclasses.dataclass(frozen=True)
+class FrameworkWords:
+    """What a partnership's public pages say to someone worried, in its framework's words, until
+    the partnership writes its own. No telephone numbers: those are the partnership's to give."""
+
+    worried_heading: str
+    worried_text: str
+    social_care: str  # whose number the daytime and out-of-hours numbers are
+    in_danger: str
+
+
+CHILDREN_WORDS = FrameworkWords(
+    worried_heading="Worried about a child?",
+    worried_text="If you think a child is in immediate danger, call 999. "
+    "Otherwise contact children's social care.",
+    social_care="Children's social care",
+    in_danger="If a child is in immediate danger, call 999.",
+)
+ADULTS_WORDS = FrameworkWords(
+    worried_heading="Worried about an adult?",
+    worried_text="If you think an adult is in immediate danger, call 999. "
+    "Otherwise contact adult social care.",
+    social_care="Adult social care",
+    in_danger="If an adult is in immediate danger, call 999.",
+)
+COMMUNITY_SAFETY_WORDS = FrameworkWords(
+    worried_heading="Worried about domestic abuse?",
+    worried_text="If you or someone else is in immediate danger, call 999. "
+    "Otherwise speak to the police or a domestic abuse support service.",
+    social_care="Domestic abuse support",
+    in_danger="If someone is in immediate danger, call 999.",
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class SettingsInForce:
+    """A partnership's settings as its pages, emails and tracker use them: its own where it set
+    them, else the site-wide ones (`Partnership.settings`)."""
+
+    name: str
+    framework: str
+    worried_heading: str
+    worried_text: str
+    social_care: str
+    daytime_phone: str
+    out_of_hours_phone: str
+    police_phone: str
+    contact_email: str
+    in_danger: str
+    default_action_days: int
+
+    @property
+    def has_contacts(self):
+        return any(
+            (self.daytime_phone, self.out_of_hours_phone, self.police_phone, self.contact_email)
+        )
 
 
 class PartnershipQuerySet(models.QuerySet):
@@ -60,6 +121,52 @@ class Partnership(models.Model):
     )
     sort_order = models.PositiveIntegerField(default=0)
 
+    # The partnership's own settings. Blank means the site-wide one (Settings → Site-wide contact
+    # settings, Settings → Tracker settings); `settings()` is the one rule that resolves them.
+    worried_heading = models.CharField(
+        "heading",
+        max_length=100,
+        blank=True,
+        help_text='Left blank: "Worried about a child?" for a children\'s partnership, '
+        '"Worried about an adult?" for an adults board, "Worried about domestic abuse?" for a '
+        "community safety partnership.",
+    )
+    worried_text = models.TextField(
+        "what to do",
+        blank=True,
+        help_text="Left blank: the framework's own words (the site-wide ones for a children's "
+        "partnership).",
+    )
+    daytime_phone = models.CharField(
+        "daytime number",
+        max_length=40,
+        blank=True,
+        help_text="Social care (adult social care for an adults board). Left blank: a children's "
+        "partnership shows the site-wide number; other partnerships show none.",
+    )
+    out_of_hours_phone = models.CharField(
+        "out of hours number",
+        max_length=40,
+        blank=True,
+        help_text="Left blank: as the daytime number.",
+    )
+    police_phone = models.CharField(
+        "police (non-emergency)",
+        max_length=40,
+        blank=True,
+        help_text="Left blank: the site-wide number.",
+    )
+    contact_email = models.EmailField(blank=True, help_text="Left blank: the site-wide address.")
+    default_action_days = models.PositiveIntegerField(
+        "default time for an action (days)",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(730)],
+        help_text="When one of this partnership's reviews is published, each agency's action is "
+        "due this many days later unless its recommendation has a due date of its own. Left "
+        "blank: the site-wide default (Settings → Tracker settings).",
+    )
+
     objects = PartnershipQuerySet.as_manager()
 
     class Meta:
@@ -67,6 +174,53 @@ class Partnership(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def words(self):
+        return {
+            self.Framework.ADULTS: ADULTS_WORDS,
+            self.Framework.COMMUNITY_SAFETY: COMMUNITY_SAFETY_WORDS,
+        }.get(self.framework, CHILDREN_WORDS)
+
+    def settings(self, site_wide=None):
+        """The partnership's settings as every page, email and the tracker use them: each of its
+        own, else the site-wide one. `site_wide` is the site's contact settings (the home app's,
+        which this app does not import); without it only the partnership's own and its
+        framework's words are used.
+
+        The site-wide heading, text and social care numbers are the children's services': a
+        children's partnership falls back to them, an adults board or community safety
+        partnership to its framework's words and to no number rather than another service's."""
+        from .settings import TrackerSettings
+
+        words = self.words
+        children = words is CHILDREN_WORDS
+        site_wide_fields = ["police_phone", "contact_email"]
+        if children:
+            site_wide_fields += ["worried_heading", "worried_text", "daytime_phone"]
+            site_wide_fields += ["out_of_hours_phone"]
+
+        def own_or_site_wide(field, framework_default=""):
+            if getattr(self, field):
+                return getattr(self, field)
+            if field in site_wide_fields:
+                return getattr(site_wide, field, "") or framework_default
+            return framework_default
+
+        return SettingsInForce(
+            name=self.name,
+            framework=self.framework,
+            worried_heading=own_or_site_wide("worried_heading", words.worried_heading),
+            worried_text=own_or_site_wide("worried_text", words.worried_text),
+            social_care=words.social_care,
+            daytime_phone=own_or_site_wide("daytime_phone"),
+            out_of_hours_phone=own_or_site_wide("out_of_hours_phone"),
+            police_phone=own_or_site_wide("police_phone"),
+            contact_email=own_or_site_wide("contact_email"),
+            in_danger=words.in_danger,
+            default_action_days=self.default_action_days
+            or TrackerSettings.load().default_action_days,
+        )
 
 
 ROLE_CHOICES = [(name, name) for name in ROLE_GROUPS]

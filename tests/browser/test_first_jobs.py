@@ -9,9 +9,8 @@ import re
 import pytest
 from django.core import mail
 from django.utils import timezone
-from wagtail.models import Site, WorkflowState
+from wagtail.models import WorkflowState
 
-from home.models import PartnershipSettings
 from learning import permissions, services
 from learning.models import AgencyAction, ProgressUpdate
 from reviews.models import ReviewPage
@@ -23,6 +22,7 @@ from ..factories import (
     ReviewPageFactory,
     UserFactory,
     agency_lead,
+    default_partnership,
 )
 from .conftest import sign_in
 
@@ -60,10 +60,10 @@ def manager():
 
 @pytest.fixture
 def partnership():
-    settings = PartnershipSettings.for_site(Site.objects.get(is_default_site=True))
-    settings.partnership_name = PARTNERSHIP
-    settings.save()
-    return settings
+    first = default_partnership()
+    first.name = PARTNERSHIP
+    first.save()
+    return first
 
 
 def sent_for_approval(title, officer, agencies=()):
