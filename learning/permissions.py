@@ -417,6 +417,25 @@ def can_manage_people_in(user, partnership_id):
     return partnership_id in partnership_ids_with_role(user, BUSINESS_MANAGERS, ADMINISTRATORS)
 
 
+def partnerships_whose_settings_they_change(user):
+    """The partnerships whose own settings (name, contact details, default time for an action)
+    this person changes: their business manager's or administrator's, and every partnership for
+    whoever keeps the partnerships' records (Snippets → Partnerships)."""
+    from .models import Partnership
+
+    if user is None or not user.is_authenticated:
+        return Partnership.objects.none()
+    if user.has_perm("learning.change_partnership"):
+        return Partnership.objects.all()
+    return Partnership.objects.filter(
+        pk__in=partnership_ids_with_role(user, BUSINESS_MANAGERS, ADMINISTRATORS)
+    )
+
+
+def can_change_partnership_settings(user, partnership_id):
+    return partnerships_whose_settings_they_change(user).filter(pk=partnership_id).exists()
+
+
 def visible_invitations(user, queryset):
     """The invitations a manager sees and may withdraw: those into the partnerships where they
     give roles (every one for a superuser)."""

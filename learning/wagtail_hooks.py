@@ -1,11 +1,14 @@
 """Admin registration of the learning vocabularies, and admin menu links to the people pages and
 the business unit's queue."""
 
+from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
-from wagtail.admin.panels import FieldPanel, PageChooserPanel
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel, PageChooserPanel
+from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views import snippets as snippet_views
 from wagtail.snippets.views.snippets import SnippetViewSet
 
 from . import permissions
@@ -33,9 +36,80 @@ class AgencyViewSet(SnippetViewSet):
     menu_order = 310
 
 
+class PartnershipPermissionPolicy(ModelPermissionPolicy):
+    """The administrator adds, removes and rearranges partnerships; a partnership's business
+    manager (or administrator) changes its own settings and no other partnership's."""
+
+    def keeps_every_partnership(self, user, action):
+        """The administrator's model permission (Django's, through their group)."""
+        return super().user_has_permission(user, action)
+
+    def user_has_permission(self, user, action):
+        if self.keeps_every_partnership(user, action):
+            return True
+        return (
+            action == "change"
+            and permissions.partnerships_whose_settings_they_change(user).exists()
+        )
+
+    def user_has_permission_for_instance(self, user, action, instance):
+        if action != "change":
+            return self.keeps_every_partnership(user, action)
+        return permissions.can_change_partnership_settings(user, instance.pk)
+
+    def instances_user_has_any_permission_for(self, user, actions):
+        if any(self.keeps_every_partnership(user, action) for action in actions):
+            return self.model._default_manager.all()
+        if "change" in actions:
+            return permissions.partnerships_whose_settings_they_change(user)
+        return self.model._default_manager.none()
+
+    def users_with_any_permission(self, actions):
+        users = super().users_with_any_permission(actions)
+        if "change" not in actions:
+            return users
+        managers = users.model.objects.filter(
+            is_active=True,
+            partnership_memberships__role__in=[
+                permissions.BUSINESS_MANAGERS,
+                permissions.ADMINISTRATORS,
+            ],
+        )
+        return (users | managers).distinct()
+
+
+class OnlyPartnershipsTheyKeep:
+    """A partnership's edit form, history and usage open only to those who may change it."""
+
+    def get_object(self, *args, **kwargs):
+        partnership = super().get_object(*args, **kwargs)
+        if not self.permission_policy.user_has_permission_for_instance(
+            self.request.user, "change", partnership
+        ):
+            raise PermissionDenied
+        return partnership
+
+
+class PartnershipEditView(OnlyPartnershipsTheyKeep, snippet_views.EditView):
+    pass
+
+
+class PartnershipHistoryView(OnlyPartnershipsTheyKeep, snippet_views.HistoryView):
+    pass
+
+
+class PartnershipUsageView(OnlyPartnershipsTheyKeep, snippet_views.UsageView):
+    pass
+
+
+# The partnership's record (who it is, its section of the site) is the administrator's to keep.
+ADMINISTRATOR = "learning.change_partnership"
+
+
 class PartnershipViewSet(SnippetViewSet):
     """The administrator keeps the business unit's partnerships: name, framework, section of the
-    site and whether its learning is shared regionally."""
+    site and whether its learning is shared regionally. Each partnership's business manager
+    keeps its name, its "Worried about…" box and its default time for an action."""
 
     model = Partnership
     icon = "site"
@@ -45,14 +119,37 @@ class PartnershipViewSet(SnippetViewSet):
     search_fields = ["name"]
     add_to_admin_menu = True
     menu_order = 305
+    permission_policy = PartnershipPermissionPolicy(Partnership)
+    edit_view_class = PartnershipEditView
+    history_view_class = PartnershipHistoryView
+    usage_view_class = PartnershipUsageView
     panels = [
         FieldPanel("name"),
-        FieldPanel("slug"),
-        FieldPanel("framework"),
-        PageChooserPanel("section"),
-        FieldPanel("shares_regionally"),
-        FieldPanel("sort_order"),
+        FieldPanel("slug", permission=ADMINISTRATOR),
+        FieldPanel("framework", permission=ADMINISTRATOR),
+        PageChooserPanel("section", permission=ADMINISTRATOR),
+        FieldPanel("shares_regionally", permission=ADMINISTRATOR),
+        FieldPanel("sort_order", permission=ADMINISTRATOR),
+        MultiFieldPanel(
+            [
+                FieldPanel("worried_heading"),
+                FieldPanel("worried_text"),
+                FieldPanel("daytime_phone"),
+                FieldPanel("out_of_hours_phone"),
+                FieldPanel("police_phone"),
+                FieldPanel("contact_email"),
+            ],
+            heading="Worried about…",
+            help_text="What the partnership's pages tell a visitor who is worried. Leave a field "
+            "blank to show the site-wide one (Settings → Site-wide contact settings).",
+        ),
+        MultiFieldPanel([FieldPanel("default_action_days")], heading="Learning tracker"),
     ]
+
+    def get_queryset(self, request):
+        return self.permission_policy.instances_user_has_any_permission_for(
+            request.user, ["add", "change", "delete"]
+        )
 
 
 register_snippet(ThemeViewSet)
