@@ -7,6 +7,8 @@ import datetime
 
 import pytest
 from django.core import mail
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 from wagtail.models import Site
 
@@ -294,9 +296,7 @@ def test_the_approval_email_names_the_partnership_the_page_belongs_to(
     settings.WAGTAILADMIN_NOTIFICATION_USE_HTML = True
     officer = member_of(adults_board, permissions.BUSINESS_UNIT, "sab-business-unit")
     manager = member_of(adults_board, permissions.BUSINESS_MANAGERS, "sab-business-manager")
-    sar = ReviewPageFactory(
-        title="SAR: Adult S", live=False, parent=review_index_of(adults_board)
-    )
+    sar = ReviewPageFactory(title="SAR: Adult S", live=False, parent=review_index_of(adults_board))
     sar.save_revision(user=officer)
     mail.outbox.clear()
 
@@ -308,3 +308,41 @@ def test_the_approval_email_names_the_partnership_the_page_belongs_to(
     for text in (email.body, html):
         assert "on the Kirklees Safeguarding Adults Board site" in text
         assert "Children Partnership" not in text
+
+
+def _migrate(targets=None):
+    """Migrate to `targets`, or forward to the latest migrations of every app."""
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    targets = targets or executor.loader.graph.leaf_nodes()
+    executor.migrate(targets)
+    return executor.loader.project_state(targets).apps
+
+
+# Tables are dropped and made again: the test runs outside a transaction and puts the suite's
+# starting data back afterwards.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_name_the_site_showed_becomes_the_first_partnerships_with_its_numbers_kept():
+    old = _migrate([("home", "0003_partnership_section_pages")])
+    site = old.get_model("wagtailcore", "Site").objects.get(is_default_site=True)
+    old.get_model("home", "PartnershipSettings").objects.update_or_create(
+        site=site,
+        defaults={
+            "partnership_name": "Kirklees Safeguarding Children Partnership",
+            "daytime_phone": "01484 456848",
+            "contact_email": "kscp@example.org",
+        },
+    )
+    first = old.get_model("learning", "Partnership").objects.order_by("sort_order", "pk").first()
+    first.name = "Safeguarding Children Partnership"
+    first.save()
+
+    _migrate()
+
+    assert default_partnership().name == "Kirklees Safeguarding Children Partnership"
+    site_wide = PartnershipSettings.for_site(Site.objects.get(is_default_site=True))
+    assert site_wide.daytime_phone == "01484 456848"
+    assert site_wide.contact_email == "kscp@example.org"
+    home = _page("/")
+    assert "<h1>Kirklees Safeguarding Children Partnership</h1>" in home
+    assert 'href="tel:01484456848"' in home and "mailto:kscp@example.org" in home
