@@ -1,4 +1,5 @@
-"""Tracker settings the business unit edits in the admin (Settings → Tracker settings)."""
+"""Tracker settings the business unit edits in the admin (Settings → Tracker settings): the
+site-wide defaults of every partnership that does not set its own (`Partnership.settings`)."""
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
