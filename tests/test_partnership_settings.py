@@ -101,7 +101,11 @@ def test_the_adults_boards_reviews_carry_its_name_and_words(adults_board, site_w
 
     for url in (sar.url, review_index_of(adults_board).url):
         page = _page(url)
-        assert '<a class="site-name" href="/">Kirklees Safeguarding Adults Board</a>' in page
+        # The name leads back to the board's own front page.
+        assert (
+            f'<a class="site-name" href="{adults_board.section.url}">'
+            "Kirklees Safeguarding Adults Board</a>"
+        ) in page
         assert "If an adult is in immediate danger, call 999." in page
         assert "Kirklees Safeguarding Children Partnership" not in page
 
@@ -110,6 +114,7 @@ def test_the_childrens_home_page_is_unchanged(childrens, adults_board, site_wide
     page = _page("/")
 
     assert "<h1>Kirklees Safeguarding Children Partnership</h1>" in page
+    assert '<a class="site-name" href="/">Kirklees Safeguarding Children Partnership</a>' in page
     assert "Worried about a child?" in page
     assert 'Children&#x27;s social care: <a href="tel:01484456848">01484 456848</a>' in page
     assert 'Out of hours: <a href="tel:01484414933">01484 414933</a>' in page

@@ -6,6 +6,7 @@ review, case, action and Section 11 cycle belongs to one, and a person holds rol
 """
 
 import dataclasses
+import functools
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -53,8 +54,10 @@ COMMUNITY_SAFETY_WORDS = FrameworkWords(
 @dataclasses.dataclass(frozen=True)
 class SettingsInForce:
     """A partnership's settings as its pages, emails and tracker use them: its own where it set
-    them, else the site-wide ones (`Partnership.settings`)."""
+    them, else the site-wide ones (`Partnership.settings`). What needs a query of its own (the
+    tracker's default, the section's address) is read only when asked for."""
 
+    partnership: "Partnership"
     name: str
     framework: str
     worried_heading: str
@@ -65,7 +68,19 @@ class SettingsInForce:
     police_phone: str
     contact_email: str
     in_danger: str
-    default_action_days: int
+
+    @functools.cached_property
+    def default_action_days(self):
+        from .settings import TrackerSettings
+
+        own = self.partnership.default_action_days
+        return own or TrackerSettings.load().default_action_days
+
+    @functools.cached_property
+    def front_page_url(self):
+        """Its section's front page: the site's home page for the first partnership."""
+        section = self.partnership.section if self.partnership.section_id else None
+        return (section.url if section else None) or "/"
 
     @property
     def has_contacts(self):
@@ -191,8 +206,6 @@ class Partnership(models.Model):
         The site-wide heading, text and social care numbers are the children's services': a
         children's partnership falls back to them, an adults board or community safety
         partnership to its framework's words and to no number rather than another service's."""
-        from .settings import TrackerSettings
-
         words = self.words
         children = words is CHILDREN_WORDS
         site_wide_fields = ["police_phone", "contact_email"]
@@ -208,6 +221,7 @@ class Partnership(models.Model):
             return framework_default
 
         return SettingsInForce(
+            partnership=self,
             name=self.name,
             framework=self.framework,
             worried_heading=own_or_site_wide("worried_heading", words.worried_heading),
@@ -218,8 +232,6 @@ class Partnership(models.Model):
             police_phone=own_or_site_wide("police_phone"),
             contact_email=own_or_site_wide("contact_email"),
             in_danger=words.in_danger,
-            default_action_days=self.default_action_days
-            or TrackerSettings.load().default_action_days,
         )
 
 
