@@ -275,6 +275,8 @@ def test_a_visitor_reads_the_adults_boards_section_on_an_accessible_page(browser
     page = browser_page
     page.goto(board.section.url)
     assert page.get_by_role("heading", name="Kirklees Safeguarding Adults Board").is_visible()
+    assert page.get_by_role("heading", name="Worried about an adult?").is_visible()
+    assert page.get_by_role("heading", name="Worried about a child?").count() == 0
     assert page.get_by_role("link", name="Safeguarding adults review: Adult D").is_visible()
     assert_accessible(page)
     page.set_viewport_size({"width": 390, "height": 800})
