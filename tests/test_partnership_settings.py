@@ -206,6 +206,29 @@ def test_a_review_published_in_the_adults_board_gets_its_boards_default_days(
     assert later.original_due_date == TODAY + datetime.timedelta(days=90)
 
 
+def test_a_section_11_gap_in_the_boards_audit_takes_the_boards_default_days(adults_board):
+    from learning import section11
+
+    adults_board.default_action_days = 45
+    adults_board.save()
+    police = AgencyFactory(name="West Yorkshire Police", short_name="Police")
+    lead = member_of(adults_board, permissions.AGENCY_LEADS, "sab-police-lead", [police])
+    cycle = section11.open_cycle(
+        "Section 11 audit 2026",
+        TODAY - datetime.timedelta(days=30),
+        TODAY + datetime.timedelta(days=300),
+        partnership=adults_board,
+    )
+    police_return = section11.start_return(police, cycle)
+    police_return.answers.update(rating="met", narrative="Signed off by the inspector.")
+    police_return.answers.filter(standard__number="5").update(rating="not_met")
+    police_return.refresh_from_db()
+
+    [gap] = section11.submit_return(police_return, lead, police_return.version)
+
+    assert gap.original_due_date == TODAY + datetime.timedelta(days=45)
+
+
 def _edit_url(partnership):
     return f"/admin/snippets/learning/partnership/edit/{partnership.pk}/"
 
@@ -351,3 +374,28 @@ def test_the_name_the_site_showed_becomes_the_first_partnerships_with_its_number
     home = _page("/")
     assert "<h1>Kirklees Safeguarding Children Partnership</h1>" in home
     assert 'href="tel:01484456848"' in home and "mailto:kscp@example.org" in home
+
+
+def test_only_the_administrator_changes_the_site_wide_settings_every_partnership_falls_back_to(
+    adults_board, site_wide
+):
+    url = f"/admin/settings/home/partnershipsettings/{site_wide.site_id}/"
+    sab_manager = member_of(adults_board, permissions.BUSINESS_MANAGERS, "sab-business-manager")
+    form = {
+        "worried_heading": "Worried about an adult?",
+        "worried_text": site_wide.worried_text,
+        "daytime_phone": BOARD_DAYTIME,
+        "out_of_hours_phone": site_wide.out_of_hours_phone,
+        "police_phone": site_wide.police_phone,
+        "contact_email": site_wide.contact_email,
+    }
+    client_for(sab_manager).post(url, form)
+    site_wide.refresh_from_db()
+    assert site_wide.worried_heading == "Worried about a child?"
+    assert "Worried about a child?" in _page("/")
+
+    administrator = member_of(default_partnership(), permissions.ADMINISTRATORS, "admin")
+    response = client_for(administrator).post(url, form | {"worried_heading": "Worried?"})
+    assert response.status_code == 302
+    site_wide.refresh_from_db()
+    assert site_wide.worried_heading == "Worried?"
