@@ -46,7 +46,7 @@ class Migration(migrations.Migration):
             name="out_of_hours_phone",
             field=models.CharField(
                 blank=True,
-                help_text="Left blank: as the daytime number.",
+                help_text="Left blank: as for the daytime number.",
                 max_length=40,
                 verbose_name="out of hours number",
             ),

@@ -163,7 +163,7 @@ class Partnership(models.Model):
         "out of hours number",
         max_length=40,
         blank=True,
-        help_text="Left blank: as the daytime number.",
+        help_text="Left blank: as for the daytime number.",
     )
     police_phone = models.CharField(
         "police (non-emergency)",
@@ -207,11 +207,14 @@ class Partnership(models.Model):
         children's partnership falls back to them, an adults board or community safety
         partnership to its framework's words and to no number rather than another service's."""
         words = self.words
-        children = words is CHILDREN_WORDS
-        site_wide_fields = ["police_phone", "contact_email"]
-        if children:
-            site_wide_fields += ["worried_heading", "worried_text", "daytime_phone"]
-            site_wide_fields += ["out_of_hours_phone"]
+        site_wide_fields = {"police_phone", "contact_email"}
+        if words is CHILDREN_WORDS:
+            site_wide_fields |= {
+                "worried_heading",
+                "worried_text",
+                "daytime_phone",
+                "out_of_hours_phone",
+            }
 
         def own_or_site_wide(field, framework_default=""):
             if getattr(self, field):
