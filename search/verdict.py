@@ -53,7 +53,7 @@ FEATURES = (
 # The kinds of agency a recommendation asks something of (or names as the one told): the same
 # finding asks it of the same kind of agency, so two texts that share the field's words but name
 # different agencies (the police telling schools, the police telling health visitors) are more
-# likely a related finding than the same. Each pattern is read case-blind unless it is an acronym.
+# likely a related finding than the same. Each wording is read case-blind unless it is an acronym.
 AGENCIES = {
     "police": r"\bpolice\b|\bcustody\b",
     "school": r"\bschools?\b|\bteachers?\b|designated safeguarding lead|\bDSLs?\b|\bpupils?\b"
@@ -75,7 +75,11 @@ AGENCIES = {
     "health commissioners": r"\bICB\b|\bCCG\b|commissioning group",
 }
 _AGENCY_PATTERNS = {
-    name: re.compile(pattern if re.search(r"[A-Z]{2}", pattern) else f"(?i:{pattern})")
+    name: re.compile(
+        "|".join(
+            part if re.search(r"[A-Z]{2}", part) else f"(?i:{part})" for part in pattern.split("|")
+        )
+    )
     for name, pattern in AGENCIES.items()
 }
 # How many candidates search brings for the verdict to judge, best first one way: the wordings

@@ -217,7 +217,7 @@ class Command(BaseCommand):
             f"sentences; {len(labelled.pairs)} judged pairs; {len(unrelated)} unrelated texts."
         )
         self.stdout.write(
-            f"\n{'method':52} {'split':21} {'recall@5':>9} {'same prec':>10} "
+            f"\n{'method':58} {'split':21} {'recall@5':>9} {'same prec':>10} "
             f"{'same recall':>12} {'pairs':>6}"
         )
 
@@ -232,23 +232,23 @@ class Command(BaseCommand):
             for split_name, split in SPLITS[1:]:
                 figures = same_figures(pair_score, is_same, top, labelled, library_ids, split)
                 self.stdout.write(
-                    f"{name:52} {split_name:21} {figures.recall_at_5:9.3f} "
+                    f"{name:58} {split_name:21} {figures.recall_at_5:9.3f} "
                     f"{figures.precision:10.3f} {figures.recall:12.3f} {figures.pairs:6d}"
                 )
                 if split == "development" and checked is not None:
                     self.stdout.write(
-                        f"{name:52} {'development, out of fold':21} {'':>9} "
+                        f"{name:58} {'development, out of fold':21} {'':>9} "
                         f"{checked.judged_precision:10.3f} {checked.judged_recall:12.3f} "
                         f"{figures.pairs:6d}"
                     )
                 figures = candidate_figures(pair_score, is_same, labelled, candidates, split)
                 self.stdout.write(
-                    f"{name:52} {split_name + ', candidates':21} {'':>9} "
+                    f"{name:58} {split_name + ', candidates':21} {'':>9} "
                     f"{figures.precision:10.3f} {figures.recall:12.3f} {figures.pairs:6d}"
                 )
             unrelated_best = np.asarray(unrelated_best)
             self.stdout.write(
-                f"{'':52} unrelated texts given a same: "
+                f"{'':58} unrelated texts given a same: "
                 f"{np.mean([is_same(b) for b in unrelated_best]):.3f}; "
                 f"given any result: {np.mean(unrelated_best > shown):.3f}"
             )
