@@ -388,6 +388,15 @@ class Verdict:
             data["phrase_frequencies"] = dict(sorted(self.phrases.frequencies.items()))
         return data
 
+    @staticmethod
+    def _coefficients(data):
+        """The file's coefficients in FEATURES' order, by the names it gives (a feature it does
+        not name weighs nothing)."""
+        coefficients = np.zeros(len(FEATURES))
+        for name, value in zip(data.get("features", FEATURES), data["coefficients"], strict=True):
+            coefficients[FEATURES.index(name)] = value
+        return coefficients
+
     @classmethod
     def from_json(cls, data):
         return cls(
@@ -397,7 +406,7 @@ class Verdict:
             )
             if "phrase_frequencies" in data
             else None,
-            data["coefficients"],
+            cls._coefficients(data),
             data["intercept"],
             data["same"],
             data["related"],

@@ -318,11 +318,16 @@ def test_a_same_threshold_is_not_trusted_on_a_handful_of_right_verdicts():
     assert wilson_lower(many_labels[said].sum(), said.sum()) >= 0.9
     # Counted over five shuffles that each scored every pair, the counts are those of one.
     assert same_threshold(np.tile(few, 5), np.tile(few_labels, 5), 0.9, repeats=5) == 1.0
-    # The candidates' measured precision must hold at the threshold too.
-    candidates = np.array([0.99, 0.98, 0.97, 0.2])
-    assert same_threshold(
-        many, many_labels, 0.9, measured=[(candidates, np.array([0, 0, 1, 0]))]
-    ) == pytest.approx(0.97)
+    # The candidates' measured precision must hold at the threshold too: with two wrong ones
+    # at 0.70 and 0.69 among ten, it cannot go down to 0.69.
+    longer = np.linspace(1.0, 0.0, 400)
+    longer_labels = (np.arange(400) < 200).astype(int)
+    longer_labels[[10, 50, 90, 150]] = 0
+    candidates = np.array([0.95] * 9 + [0.70, 0.69])
+    candidate_labels = np.array([1] * 9 + [0, 0])
+    alone = same_threshold(longer, longer_labels, 0.9)
+    both = same_threshold(longer, longer_labels, 0.9, measured=[(candidates, candidate_labels)])
+    assert alone < 0.69 < both <= 0.70
 
 
 def test_the_police_telling_schools_and_the_police_telling_health_visitors_name_other_agencies():
