@@ -12,14 +12,20 @@ query and however large the library:
 - BM25 "more like this" both ways, each relative to the text's score against itself, as search
   ranks candidates, but with the committed statistics of the field's writing rather than those of
   the library searched, so that a pair scores the same in any library (the better and the worse of
-  the two ways).
+  the two ways);
+- the cosine of the two texts' meaning (WordLlama's bundled model, `search.embedding`);
+- the kinds of agency each names (AGENCIES), and the share of them both name: the same finding
+  asks the same kind of agency.
 
 The score is the probability, learned by logistic regression on the development pairs of
-tests/fixtures/recurrence/, that the two are the same finding. At `same` or over it is the same
-finding restated: the threshold gives precision 0.9 or better out of fold, that is on development
-findings scored by a model that learned without them, so it holds for wordings the model has not
-seen and not only for those it learned from. At `related` or over, the same matter with a
-different ask; under it, nothing is said. The fitted
+tests/fixtures/recurrence/, that the two are the same finding. Which features it reads, and how
+strongly it is regularised, were chosen on out-of-fold development figures
+(`recurrence_evaluation.fit_verdict` writes the rule down). At `same` or over it is the same
+finding restated: out of fold, that is on development findings scored by a model that learned
+without them, the *same* verdicts on the judged pairs are right 0.9 of the time or more at the
+lower end of the Wilson interval, and on the candidates search brings 0.9 or more as measured, so
+it holds for wordings the model has not seen and not only for those it learned from. At
+`related` or over, the same matter with a different ask; under it, nothing is said. The fitted
 model and the term weights are a small committed file (`search/data/recurrence_verdict.json`,
 written by `evaluate_recurrence --fit`), so nothing is trained or downloaded at run time and
 the figures `evaluate_recurrence` prints are those of the model the site runs.

@@ -59,7 +59,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--compare-features",
             action="store_true",
-            help="Also learn the verdict on fewer features, each way, and print them beside it.",
+            help="Also print each other feature set's model, chosen as the site's is, beside it.",
         )
         parser.add_argument(
             "--no-distractors",
