@@ -12,14 +12,20 @@ query and however large the library:
 - BM25 "more like this" both ways, each relative to the text's score against itself, as search
   ranks candidates, but with the committed statistics of the field's writing rather than those of
   the library searched, so that a pair scores the same in any library (the better and the worse of
-  the two ways).
+  the two ways);
+- the cosine of the two texts' meaning (WordLlama's bundled model, `search.embedding`);
+- the kinds of agency each names (AGENCIES), and the share of them both name: the same finding
+  asks the same kind of agency.
 
 The score is the probability, learned by logistic regression on the development pairs of
-tests/fixtures/recurrence/, that the two are the same finding. At `same` or over it is the same
-finding restated: the threshold gives precision 0.9 or better out of fold, that is on development
-findings scored by a model that learned without them, so it holds for wordings the model has not
-seen and not only for those it learned from. At `related` or over, the same matter with a
-different ask; under it, nothing is said. The fitted
+tests/fixtures/recurrence/, that the two are the same finding. Which features it reads, and how
+strongly it is regularised, were chosen on out-of-fold development figures
+(`recurrence_evaluation.fit_verdict` writes the rule down). At `same` or over it is the same
+finding restated: out of fold, that is on development findings scored by a model that learned
+without them, the *same* verdicts on the judged pairs are right 0.9 of the time or more at the
+lower end of the Wilson interval, and on the candidates search brings 0.9 or more as measured, so
+it holds for wordings the model has not seen and not only for those it learned from. At
+`related` or over, the same matter with a different ask; under it, nothing is said. The fitted
 model and the term weights are a small committed file (`search/data/recurrence_verdict.json`,
 written by `evaluate_recurrence --fit`), so nothing is trained or downloaded at run time and
 the figures `evaluate_recurrence` prints are those of the model the site runs.
@@ -27,6 +33,7 @@ the figures `evaluate_recurrence` prints are those of the model the site runs.
 
 import json
 import math
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -46,12 +53,48 @@ FEATURES = (
     "meaning",
     "bm25_better",
     "bm25_worse",
+    "agencies_named",
+    "agency_overlap",
 )
+# The kinds of agency a recommendation asks something of (or names as the one told): the same
+# finding asks it of the same kind of agency, so two texts that share the field's words but name
+# different agencies (the police telling schools, the police telling health visitors) are more
+# likely a related finding than the same. Each wording is read case-blind unless it is an acronym.
+AGENCIES = {
+    "police": r"\bpolice\b|\bcustody\b",
+    "school": r"\bschools?\b|\bteachers?\b|designated safeguarding lead|\bDSLs?\b|\bpupils?\b"
+    r"|\bcolleges?\b|education settings?",
+    "health visiting": r"health visit|\b0-19\b|school nurs",
+    "midwifery": r"\bmidwi|\bmaternity\b",
+    "general practice": r"\bGPs?\b|general practi|family doctors?|primary care",
+    "children's mental health": r"\bCAMHS\b|adolescent mental health|mental health services for "
+    r"children",
+    "adult mental health": r"adult mental health|\bperinatal\b",
+    "substance misuse services": r"\bdrug and alcohol\b|substance misuse|treatment providers?",
+    "probation": r"\bprobation\b|offender managers?",
+    "housing": r"\bhousing\b|\blandlords?\b|\btenancy\b|homeless",
+    "reviewing officers": r"\bIROs?\b|independent reviewing officers?",
+    "hospital": r"\bpaediatric|emergency department|\bA&E\b|\bhospitals?\b",
+    "youth justice": r"youth offending|\bYOT\b|youth justice|\bYJS\b",
+    "designated officer": r"\bLADO\b|designated officer",
+    "family court": r"\bCafcass\b|family court|private law",
+    "health commissioners": r"\bICB\b|\bCCG\b|commissioning group",
+}
+_AGENCY_PATTERNS = {
+    name: re.compile(
+        "|".join(
+            part if re.search(r"[A-Z]{2}", part) else f"(?i:{part})" for part in pattern.split("|")
+        )
+    )
+    for name, pattern in AGENCIES.items()
+}
 # How many candidates search brings for the verdict to judge, best first one way: the wordings
 # of a finding (it has a few) are among them, as `evaluate_recurrence` measures.
 CANDIDATES = 20
-# The share of *same* verdicts that must be right, out of fold, on the development pairs.
+# The share of *same* verdicts that must be right, out of fold, on the development pairs: at the
+# lower end of its Wilson interval (one-sided 95%), not only as measured.
 PRECISION = 0.9
+WILSON_Z = 1.645
 # A term is rare when fewer than one text in this many of the field's writing uses it.
 RARE_SHARE = 200
 # BM25's parameters, as the full-text index ranks (FTS5's bm25).
@@ -67,6 +110,7 @@ class Prepared:
     vector: np.ndarray
     query: tuple = ()
     index_words: tuple = ()
+    agencies: frozenset = frozenset()
 
 
 def prepare(texts, bm25=None):
@@ -85,9 +129,15 @@ def prepare(texts, bm25=None):
             meaning[n],
             tuple(query_phrases(text, vocabulary)) if bm25 else (),
             tuple(index_words(text)) if bm25 else (),
+            agencies_of(text),
         )
         for n, text in enumerate(texts)
     ]
+
+
+def agencies_of(text):
+    """The kinds of agency a text names (AGENCIES)."""
+    return frozenset(name for name, pattern in _AGENCY_PATTERNS.items() if pattern.search(text))
 
 
 def terms_of(text, vocabulary=None):
@@ -189,6 +239,16 @@ class Library:
         self.vectors = (
             np.vstack([text.vector for text in prepared]) if prepared else np.zeros((0, 256))
         )
+        agency_column = {name: n for n, name in enumerate(AGENCIES)}
+        agency_indices = [agency_column[a] for text in prepared for a in sorted(text.agencies)]
+        agency_starts = np.concatenate(
+            [[0], np.cumsum([len(text.agencies) for text in prepared])]
+        ).astype(np.int64)
+        self.agencies = csr_matrix(
+            (np.ones(len(agency_indices)), np.array(agency_indices, dtype=np.int64), agency_starts),
+            shape=(len(prepared), len(AGENCIES)),
+        )
+        self.agency_counts = np.diff(agency_starts)
         # Without the phrase statistics (a verdict that does not read BM25) its columns stay 0.
         self.query = None
         if phrases is not None:
@@ -239,6 +299,12 @@ class Library:
             self.vectors[right].astype(np.float64),
         )
         features[:, 4] = meaning
+        # Both name an agency: the share of the agencies named that both name.
+        named = (self.agency_counts[left] > 0) & (self.agency_counts[right] > 0)
+        shared = np.asarray(self.agencies[left].multiply(self.agencies[right]).sum(axis=1)).ravel()
+        union = self.agency_counts[left] + self.agency_counts[right] - shared
+        features[:, 7] = named
+        features[:, 8] = np.where(named, shared / np.maximum(union, 1), 0.0)
         if self.query is not None:
             self._bm25_features(features, left, right)
         both = self.has_terms[left] & self.has_terms[right]
@@ -328,6 +394,15 @@ class Verdict:
             data["phrase_frequencies"] = dict(sorted(self.phrases.frequencies.items()))
         return data
 
+    @staticmethod
+    def _coefficients(data):
+        """The file's coefficients in FEATURES' order, by the names it gives (a feature it does
+        not name weighs nothing)."""
+        coefficients = np.zeros(len(FEATURES))
+        for name, value in zip(data.get("features", FEATURES), data["coefficients"], strict=True):
+            coefficients[FEATURES.index(name)] = value
+        return coefficients
+
     @classmethod
     def from_json(cls, data):
         return cls(
@@ -337,7 +412,7 @@ class Verdict:
             )
             if "phrase_frequencies" in data
             else None,
-            data["coefficients"],
+            cls._coefficients(data),
             data["intercept"],
             data["same"],
             data["related"],
@@ -359,21 +434,51 @@ def is_same(score):
     return score >= model().same
 
 
-def learn(features, labels, weights, phrases):
+def learn(features, labels, weights, phrases, regularisation=10.0, class_weight=None):
     """Logistic regression of "the same finding" on the features of labelled pairs: a Verdict
-    whose thresholds are still to be chosen (see `evaluate_recurrence --fit`)."""
+    whose thresholds are still to be chosen (see `evaluate_recurrence --fit`). `regularisation`
+    is scikit-learn's C (smaller holds the coefficients closer to 0); `class_weight` "balanced"
+    weighs the few *same* pairs as much as the many others."""
     from sklearn.linear_model import LogisticRegression
 
-    regression = LogisticRegression(C=10.0, max_iter=1000).fit(features, labels)
+    regression = LogisticRegression(C=regularisation, class_weight=class_weight, max_iter=1000).fit(
+        features, labels
+    )
     return Verdict(weights, phrases, regression.coef_[0], regression.intercept_[0], 1.0, 0.0)
 
 
-def same_threshold(scores, labels, precision):
-    """The lowest threshold at which the pairs scoring over it are `precision` same or better."""
-    order = np.argsort(-scores, kind="stable")
-    hits = np.cumsum(labels[order])
-    shares = hits / np.arange(1, len(order) + 1)
-    good = np.flatnonzero(shares >= precision)
-    if not len(good):
+def wilson_lower(hits, said, z=WILSON_Z):
+    """The lower end of the Wilson interval for a share of `hits` out of `said` (arrays): a share
+    measured on few verdicts is trusted less than the same share on many."""
+    hits = np.asarray(hits, dtype=float)
+    said = np.asarray(said, dtype=float)
+    n = np.maximum(said, 1e-12)
+    share = hits / n
+    centre = share + z * z / (2 * n)
+    spread = z * np.sqrt(share * (1 - share) / n + z * z / (4 * n * n))
+    return np.where(said > 0, (centre - spread) / (1 + z * z / n), 0.0)
+
+
+def same_threshold(scores, labels, precision, repeats=1, measured=()):
+    """The lowest threshold at which the pairs scoring at it or over it are the same finding
+    `precision` of the time or better at the lower end of the Wilson interval (the counts divided
+    by `repeats`, the shuffles that scored each pair again), and each of `measured` (scores,
+    labels) is at least `precision` as measured."""
+    thresholds = np.unique(scores)[::-1]
+    good = np.ones(len(thresholds), dtype=bool)
+    for these_scores, these_labels, bounded in (
+        (scores, labels, True),
+        *((s, y, False) for s, y in measured),
+    ):
+        order = np.argsort(-these_scores, kind="stable")
+        ranked = these_scores[order]
+        hits = np.concatenate([[0], np.cumsum(these_labels[order])])
+        # How many pairs score at or over each threshold (the scores are descending).
+        said = np.searchsorted(-ranked, -thresholds, side="right")
+        if bounded:
+            good &= wilson_lower(hits[said] / repeats, said / repeats) >= precision
+        else:
+            good &= hits[said] >= precision * said
+    if not good.any():
         return 1.0
-    return float(scores[order][good.max()])
+    return float(thresholds[np.flatnonzero(good).max()])

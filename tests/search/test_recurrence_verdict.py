@@ -297,3 +297,63 @@ def test_the_web_process_collects_its_garbage_again_once_the_report_is_built(scr
     assert gc.isenabled()
     assert client_for(scrutineer).get("/tracker/recurrence/").status_code == 200
     assert gc.isenabled()
+
+
+def test_a_same_threshold_is_not_trusted_on_a_handful_of_right_verdicts():
+    """The *same* threshold asks 0.9 at the lower end of the Wilson interval: five right out of
+    five is not enough to call anything the same, sixty right out of sixty-two is."""
+    from search.verdict import same_threshold, wilson_lower
+
+    few = np.array([0.99, 0.98, 0.97, 0.96, 0.95, 0.5, 0.4, 0.3])
+    few_labels = np.array([1, 1, 1, 1, 1, 0, 0, 0])
+    assert same_threshold(few, few_labels, 0.9) == 1.0
+
+    many = np.linspace(1.0, 0.0, 200)
+    many_labels = np.zeros(200, dtype=int)
+    many_labels[:62] = 1
+    many_labels[[10, 40]] = 0  # two wrong among the first 62
+    threshold = same_threshold(many, many_labels, 0.9)
+    said = many >= threshold
+    assert said.sum() >= 62
+    assert wilson_lower(many_labels[said].sum(), said.sum()) >= 0.9
+    # Counted over five shuffles that each scored every pair, the counts are those of one.
+    assert same_threshold(np.tile(few, 5), np.tile(few_labels, 5), 0.9, repeats=5) == 1.0
+    # The candidates' measured precision must hold at the threshold too: with two wrong ones
+    # at 0.70 and 0.69 among ten, it cannot go down to 0.69.
+    longer = np.linspace(1.0, 0.0, 400)
+    longer_labels = (np.arange(400) < 200).astype(int)
+    longer_labels[[10, 50, 90, 150]] = 0
+    candidates = np.array([0.95] * 9 + [0.70, 0.69])
+    candidate_labels = np.array([1] * 9 + [0, 0])
+    alone = same_threshold(longer, longer_labels, 0.9)
+    both = same_threshold(longer, longer_labels, 0.9, measured=[(candidates, candidate_labels)])
+    assert alone < 0.69 < both <= 0.70
+
+
+def test_the_police_telling_schools_and_the_police_telling_health_visitors_name_other_agencies():
+    from search.verdict import agencies_of
+
+    schools = "Police should notify schools the next morning when children were present."
+    health_visitors = "The police should share domestic abuse notifications with health visitors."
+    assert agencies_of(schools) == {"police", "school"}
+    assert agencies_of(health_visitors) == {"police", "health visiting"}
+    assert agencies_of("The GP and the IRO should meet.") == {
+        "general practice",
+        "reviewing officers",
+    }
+    # An acronym is read in capitals only: "gp" inside another word is not a GP.
+    assert agencies_of("Staff should use the gps tracker policy.") == frozenset()
+
+
+def test_each_labelled_finding_sits_in_one_split():
+    """A held-out finding's wordings are never judged among the development pairs, so the
+    held-out figures are of findings the verdict never learned."""
+    from search.recurrence_evaluation import LabelledSet, held_out_findings
+
+    labelled = LabelledSet.load()
+    finding = {item["id"]: item["finding"] for item in labelled.items}
+    held = held_out_findings(labelled)
+    development_pairs = [(a, b) for a, b, _, split in labelled.pairs if split == "development"]
+    assert not any(finding[a] in held or finding[b] in held for a, b in development_pairs)
+    held_same = [p for p in labelled.pairs if p[3] == "held_out" and p[2] == "same"]
+    assert len(held_same) >= 60

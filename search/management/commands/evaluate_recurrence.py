@@ -20,6 +20,7 @@ from search.recurrence_evaluation import (
     CrossValidated,
     LabelledSet,
     candidate_figures,
+    compare_models,
     distractor_sentences,
     evaluate,
     fit_verdict,
@@ -33,20 +34,6 @@ from search.recurrence_evaluation import (
 # ways) of 0.15 or more counted as the same finding.
 SAME_FINDING_SCORE = 0.15
 SPLITS = [("all", None), ("development", "development"), ("held-out", "held_out")]
-# What each kind of feature earns (`--compare-features`): the verdict learned on others than the
-# site's (search.recurrence_evaluation.SITE_FEATURES: shared terms and meaning).
-FEATURE_SETS = [
-    ("Shared terms only", ("cover_more", "cover_less", "shared_weight", "shared_rare")),
-    (
-        "Shared terms, meaning and BM25",
-        ("cover_more", "cover_less", "shared_weight", "shared_rare", "meaning")
-        + ("bm25_better", "bm25_worse"),
-    ),
-    (
-        "Shared terms and BM25",
-        ("cover_more", "cover_less", "shared_weight", "shared_rare", "bm25_better", "bm25_worse"),
-    ),
-]
 
 
 class Command(BaseCommand):
@@ -59,6 +46,12 @@ class Command(BaseCommand):
             help="Learn the verdict from the development pairs and write its file first.",
         )
         parser.add_argument(
+            "--fit-only",
+            action="store_true",
+            help="Learn the verdict and write its file (as --fit), print the development "
+            "figures it was chosen on, and stop before any held-out figure is computed.",
+        )
+        parser.add_argument(
             "--compare-methods",
             action="store_true",
             help="Also compare every similarity method's ranking (slower).",
@@ -66,7 +59,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--compare-features",
             action="store_true",
-            help="Also learn the verdict on fewer features, each way, and print them beside it.",
+            help="Also print each other feature set's model, chosen as the site's is, beside it.",
         )
         parser.add_argument(
             "--no-distractors",
@@ -80,8 +73,10 @@ class Command(BaseCommand):
         # Every method reads the editor's search vocabulary, so all of them run in the throwaway
         # database: the figures depend on the fixtures and the thesaurus file alone.
         with throwaway_database(self.stdout, "recurrence-evaluation-"):
-            if options["fit"]:
+            if options["fit"] or options["fit_only"]:
                 self._fit(labelled)
+                if options["fit_only"]:
+                    return
             verdicts = [("The site's verdict", verdict.model(), self._checked())]
             if options["compare_features"]:
                 verdicts += self._variants(labelled)
@@ -92,9 +87,40 @@ class Command(BaseCommand):
                     self._compare(labelled, background)
 
     def _fit(self, labelled):
+        """Learn the verdict by the rule written in `fit_verdict` (development figures alone) and
+        write it. Only out-of-fold development figures are printed here: the choice is made, and
+        the file written, before any held-out figure is computed."""
         import json
 
-        fitted, checked = fit_verdict(labelled, distractor_sentences())
+        chosen, candidates, tried = fit_verdict(labelled, distractor_sentences())
+        self.stdout.write(
+            "\nModels compared out of fold on the development findings alone "
+            f"({FOLDS} parts, {SHUFFLES} shuffles). Log-loss on the development candidates:"
+        )
+        self.stdout.write(f"{'features':42} {'C':>7} {'class weight':>13} {'log-loss':>9}")
+        for name, regularisation, class_weight, loss in tried:
+            self.stdout.write(
+                f"{name:42} {regularisation:7g} {class_weight or 'none':>13} {loss:9.4f}"
+            )
+        self.stdout.write(
+            "\nEach feature set at its lowest log-loss, same from where the Wilson lower bound "
+            "(95%, one-sided) of out-of-fold precision on the judged pairs is 0.9 or more, and "
+            "the precision on the candidates is 0.9 or more:"
+        )
+        self.stdout.write(
+            f"{'features':42} {'C':>7} {'weight':>9} {'same at':>8} "
+            f"{'cand prec':>10} {'(lower)':>8} {'cand rec':>9} "
+            f"{'judged prec':>12} {'(lower)':>8} {'judged rec':>11}"
+        )
+        for candidate in candidates:
+            c = candidate.checked
+            self.stdout.write(
+                f"{c.model:42} {c.regularisation:7g} {c.class_weight or 'none':>9} {c.same:8.3f} "
+                f"{c.precision:10.3f} {c.precision_lower:8.3f} {c.recall:9.3f} "
+                f"{c.judged_precision:12.3f} {c.judged_precision_lower:8.3f} "
+                f"{c.judged_recall:11.3f}"
+            )
+        fitted, checked = chosen.fitted, chosen.checked
         # The out-of-fold figures go with the model, so that they are printed beside it later.
         data = {**fitted.as_json(), "out_of_fold": dataclasses.asdict(checked)}
         verdict.MODEL_FILE.write_text(
@@ -102,12 +128,15 @@ class Command(BaseCommand):
         )
         verdict.model.cache_clear()
         self.stdout.write(
-            f"Verdict learned on the development pairs: same at {fitted.same:.3f}, related at "
-            f"{fitted.related:.3f}; written to {verdict.MODEL_FILE.name}.\n"
-            f"Out of fold ({FOLDS} parts of the development findings, {SHUFFLES} shuffles), same "
-            f"precision {checked.precision:.3f} and recall {checked.recall:.3f} on the candidates "
-            f"search brings; {checked.judged_precision:.3f} and {checked.judged_recall:.3f} on the "
-            "judged development pairs."
+            f"\nChosen (the highest out-of-fold same recall on the candidates): {checked.model}, "
+            f"C {checked.regularisation:g}, class weight {checked.class_weight or 'none'}; same "
+            f"at {fitted.same:.3f}, related at {fitted.related:.3f}; written to "
+            f"{verdict.MODEL_FILE.name}.\n"
+            f"Out of fold, same precision {checked.precision:.3f} (lower bound "
+            f"{checked.precision_lower:.3f}) and recall {checked.recall:.3f} on the candidates "
+            f"search brings; {checked.judged_precision:.3f} (lower bound "
+            f"{checked.judged_precision_lower:.3f}) and {checked.judged_recall:.3f} on the judged "
+            "development pairs."
         )
 
     @staticmethod
@@ -119,14 +148,15 @@ class Command(BaseCommand):
         return CrossValidated(**data["out_of_fold"]) if "out_of_fold" in data else None
 
     def _variants(self, labelled):
-        """The verdict learned again on fewer features, each in the same way as the site's (its
-        thresholds chosen out of fold), to show what each kind of feature earns."""
-        background = distractor_sentences()
-        variants = []
-        for name, used in FEATURE_SETS:
-            fitted, checked = fit_verdict(labelled, background, used)
-            variants.append((name, fitted, checked))
-        return variants
+        """Each feature set's model, chosen and thresholded as the site's is (out of fold, on
+        development alone), to show what each kind of feature earns beside it."""
+        candidates, _ = compare_models(labelled, distractor_sentences())
+        site = self._checked()
+        return [
+            (c.name, c.fitted, c.checked)
+            for c in candidates
+            if site is None or c.name != site.model
+        ]
 
     def _verdicts(self, labelled, background, verdicts):
         """The old line (a relative BM25 score of 0.15, what the report grouped by) against each
@@ -187,7 +217,7 @@ class Command(BaseCommand):
             f"sentences; {len(labelled.pairs)} judged pairs; {len(unrelated)} unrelated texts."
         )
         self.stdout.write(
-            f"\n{'method':52} {'split':21} {'recall@5':>9} {'same prec':>10} "
+            f"\n{'method':58} {'split':21} {'recall@5':>9} {'same prec':>10} "
             f"{'same recall':>12} {'pairs':>6}"
         )
 
@@ -202,23 +232,23 @@ class Command(BaseCommand):
             for split_name, split in SPLITS[1:]:
                 figures = same_figures(pair_score, is_same, top, labelled, library_ids, split)
                 self.stdout.write(
-                    f"{name:52} {split_name:21} {figures.recall_at_5:9.3f} "
+                    f"{name:58} {split_name:21} {figures.recall_at_5:9.3f} "
                     f"{figures.precision:10.3f} {figures.recall:12.3f} {figures.pairs:6d}"
                 )
                 if split == "development" and checked is not None:
                     self.stdout.write(
-                        f"{name:52} {'development, out of fold':21} {'':>9} "
+                        f"{name:58} {'development, out of fold':21} {'':>9} "
                         f"{checked.judged_precision:10.3f} {checked.judged_recall:12.3f} "
                         f"{figures.pairs:6d}"
                     )
                 figures = candidate_figures(pair_score, is_same, labelled, candidates, split)
                 self.stdout.write(
-                    f"{name:52} {split_name + ', candidates':21} {'':>9} "
+                    f"{name:58} {split_name + ', candidates':21} {'':>9} "
                     f"{figures.precision:10.3f} {figures.recall:12.3f} {figures.pairs:6d}"
                 )
             unrelated_best = np.asarray(unrelated_best)
             self.stdout.write(
-                f"{'':52} unrelated texts given a same: "
+                f"{'':58} unrelated texts given a same: "
                 f"{np.mean([is_same(b) for b in unrelated_best]):.3f}; "
                 f"given any result: {np.mean(unrelated_best > shown):.3f}"
             )
