@@ -403,6 +403,15 @@ class PassWatcher:
         return False
 
 
+# A published review's findings run to pages (the 2009 commission's to some 60): what a query
+# that reads whole review rows carries.
+FINDINGS = "\n\n".join(
+    f"Finding {n}. Agencies did not share what they knew about the risk to the child at the point "
+    "of referral, and no one agency held the whole picture of the family's circumstances."
+    for n in range(60)
+)
+
+
 def build_new_actions(count):
     """`count` actions published today: two partnerships (the children's and an adults board),
     six agencies acting for both and four of each one's own; each recommendation goes to two
@@ -474,7 +483,10 @@ def build_new_actions(count):
     for n in range(math.ceil(recommendations_wanted / per_review)):
         partnership = list(indexes)[n % 2]
         review = review_model(
-            title=f"Review {n} of {partnership.slug}", slug=f"review-{n}", summary="A review."
+            title=f"Review {n} of {partnership.slug}",
+            slug=f"review-{n}",
+            summary="A review.",
+            findings=FINDINGS,
         )
         indexes[partnership].add_child(instance=review)
         reviews.append((review, shared + own[partnership]))
