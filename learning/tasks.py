@@ -67,9 +67,12 @@ def announce_new_actions(actions):
     leaves the rest owed, and the next one sends exactly that. The query count grows with the
     number of agencies, pages and leads, never with each action.
     """
+    from .models import Agency
+
+    leads_of = _reachable_leads(actions)
     sent = 0
-    for agency_id, leads in _reachable_leads(actions).items():
-        of_agency = actions.filter(agency_id=agency_id)
+    for agency in Agency.objects.filter(pk__in=list(leads_of)).order_by("name"):
+        of_agency = actions.filter(agency=agency)
         last = 0
         while ids := list(
             of_agency.filter(pk__gt=last)
@@ -77,7 +80,8 @@ def announce_new_actions(actions):
             .values_list("pk", flat=True)[:ANNOUNCE_BATCH]
         ):
             last = ids[-1]
-            sent += _announce_batch(of_agency.filter(pk__gte=ids[0], pk__lte=last), leads)
+            batch = of_agency.filter(pk__gte=ids[0], pk__lte=last)
+            sent += _announce_batch(batch, agency, leads_of[agency.pk])
     return sent
 
 
@@ -119,11 +123,11 @@ def _owed_in_batch(batch, leads):
     return owed
 
 
-def _announce_batch(batch, leads):
+def _announce_batch(batch, agency, leads):
     from django.db.models import Prefetch
 
-    from .models import Agency, AgencyAction, Recommendation
-    from .reminders import send_recorded, site_url
+    from .models import AgencyAction, Recommendation
+    from .reminders import send_recorded
 
     owed = _owed_in_batch(batch, leads)
     if not owed:
@@ -140,8 +144,7 @@ def _announce_batch(batch, leads):
         .only("agency_id", "current_due_date", "recommendation__number", "recommendation__review")
         .prefetch_related(Prefetch("recommendation__review", review_model.objects.only("title")))
     }
-    agency = Agency.objects.get(pk=next(iter(actions.values())).agency_id)
-    links = {pk: site_url(action.get_absolute_url()) for pk, action in actions.items()}
+    links = {pk: _site_url(path) for pk, path in AgencyAction.paths(actions).items()}
     tracker_url = _site_url("/tracker/actions/")
     sent = 0
     for user, ids in owed.items():
@@ -201,7 +204,10 @@ OWED_WITHIN_DAYS = 14
 @shared_task
 def send_owed_notifications():
     """Send the emails that never left (a mail server or broker was down): every task records
-    only what it sent, so running them again sends only what is owed. Looks back two weeks; older news is better read on the tracker itself."""
+    only what it sent, so running them again sends only what is owed. Looks back two weeks; older
+    news is better read on the tracker itself. It runs beside requests (in the web process when
+    there is no worker), so it reads in pages and sends in short transactions: see
+    `announce_new_actions`."""
     from .models import AgencyAction, Assurance
 
     since = timezone.now() - datetime.timedelta(days=OWED_WITHIN_DAYS)

@@ -164,7 +164,7 @@ def test_each_lead_hears_once_of_exactly_the_new_actions_they_may_see_in_a_fixed
 
 
 def test_a_board_lead_never_hears_of_the_childrens_actions_for_the_same_agency(
-    library, leads, childrens, police, mailoutbox
+    library, leads, childrens, police, mailoutbox, settings
 ):
     tasks.send_owed_notifications()
     childrens_police = library[(childrens.slug, police.pk)]
@@ -174,6 +174,7 @@ def test_a_board_lead_never_hears_of_the_childrens_actions_for_the_same_agency(
             for pk in ACTION_LINK.findall(email.body):
                 action = AgencyAction.objects.get(pk=pk)
                 assert permissions.can_see_action(leads["board-police"], action)
+                assert f"{settings.WAGTAILADMIN_BASE_URL}{action.get_absolute_url()}" in email.body
 
 
 def test_a_large_backlog_reaches_each_lead_in_emails_of_a_bounded_length(
