@@ -73,6 +73,10 @@ def announce_new_actions(actions):
     sent = 0
     for agency in Agency.objects.filter(pk__in=list(leads_of)).order_by("name"):
         of_agency = actions.filter(agency=agency)
+        # Most passes find everything told already: one question per lead settles that.
+        leads = [user for user in leads_of[agency.pk] if _owed_to(user, of_agency).exists()]
+        if not leads:
+            continue
         last = 0
         while ids := list(
             of_agency.filter(pk__gt=last)
@@ -81,7 +85,7 @@ def announce_new_actions(actions):
         ):
             last = ids[-1]
             batch = of_agency.filter(pk__gte=ids[0], pk__lte=last)
-            sent += _announce_batch(batch, agency, leads_of[agency.pk])
+            sent += _announce_batch(batch, agency, leads)
     return sent
 
 
@@ -103,22 +107,26 @@ def _reachable_leads(actions):
     return leads
 
 
-def _owed_in_batch(batch, leads):
-    """{lead: [ids of the batch's actions they may see and have not heard of]}, asked of
-    `permissions.visible_actions` for each lead: a lead hears only of the partnerships they lead
-    for, the business unit's lead of every action of their partnership."""
+def _owed_to(user, actions):
+    """Of `actions`, those this lead may see (`permissions.visible_actions`: a lead hears only of
+    the partnerships they lead for, the business unit's lead of every action of their
+    partnership) and has not heard of."""
     from django.db.models import Exists, OuterRef
 
     from . import permissions
     from .models import ReminderLog
 
+    heard = ReminderLog.objects.filter(
+        kind=NEW_ACTION, action=OuterRef("pk"), period=ASSIGNED, recipient=user.email
+    )
+    return permissions.visible_actions(user, actions).filter(~Exists(heard))
+
+
+def _owed_in_batch(batch, leads):
+    """{lead: [ids of the batch's actions owed to them]}."""
     owed = {}
     for user in leads:
-        heard = ReminderLog.objects.filter(
-            kind=NEW_ACTION, action=OuterRef("pk"), period=ASSIGNED, recipient=user.email
-        )
-        theirs = permissions.visible_actions(user, batch).filter(~Exists(heard))
-        if ids := list(theirs.order_by("pk").values_list("pk", flat=True)):
+        if ids := list(_owed_to(user, batch).order_by("pk").values_list("pk", flat=True)):
             owed[user] = ids
     return owed
 
