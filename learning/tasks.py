@@ -33,6 +33,13 @@ def _site_url(path):
     return f"{settings.WAGTAILADMIN_BASE_URL.rstrip('/')}{path}"
 
 
+# At most this many actions are read in one query and listed in one email, so a pass over a
+# large library (thousands of actions published at once, or owed after an outage) is a series of
+# small queries and short transactions beside the site's requests, never one of either.
+ANNOUNCE_BATCH = 500
+ASSIGNED = "assigned"
+
+
 @shared_task
 def notify_new_actions(action_ids):
     """Email each agency's leads the actions newly assigned to their agency.
@@ -40,37 +47,127 @@ def notify_new_actions(action_ids):
     Each email is recorded in the same transaction that sends it (learning.reminders): a failed
     send records nothing, so `send_owed_notifications` sends it later.
     """
-    from . import permissions
     from .models import AgencyAction
+
+    ids = sorted(set(action_ids))
+    return sum(
+        announce_new_actions(
+            AgencyAction.objects.filter(pk__in=ids[start : start + ANNOUNCE_BATCH])
+        )
+        for start in range(0, len(ids), ANNOUNCE_BATCH)
+    )
+
+
+def announce_new_actions(actions):
+    """Tell each reachable lead of these actions' agencies of those they may see and have not yet
+    heard of: one email per agency for each page of up to `ANNOUNCE_BATCH` of its actions, read
+    in order of id (keyset pages, never one list of every id).
+
+    What a lead has heard of is the ReminderLog, committed with each email: an interrupted pass
+    leaves the rest owed, and the next one sends exactly that. The query count grows with the
+    number of agencies, pages and leads, never with each action.
+    """
+    from .models import Agency
+
+    leads_of = _reachable_leads(actions)
+    sent = 0
+    for agency in Agency.objects.filter(pk__in=list(leads_of)).order_by("name"):
+        of_agency = actions.filter(agency=agency)
+        # Most passes find everything told already: one question per lead settles that.
+        leads = [user for user in leads_of[agency.pk] if _owed_to(user, of_agency).exists()]
+        if not leads:
+            continue
+        last = 0
+        while ids := list(
+            of_agency.filter(pk__gt=last)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:ANNOUNCE_BATCH]
+        ):
+            last = ids[-1]
+            batch = of_agency.filter(pk__gte=ids[0], pk__lte=last)
+            sent += _announce_batch(batch, agency, leads)
+    return sent
+
+
+def _reachable_leads(actions):
+    """{agency id: its reachable leads} for these actions' agencies; one object per person, so
+    what the permissions read about them is read once."""
+    from .models import AgencyMembership
+
+    people, leads = {}, {}
+    memberships = (
+        AgencyMembership.objects.reachable()
+        .filter(agency__in=actions.values("agency_id"))
+        .select_related("user")
+        .order_by("agency_id", "user_id")
+    )
+    for membership in memberships:
+        user = people.setdefault(membership.user_id, membership.user)
+        leads.setdefault(membership.agency_id, []).append(user)
+    return leads
+
+
+def _owed_to(user, actions):
+    """Of `actions`, those this lead may see (`permissions.visible_actions`: a lead hears only of
+    the partnerships they lead for, the business unit's lead of every action of their
+    partnership) and has not heard of."""
+    from django.db.models import Exists, OuterRef
+
+    from . import permissions
+    from .models import ReminderLog
+
+    heard = ReminderLog.objects.filter(
+        kind=NEW_ACTION, action=OuterRef("pk"), period=ASSIGNED, recipient=user.email
+    )
+    return permissions.visible_actions(user, actions).filter(~Exists(heard))
+
+
+def _owed_in_batch(batch, leads):
+    """{lead: [ids of the batch's actions owed to them]}."""
+    owed = {}
+    for user in leads:
+        if ids := list(_owed_to(user, batch).order_by("pk").values_list("pk", flat=True)):
+            owed[user] = ids
+    return owed
+
+
+def _announce_batch(batch, agency, leads):
+    from django.db.models import Prefetch
+
+    from .models import AgencyAction, Recommendation
     from .reminders import send_recorded
 
-    actions = list(
-        AgencyAction.objects.filter(pk__in=action_ids)
-        .with_context()
-        .order_by("agency__name", "current_due_date", "pk")
-    )
-    leads = _leads_by_agency({action.agency_id for action in actions})
+    owed = _owed_in_batch(batch, leads)
+    if not owed:
+        return 0
+    # Each action is read and its link made once, however many leads hear of it; the email names
+    # its review by title alone (a whole page is costly to build, and a batch shares a few).
+    review_model = Recommendation._meta.get_field("review").related_model
+    actions = {
+        action.pk: action
+        for action in AgencyAction.objects.filter(
+            pk__in={pk for ids in owed.values() for pk in ids}
+        )
+        .select_related("recommendation")
+        .only("agency_id", "current_due_date", "recommendation__number", "recommendation__review")
+        .prefetch_related(Prefetch("recommendation__review", review_model.objects.only("title")))
+    }
+    links = {pk: _site_url(path) for pk, path in AgencyAction.paths(actions).items()}
+    tracker_url = _site_url("/tracker/actions/")
     sent = 0
-    for agency_id, users in leads.items():
-        agency_actions = [action for action in actions if action.agency_id == agency_id]
-        agency = agency_actions[0].agency
-        for user in users:
-            # A lead hears only of the actions of the partnerships they lead for.
-            theirs = [
-                action for action in agency_actions if permissions.can_see_action(user, action)
-            ]
-            if not theirs:
-                continue
-            sent += send_recorded(
-                NEW_ACTION,
-                user.email,
-                [(action, "assigned") for action in theirs],
-                lambda count, agency=agency: (
-                    f"New actions for {agency.name}: {count} to respond to"
-                ),
-                "learning/action_email_new.txt",
-                {"user": user, "agency": agency, "tracker_url": _site_url("/tracker/actions/")},
-            )
+    for user, ids in owed.items():
+        theirs = sorted(
+            (actions[pk] for pk in ids), key=lambda action: (action.current_due_date, action.pk)
+        )
+        sent += send_recorded(
+            NEW_ACTION,
+            user.email,
+            [(action, ASSIGNED) for action in theirs],
+            lambda count: f"New actions for {agency.name}: {count} to respond to",
+            "learning/action_email_new.txt",
+            {"user": user, "agency": agency, "tracker_url": tracker_url},
+            link=lambda action: links[action.pk],
+        )
     return sent
 
 
@@ -115,14 +212,16 @@ OWED_WITHIN_DAYS = 14
 @shared_task
 def send_owed_notifications():
     """Send the emails that never left (a mail server or broker was down): every task records
-    only what it sent, so running them again sends only what is owed. Looks back two weeks; older news is better read on the tracker itself."""
+    only what it sent, so running them again sends only what is owed. Looks back two weeks; older
+    news is better read on the tracker itself. It runs beside requests (in the web process when
+    there is no worker), so it reads in pages and sends in short transactions: see
+    `announce_new_actions`."""
     from .models import AgencyAction, Assurance
 
     since = timezone.now() - datetime.timedelta(days=OWED_WITHIN_DAYS)
     # Actions on a review's recommendations are the ones announced when the review is published.
     announced = AgencyAction.objects.filter(created_at__gte=since, recommendation__isnull=False)
-    new_actions = list(announced.values_list("pk", flat=True))
-    sent = notify_new_actions(new_actions) if new_actions else 0
+    sent = announce_new_actions(announced)
     challenges = Assurance.objects.filter(
         decision=Assurance.Decision.CHALLENGED, at__gte=since
     ).values_list("pk", flat=True)
