@@ -440,7 +440,7 @@ def rebuild_neighbours(block=256):
         pages = np.array([r[1] for r in rows])
         method = Bm25Method().fit([r[2] for r in rows])
         model = verdict.model()
-        library = model.library(verdict.prepare(r[2] for r in rows))
+        library = model.library(verdict.prepare((r[2] for r in rows), read=method.read))
         candidates = method.neighbours(k=verdict.CANDIDATES, block=block, groups=pages)
         with connection.cursor() as cursor:
             while chunk := [

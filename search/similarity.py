@@ -432,6 +432,8 @@ class Bm25Method:
         documents = [index_words(text) for text in texts]
         vocabulary = vocabulary_key()
         queries = [query_phrases(text, vocabulary) for text in texts]
+        # Kept for the verdict, which reads the same of each text (`verdict.prepare(read=…)`).
+        self.read = (queries, documents)
         column = {}
         for phrases in queries:
             for phrase in phrases:
