@@ -303,9 +303,7 @@ class Library:
             return features
         # Summed in float64 as the vectors are read, not copied whole into float64 first: the
         # same values, without the copies that were a fifth of a full rebuild.
-        meaning = np.einsum(
-            "ij,ij->i", self.vectors[left], self.vectors[right], dtype=np.float64
-        )
+        meaning = np.einsum("ij,ij->i", self.vectors[left], self.vectors[right], dtype=np.float64)
         features[:, 4] = meaning
         # Both name an agency: the share of the agencies named that both name.
         named = (self.agency_counts[left] > 0) & (self.agency_counts[right] > 0)
