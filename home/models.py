@@ -65,14 +65,17 @@ def settings_in_force(page=None, request=None):
 
 
 def _partnership_of(page):
+    # With its section, whose address the header links to.
+    partnerships = Partnership.objects.select_related("section")
     if isinstance(page, Page):
+        partnership_id = getattr(page, "partnership_id", None)
         partnership = (
-            page.partnership
-            if getattr(page, "partnership_id", None)
-            else Partnership.objects.for_page(page)
+            partnerships.filter(pk=partnership_id).first()
+            if partnership_id
+            else partnerships.for_page(page)
         )
     else:
-        partnership = Partnership.objects.default()
+        partnership = partnerships.default()
     # Before migrate has made the first partnership there is only the name it will have.
     return partnership or Partnership(name=DEFAULT_PARTNERSHIP_NAME)
 
