@@ -7,7 +7,7 @@ from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.models import Page, Site
 
 from learning.models import Partnership, Theme
-from learning.models.partnerships import CHILDREN_WORDS, DEFAULT_PARTNERSHIP_NAME
+from learning.models.partnerships import CHILDREN_WORDS, CONTACT_FIELDS, DEFAULT_PARTNERSHIP_NAME
 from reviews.listing import newest_first
 from reviews.models import BriefingPage, ReviewPage, VisibilityControlledPrivacy, visible_to
 
@@ -33,14 +33,7 @@ class PartnershipSettings(BaseSiteSetting):
 
     panels = [
         MultiFieldPanel(
-            [
-                FieldPanel("worried_heading"),
-                FieldPanel("worried_text"),
-                FieldPanel("daytime_phone"),
-                FieldPanel("out_of_hours_phone"),
-                FieldPanel("police_phone"),
-                FieldPanel("contact_email"),
-            ],
+            [FieldPanel(field) for field in CONTACT_FIELDS],
             heading="Worried about a child?",
             help_text="Every partnership shows these where it leaves its own blank (Snippets → "
             "Partnerships). The heading, text and numbers are the children's services': an adults "

@@ -13,6 +13,7 @@ from wagtail.snippets.views.snippets import SnippetViewSet
 
 from . import permissions
 from .models import Agency, Partnership, Theme
+from .models.partnerships import CONTACT_FIELDS
 
 
 class ThemeViewSet(SnippetViewSet):
@@ -131,14 +132,7 @@ class PartnershipViewSet(SnippetViewSet):
         FieldPanel("shares_regionally", permission=ADMINISTRATOR),
         FieldPanel("sort_order", permission=ADMINISTRATOR),
         MultiFieldPanel(
-            [
-                FieldPanel("worried_heading"),
-                FieldPanel("worried_text"),
-                FieldPanel("daytime_phone"),
-                FieldPanel("out_of_hours_phone"),
-                FieldPanel("police_phone"),
-                FieldPanel("contact_email"),
-            ],
+            [FieldPanel(field) for field in CONTACT_FIELDS],
             heading="Worried about…",
             help_text="What the partnership's pages tell a visitor who is worried. Leave a field "
             "blank to show the site-wide one (Settings → Site-wide contact settings).",

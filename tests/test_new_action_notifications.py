@@ -135,6 +135,13 @@ def expected(library, childrens, adults_board, police, health):
     }
 
 
+def assert_each_lead_heard_once_of_what_they_may_see(leads, wanted):
+    for name, lead in leads.items():
+        heard = heard_of(lead)
+        assert set(heard) == wanted[name], name
+        assert set(heard.values()) == {1}, f"{name} heard of an action twice"
+
+
 @pytest.mark.parametrize("library", [10, 60], indirect=True, ids=["40 actions", "240 actions"])
 def test_each_lead_hears_once_of_exactly_the_new_actions_they_may_see_in_a_fixed_number_of_queries(
     library,
@@ -150,10 +157,7 @@ def test_each_lead_hears_once_of_exactly_the_new_actions_they_may_see_in_a_fixed
         sent = tasks.send_owed_notifications()
 
     wanted = expected(library, childrens, adults_board, police, health)
-    for name, lead in leads.items():
-        heard = heard_of(lead)
-        assert set(heard) == wanted[name], name
-        assert set(heard.values()) == {1}, f"{name} heard of an action twice"
+    assert_each_lead_heard_once_of_what_they_may_see(leads, wanted)
     # One email to each lead for each agency they lead for; nobody else hears anything.
     assert sent == len(mailoutbox) == 5
     assert {email.to[0] for email in mailoutbox} == {lead.email for lead in leads.values()}
@@ -186,11 +190,9 @@ def test_a_large_backlog_reaches_each_lead_in_emails_of_a_bounded_length(
     monkeypatch.setattr(tasks, "ANNOUNCE_BATCH", 50)
     tasks.send_owed_notifications()
 
-    wanted = expected(library, childrens, adults_board, police, health)
-    for name, lead in leads.items():
-        heard = heard_of(lead)
-        assert set(heard) == wanted[name], name
-        assert set(heard.values()) == {1}, f"{name} heard of an action twice"
+    assert_each_lead_heard_once_of_what_they_may_see(
+        leads, expected(library, childrens, adults_board, police, health)
+    )
     for email in mailoutbox:
         assert len(ACTION_LINK.findall(email.body)) <= 50
     assert tasks.send_owed_notifications() == 0
@@ -218,11 +220,9 @@ def test_an_interrupted_pass_resumes_and_no_lead_loses_or_hears_twice_of_an_acti
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     tasks.send_owed_notifications()
 
-    wanted = expected(library, childrens, adults_board, police, health)
-    for name, lead in leads.items():
-        heard = heard_of(lead)
-        assert set(heard) == wanted[name], name
-        assert set(heard.values()) == {1}, f"{name} heard of an action twice"
+    assert_each_lead_heard_once_of_what_they_may_see(
+        leads, expected(library, childrens, adults_board, police, health)
+    )
 
 
 def test_a_review_published_with_actions_tells_only_the_leads_of_its_own_partnership(

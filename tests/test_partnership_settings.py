@@ -15,6 +15,7 @@ from wagtail.models import Site
 from home.models import PartnershipSettings
 from learning import permissions
 from learning.models import AgencyAction, Partnership, TrackerSettings
+from learning.models.partnerships import CONTACT_FIELDS
 
 from .conftest import client_for
 from .factories import (
@@ -234,16 +235,7 @@ def _edit_url(partnership):
 
 
 def _settings_form(partnership, **changes):
-    fields = [
-        "name",
-        "worried_heading",
-        "worried_text",
-        "daytime_phone",
-        "out_of_hours_phone",
-        "police_phone",
-        "contact_email",
-    ]
-    form = {field: getattr(partnership, field) for field in fields}
+    form = {field: getattr(partnership, field) for field in ("name", *CONTACT_FIELDS)}
     form["default_action_days"] = partnership.default_action_days or ""
     return form | changes
 

@@ -51,6 +51,18 @@ COMMUNITY_SAFETY_WORDS = FrameworkWords(
 )
 
 
+# What a partnership tells a visitor who is worried, in the order its settings panels show it: a
+# partnership's own fields and the site-wide ones share these names.
+CONTACT_FIELDS = (
+    "worried_heading",
+    "worried_text",
+    "daytime_phone",
+    "out_of_hours_phone",
+    "police_phone",
+    "contact_email",
+)
+
+
 @dataclasses.dataclass(frozen=True)
 class SettingsInForce:
     """A partnership's settings as its pages, emails and tracker use them: its own where it set
