@@ -223,6 +223,7 @@ def report_xlsx(request):
             "Later year",
             "Later number",
             "Later recommendation",
+            "Confirmed",
         ],
         title="Recurred after assurance",
     )
@@ -237,6 +238,7 @@ def report_xlsx(request):
                     r.later.year,
                     r.later.number,
                     r.later.text,
+                    "confirmed" if r.confirmed else "suggested",
                 ]
             )
         )

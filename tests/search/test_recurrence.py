@@ -2,9 +2,11 @@
 linked with who and when, and never shown to someone who may not open them."""
 
 import datetime
+from io import BytesIO
 
 import pytest
 from django.core.management import call_command
+from openpyxl import load_workbook
 
 from learning.models import AgencyAction, RecurrenceLink
 from learning.models.recurrence import record_recurrence
@@ -211,7 +213,7 @@ def test_a_bad_limit_or_empty_text_is_refused_with_a_message(practitioner):
 
 
 def test_a_finding_that_recurs_after_its_actions_were_assured_is_flagged(
-    scrutineer, police, django_capture_on_commit_callbacks
+    scrutineer, business_unit, police, django_capture_on_commit_callbacks
 ):
     fathers = ThemeFactory(name="Involvement of fathers", slug="fathers")
     with django_capture_on_commit_callbacks(execute=True):
@@ -223,7 +225,7 @@ def test_a_finding_that_recurs_after_its_actions_were_assured_is_flagged(
             ],
         )
         review_with("Serious case review: Child D", 2014, OTHER_FINDINGS)
-        make_review(
+        later = make_review(
             "Serious case review: Baby F",
             year=2017,
             recommendations=[("2", SAID_IN_2017, [fathers], [police], [])],
@@ -237,6 +239,22 @@ def test_a_finding_that_recurs_after_its_actions_were_assured_is_flagged(
     assert "Serious case review: Baby F, 2017 (rec. 2)" in flagged
     assert "Serious case review: Baby H, 2012 (rec. 4)" in flagged
     assert "assured on 1 May 2013" in flagged
+    # The wording suggests it; nobody has confirmed it yet, so the figure says so.
+    assert "0 findings confirmed by the business unit came back" in flagged
+    assert "1 more is suggested from the wording and not yet confirmed" in flagged
+    assert "Suggested from the wording: not yet confirmed by the business unit." in flagged
+
+    confirmed = client_for(business_unit).post(
+        f"/api/learning/recommendations/{later.recommendations.get().pk}/recurrence/",
+        {"other": earlier.recommendations.get().pk, "decision": "link"},
+        content_type="application/json",
+    )
+    assert confirmed.status_code == 201
+    page = client_for(scrutineer).get("/tracker/recurrence/")
+    flagged = page.content.decode().split('id="after-assurance-heading"')[1].split("<h2")[0]
+    assert "1 finding confirmed by the business unit came back after" in flagged
+    assert "suggested from the wording" not in flagged.lower()
+    assert "Confirmed by the business unit." in flagged
 
     # The matrix counts the theme in both financial years, each cell linking to its list.
     listed = client_for(scrutineer).get("/tracker/recurrence/", {"theme": "fathers", "fy": 2017})
@@ -244,6 +262,13 @@ def test_a_finding_that_recurs_after_its_actions_were_assured_is_flagged(
 
     export = client_for(scrutineer).get("/tracker/recurrence/export.xlsx")
     assert export["Content-Type"].startswith("application/vnd.openxmlformats")
+    rows = list(
+        load_workbook(BytesIO(export.content))["Recurred after assurance"].iter_rows(
+            values_only=True
+        )
+    )
+    assert rows[0][-1] == "Confirmed"
+    assert [row[-1] for row in rows[1:]] == ["confirmed"]
 
 
 def test_the_recurrence_report_is_not_for_practitioners(practitioner):

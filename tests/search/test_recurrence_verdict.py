@@ -276,7 +276,10 @@ def test_the_scrutineer_reads_a_large_reports_groups_a_page_at_a_time(
     client = client_for(scrutineer)
     first = client.get("/tracker/recurrence/").content.decode()
     second = client.get("/tracker/recurrence/", {"page": "2"}).content.decode()
-    assert "3 groups of recommendations that say the same thing" in first
+    assert (
+        "3 groups of recommendations confirmed by the business unit as saying the same thing, "
+        "and 0 suggested from the wording"
+    ) in first
     assert "Groups 1 to 2 of 3" in first and "Groups 3 to 3 of 3" in second
     assert first.count('class="recurrence-group"') == 2
     assert second.count('class="recurrence-group"') == 1
