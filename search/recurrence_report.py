@@ -128,8 +128,9 @@ class RecurrenceReport:
         return [financial_year_label(y) for y in self.years]
 
     # What a person confirmed is counted apart from what the wording suggests: on findings the
-    # verdict never learned, about one *same* in ten is wrong (evaluate_recurrence, held out), so
-    # a figure that goes into an annual report must say which it is.
+    # verdict never learned, a quarter or more of its *same* verdicts among the pairs search
+    # brings were wrong (evaluate_recurrence, held out), so a figure that goes into an annual
+    # report must say which it is.
     @property
     def confirmed_groups(self):
         return sum(1 for group in self.groups if group.confirmed)
