@@ -12,6 +12,8 @@ FOOTNOTE = "footnote"  # a footnote printed in the flow of the text: never part 
 MARKDOWN_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 # "Recommendation 3: text", "Recommendation 3" on its own line.
 # Older reports number them in words: "Recommendation One", "Recommendation Twelve".
+# Domestic homicide reviews say whom it is for in brackets after the number: "Recommendation 3
+# (Local):", "Recommendation 1 (National)"; the bracket is part of the label, not the wording.
 NUMBER_WORDS = {
     word: index
     for index, word in enumerate(
@@ -24,6 +26,7 @@ LABEL = re.compile(
     r"^(?:[-*•]\s+)?(?:\*\*)?(?:recommendation\s+(?:no\.?\s*)?|rec\.?\s*|r)"
     r"(?:(?P<marker>\d{1,3}(?:\.\d{1,2})*[a-z]?)"
     rf"|(?<=\s)(?P<word>{'|'.join(NUMBER_WORDS)})\b)"
+    r"(?:\s*\((?P<scope>[A-Za-z][\w ,&'’-]{0,40})\))?"
     r"(?:\*\*)?(?:\s*(?:[:.)–—-]\s*(?P<text>\S.*)?|$)|\s+(?P<bare>(?-i:[A-Z]).*))",
     re.IGNORECASE,
 )
@@ -112,6 +115,33 @@ class Document:
     @property
     def headings(self):
         return [block for block in self.blocks if block.kind == HEADING]
+
+
+# A word broken at a line's end after a hyphen: the hyphen stays after prefixes that keep it
+# ("multi-agency").
+KEPT_HYPHEN_PREFIX = re.compile(
+    r"^(?:multi|inter|cross|non|self|well|pre|post|co|anti|semi|sub)$", re.IGNORECASE
+)
+
+
+def join_hyphen(before, after, vocabulary):
+    """The two lines as one when `before` ends in a word broken with a hyphen, else None. The
+    document's own words decide whether the hyphen belonged to the word."""
+    broken = re.search(r"(\w+)[-\u2010]$", before)
+    if broken is None or not after[:1].islower():
+        return None
+    head = broken.group(1)
+    tail = re.match(r"[\w-]+", after)
+    tail = tail.group() if tail else ""
+    whole = (head + tail).lower()
+    hyphenated = f"{head}-{tail}".lower()
+    if whole in vocabulary or (
+        hyphenated not in vocabulary
+        and not KEPT_HYPHEN_PREFIX.match(head)
+        and not head[-1:].isdigit()  # "7-minute", "24-hour"
+    ):
+        return before[:-1] + after
+    return before[:-1] + "-" + after
 
 
 def heading_key(text):
@@ -255,6 +285,9 @@ class _Builder:
         self.gap = False
         self.table_rows = []
         self.list_follows = False  # the line after the one being read starts a list item
+        # The document's own words, to tell "safe-" + "guarding" from "multi-" + "agency" where
+        # a text saved from a PDF keeps the printed line breaks.
+        self.vocabulary = {word.lower() for word in re.findall(r"[\w-]+", source.text)}
 
     def build(self):
         lines = [_clean(line.replace("\u00ad", "")) for line in self.source.text.split("\n")]
@@ -355,7 +388,8 @@ class _Builder:
                 )
                 # "Recommendation 2: Voice of the child" then its wording on the next line.
                 joiner = "\n" if titled else " "
-                open_block.text = f"{open_block.text}{joiner}{line}".strip()
+                joined = None if titled else join_hyphen(open_block.text, line, self.vocabulary)
+                open_block.text = joined or f"{open_block.text}{joiner}{line}".strip()
                 self.gap = False
                 return
         self.add(Block(PARAGRAPH, line, line=index))

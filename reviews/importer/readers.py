@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import SUPPORTED_EXTENSIONS, ReviewImportError
-from .document import PAGE_FURNITURE, SENTENCE_WORDS, starts_list_item
+from .document import PAGE_FURNITURE, SENTENCE_WORDS, join_hyphen, starts_list_item
 
 logger = logging.getLogger(__name__)
 
@@ -585,10 +585,6 @@ PAGE_NUMBER = re.compile(
     r"^(?:page\s+)?[-–—]?\s*\d{1,4}\s*[-–—]?(?:\s*(?:of|/)\s*\d{1,4})?$|^[ivxlc]{1,6}$",
     re.IGNORECASE,
 )
-# A line broken after a hyphen: the hyphen stays after prefixes that keep it ("multi-agency").
-KEPT_HYPHEN_PREFIX = re.compile(
-    r"^(?:multi|inter|cross|non|self|well|pre|post|co|anti|semi|sub)$", re.IGNORECASE
-)
 
 
 def _furniture(pages):
@@ -601,7 +597,13 @@ def _furniture(pages):
             if _in_margin(page, line):
                 seen.add(_furniture_key(line.text))
         counts.update(seen)
-    repeated = {key for key, count in counts.items() if count >= max(3, len(pages) * 0.3)}
+    # A line in the margin of every page is furniture however short the document: a two-page
+    # rapid review or briefing repeats its header twice, and that header would otherwise land in
+    # the middle of whatever runs over the page break.
+    every_page = len(pages) if len(pages) >= 2 else 3
+    repeated = {
+        key for key, count in counts.items() if count >= min(every_page, max(3, len(pages) * 0.3))
+    }
 
     def is_furniture(page, line):
         if not _in_margin(page, line):
@@ -695,9 +697,7 @@ def _pdf_text(pages):
                 out.extend(["", marks + text, ""])
             elif line.bold and alone and len(text) <= 120 and not text.endswith((".", ";", ",")):
                 out.extend(["", "#" * bold_level + " " + text, ""])
-            elif (
-                out and out[-1] and not gap and (joined := _join_hyphen(out[-1], text, vocabulary))
-            ):
+            elif out and out[-1] and not gap and (joined := join_hyphen(out[-1], text, vocabulary)):
                 out[-1] = joined
             else:
                 out.append(text)
@@ -722,7 +722,7 @@ def _row_carried_over(last, first, vocabulary):
         return None
     cells = []
     for above, below in zip(before, after, strict=True):
-        joined = _join_hyphen(above, below, vocabulary) if above and below else None
+        joined = join_hyphen(above, below, vocabulary) if above and below else None
         cells.append(joined if joined is not None else f"{above} {below}".strip())
     return "| " + " | ".join(cells) + " |"
 
@@ -798,33 +798,13 @@ def _cell_lines(lines, vocabulary):
     for line in (line.strip() for line in lines):
         if not line:
             continue
-        joined = _join_hyphen(text, line, vocabulary) if text else None
+        joined = join_hyphen(text, line, vocabulary) if text else None
         text = joined if joined is not None else f"{text} {line}".strip()
     return text
 
 
 def _is_table_row(text):
     return text.startswith("| ") and text.endswith(" |")
-
-
-def _join_hyphen(before, after, vocabulary):
-    """The two lines as one when `before` ends in a word broken with a hyphen, else None. The
-    document's own words decide whether the hyphen belonged to the word."""
-    broken = re.search(r"(\w+)[-\u2010]$", before)
-    if broken is None or not after[:1].islower():
-        return None
-    head = broken.group(1)
-    tail = re.match(r"[\w-]+", after)
-    tail = tail.group() if tail else ""
-    whole = (head + tail).lower()
-    hyphenated = f"{head}-{tail}".lower()
-    if whole in vocabulary or (
-        hyphenated not in vocabulary
-        and not KEPT_HYPHEN_PREFIX.match(head)
-        and not head[-1:].isdigit()  # "7-minute", "24-hour"
-    ):
-        return before[:-1] + after
-    return before[:-1] + "-" + after
 
 
 # ---------------------------------------------------------------------------------------------
