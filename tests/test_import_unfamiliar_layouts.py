@@ -64,3 +64,35 @@ def test_words_broken_at_line_ends_of_a_text_file_are_joined_by_the_documents_ow
         "The Partnership should check that safeguarding leads in schools know the multi-agency "
         "escalation policy."
     )
+
+
+def test_a_two_column_table_of_r_numbered_recommendations_gives_their_numbers_and_section():
+    found = found_in("sar-r-numbered-table.pdf")
+
+    # Not "Ref Recommendation": the table's header row is not a heading.
+    assert [(r.number, r.section) for r in found] == [
+        (str(n), "Recommendations") for n in range(1, 5)
+    ]
+    # The findings' "the Board should have been told" looks back: it is not a recommendation.
+    assert not any("should have been told" in r.text for r in found)
+
+
+def test_a_header_seen_once_at_a_page_break_in_a_text_file_neither_cuts_nor_hides_recommendations():
+    report = (
+        "Learning review: Child W\n\n"
+        "Recommendations\n\n"
+        "1. Schools should record every absence of a child subject to a plan,\n\n"
+        "Learning review: Child W                                   OFFICIAL\n\n"
+        "Page 4 of 7\n\n"
+        "and tell the allocated social worker on the same day.\n\n"
+        "2. Police should share domestic abuse notifications within one working day.\n"
+    )
+
+    found = found_in("child-w.txt", report)
+
+    assert [(r.number, r.section, r.text) for r in found] == [
+        ("1", "Recommendations", "Schools should record every absence of a child subject to a "
+         "plan, and tell the allocated social worker on the same day."),
+        ("2", "Recommendations", "Police should share domestic abuse notifications within one "
+         "working day."),
+    ]  # fmt: skip

@@ -293,6 +293,9 @@ class _Builder:
         lines = [_clean(line.replace("\u00ad", "")) for line in self.source.text.split("\n")]
         lines = ["" if WEB_FURNITURE.match(line.strip()) else line for line in lines]
         running = _running_headers(lines)
+        self.page_numbers = [
+            i for i, line in enumerate(lines) if PAGE_FURNITURE.match(line.strip())
+        ]
         for index, raw in enumerate(lines):
             if raw.strip() in running:
                 continue
@@ -375,6 +378,11 @@ class _Builder:
             if looks_like_heading(PART.match(line).group("text") or line):
                 self.add(Block(HEADING, line, level=6, style="part", line=index), continues=False)
                 return
+        cut = self.cut_by_page_break(line, index)
+        if cut is not None:
+            cut.text = join_hyphen(cut.text, line, self.vocabulary) or f"{cut.text} {line}"
+            self.open, self.gap = cut, False
+            return
         open_block = self.open
         if open_block is not None and open_block.kind in (ITEM, PARAGRAPH, NOTE, FOOTNOTE):
             lower = line[0].islower()
@@ -393,6 +401,29 @@ class _Builder:
                 self.gap = False
                 return
         self.add(Block(PARAGRAPH, line, line=index))
+
+    def cut_by_page_break(self, line, index):
+        """The item a page break cut mid-sentence, when `line` (lower case, just after a page
+        number) is the rest of it and the page's header or footer stands between them as a line
+        or two of its own. A report's header repeated on every page is known by its repeats
+        (`_running_headers`); one seen once is known by where it stands: no heading or paragraph
+        of the report's own comes between a sentence and its end."""
+        if not line[0].islower() or not any(0 < index - page <= 4 for page in self.page_numbers):
+            return None
+        between = 0
+        for block in reversed(self.blocks):
+            if block.kind == ITEM:
+                break
+            near_page = any(abs(block.line - page) <= 4 for page in self.page_numbers)
+            if block.kind not in (HEADING, PARAGRAPH) or not near_page or between == 2:
+                return None
+            between += 1
+        else:
+            return None
+        if not between or block.text.rstrip()[-1:] in ".!?;:":
+            return None
+        del self.blocks[-between:]
+        return block
 
     def is_numbered_heading(self, style, marker, text, line, previous_blank, next_blank):
         if style in ("label", "bullet", "roman", "letter"):

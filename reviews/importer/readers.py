@@ -429,16 +429,24 @@ LIGATURES = str.maketrans({"\x02": "-", "\ufffe": "-", "ﬀ": "ff", "ﬁ": "fi",
 
 
 def _looks_tabular(lines):
-    """Two or more rows printed as three or more pieces with wide gaps between them."""
+    """Two or more rows printed as three or more pieces with wide gaps between them, or as a
+    reference ("R1", "2.") and its wording across a wide gap: a two-column table, whose header
+    row would otherwise read as a heading."""
     rows = {}
     for line in lines:
         rows.setdefault(round(line.top / 3), []).append(line)
     tabular = 0
     for row in rows.values():
         row.sort(key=lambda line: line.x0)
-        gaps = sum(1 for a, b in zip(row, row[1:], strict=False) if b.x0 - a.x1 > 12)
-        tabular += gaps >= 2
+        gaps = [b.x0 - a.x1 for a, b in zip(row, row[1:], strict=False)]
+        wide = sum(1 for gap in gaps if gap > 12)
+        # (A list's number sits a tab's width, under 24 points, from its text.)
+        referenced = len(row) == 2 and gaps[0] > 24 and TABLE_REFERENCE.match(row[0].text)
+        tabular += wide >= 2 or bool(referenced)
     return tabular >= 2
+
+
+TABLE_REFERENCE = re.compile(r"^(?:rec\.?\s*|r)?\d{1,3}[a-z]?\.?$", re.IGNORECASE)
 
 
 def _read_tables(data, pages):

@@ -912,7 +912,11 @@ class _Finder:
                 )
                 earlier.due_date = earlier.due_date or parse_due_date(cell.get("due", ""))
                 continue
-            number = cell.get("number", "").rstrip(".")
+            # "R1" and "Rec 1" are recommendation 1, as a "Recommendation 1" label is.
+            number = re.sub(
+                r"^(?:recommendation|rec\.?|r)\s*(?=\d)", "", cell.get("number", "").rstrip("."),
+                flags=re.IGNORECASE,
+            )  # fmt: skip
             leading = re.match(r"^(?:recommendation\s+)?(\d{1,3}(?:\.\d{1,2})*[a-z]?)[.:)]?\s+(.*)$",
                                text, re.IGNORECASE)  # fmt: skip
             if leading and not number:
