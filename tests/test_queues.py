@@ -437,3 +437,28 @@ def test_an_agency_whose_only_lead_has_no_email_address_is_flagged_as_without_a_
     assert police in Agency.objects.without_lead()
     html = client_for(business_unit).get("/tracker/business-unit/").content.decode()
     assert police.name in html.split('id="queue-agencies_without_lead"')[1]
+
+
+def test_the_scrutineer_follows_the_challenged_figure_to_every_challenged_action(
+    police, police_lead, scrutineer
+):
+    """The dashboard says every figure links to the list behind it: the challenged figure too,
+    and its "All N" link, even when more are challenged than the dashboard lists."""
+    challenged = [
+        complete(action(police, description=f"Challenged police action {n}"), police_lead)
+        for n in range(11)
+    ]
+    for made in challenged:
+        services.challenge_action(made, scrutineer, note="Show impact.")
+    action(police, description="Police action nobody challenged")
+    client = client_for(scrutineer)
+    html = client.get("/tracker/dashboard/").content.decode()
+
+    figure = re.search(r'<a href="([^"]+)"[^>]*>11</a>\s*Challenged by the scrutineer', html)
+    every = re.search(r'<a href="([^"]+)">All 11 challenged by the scrutineer</a>', html)
+    assert figure and every
+    for link in (figure.group(1), every.group(1)):
+        listed = client.get(link.replace("&amp;", "&")).content.decode()
+        assert "11 actions" in listed
+        assert all(f"Challenged police action {n}<" in listed for n in range(11))
+        assert "Police action nobody challenged" not in listed
