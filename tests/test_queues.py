@@ -527,3 +527,25 @@ def test_the_scrutineer_follows_the_challenged_figure_to_every_challenged_action
         assert "11 actions" in listed
         assert all(f"Challenged police action {n}<" in listed for n in range(11))
         assert "Police action nobody challenged" not in listed
+
+
+def test_a_boards_business_unit_sees_an_agency_led_only_in_the_childrens_partnership_as_without_a_lead(
+    police, police_lead, business_unit
+):
+    """The queue says "their actions and reminders reach nobody": true of the board's police
+    actions, for the police lead leads in the children's partnership only."""
+    from learning import permissions
+
+    from .factories import PartnershipFactory, member_of
+
+    board = PartnershipFactory(name="Safeguarding Adults Board")
+    board_officer = member_of(board, permissions.BUSINESS_UNIT, "sab-business-unit")
+
+    def unled(person):
+        html = client_for(person).get("/tracker/business-unit/").content.decode()
+        return html.split('id="queue-agencies_without_lead"')[1].split("</section>")[0]
+
+    assert police.name in unled(board_officer)
+    assert police.name not in unled(business_unit)
+    member_of(board, permissions.AGENCY_LEADS, "sab-police-lead", [police])
+    assert police.name not in unled(board_officer)

@@ -222,13 +222,12 @@ class AgencyActionQuerySet(models.QuerySet):
         """Actions whose news reaches nobody: their agency is active and no lead that emails
         reach leads for it in the action's own partnership (a lead in another partnership may
         not see it)."""
-        from ..roles import AGENCY_LEADS
         from .people import AgencyMembership
 
-        led_here = AgencyMembership.objects.reachable().filter(
-            agency_id=models.OuterRef("agency_id"),
-            user__partnership_memberships__role=AGENCY_LEADS,
-            user__partnership_memberships__partnership_id=models.OuterRef("partnership_pk"),
+        led_here = (
+            AgencyMembership.objects.reachable()
+            .leading_in(models.OuterRef("partnership_pk"))
+            .filter(agency_id=models.OuterRef("agency_id"))
         )
         return self.with_partnership().filter(agency__active=True).filter(~models.Exists(led_here))
 
