@@ -24,6 +24,9 @@ CATEGORIES = {
     "complete_unassured": "Complete but not assured",
     "assured": "Assured",
 }
+# Shown and listed beside the categories, but not one of them: whether an action is challenged
+# reads its latest assurance decision (AgencyActionQuerySet.challenged), not its own fields.
+CHALLENGED = ("challenged", "Challenged by the scrutineer")
 
 # How long outstanding actions have been open, in months: (key, label, from, to).
 AGE_BANDS = [
@@ -280,7 +283,7 @@ class ActionFilterForm(forms.Form):
         required=False, choices=[("", "Any status"), *AgencyAction.Status.choices]
     )
     category = forms.ChoiceField(
-        required=False, label="Show", choices=[("", "All actions"), *CATEGORIES.items()]
+        required=False, label="Show", choices=[("", "All actions"), *CATEGORIES.items(), CHALLENGED]
     )
     age = forms.ChoiceField(
         required=False,
@@ -360,7 +363,9 @@ class ActionFilterForm(forms.Form):
             queryset = queryset.filter(recommendation__themes=data["theme"])
         if data.get("status"):
             queryset = queryset.filter(status=data["status"])
-        if data.get("category"):
+        if data.get("category") == CHALLENGED[0]:
+            queryset = queryset.challenged()
+        elif data.get("category"):
             queryset = queryset.filter(category_q(data["category"], today))
         if data.get("age"):
             queryset = queryset.filter(

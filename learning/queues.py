@@ -430,7 +430,9 @@ def _agencies_without_lead(user, today):
             detail="Invite a lead",
         )
 
-    return Agency.objects.without_lead().order_by("name"), item
+    # Nobody leads for it in a partnership whose tracker this person runs.
+    unled = Agency.objects.without_lead(permissions.tracker_partnership_ids(user))
+    return unled.order_by("name"), item
 
 
 @section(

@@ -195,18 +195,24 @@ def send_overdue_reminders(today=None):
 
 
 def digest_recipients():
-    """The scrutineer(s) and the business unit: active users of those groups with an email."""
-    return list(
+    """The scrutineer(s) and the business unit: active users of those groups with an email, one
+    per address."""
+    people = (
         get_user_model()
         .objects.filter(groups__name__in=DIGEST_GROUPS, is_active=True, email__gt="")
-        .values_list("email", flat=True)
         .distinct()
-        .order_by("email")
+        .order_by("email", "pk")
     )
+    first = {}
+    for person in people:
+        first.setdefault(person.email, person)
+    return list(first.values())
 
 
-def digest_context(today):
-    actions = AgencyAction.objects.all()
+def digest_context(today, actions=None):
+    """The digest's figures and lists of `actions` (every action unless given): what the
+    dashboard shows the same person."""
+    actions = AgencyAction.objects.all() if actions is None else actions
 
     def first(key):
         return list(
@@ -232,14 +238,21 @@ def send_weekly_digest(today=None):
     today = today or timezone.localdate()
     week = iso_week(today)
     everyone = digest_recipients()
-    sent_before = _already_sent(DIGEST, [week], everyone)
-    recipients = [email for email in everyone if (None, week, email) not in sent_before]
+    sent_before = _already_sent(DIGEST, [week], [person.email for person in everyone])
+    recipients = [person for person in everyone if (None, week, person.email) not in sent_before]
     if not recipients:
         return 0
-    context = digest_context(today)
-    message = render_to_string("learning/email/digest.txt", context)
+    # Each reads the figures of the dashboard the digest links to: the actions they may see
+    # (`permissions.visible_actions`), built once for everyone who sees the same.
+    messages = {}
     sent = 0
-    for email in recipients:
+    for person in recipients:
+        email = person.email
+        key = str(permissions.visible_actions_condition(person))
+        if key not in messages:
+            context = digest_context(today, permissions.visible_actions(person))
+            messages[key] = render_to_string("learning/email/digest.txt", context)
+        message = messages[key]
         with transaction.atomic():
             if not claim(DIGEST, None, week, email):
                 continue

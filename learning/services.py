@@ -321,7 +321,6 @@ def notify_new_actions(actions):
     Actions for an agency nobody leads for would reach nobody: the approver and the business unit
     are warned by email, and on the page when the approval was made in a browser.
     """
-    from .models import Agency
     from .tasks import notify_new_actions as task
     from .tasks import warn_agencies_without_lead
 
@@ -329,10 +328,12 @@ def notify_new_actions(actions):
     if not action_ids:
         return
     enqueue_on_commit(task, action_ids)
-    unled = list(
-        Agency.objects.without_lead()
-        .filter(pk__in={action.agency_id for action in actions})
-        .values_list("name", flat=True)
+    unled = sorted(
+        set(
+            AgencyAction.objects.filter(pk__in=action_ids)
+            .without_lead()
+            .values_list("agency__name", "partnership_name")
+        )
     )
     if unled:
         approver = (
@@ -343,8 +344,9 @@ def notify_new_actions(actions):
             .first()
         )
         enqueue_on_commit(warn_agencies_without_lead, action_ids, approver)
+        names = ", ".join(f"{agency} in {partnership}" for agency, partnership in unled)
         audit.warn_current_request(
-            f"Nobody leads for {', '.join(unled)} on the hub, so their new actions reach nobody. "
+            f"Nobody leads for {names} on the hub, so their new actions reach nobody. "
             "The business unit has been told; invite a lead under Tracker → People."
         )
 

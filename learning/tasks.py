@@ -362,6 +362,7 @@ def send_invitation(invitation_id):
 @shared_task
 def notify_extension_requested(extension_id):
     """Tell the business unit an agency has asked for more time."""
+    from . import permissions
     from .models import ExtensionRequest
 
     extension = (
@@ -388,6 +389,8 @@ def notify_extension_requested(extension_id):
             {**context, "user": user},
         )
         for user in _business_unit_people()
+        # The business unit of the action's partnership, which decides it; no other sees it.
+        if permissions.can_see_action(user, action)
     )
 
 
@@ -469,11 +472,12 @@ def warn_agencies_without_lead(action_ids, approver_id=None):
     once per agency and review, so the actions do not sit unread."""
     from django.contrib.auth import get_user_model
 
-    from .models import Agency, AgencyAction
+    from . import permissions
+    from .models import AgencyAction
 
     actions = list(
         AgencyAction.objects.filter(pk__in=action_ids)
-        .filter(agency__in=Agency.objects.without_lead())
+        .without_lead()
         .with_context()
         .order_by("agency__name", "pk")
     )
@@ -491,18 +495,23 @@ def warn_agencies_without_lead(action_ids, approver_id=None):
         review = agency_actions[0].review
         period = f"nolead-{agency.pk}-{review.pk if review else 's11'}"
         for email, user in sorted(recipients.items()):
+            # Only the business unit of the actions' partnership: another's may not see them.
+            theirs = [a for a in agency_actions if permissions.can_see_action(user, a)]
+            if not theirs:
+                continue
             sent += _send_once(
                 NO_LEAD,
                 None,
                 period,
                 email,
-                f"No lead for {agency.name}: {len(agency_actions)} new action(s) unassigned",
+                f"No lead for {agency.name}: {len(theirs)} new action(s) unassigned",
                 "learning/email/no_lead.txt",
                 {
                     "user": user,
                     "agency": agency,
+                    "partnership_name": theirs[0].partnership_name,
                     "review": review,
-                    "actions": [(a, _site_url(a.get_absolute_url())) for a in agency_actions],
+                    "actions": [(a, _site_url(a.get_absolute_url())) for a in theirs],
                     "people_url": _site_url("/tracker/people/"),
                 },
             )

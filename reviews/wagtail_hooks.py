@@ -5,6 +5,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.functional import cached_property
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
@@ -104,13 +105,19 @@ def approval_in_the_partnerships_words(menu_items, request, context):
 @hooks.register("after_edit_page")
 def say_what_the_approval_did(request, page):
     """Wagtail confirms every workflow action with "has been updated". The approver is told what
-    happened instead: published, approved for the next step, or sent back."""
+    happened instead: published, to be published on its go-live date, approved for the next
+    step, or sent back."""
     if "action-workflow-action" not in request.POST:
         return
     page.refresh_from_db()
     title = page.get_admin_display_title()
+    # Read afresh: the editor read `scheduled_revision` (a cached property) before approving.
+    scheduled = page.revisions.filter(approved_go_live_at__isnull=False).first()
     if request.POST.get("workflow-action-name") == "reject":
         said = f"“{title}” has been sent back to its author for changes."
+    elif scheduled is not None:
+        when = timezone.localtime(scheduled.approved_go_live_at)
+        said = f"“{title}” has been approved and will be published on {when:%-d %B %Y at %H:%M}."
     elif page.live and not page.has_unpublished_changes:
         said = f"“{title}” has been approved and published."
     else:

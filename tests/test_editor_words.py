@@ -144,3 +144,45 @@ def test_each_action_page_names_its_recommendation_in_the_title(police, police_l
         assert f"recommendation {number} of LCSPR: Child J" in title
         titles.add(title)
     assert len(titles) == 2
+
+
+def test_approving_a_briefing_scheduled_for_later_says_when_it_will_be_published(
+    business_unit, business_manager, client
+):
+    """Approval of a page with a go-live date publishes nothing yet: the approver and the officer
+    are told the date, not "published" (nor "goes on to the next approval", as there is none)."""
+    import datetime
+
+    from django.utils import timezone
+
+    from reviews.models import BriefingPage
+
+    from .test_publishing import _add_briefing_url, _edit_url
+
+    theme = ThemeFactory()
+    later = timezone.localtime() + datetime.timedelta(days=10)
+    later = later.replace(hour=9, minute=0, second=0, microsecond=0)
+    form = BRIEFING_FORM | {"themes": [theme.pk], "go_live_at": f"{later:%Y-%m-%d %H:%M}"}
+    officer = client_for(business_unit)
+    assert officer.post(_add_briefing_url(), form).status_code == 302
+    page = BriefingPage.objects.get(slug=BRIEFING_FORM["slug"])
+    assert officer.post(_edit_url(page), form | {"action-submit": "Submit"}).status_code == 302
+    mail.outbox.clear()
+
+    response = client_for(business_manager).post(
+        _edit_url(page),
+        form | {"action-workflow-action": "true", "workflow-action-name": "approve"},
+        follow=True,
+    )
+
+    when = f"{later:%-d %B %Y} at 09:00"
+    html = response.content.decode()
+    assert f"has been approved and will be published on {when}" in html
+    assert "goes on to the next approval" not in html
+    page.refresh_from_db()
+    assert not page.live
+    assert client.get("/briefings/safer-sleeping-after-a-house-move/").status_code == 404
+    (email,) = [message for message in mail.outbox if business_unit.email in message.to]
+    assert email.subject.startswith(f"Approved, to be published on {when}: ")
+    assert f"has been approved and will be published on {when}" in email.body
+    assert "has been approved and published" not in email.body

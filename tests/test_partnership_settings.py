@@ -391,3 +391,22 @@ def test_only_the_administrator_changes_the_site_wide_settings_every_partnership
     assert response.status_code == 302
     site_wide.refresh_from_db()
     assert site_wide.worried_heading == "Worried?"
+
+
+def test_the_default_time_for_an_action_says_it_also_times_section_11_gaps(adults_board):
+    """Both editors' help says what the field times: a review's actions and a Section 11 gap's
+    (the tests above show both take it)."""
+    from html import unescape
+
+    manager = member_of(adults_board, permissions.BUSINESS_MANAGERS, "sab-business-manager")
+    board_form = unescape(client_for(manager).get(_edit_url(adults_board)).content.decode())
+    admin = member_of(default_partnership(), permissions.ADMINISTRATORS, "administrator")
+    admin.is_superuser = True
+    admin.save()
+    site_form = unescape(
+        client_for(admin)
+        .get("/admin/settings/learning/trackersettings/", follow=True)
+        .content.decode()
+    )
+    for form in (board_form, site_form):
+        assert "or a Section 11 return is submitted with a gap" in form

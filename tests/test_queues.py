@@ -388,6 +388,71 @@ def test_publishing_actions_for_an_agency_without_a_lead_warns_the_approver_and_
     assert warn_agencies_without_lead(ids, business_manager.pk) == 0
 
 
+def test_actions_for_an_agency_led_only_in_another_partnership_warn_the_boards_business_unit(
+    police, police_lead, business_unit, mailoutbox, django_capture_on_commit_callbacks
+):
+    """The police lead leads for the police in the children's partnership only, so an adults
+    board's new police action reaches nobody: the board's business unit is warned, and the
+    children's business unit, who may not see the board's actions, is not."""
+    from learning import permissions
+    from learning.models import PartnershipMembership
+
+    from .factories import PartnershipFactory, member_of, review_index_of
+
+    board = PartnershipFactory(name="Safeguarding Adults Board")
+    board_manager = member_of(board, permissions.BUSINESS_MANAGERS, "sab-business-manager")
+    PartnershipMembership.objects.create(
+        user=board_manager, partnership=board, role=permissions.BUSINESS_UNIT
+    )
+    review = ReviewPageFactory(title="SAR: Adult K", parent=review_index_of(board))
+    recommendation = RecommendationFactory(review=review)
+    recommendation.agencies.set([police])
+    recommendation.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        review.save_revision(user=board_manager).publish(user=board_manager)
+
+    assert AgencyAction.objects.filter(agency=police, recommendation__review=review).exists()
+    assert not [m for m in mailoutbox if police_lead.email in m.to]
+    warnings = [m for m in mailoutbox if "No lead for" in m.subject]
+    assert [m.to for m in warnings] == [[board_manager.email]]
+    assert "West Yorkshire Police" in warnings[0].subject and "SAR: Adult K" in warnings[0].body
+    assert "nobody leads for West Yorkshire Police in Safeguarding Adults Board" in (
+        warnings[0].body
+    )
+
+
+def test_an_extension_request_reaches_only_the_business_unit_of_the_actions_partnership(
+    police, business_unit, mailoutbox, django_capture_on_commit_callbacks
+):
+    """The request is "sent to the business unit": the one that may decide it."""
+    from learning import permissions
+
+    from .factories import PartnershipFactory, member_of, review_index_of
+
+    board = PartnershipFactory(name="Safeguarding Adults Board")
+    board_officer = member_of(board, permissions.BUSINESS_UNIT, "sab-business-unit")
+    board_lead = member_of(board, permissions.AGENCY_LEADS, "sab-police-lead", [police])
+    made = action(
+        police,
+        description="Police action of the board",
+        recommendation=RecommendationFactory(
+            review=ReviewPageFactory(parent=review_index_of(board))
+        ),
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(board_lead).post(
+            f"/tracker/actions/{made.pk}/extension/",
+            {"new_due_date": days(120).isoformat(), "reason": "Training moved to spring."},
+            follow=True,
+        )
+    assert "Your request for more time has been sent to the business unit." in (
+        response.content.decode()
+    )
+    asked = [m for m in mailoutbox if m.subject.startswith("Extension requested")]
+    assert [m.to for m in asked] == [[board_officer.email]]
+    assert business_unit.email not in {address for m in mailoutbox for address in m.to}
+
+
 def test_approving_in_the_admin_shows_the_warning_to_the_approver(business_unit, business_manager):
     from django.urls import reverse
     from wagtail.models import WorkflowState
@@ -437,3 +502,50 @@ def test_an_agency_whose_only_lead_has_no_email_address_is_flagged_as_without_a_
     assert police in Agency.objects.without_lead()
     html = client_for(business_unit).get("/tracker/business-unit/").content.decode()
     assert police.name in html.split('id="queue-agencies_without_lead"')[1]
+
+
+def test_the_scrutineer_follows_the_challenged_figure_to_every_challenged_action(
+    police, police_lead, scrutineer
+):
+    """The dashboard says every figure links to the list behind it: the challenged figure too,
+    and its "All N" link, even when more are challenged than the dashboard lists."""
+    challenged = [
+        complete(action(police, description=f"Challenged police action {n}"), police_lead)
+        for n in range(11)
+    ]
+    for made in challenged:
+        services.challenge_action(made, scrutineer, note="Show impact.")
+    action(police, description="Police action nobody challenged")
+    client = client_for(scrutineer)
+    html = client.get("/tracker/dashboard/").content.decode()
+
+    figure = re.search(r'<a href="([^"]+)"[^>]*>11</a>\s*Challenged by the scrutineer', html)
+    every = re.search(r'<a href="([^"]+)">All 11 challenged by the scrutineer</a>', html)
+    assert figure and every
+    for link in (figure.group(1), every.group(1)):
+        listed = client.get(link.replace("&amp;", "&")).content.decode()
+        assert "11 actions" in listed
+        assert all(f"Challenged police action {n}<" in listed for n in range(11))
+        assert "Police action nobody challenged" not in listed
+
+
+def test_a_boards_business_unit_sees_an_agency_led_only_in_the_childrens_partnership_as_without_a_lead(
+    police, police_lead, business_unit
+):
+    """The queue says "their actions and reminders reach nobody": true of the board's police
+    actions, for the police lead leads in the children's partnership only."""
+    from learning import permissions
+
+    from .factories import PartnershipFactory, member_of
+
+    board = PartnershipFactory(name="Safeguarding Adults Board")
+    board_officer = member_of(board, permissions.BUSINESS_UNIT, "sab-business-unit")
+
+    def unled(person):
+        html = client_for(person).get("/tracker/business-unit/").content.decode()
+        return html.split('id="queue-agencies_without_lead"')[1].split("</section>")[0]
+
+    assert police.name in unled(board_officer)
+    assert police.name not in unled(business_unit)
+    member_of(board, permissions.AGENCY_LEADS, "sab-police-lead", [police])
+    assert police.name not in unled(board_officer)

@@ -165,3 +165,47 @@ def test_inactive_business_unit_members_get_no_digest(mailoutbox):
 
     UserFactory(username="left-the-unit", role=permissions.BUSINESS_UNIT, is_active=False)
     assert reminders.send_weekly_digest(today=MONDAY) == 0
+
+
+def test_each_partnerships_digest_holds_the_figures_of_the_dashboard_it_links_to(
+    scrutineer, business_unit, police, mailoutbox
+):
+    """The digest's figures are those of the dashboard it links to: a board's business unit reads
+    the board's actions only, and the children's partnership's people never read the board's."""
+    from learning import permissions
+
+    from .conftest import client_for
+    from .factories import PartnershipFactory, ReviewPageFactory, member_of, review_index_of
+
+    today = timezone.localdate()
+    board = PartnershipFactory(name="Safeguarding Adults Board")
+    board_officer = member_of(board, permissions.BUSINESS_UNIT, "sab-business-unit")
+    _action(police, today - 5 * DAY, description="Overdue training plan")
+    _action(police, today + 40 * DAY, description="Children's audit", status="complete")
+    AgencyActionFactory(
+        agency=police,
+        recommendation=RecommendationFactory(
+            review=ReviewPageFactory(title="SAR: Adult K", parent=review_index_of(board))
+        ),
+        original_due_date=today - 3 * DAY,
+        current_due_date=today - 3 * DAY,
+        description="Board's overdue SAR action",
+    )
+
+    assert reminders.send_weekly_digest(today=today) == 3
+    body = {email.to[0]: email.body for email in mailoutbox}
+    for person, own, other in (
+        (board_officer, "Board's overdue SAR action", "Overdue training plan"),
+        (business_unit, "Overdue training plan", "Board's overdue SAR action"),
+        (scrutineer, "Overdue training plan", "Board's overdue SAR action"),
+    ):
+        figures = {
+            category["key"]: category["count"]
+            for category in client_for(person).get("/tracker/dashboard/").context["categories"]
+        }
+        assert f"Outstanding: {figures['outstanding']}\n" in body[person.email]
+        assert f"Overdue: {figures['overdue']}\n" in body[person.email]
+        assert f"Complete but not assured: {figures['complete_unassured']}\n" in body[person.email]
+        assert own in body[person.email] and other not in body[person.email]
+    assert "Overdue: 1\n" in body[board_officer.email]
+    assert "Complete but not assured: 0\n" in body[board_officer.email]

@@ -308,7 +308,7 @@ def test_a_gap_still_open_from_last_cycle_carries_forward_instead_of_doubling(po
 
     html = response.content.decode()
     assert (
-        "1 gap became tracked actions. 1 open action from the last cycle carries forward." in html
+        "1 gap became a tracked action. 1 open action from the last cycle carries forward." in html
     )
     # Standard 4 is the same action, now answering the new cycle; standard 7 was assured, so its
     # new gap is a new action.

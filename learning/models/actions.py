@@ -218,6 +218,19 @@ class AgencyActionQuerySet(models.QuerySet):
             partnership_slug=Coalesce(*[F(f"{route}__slug") for route in self.PARTNERSHIP_ROUTES]),
         )
 
+    def without_lead(self):
+        """Actions whose news reaches nobody: their agency is active and no lead that emails
+        reach leads for it in the action's own partnership (a lead in another partnership may
+        not see it)."""
+        from .people import AgencyMembership
+
+        led_here = (
+            AgencyMembership.objects.reachable()
+            .leading_in(models.OuterRef("partnership_pk"))
+            .filter(agency_id=models.OuterRef("agency_id"))
+        )
+        return self.with_partnership().filter(agency__active=True).filter(~models.Exists(led_here))
+
     def with_states(self, today=None):
         """Each row carries whether it is overdue and whether it has slipped, computed by the
         database from the same conditions: what `is_overdue` and `has_slipped` then read."""

@@ -189,9 +189,10 @@ class Partnership(models.Model):
         null=True,
         blank=True,
         validators=[MinValueValidator(1), MaxValueValidator(730)],
-        help_text="When one of this partnership's reviews is published, each agency's action is "
-        "due this many days later unless its recommendation has a due date of its own. Left "
-        "blank: the site-wide default (Settings → Tracker settings).",
+        help_text="When one of this partnership's reviews is published or a Section 11 return is "
+        "submitted with a gap, each new action is due this many days later unless its "
+        "recommendation has a due date of its own. Left blank: the site-wide default (Settings → "
+        "Tracker settings).",
     )
 
     objects = PartnershipQuerySet.as_manager()

@@ -21,6 +21,14 @@ class AgencyMembershipQuerySet(models.QuerySet):
         """Current leads with an email address: the people the tracker's emails reach."""
         return self.current().filter(user__email__gt="")
 
+    def leading_in(self, partnership_id):
+        """Those who hold the agency lead role in this partnership (an id or an OuterRef): a lead
+        in one partnership sees and hears of none of another's actions."""
+        return self.filter(
+            user__partnership_memberships__role=AGENCY_LEADS,
+            user__partnership_memberships__partnership_id=partnership_id,
+        )
+
 
 class AgencyMembership(models.Model):
     user = models.ForeignKey(

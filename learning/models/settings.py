@@ -12,8 +12,9 @@ class TrackerSettings(BaseGenericSetting):
         "default time for an action (days)",
         default=90,
         validators=[MinValueValidator(1), MaxValueValidator(730)],
-        help_text="When a review is published, each agency's action is due this many days later "
-        "unless its recommendation has a due date of its own.",
+        help_text="When a review is published or a Section 11 return is submitted with a gap, "
+        "each new action is due this many days later unless its recommendation has a due date of "
+        "its own.",
     )
 
     class Meta:

@@ -41,9 +41,22 @@ class AgencyQuerySet(models.QuerySet):
 
         return self.filter(pk__in=AgencyMembership.objects.reachable().values("agency_id"))
 
-    def without_lead(self):
-        """Active agencies nobody leads for: their actions would reach nobody."""
-        return self.filter(active=True).exclude(pk__in=self.led().values("pk"))
+    def without_lead(self, partnership_ids=None):
+        """Active agencies nobody leads for: their actions would reach nobody. With
+        `partnership_ids`, those nobody leads for in at least one of these partnerships."""
+        agencies = self.filter(active=True)
+        if partnership_ids is None:
+            return agencies.exclude(pk__in=self.led().values("pk"))
+        from .people import AgencyMembership
+
+        unled_somewhere = models.Q(pk__in=[])
+        for partnership_id in sorted(partnership_ids):
+            unled_somewhere |= ~models.Exists(
+                AgencyMembership.objects.reachable()
+                .leading_in(partnership_id)
+                .filter(agency_id=models.OuterRef("pk"))
+            )
+        return agencies.filter(unled_somewhere)
 
 
 class Agency(index.Indexed, models.Model):

@@ -10,6 +10,7 @@ from .. import permissions
 from ..filters import (
     AGE_BANDS,
     CATEGORIES,
+    CHALLENGED,
     category_q,
     filtered_actions,
     page_of_actions,
@@ -164,10 +165,10 @@ def dashboard(request):
     # Challenged: sent back by the scrutineer, waiting for the agency (the queryset's definition).
     challenged = actions.challenged()
     challenged_entry = {
-        "key": "challenged",
-        "label": "Challenged by the scrutineer",
+        "key": CHALLENGED[0],
+        "label": CHALLENGED[1],
         "count": challenged.count(),
-        "url": "#list-challenged",
+        "url": link(category=CHALLENGED[0]),
     }
     categories = _bars([*categories, challenged_entry])
     lists.append(

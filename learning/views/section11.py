@@ -313,8 +313,12 @@ def section11_return(request, cycle_id, slug):
                         )
                         messages.success(
                             request,
-                            f"Return submitted and locked. {len(created)} gap"
-                            f"{'s' if len(created) != 1 else ''} became tracked actions."
+                            f"Return submitted and locked. {len(created)} "
+                            + (
+                                "gap became a tracked action."
+                                if len(created) == 1
+                                else "gaps became tracked actions."
+                            )
                             + carried_note,
                         )
                     else:
