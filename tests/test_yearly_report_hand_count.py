@@ -273,3 +273,25 @@ def test_each_hand_counted_figure_lists_exactly_its_records(
     listed = client_for(business_unit).get(link).content.decode()
     records = "record" if count == 1 else "records"
     assert f"The {count} {records} behind this figure." in listed
+
+
+def test_the_sentence_counts_only_lcsprs_as_published_within_six_months(db, business_unit):
+    # A learning review published three months after its decision runs to no six-month clock;
+    # the LCSPR was published a month late. The sentence must not read "0 of them" of both.
+    CaseFactory(
+        reference="L1",
+        referred_on=d("2024-04-10"),
+        decision="learning_review",
+        decision_on=d("2024-05-01"),
+        published_on=d("2024-08-01"),
+    )
+    CaseFactory(
+        reference="L2",
+        referred_on=d("2024-04-10"),
+        decision="lcspr",
+        decision_on=d("2024-05-01"),
+        published_on=d("2024-12-02"),
+    )
+    html = client_for(business_unit).get(f"/tracker/yearly-report/?{QUERY}").content.decode()
+    assert "2 reviews published, 0 LCSPRs within six months of the decision." in html
+    assert "of them within six months" not in html
