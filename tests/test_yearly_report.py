@@ -72,6 +72,20 @@ def d(text):
     return datetime.date.fromisoformat(text)
 
 
+def at(text):
+    return timezone.make_aware(datetime.datetime.fromisoformat(text))
+
+
+def history(action, *entries):
+    """An action's history of (when, status, due) entries; the action now stands at the last."""
+    for when, status, due in entries:
+        ProgressUpdateFactory(action=action, created_at=at(when), status=status, due_date=d(due))
+    when, status, due = entries[-1]
+    AgencyAction.objects.filter(pk=action.pk).update(
+        status=status, current_due_date=d(due), updated_at=at(when)
+    )
+
+
 @pytest.fixture
 def year_of_cases(db):
     """2021/22: twelve referrals through every path, and two outside the year on either side."""
@@ -333,19 +347,6 @@ def test_actions_are_counted_as_they_stood_at_the_end_of_the_year_from_their_his
     db, business_unit
 ):
     police = AgencyFactory(name="West Yorkshire Police", short_name="Police")
-
-    def at(text):
-        return timezone.make_aware(datetime.datetime.fromisoformat(text))
-
-    def history(action, *entries):
-        for when, status, due in entries:
-            ProgressUpdateFactory(
-                action=action, created_at=at(when), status=status, due_date=d(due)
-            )
-        last = entries[-1]
-        AgencyAction.objects.filter(pk=action.pk).update(
-            status=last[1], current_due_date=d(last[2])
-        )
 
     # Agreed in the year, due in it, finished only after it ended: outstanding and overdue then.
     late = AgencyActionFactory(
@@ -842,9 +843,6 @@ def test_a_section11_gap_counts_as_closed_in_the_year_it_was_assured_though_a_no
 ):
     police = AgencyFactory(name="West Yorkshire Police", short_name="Police")
 
-    def at(text):
-        return timezone.make_aware(datetime.datetime.fromisoformat(text))
-
     def gap(description, *entries):
         action = AgencyActionFactory(
             agency=police,
@@ -854,15 +852,7 @@ def test_a_section11_gap_counts_as_closed_in_the_year_it_was_assured_though_a_no
             original_due_date=d("2021-12-31"),
             created_at=at(entries[0][0]),
         )
-        for when, status in entries:
-            ProgressUpdateFactory(
-                action=action, created_at=at(when), status=status, due_date=d("2021-12-31")
-            )
-        # The action as it stands now: its last entry's status, touched at its last entry.
-        AgencyAction.objects.filter(pk=action.pk).update(
-            status=entries[-1][1], updated_at=at(entries[-1][0])
-        )
-        return action
+        history(action, *[(when, status, "2021-12-31") for when, status in entries])
 
     # Assured in 2021/22; the business unit added a note on it in the next year.
     gap(
