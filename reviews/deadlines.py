@@ -106,6 +106,8 @@ class Deadline:
     rule: str
     # A step the guidance sets no clock for: shown as done or not, never as met or missed.
     clocked: bool = True
+    # A step the case will never take (the partnership decided not to notify the Panel).
+    required: bool = True
 
     @property
     def state(self):
@@ -113,6 +115,8 @@ class Deadline:
 
     def state_on(self, today):
         """Met, missed, due soon (within 7 days), due, or not yet applicable, as of `today`."""
+        if not self.required:
+            return "not_required"
         if not self.clocked:
             return "done" if self.done else "no_clock"
         if self.due is None:
@@ -133,6 +137,7 @@ class Deadline:
             "due_soon": "Due soon",
             "due": "Due",
             "not_applicable": "Not yet applicable",
+            "not_required": "Not required",
             "done": "Done",
             "no_clock": "Not yet done (no national clock)",
         }[self.state]

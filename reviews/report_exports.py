@@ -164,7 +164,9 @@ def report_sentences(report):
         f"{'was' if report['lcsprs_commissioned'] == 1 else 'were'} commissioned and "
         f"{_plural(report['reviews_published'], 'review')} published"
         + (
-            f", {report['published_within_6_months']} of them within six months of the decision"
+            # Only LCSPRs run to the six-month clock: "of them" would count every review.
+            f", {_plural(report['published_within_6_months'], 'LCSPR')} within six months of "
+            "the decision"
             if report["reviews_published"]
             else ""
         )

@@ -80,7 +80,7 @@ def open_reviews_by_next_deadline(reviews=None):
     """Every review with an open statutory deadline: missed ones first, then by next due date."""
     reviews = ReviewPage.objects.all() if reviews is None else reviews
     rows = []
-    for review in reviews.filter(kind__in=TIMED_KINDS).order_by("pk"):
+    for review in reviews.filter(kind__in=TIMED_KINDS).select_related("case").order_by("pk"):
         deadline = review.next_open_deadline()
         if deadline is not None:
             rows.append(OpenReview(review, deadline))
@@ -140,4 +140,6 @@ class OpenReviewsReportView(ReportView):
         return super().dispatch(request, *args, **kwargs)
 
     def get_queryset(self):
-        return open_reviews_by_next_deadline()
+        # Only the reviews of the partnerships whose case log this person keeps.
+        kept = permissions.case_log_partnerships(self.request.user)
+        return open_reviews_by_next_deadline(ReviewPage.objects.filter(partnership__in=kept))

@@ -330,10 +330,7 @@ class YearlyReport:
     def actions(self, category=None, agency=None):
         """Actions agreed by the end of the period, each with its status and due date as they
         stood then, read from its history (`as_at_status`, `as_at_due`)."""
-        if self.as_at <= self.period.end:  # the period is not over: as things stand now
-            moment = timezone.now()
-        else:
-            moment = _day_after(self.period.end)
+        moment = self._end_moment()
         actions = self._own_actions(AgencyAction.objects.all())
         if self.process != Process.CHILD_SAFEGUARDING:
             # Only the actions on this process's reviews (through each case's review page).
@@ -345,6 +342,12 @@ class YearlyReport:
         else:
             actions = actions.as_at(moment)
         return actions.with_context().order_by("agency__name", "as_at_due", "pk")
+
+    def _end_moment(self):
+        """The moment actions are read as at: the end of the period, or now if it is not over."""
+        if self.as_at <= self.period.end:
+            return timezone.now()
+        return _day_after(self.period.end)
 
     def _own_actions(self, actions):
         if self.partnership is None:
@@ -385,13 +388,17 @@ class YearlyReport:
         gaps = self._own_actions(AgencyAction.objects.filter(standard_answer__isnull=False))
         period = Q(created_at__gte=_day_after(self.period.start - datetime.timedelta(days=1)))
         period &= Q(created_at__lt=_day_after(self.period.end))
+        finished = AgencyAction.Status.finished()
+        # Each gap as it stood at the end of the period, read from its history as the actions'
+        # figures are: a later note or a reopening never moves a closure into another year.
+        at_end = gaps.as_at(self._end_moment())
         if figure == "section11_gaps_opened":
-            gaps = gaps.filter(period)
+            gaps = at_end.filter(period)
         else:
-            finished = gaps.filter(status__in=AgencyAction.Status.finished())
-            gaps = finished.filter(
-                updated_at__gte=_day_after(self.period.start - datetime.timedelta(days=1)),
-                updated_at__lt=_day_after(self.period.end),
+            start = _day_after(self.period.start - datetime.timedelta(days=1))
+            finished_before = AgencyAction.objects.as_at(start).filter(as_at_status__in=finished)
+            gaps = at_end.filter(as_at_status__in=finished).exclude(
+                pk__in=finished_before.values("pk")
             )
         return gaps.with_context().order_by("agency__name", "pk")
 

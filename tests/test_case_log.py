@@ -68,12 +68,17 @@ def test_open_clocks_are_due_then_due_soon_then_missed(db, monkeypatch):
     assert states(case)[step] == "missed"
 
 
-def test_a_decision_not_to_notify_stops_the_clock_and_keeps_the_reason(db):
+def test_a_decision_not_to_notify_stops_the_clock_and_keeps_the_reason(db, business_unit):
     case = CaseFactory(referred_on=d("2020-01-06"), not_notified_reason="Threshold not met")
-    step = case.timeline()[0]
-    assert step.state == "not_applicable"
-    assert "decided not to notify" in step.name
-    assert step.rule == "Threshold not met"
+    notification, rapid_review = case.timeline()
+    assert notification.state == "not_required"
+    assert "decided not to notify" in notification.name
+    assert notification.rule == "Threshold not met"
+    # Without a notification no rapid review clock starts, now or later.
+    assert rapid_review.state == "not_required"
+    page = client_for(business_unit).get(case.get_absolute_url()).content.decode()
+    assert page.count("Not required") == 2
+    assert "Not yet applicable" not in page
 
 
 def test_an_lcspr_runs_to_six_months_and_its_report_goes_seven_working_days_before(db):

@@ -10,11 +10,20 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from reviews.deadlines import add_working_days, subtract_working_days
+from learning import permissions
+from learning.models import Partnership
+from reviews.deadlines import add_months, add_working_days, subtract_working_days
 from reviews.reports import open_reviews_by_next_deadline
 
 from .conftest import client_for
-from .factories import ReviewPageFactory
+from .factories import (
+    CaseFactory,
+    PartnershipFactory,
+    ReviewPageFactory,
+    default_partnership,
+    member_of,
+    review_index_of,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -155,3 +164,75 @@ def test_xlsx_export_opens_as_a_spreadsheet(open_reviews, business_unit):
 def test_report_with_no_open_reviews_says_so(business_unit):
     html = client_for(business_unit).get(REPORT_URL).content.decode()
     assert "There are no open reviews to display." in html
+
+
+def test_a_review_whose_case_decided_not_to_notify_shows_no_missed_notification(
+    today, business_unit
+):
+    # The partnership decided not to notify the Panel: no 5-day clock runs, so neither the
+    # review's own timeline nor the business unit's report may call the notification missed.
+    review = ReviewPageFactory(
+        title="Rapid review: Child F", kind="rapid_review", visibility="partnership"
+    )
+    CaseFactory(
+        reference="SI-F",
+        referred_on=subtract_working_days(today, 30),
+        not_notified_reason="Below the threshold for notification; agreed with the Panel.",
+        review=review,
+    )
+    report = client_for(business_unit).get(REPORT_URL).content.decode()
+    assert "Rapid review: Child F" not in report
+    page = client_for(business_unit).get(review.url).content.decode()
+    assert "Notification to the national Panel: decided not to notify" in page
+    assert "Missed" not in page
+
+
+def test_an_lcsprs_next_step_is_the_report_to_the_panel_as_its_case_says(today, business_unit):
+    # Published within six months, and sent to the Panel and the Secretary of State at least
+    # 7 working days before that: the report's next step is the sending, when the case says so.
+    decided = today - datetime.timedelta(days=160)
+    review = ReviewPageFactory(title="LCSPR: Child G", kind="lcspr", visibility="partnership")
+    case = CaseFactory(
+        reference="SI-G",
+        referred_on=subtract_working_days(decided, 25),
+        notified_on=subtract_working_days(decided, 22),
+        rapid_review_sent_on=subtract_working_days(decided, 8),
+        decision="lcspr",
+        decision_on=decided,
+        review=review,
+    )
+    sending_due = subtract_working_days(add_months(decided, 6), 7)
+    assert case.next_open_deadline().due == sending_due
+
+    [row] = open_reviews_by_next_deadline()
+    assert row.next_step == "Report sent to the Panel and the Secretary of State"
+    assert row.due == sending_due
+    html = client_for(business_unit).get(REPORT_URL).content.decode()
+    assert "Report sent to the Panel and the Secretary of State" in html
+    assert sending_due.strftime("%-d %b %Y") in html
+
+
+def test_one_partnerships_business_unit_sees_none_of_anothers_open_reviews(today):
+    other = PartnershipFactory(
+        name="Neighbouring Children's Partnership", framework=Partnership.Framework.CHILDREN
+    )
+    ReviewPageFactory(
+        title="Rapid review: Child H of the neighbours",
+        kind="rapid_review",
+        visibility="partnership",
+        aware_date=subtract_working_days(today, 30),
+        parent=review_index_of(other),
+    )
+    ours = ReviewPageFactory(
+        title="Rapid review: Child J",
+        kind="rapid_review",
+        visibility="partnership",
+        aware_date=subtract_working_days(today, 30),
+    )
+    officer = member_of(default_partnership(), permissions.BUSINESS_UNIT)
+    client = client_for(officer)
+    html = client.get(REPORT_URL).content.decode()
+    assert ours.title in html
+    assert "Child H of the neighbours" not in html
+    export = b"".join(client.get(REPORT_URL, {"export": "csv"}).streaming_content).decode()
+    assert [row["Review"] for row in csv.DictReader(io.StringIO(export))] == [ours.title]

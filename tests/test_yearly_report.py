@@ -31,6 +31,7 @@ from .factories import (
     ProgressUpdateFactory,
     RecommendationFactory,
     ReviewPageFactory,
+    StandardAnswerFactory,
     ThemeFactory,
 )
 
@@ -69,6 +70,20 @@ def reason(name):
 
 def d(text):
     return datetime.date.fromisoformat(text)
+
+
+def at(text):
+    return timezone.make_aware(datetime.datetime.fromisoformat(text))
+
+
+def history(action, *entries):
+    """An action's history of (when, status, due) entries; the action now stands at the last."""
+    for when, status, due in entries:
+        ProgressUpdateFactory(action=action, created_at=at(when), status=status, due_date=d(due))
+    when, status, due = entries[-1]
+    AgencyAction.objects.filter(pk=action.pk).update(
+        status=status, current_due_date=d(due), updated_at=at(when)
+    )
 
 
 @pytest.fixture
@@ -332,19 +347,6 @@ def test_actions_are_counted_as_they_stood_at_the_end_of_the_year_from_their_his
     db, business_unit
 ):
     police = AgencyFactory(name="West Yorkshire Police", short_name="Police")
-
-    def at(text):
-        return timezone.make_aware(datetime.datetime.fromisoformat(text))
-
-    def history(action, *entries):
-        for when, status, due in entries:
-            ProgressUpdateFactory(
-                action=action, created_at=at(when), status=status, due_date=d(due)
-            )
-        last = entries[-1]
-        AgencyAction.objects.filter(pk=action.pk).update(
-            status=last[1], current_due_date=d(last[2])
-        )
 
     # Agreed in the year, due in it, finished only after it ended: outstanding and overdue then.
     late = AgencyActionFactory(
@@ -834,3 +836,51 @@ def test_the_command_prints_the_partnerships_dhr_report(db, capsys):
     assert report["process"] == "Domestic homicide review"
     assert report["dhr_decisions"] == {"DHR": 1, "No DHR": 0}
     assert report["dhrs_ongoing"] == 1
+
+
+def test_a_section11_gap_counts_as_closed_in_the_year_it_was_assured_though_a_note_came_later(
+    db, business_unit
+):
+    police = AgencyFactory(name="West Yorkshire Police", short_name="Police")
+
+    def gap(description, *entries):
+        action = AgencyActionFactory(
+            agency=police,
+            recommendation=None,
+            standard_answer=StandardAnswerFactory(section11_return__agency=police),
+            description=description,
+            original_due_date=d("2021-12-31"),
+            created_at=at(entries[0][0]),
+        )
+        history(action, *[(when, status, "2021-12-31") for when, status in entries])
+
+    # Assured in 2021/22; the business unit added a note on it in the next year.
+    gap(
+        "Publish the escalation policy to all staff",
+        ("2021-05-01T10:00", "not_started"),
+        ("2022-02-10T10:00", "assured"),
+        ("2022-06-01T10:00", "assured"),
+    )
+    # Assured in 2021/22, then reopened in the next year and still in hand.
+    gap(
+        "Audit supervision records",
+        ("2021-05-01T10:00", "not_started"),
+        ("2022-03-01T10:00", "assured"),
+        ("2022-05-01T10:00", "in_progress"),
+    )
+    # Opened in 2021/22 and still in hand at its end.
+    gap("Train designated leads", ("2021-06-01T10:00", "not_started"))
+
+    year, next_year = YearlyReport(YEAR), YearlyReport(Period.financial_year(2022))
+    assert year.figures()["section11_gaps_opened"] == 3
+    assert year.figures()["section11_gaps_closed"] == 2
+    assert next_year.figures()["section11_gaps_closed"] == 0
+    # The list behind each figure shows each gap as it stood at the end of the year.
+    closed = client_for(business_unit).get(year.link("section11_gaps_closed"))
+    assert closed.status_code == 200
+    listed = closed.content.decode()
+    assert "The 2 records behind this figure." in listed
+    assert "Police, Assured, due 31/12/2021" in listed
+    opened = client_for(business_unit).get(year.link("section11_gaps_opened")).content.decode()
+    assert "Train designated leads" in opened
+    assert "Police, Not started, due 31/12/2021" in opened

@@ -720,6 +720,7 @@ class Case(ClusterableModel):
                 None,
                 None,
                 self.not_notified_reason,
+                required=False,
             )
         else:
             notification = Deadline(
@@ -735,6 +736,8 @@ class Case(ClusterableModel):
                 self.computed_rapid_review_due,
                 self.rapid_review_sent_on,
                 f"{RAPID_REVIEW_WORKING_DAYS} working days from the notification",
+                # The clock starts at a notification: with none to come, none will start.
+                required=not (self.decided_not_to_notify and not self.rapid_review_on),
             ),
         ]
         if self.decision == Decision.LCSPR:

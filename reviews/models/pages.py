@@ -442,7 +442,14 @@ class ReviewPage(VisibilityMixin, Page):
         return publication_due(self.decision_date)
 
     def timeline(self):
-        """The statutory steps for rapid reviews and LCSPRs; other kinds run to their own plans."""
+        """The statutory steps for rapid reviews and LCSPRs; other kinds run to their own plans.
+        A review kept in the case log shows its case's timeline, so the page, the case and the
+        business unit's report never disagree about a clock (a decision not to notify, the
+        report sent to the Panel before publication)."""
+        # A page with no case (or not yet saved) has none: the reverse relation raises.
+        case = getattr(self, "case", None)
+        if case is not None:
+            return case.timeline()
         if self.kind not in (self.Kind.RAPID_REVIEW, self.Kind.LCSPR):
             return []
         steps = [
