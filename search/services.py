@@ -3,7 +3,7 @@
 import re
 from dataclasses import dataclass, field, replace
 
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
@@ -15,7 +15,7 @@ from .audience import Audience
 from .documents import MARK_END, MARK_START
 from .engines import get_engine
 from .engines.database import DatabaseEngine, best_passages
-from .models import SearchDocument
+from .models import SearchDocument, SearchDocumentTag
 from .query import FACETS, FRAMEWORK, MAX_RELAXED_CLAUSES, PAGE_SIZE, parse_clauses, search_terms
 
 FACET_TITLES = {
@@ -357,17 +357,22 @@ def related_learning(page, user, limit=5, themes=None):
     return [RelatedItem(title, url, kind, year) for _key, title, url, kind, year in rows]
 
 
-def suggested_themes(search_request, limit=6):
+def suggested_themes(search_request, user, limit=6):
     """Themes to offer when nothing matched: ones named like the words searched for, else the
-    themes with most learning."""
+    themes with most learning. Only themes of learning this user may open: a theme that tags
+    nothing they can see would lead to an empty page and tell them restricted learning exists."""
+    audience = Audience.of(user)
+    visible = SearchDocumentTag.objects.filter(
+        audience.q("document__visibility", "document__partnership"),
+        facet=SearchDocumentTag.Facet.THEME,
+    )
+    themes = Theme.objects.filter(slug__in=visible.values("value"))
     words = [w for term in search_request.terms for w in term.split() if len(w) > 3]
     query = Q()
     for word in words:
         query |= Q(name__icontains=word[:6]) | Q(description__icontains=word[:6])
-    themes = Theme.objects.filter(query) if words else Theme.objects.none()
-    found = list(themes.order_by("name")[:limit])
+    found = list(themes.filter(query).order_by("name")[:limit]) if words else []
     if found:
         return found
-    return list(
-        Theme.objects.annotate(used=Count("recommendations")).order_by("-used", "name")[:limit]
-    )
+    used = visible.filter(value=OuterRef("slug")).values("value").annotate(n=Count("id"))
+    return list(themes.annotate(used=Subquery(used.values("n"))).order_by("-used", "name")[:limit])
