@@ -265,7 +265,8 @@ def relax(request, engine, audience):
     """A search whose words together found nothing: set aside question words, respell words the
     library does not know, leave out words nothing contains, then ask for as many of the
     remaining words as some result has (Elasticsearch's minimum_should_match). Returns the
-    request to run and what to tell the searcher, or None when no word finds anything."""
+    request to run and what to tell the searcher, or None when no word finds anything or an
+    abbreviation the vocabulary spells out finds nothing."""
     content, set_aside = _content(request.query_clauses)
     counts = [engine.count(_with_clauses(request, [c]), audience) for c in content]
     corrections = {}
@@ -281,6 +282,10 @@ def relax(request, engine, audience):
             corrected_q = re.sub(rf"(?<!\w){re.escape(wrong)}(?!\w)", right, corrected_q)
         content, set_aside = _content(parse_clauses(corrected_q))
         counts = [engine.count(_with_clauses(request, [c]), audience) for c in content]
+    if any(c.is_abbreviation and not count for c, count in zip(content, counts, strict=True)):
+        # The library holds nothing on the subject named ("LADO", "FII"): what its other words
+        # find is not what was asked, so the search says nothing was found.
+        return None
     found = [c for c, count in zip(content, counts, strict=True) if count]
     not_found = [c.label for c, count in zip(content, counts, strict=True) if not count]
     found = found[:MAX_RELAXED_CLAUSES]

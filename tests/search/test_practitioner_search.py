@@ -292,3 +292,29 @@ def test_a_word_typed_in_the_singular_finds_what_the_vocabulary_lists_in_the_plu
     page = anonymous_client.get("/search/", {"q": "kid missing"}).content.decode()
     assert "Learning review: Child T" in page
     assert "Did you mean" not in page and "no results contained" not in page
+
+
+def test_an_abbreviation_the_library_holds_nothing_on_finds_nothing_rather_than_its_other_words(
+    engine, db, anonymous_client
+):
+    make_review(
+        "7-minute briefing: parents' mental ill health",
+        year=2024,
+        summary="A parent's illness was not seen as a risk to the child.",
+    )
+    make_review(
+        "Learning review: Child T",
+        year=2021,
+        summary="Referrals to the multi-agency safeguarding hub did not record what the child "
+        "said about child sexual exploitation.",
+    )
+    engine.catch_up()
+    # Nothing is held on fabricated or induced illness, nor on the designated officer.
+    for q in ("fabricated illness FII", "LADO referral"):
+        page = anonymous_client.get("/search/", {"q": q}).content.decode()
+        assert "Nothing found" in page, q
+        assert "mental ill health" not in page and "Child T" not in page, q
+    # An abbreviation the library does hold still leads a search whose other word it lacks.
+    page = anonymous_client.get("/search/", {"q": "CSE grooming"}).content.decode()
+    assert "Learning review: Child T" in page
+    assert "no results contained <em>grooming</em>" in page
