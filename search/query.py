@@ -105,6 +105,15 @@ class Clause:
     def is_question_word(self):
         return self.label.lower() in QUESTION_WORDS
 
+    @property
+    def is_abbreviation(self):
+        """Typed in capitals and standing for another of its terms by their initials ("FII" for
+        fabricated or induced illness): the subject the searcher is asking about."""
+        if self.quoted or " " in self.label or not self.label.isupper():
+            return False
+        typed = self.label.lower()
+        return any("".join(w[0] for w in alt.words) == typed for alt in self.alternatives[1:])
+
 
 def _loose(term):
     """A term of several words matches them anywhere in the document, unless fewer than two

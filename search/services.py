@@ -3,7 +3,7 @@
 import re
 from dataclasses import dataclass, field, replace
 
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
@@ -15,7 +15,7 @@ from .audience import Audience
 from .documents import MARK_END, MARK_START
 from .engines import get_engine
 from .engines.database import DatabaseEngine, best_passages
-from .models import SearchDocument
+from .models import SearchDocument, SearchDocumentTag
 from .query import FACETS, FRAMEWORK, MAX_RELAXED_CLAUSES, PAGE_SIZE, parse_clauses, search_terms
 
 FACET_TITLES = {
@@ -265,7 +265,8 @@ def relax(request, engine, audience):
     """A search whose words together found nothing: set aside question words, respell words the
     library does not know, leave out words nothing contains, then ask for as many of the
     remaining words as some result has (Elasticsearch's minimum_should_match). Returns the
-    request to run and what to tell the searcher, or None when no word finds anything."""
+    request to run and what to tell the searcher, or None when no word finds anything or an
+    abbreviation the vocabulary spells out finds nothing."""
     content, set_aside = _content(request.query_clauses)
     counts = [engine.count(_with_clauses(request, [c]), audience) for c in content]
     corrections = {}
@@ -281,6 +282,10 @@ def relax(request, engine, audience):
             corrected_q = re.sub(rf"(?<!\w){re.escape(wrong)}(?!\w)", right, corrected_q)
         content, set_aside = _content(parse_clauses(corrected_q))
         counts = [engine.count(_with_clauses(request, [c]), audience) for c in content]
+    if any(c.is_abbreviation and not count for c, count in zip(content, counts, strict=True)):
+        # The library holds nothing on the subject named ("LADO", "FII"): what its other words
+        # find is not what was asked, so the search says nothing was found.
+        return None
     found = [c for c, count in zip(content, counts, strict=True) if count]
     not_found = [c.label for c, count in zip(content, counts, strict=True) if not count]
     found = found[:MAX_RELAXED_CLAUSES]
@@ -357,17 +362,22 @@ def related_learning(page, user, limit=5, themes=None):
     return [RelatedItem(title, url, kind, year) for _key, title, url, kind, year in rows]
 
 
-def suggested_themes(search_request, limit=6):
+def suggested_themes(search_request, user, limit=6):
     """Themes to offer when nothing matched: ones named like the words searched for, else the
-    themes with most learning."""
+    themes with most learning. Only themes of learning this user may open: a theme that tags
+    nothing they can see would lead to an empty page and tell them restricted learning exists."""
+    audience = Audience.of(user)
+    visible = SearchDocumentTag.objects.filter(
+        audience.q("document__visibility", "document__partnership"),
+        facet=SearchDocumentTag.Facet.THEME,
+    )
+    themes = Theme.objects.filter(slug__in=visible.values("value"))
     words = [w for term in search_request.terms for w in term.split() if len(w) > 3]
     query = Q()
     for word in words:
         query |= Q(name__icontains=word[:6]) | Q(description__icontains=word[:6])
-    themes = Theme.objects.filter(query) if words else Theme.objects.none()
-    found = list(themes.order_by("name")[:limit])
+    found = list(themes.filter(query).order_by("name")[:limit]) if words else []
     if found:
         return found
-    return list(
-        Theme.objects.annotate(used=Count("recommendations")).order_by("-used", "name")[:limit]
-    )
+    used = visible.filter(value=OuterRef("slug")).values("value").annotate(n=Count("id"))
+    return list(themes.annotate(used=Subquery(used.values("n"))).order_by("-used", "name")[:limit])

@@ -20,6 +20,11 @@ from .vocabulary import synonym_groups
 _WORD = re.compile(r"[^\W\d_]{3,}")
 # Below this, common words ("being") would be "corrected" to unrelated ones ("bring").
 MIN_SIMILARITY = 0.85
+# A short word keeps its first letter when respelled (as Lucene's spell checker and Elasticsearch's
+# term suggester keep a prefix): one letter added or dropped at the start of a short word makes
+# another ordinary word ("call", "all"), not a slip. A longer word may differ there: a prefix
+# joined on without its hyphen is a slip of spacing.
+SHORT_WORD = 6
 
 
 def _words(text):
@@ -59,7 +64,11 @@ def suggest(word, audience):
     vocabulary = library_vocabulary(audience)
     if not _WORD.fullmatch(word) or word in vocabulary:
         return None
-    candidates = [v for v in vocabulary if abs(len(v) - len(word)) <= 2]
+    candidates = [
+        v
+        for v in vocabulary
+        if abs(len(v) - len(word)) <= 2 and (len(word) >= SHORT_WORD or v[0] == word[0])
+    ]
     close = difflib.get_close_matches(word, candidates, n=5, cutoff=MIN_SIMILARITY)
     if not close:
         return None

@@ -62,7 +62,9 @@ def search_page(request):
         "searched": bool(search_request.q or search_request.filters),
         "first_number": (answer.page - 1) * PAGE_SIZE + 1,
         "first_page_url": _link(search_request, page=1),
-        "suggested_themes": [] if answer.count else services.suggested_themes(search_request),
+        "suggested_themes": (
+            [] if answer.count else services.suggested_themes(search_request, request.user)
+        ),
         "relaxation": answer.relaxation,
         "corrected_url": (
             _link(search_request, q=answer.relaxation.corrected)

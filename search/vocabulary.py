@@ -76,7 +76,8 @@ def _by_stem(groups):
 
 class Vocabulary:
     """Finds a typed term's group as the searcher wrote it: exactly, in the plural ("DSLs", "CP
-    plans") or in another form of its words ("notifications", "disagreeing", "babies")."""
+    plans"), in the singular ("kid"), or in another form of its words ("notifications",
+    "disagreeing", "babies")."""
 
     def __init__(self, groups=None):
         groups = tuple(tuple(g) for g in (synonym_groups() if groups is None else groups))
@@ -87,5 +88,6 @@ class Vocabulary:
         """The terms that mean the same as `typed` (the one it matched first), or None when it
         is not a term of the vocabulary."""
         key = normalise_term(typed)
-        found = self.mates.get(key) or self.mates.get(_singular(key))
+        # A short term listed in the plural ("kids", "gangs") is found in the singular too.
+        found = self.mates.get(key) or self.mates.get(_singular(key)) or self.mates.get(f"{key}s")
         return found or self.by_stem.get(_stemmed(key))

@@ -6,13 +6,14 @@ import pytest
 from django.db import connection
 from django.utils.html import escape
 
+from learning.permissions import Visibility
 from search.query import SearchRequest, parse_clauses
 from search.services import search
 from search.vocabulary import Vocabulary
 from tests.conftest import client_for
 from tests.factories import VocabularyGroupFactory
 
-from .conftest import make_review
+from .conftest import make_briefing, make_review
 from .test_contract import api, titles
 
 pytestmark = pytest.mark.django_db
@@ -229,3 +230,91 @@ def test_both_engines_relax_respell_and_expand_a_search_the_same_way(
             # PostgreSQL's English dictionary drops question words ("what", "should", "about")
             # as stop words itself, so it finds the same results without relaxing the search.
             assert database.relaxation == elastic.relaxation, (q, user)
+
+
+def test_did_you_mean_never_turns_an_ordinary_word_into_a_shorter_one(engine, db, anonymous_client):
+    make_review(
+        "Learning review: Operation Encompass",
+        year=2024,
+        summary="All schools are told by the police after a domestic abuse incident at home.",
+    )
+    engine.catch_up()
+    page = anonymous_client.get("/search/", {"q": "schools told about police call outs"})
+    page = page.content.decode()
+    # "call" is no typing slip for "all": the library's words start as the word typed does.
+    assert "Did you mean" not in page
+    assert "no results contained <em>call</em>" in page
+    assert "Learning review: Operation Encompass" in page
+    # A slip after the first letter is still respelled.
+    answer = search(SearchRequest(q="schols incident"), None)
+    assert answer.relaxation.corrected == "schools incident"
+
+
+def test_a_practice_the_library_does_not_hold_finds_nothing_rather_than_its_words_apart(
+    engine, db, anonymous_client, practitioner
+):
+    make_review(
+        "Multi-agency audit: children looked after",
+        year=2023,
+        summary="Children in foster care were not offered a return home interview.",
+    )
+    make_review(
+        "Learning review: Operation Encompass",
+        year=2024,
+        summary="Schools learn from the police of domestic abuse at a pupil's home before "
+        "the next day of education.",
+    )
+    make_briefing(
+        "7-minute briefing: private fostering",
+        visibility=Visibility.PRACTITIONERS,
+        background="Nobody told the local authority that a child was privately fostered.",
+    )
+    engine.catch_up()
+    # Private fostering is not foster care, nor is elective home education a return home.
+    for q in ("private fostering", "elective home education"):
+        page = anonymous_client.get("/search/", {"q": q}).content.decode()
+        assert "Nothing found" in page, q
+        assert "Multi-agency audit" not in page and "Operation Encompass" not in page, q
+    assert titles(api(client_for(practitioner), q="private fostering")) == {
+        "7-minute briefing: private fostering"
+    }
+
+
+def test_a_word_typed_in_the_singular_finds_what_the_vocabulary_lists_in_the_plural(
+    engine, db, anonymous_client
+):
+    make_review(
+        "Learning review: Child T",
+        year=2021,
+        summary="Children who go missing from care are at risk of exploitation.",
+    )
+    engine.catch_up()
+    page = anonymous_client.get("/search/", {"q": "kid missing"}).content.decode()
+    assert "Learning review: Child T" in page
+    assert "Did you mean" not in page and "no results contained" not in page
+
+
+def test_an_abbreviation_the_library_holds_nothing_on_finds_nothing_rather_than_its_other_words(
+    engine, db, anonymous_client
+):
+    make_review(
+        "7-minute briefing: parents' mental ill health",
+        year=2024,
+        summary="A parent's illness was not seen as a risk to the child.",
+    )
+    make_review(
+        "Learning review: Child T",
+        year=2021,
+        summary="Referrals to the multi-agency safeguarding hub did not record what the child "
+        "said about child sexual exploitation.",
+    )
+    engine.catch_up()
+    # Nothing is held on fabricated or induced illness, nor on the designated officer.
+    for q in ("fabricated illness FII", "LADO referral"):
+        page = anonymous_client.get("/search/", {"q": q}).content.decode()
+        assert "Nothing found" in page, q
+        assert "mental ill health" not in page and "Child T" not in page, q
+    # An abbreviation the library does hold still leads a search whose other word it lacks.
+    page = anonymous_client.get("/search/", {"q": "CSE grooming"}).content.decode()
+    assert "Learning review: Child T" in page
+    assert "no results contained <em>grooming</em>" in page

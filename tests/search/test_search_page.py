@@ -116,3 +116,20 @@ def test_a_page_past_the_last_says_how_many_pages_there_are(library, anonymous_c
     page = text_of(anonymous_client.get("/search/", {"q": "neglect", "page": "9"}))
     assert "There is only 1 page of results." in page
     assert 'href="?q=neglect">Go to the first page' in page
+
+
+def test_nothing_found_offers_only_themes_of_learning_the_visitor_may_open(
+    library, anonymous_client, practitioner
+):
+    # Serious youth violence tags partnership-only learning alone; children's mental health a
+    # practitioners-only recommendation.
+    page = text_of(anonymous_client.get("/search/", {"q": "youth violence at the fair"}))
+    assert "Nothing found" in page
+    assert "Serious youth violence" not in page
+    page = text_of(anonymous_client.get("/search/", {"q": "zzqx"}))
+    assert "Nothing found" in page and 'href="?theme=neglect">Neglect</a>' in page
+    assert "Serious youth violence" not in page
+    assert "mental health" not in page
+    page = text_of(client_for(practitioner).get("/search/", {"q": "zzqx"}))
+    assert "mental health and emotional wellbeing</a>" in page
+    assert "Serious youth violence" not in page
