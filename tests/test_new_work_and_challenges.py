@@ -77,14 +77,6 @@ def test_another_leads_update_leaves_the_action_new_to_a_lead_who_has_not_posted
     assert list(AgencyAction.objects.new_to(second)) == [action]
 
 
-def test_a_lead_who_last_signed_in_two_months_ago_sees_everything_opened_since(police, police_lead):
-    police_lead.last_login = timezone.now() - datetime.timedelta(days=60)
-    police_lead.save()
-    since_last_visit = opened(police, opened_days_ago=45)
-    opened(police, opened_days_ago=75, description="Opened before the lead last looked")
-    assert list(AgencyAction.objects.new_to(police_lead)) == [since_last_visit]
-
-
 def test_an_action_of_another_agency_is_never_new_to_the_police_lead(police, health, police_lead):
     opened(health, description="HEALTH ONLY: train midwives")
     page = client_for(police_lead).get("/tracker/my-work/").content.decode()

@@ -13,7 +13,8 @@ from django.utils.deconstruct import deconstructible
 
 # How long an agency has to answer a challenge unless the scrutineer sets another date.
 CHALLENGE_ANSWER_DAYS = 28
-# An action stays "new to you" on My work for this long, unless the person last signed in earlier.
+# An action stays "new to you" on My work for this long. (Not "since the person last signed in":
+# Django records a sign-in as it happens, so that moment is always the present session's.)
 NEW_TO_YOU_DAYS = 30
 
 
@@ -161,14 +162,11 @@ class AgencyActionQuerySet(models.QuerySet):
 
     def new_to(self, user, today=None, days=NEW_TO_YOU_DAYS):
         """Work that has just reached this person: outstanding actions opened in the last `days`
-        days (or since they last signed in, if that was longer ago) on which they have not yet
-        posted anything. Once they post, the action is theirs in hand and leaves the list."""
+        days on which they have not yet posted anything. Once they post, the action is theirs in hand and leaves the list."""
         today = today or timezone.localdate()
         since = timezone.make_aware(
             datetime.datetime.combine(today - datetime.timedelta(days=days), datetime.time.min)
         )
-        if user.last_login is not None:
-            since = min(since, user.last_login)
         posted = ProgressUpdate.objects.filter(action=models.OuterRef("pk"), author=user).exclude(
             kind=ProgressUpdate.Kind.CREATED
         )
