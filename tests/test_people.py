@@ -368,3 +368,28 @@ def test_a_lead_whose_last_membership_ends_no_longer_opens_partnership_learning_
         f'business-manager ended <a href="/tracker/people/{police_lead.pk}/"><em>police-lead&#x27;s '
         "agency lead role</em></a>" in html
     )
+
+
+def test_a_boards_manager_sees_no_lead_for_an_agency_led_only_in_the_childrens_partnership(
+    police, police_lead
+):
+    """The people page and the queue agree: the children's police lead never hears of the
+    board's police actions, so the board's manager is told the police have no lead there."""
+    from learning import permissions
+
+    from .conftest import client_for
+    from .factories import PartnershipFactory, member_of
+
+    board = PartnershipFactory(name="Safeguarding Adults Board")
+    board_manager = member_of(board, permissions.BUSINESS_MANAGERS, "sab-manager")
+
+    def police_row(person):
+        html = client_for(person).get("/tracker/people/").content.decode()
+        table = html.split('id="agencies-heading"')[1].split("</table>")[0]
+        return next(row for row in table.split("<tr>") if f">{police.name}</th>" in row)
+
+    lead_name = police_lead.get_full_name() or police_lead.username
+    assert lead_name not in police_row(board_manager)
+    assert "No lead" in police_row(board_manager)
+    member_of(board, permissions.AGENCY_LEADS, "sab-police-lead", [police])
+    assert "No lead" not in police_row(board_manager)

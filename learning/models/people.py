@@ -21,6 +21,15 @@ class AgencyMembershipQuerySet(models.QuerySet):
         """Current leads with an email address: the people the tracker's emails reach."""
         return self.current().filter(user__email__gt="")
 
+    def leading_in_any(self, partnership_ids):
+        """Those who hold the agency lead role in at least one of these partnerships."""
+        return self.filter(
+            pk__in=self.model.objects.filter(
+                user__partnership_memberships__role=AGENCY_LEADS,
+                user__partnership_memberships__partnership_id__in=partnership_ids,
+            ).values("pk")
+        )
+
     def leading_in(self, partnership_id):
         """Those who hold the agency lead role in this partnership (an id or an OuterRef): a lead
         in one partnership sees and hears of none of another's actions."""

@@ -44,8 +44,14 @@ def _people():
 
 @people_view
 def people_index(request):
-    """Everyone with an account, who leads which agency, and the invitations still open."""
-    leads = AgencyMembership.objects.current().select_related("user")
+    """Everyone with an account, who leads which agency, and the invitations still open. The
+    leads shown are those who lead in a partnership this person runs, as the queue's "agencies
+    without a lead" counts them: a lead in another partnership never hears of its actions."""
+    leads = (
+        AgencyMembership.objects.current()
+        .leading_in_any(permissions.tracker_partnership_ids(request.user))
+        .select_related("user")
+    )
     agencies = Agency.objects.filter(active=True).prefetch_related(
         Prefetch("memberships", queryset=leads.order_by("user__username"), to_attr="active_leads")
     )
