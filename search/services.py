@@ -310,8 +310,20 @@ def relax(request, engine, audience):
 
 
 def as_json(answer):
+    relaxed = answer.relaxation
     return {
         "count": answer.count,
+        # How a search that found nothing as typed was answered instead, as the page says it: a
+        # program showing these results must not show them as answers to the words as typed.
+        "relaxation": None
+        if relaxed is None
+        else {
+            "searched_for": relaxed.searched_for,
+            "corrected": relaxed.corrected or None,
+            "not_found": list(relaxed.not_found),
+            "set_aside": list(relaxed.set_aside),
+            "partial": relaxed.partial,
+        },
         "results": [
             {
                 "kind": doc.kind,

@@ -33,6 +33,18 @@ def test_an_extra_word_no_longer_empties_the_list_and_the_missing_word_is_named(
     assert "no results contained <em>grandparents</em>" in page.content.decode()
 
 
+def test_the_api_says_when_its_results_are_for_other_words_than_those_typed(
+    engine, library, practitioner
+):
+    engine.catch_up()
+    answer = api(client_for(practitioner), q="chronic neglect grandparents")
+    assert answer["count"] and answer["relaxation"]["not_found"] == ["grandparents"]
+    answer = api(client_for(practitioner), q="holmfirth neglect toolkit escalation")
+    assert answer["relaxation"]["partial"] is True
+    assert answer["relaxation"]["not_found"] == ["holmfirth"]
+    assert api(client_for(practitioner), q="neglect")["relaxation"] is None
+
+
 def test_a_question_is_answered_by_the_words_that_matter(engine, library, practitioner):
     engine.catch_up()
     answer = api(client_for(practitioner), q="what should we do about neglect tools")
