@@ -386,13 +386,15 @@ class LearningEventForm(forms.ModelForm):
             "follow_up_evaluation": "Follow-up evaluation: what have you done differently?",
         }
 
-    def __init__(self, *args, reviews=None, briefings=None, attendance=None, **kwargs):
+    def __init__(
+        self, *args, reviews=None, briefings=None, recommendations=None, attendance=None, **kwargs
+    ):
         super().__init__(*args, **kwargs)
         self.fields["review"].queryset = reviews
         self.fields["briefing"].queryset = briefings
-        self.fields["recommendations"].queryset = self.fields[
-            "recommendations"
-        ].queryset.select_related("review")
+        self.fields["recommendations"].queryset = (
+            self.fields["recommendations"].queryset if recommendations is None else recommendations
+        ).select_related("review")
         self.fields["recommendations"].label_from_instance = lambda r: (
             f"{r.review.title}, recommendation {r.number}"
         )

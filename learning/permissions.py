@@ -156,6 +156,25 @@ def visible_content(user, visibility="visibility", partnership="partnership"):
     return allowed
 
 
+def visible_recommendations(user, queryset=None):
+    """The recommendations of the live reviews this person may open (`visible_content`)."""
+    from .models import Recommendation
+
+    queryset = Recommendation.objects.all() if queryset is None else queryset
+    return queryset.filter(
+        visible_content(user, "review__visibility", "review__partnership"), review__live=True
+    )
+
+
+def visible_pages(user, queryset, model_name):
+    """Of `queryset` (plain pages of one type, named by its model's lower-case name: this app
+    never imports the pages' own), the live ones this person may open."""
+    return queryset.filter(
+        visible_content(user, f"{model_name}__visibility", f"{model_name}__partnership"),
+        live=True,
+    )
+
+
 def can_open(user, level, partnership_id):
     """The same rule for one thing already in hand: its level and its partnership's id."""
     return any(
@@ -516,21 +535,52 @@ def can_edit_case_log(user):
     return is_business_unit(user)
 
 
+def _information_request_readers(user):
+    """Who reads which rapid review information requests, as (the partnerships whose case log
+    they read, the agencies they lead, the partnerships where they lead): the case log's readers
+    read every request of their partnerships' cases; an agency lead those addressed to their
+    agencies on the cases of the partnerships where they lead, never another board's."""
+    return (
+        partnership_ids_with_role(user, *CASE_LOG_ROLES),
+        led_agency_ids(user),
+        partnership_ids_with_role(user, AGENCY_LEADS),
+    )
+
+
 def visible_information_requests(user, queryset):
-    """The rapid reviews' information requests this user may see: the case log's readers see
-    all; an agency lead those addressed to the agencies they lead; anyone else none."""
-    if can_see_case_log(user):
+    """The rapid reviews' information requests this user may see (`_information_request_readers`)."""
+    if user is not None and user.is_authenticated and user.is_superuser:
         return queryset
-    if has_role(user, AGENCY_LEADS):
-        return queryset.filter(agency_id__in=led_agency_ids(user))
-    return queryset.none()
+    readers, led, lead_partnerships = _information_request_readers(user)
+    return queryset.filter(
+        models.Q(case__partnership__in=readers)
+        | models.Q(agency_id__in=led, case__partnership__in=lead_partnerships)
+    )
+
+
+def can_see_information_request(user, information_request):
+    """The same rule for one request in hand (its case loaded)."""
+    if user is not None and user.is_authenticated and user.is_superuser:
+        return True
+    readers, led, lead_partnerships = _information_request_readers(user)
+    partnership_id = information_request.case.partnership_id
+    return partnership_id in readers or (
+        information_request.agency_id in led and partnership_id in lead_partnerships
+    )
 
 
 def can_return_information_request(user, information_request):
-    """The agency's leads return its chronology; the business unit may record it for them."""
-    if is_business_unit(user):
+    """The agency's leads return its chronology; the business unit of the case's partnership may
+    record it for them."""
+    if user is not None and user.is_authenticated and user.is_superuser:
         return True
-    return has_role(user, AGENCY_LEADS) and information_request.agency_id in led_agency_ids(user)
+    partnership_id = information_request.case.partnership_id
+    if partnership_id in partnership_ids_with_role(
+        user, BUSINESS_UNIT, BUSINESS_MANAGERS, ADMINISTRATORS
+    ):
+        return True
+    _readers, led, lead_partnerships = _information_request_readers(user)
+    return information_request.agency_id in led and partnership_id in lead_partnerships
 
 
 def can_record_recurrence(user):

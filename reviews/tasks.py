@@ -11,6 +11,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from learning import permissions
+
 from .importer.tasks import analyse_review_upload
 
 __all__ = ["analyse_review_upload", "remind_information_requests"]
@@ -51,19 +53,25 @@ def send_information_request_reminders(today=None):
     memberships = (
         AgencyMembership.objects.reachable()
         .filter(agency_id__in={r.agency_id for _kind, r in chased})
-        .values_list("agency_id", "user__email")
+        .select_related("user")
     )
-    for agency_id, email in memberships:
-        leads.setdefault(email, set()).add(agency_id)
+    for membership in memberships:
+        agency_ids, people = leads.setdefault(membership.user.email, (set(), {}))
+        agency_ids.add(membership.agency_id)
+        people[membership.user_id] = membership.user
     period = today.isoformat()
     url = f"{settings.WAGTAILADMIN_BASE_URL.rstrip('/')}{reverse('information_requests')}"
     sent = 0
-    for email, agency_ids in sorted(leads.items()):
+    for email, (agency_ids, people) in sorted(leads.items()):
         with transaction.atomic():
+            # A lead hears only of their agencies' requests in the partnerships they lead for.
             fresh = [
                 (kind, r)
                 for kind, r in chased
                 if r.agency_id in agency_ids
+                and any(
+                    permissions.can_see_information_request(person, r) for person in people.values()
+                )
                 and _claim(r, kind, period if kind == OVERDUE else f"due-{r.due_on}", email)
             ]
             if not fresh:

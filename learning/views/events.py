@@ -27,9 +27,11 @@ def _require_reach(user):
         raise PermissionDenied("Learning events are for the business unit and the scrutineer.")
 
 
-def _pages(kind):
+def _pages(kind, user):
+    """The live pages of this kind the person may open: the choices of their forms and filters."""
     content_type = ContentType.objects.get_by_natural_key(*kind)
-    return Page.objects.filter(content_type=content_type).order_by("title")
+    pages = Page.objects.filter(content_type=content_type).order_by("title")
+    return permissions.visible_pages(user, pages, kind[1])
 
 
 @tracker_view
@@ -81,8 +83,9 @@ def event_edit(request, pk=None):
     form = LearningEventForm(
         request.POST or None,
         instance=event,
-        reviews=_pages(REVIEW_PAGE),
-        briefings=_pages(BRIEFING_PAGE),
+        reviews=_pages(REVIEW_PAGE, request.user),
+        briefings=_pages(BRIEFING_PAGE, request.user),
+        recommendations=permissions.visible_recommendations(request.user),
         attendance=attendance,
     )
     if request.method == "POST" and form.is_valid():
@@ -111,10 +114,10 @@ def event_edit(request, pk=None):
 def recommendation_reach(request):
     """Per recommendation: actions assured, briefings about its review cascaded, events held."""
     _require_reach(request.user)
-    recommendations = Recommendation.objects.filter(review__live=True).order_by(
+    recommendations = permissions.visible_recommendations(request.user).order_by(
         "review__title", "sort_order", "pk"
     )
-    reviews = _pages(REVIEW_PAGE).filter(live=True)
+    reviews = _pages(REVIEW_PAGE, request.user)
     review_field = ReviewField(queryset=reviews, required=False, label="Review")
     try:
         review = review_field.clean(request.GET.get("review", ""))
