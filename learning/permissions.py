@@ -175,6 +175,15 @@ def visible_pages(user, queryset, model_name):
     )
 
 
+def visible_learning_events(user, queryset=None):
+    """The learning events of the partnerships whose tracker this person runs or scrutinises:
+    an event names its review and what attendees said, which are its partnership's."""
+    from .models import LearningEvent
+
+    queryset = LearningEvent.objects.all() if queryset is None else queryset
+    return queryset.filter(partnership__in=tracker_partnership_ids(user))
+
+
 def can_open(user, level, partnership_id):
     """The same rule for one thing already in hand: its level and its partnership's id."""
     return any(

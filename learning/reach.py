@@ -9,8 +9,9 @@ import dataclasses
 
 from django.db.models import Count, Prefetch, Q, Sum
 
+from . import permissions
 from .cascades import coverage
-from .models import Agency, AgencyAction, LearningEvent
+from .models import Agency, AgencyAction
 
 _BRIEFING_FINDERS = []
 
@@ -42,10 +43,13 @@ class Reach:
         return sum(event.attendees or 0 for event in self.events)
 
 
-def reach_of(recommendations):
-    """Reach rows for a page of recommendations, in a fixed number of queries."""
-    events = LearningEvent.objects.annotate(attendees=Sum("attendance__attendees")).order_by(
-        "-held_on"
+def reach_of(recommendations, user):
+    """Reach rows for a page of recommendations, in a fixed number of queries: with the events
+    this person may see."""
+    events = (
+        permissions.visible_learning_events(user)
+        .annotate(attendees=Sum("attendance__attendees"))
+        .order_by("-held_on")
     )
     recommendations = list(
         recommendations.select_related("review")

@@ -13,7 +13,7 @@ from wagtail.models import Page
 from .. import permissions, reach
 from ..filters import RefusedParameters, ReviewField
 from ..forms import LearningEventForm
-from ..models import EventAttendance, LearningEvent, Recommendation
+from ..models import EventAttendance, Partnership, Recommendation
 from .actions import tracker_view
 
 # Named by label so this app never imports the reviews app.
@@ -34,11 +34,26 @@ def _pages(kind, user):
     return permissions.visible_pages(user, pages, kind[1])
 
 
+def _partnership_of_event(event, user):
+    """A new event is its review's or briefing's partnership's; about a theme alone, the first
+    partnership whose events its recorder records."""
+    for page in (event.review, event.briefing):
+        partnership_id = getattr(page.specific, "partnership_id", None) if page else None
+        if partnership_id is not None:
+            return partnership_id
+    recorded = permissions.partnership_ids_with_role(
+        user, permissions.BUSINESS_UNIT, permissions.BUSINESS_MANAGERS, permissions.ADMINISTRATORS
+    )
+    first = Partnership.objects.filter(pk__in=recorded).default()
+    return first.pk if first else None
+
+
 @tracker_view
 def event_index(request):
     _require_reach(request.user)
     events = (
-        LearningEvent.objects.select_related("review", "briefing", "theme")
+        permissions.visible_learning_events(request.user)
+        .select_related("review", "briefing", "theme")
         .annotate(attendees=Sum("attendance__attendees"))
         .order_by("-held_on", "-pk")
     )
@@ -58,7 +73,10 @@ def event_index(request):
 def event_detail(request, pk):
     _require_reach(request.user)
     event = get_object_or_404(
-        LearningEvent.objects.select_related("review", "briefing", "theme"), pk=pk
+        permissions.visible_learning_events(request.user).select_related(
+            "review", "briefing", "theme"
+        ),
+        pk=pk,
     )
     return render(
         request,
@@ -76,7 +94,9 @@ def event_detail(request, pk):
 def event_edit(request, pk=None):
     if not permissions.can_record_learning_events(request.user):
         raise PermissionDenied("The business unit records learning events.")
-    event = get_object_or_404(LearningEvent, pk=pk) if pk else None
+    event = (
+        get_object_or_404(permissions.visible_learning_events(request.user), pk=pk) if pk else None
+    )
     attendance = (
         dict(event.attendance.values_list("agency_id", "attendees")) if event is not None else {}
     )
@@ -93,6 +113,8 @@ def event_edit(request, pk=None):
             saved = form.save(commit=False)
             if saved.created_by_id is None:
                 saved.created_by = request.user
+            if saved.partnership_id is None:
+                saved.partnership_id = _partnership_of_event(saved, request.user)
             saved.save()
             form.save_m2m()
             saved.attendance.all().delete()
@@ -129,7 +151,7 @@ def recommendation_reach(request):
     page = Paginator(recommendations.values_list("pk", flat=True), RECOMMENDATIONS_PER_PAGE)
     page = page.get_page(request.GET.get("page"))
     ids = list(page.object_list)
-    rows = reach.reach_of(Recommendation.objects.filter(pk__in=ids))
+    rows = reach.reach_of(Recommendation.objects.filter(pk__in=ids), request.user)
     order = {pk: position for position, pk in enumerate(ids)}
     rows.sort(key=lambda row: order[row.recommendation.pk])
     return render(

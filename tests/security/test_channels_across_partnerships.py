@@ -17,6 +17,7 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import slugify
 
 from learning import permissions, section11
 from learning.models import Assurance, Partnership
@@ -30,12 +31,14 @@ from ..factories import (
     CaseFactory,
     InformationRequestFactory,
     LearningAlertFactory,
+    LearningEventFactory,
     PartnershipFactory,
     PartnershipMembershipFactory,
     ProgressUpdateFactory,
     RecommendationFactory,
     RecurrenceLinkFactory,
     ReviewPageFactory,
+    ThemeFactory,
     briefing_index_of,
     member_of,
     review_index_of,
@@ -97,6 +100,9 @@ MARKERS = {
         )
     ),
 }
+# A theme only each partnership's restricted review and recommendation carry: its name is the
+# hub's vocabulary, but no count or facet may tell a person it is in use there.
+THEMES = {"childrens": "Criminal exploitation", "adults": "Self-neglect"}
 EVERY_MARKER = {word for markers in MARKERS.values() for word in markers.values()}
 
 # What each role opens of its own partnership's restricted things.
@@ -190,7 +196,7 @@ def _world():
             live=False,
             parent=review_index_of(partnership),
         )
-        BriefingPageFactory(
+        briefing = BriefingPageFactory(
             title=f"Briefing: {words['briefing']}",
             visibility="partnership",
             parent=briefing_index_of(partnership),
@@ -198,6 +204,12 @@ def _world():
         recommendation = RecommendationFactory(
             review=review, text=f"Share referral information on {words['recommendation']}."
         )
+        # A theme only this partnership's restricted review and recommendation carry.
+        theme = ThemeFactory(name=THEMES[key], slug=slugify(THEMES[key]))
+        review.themes = [theme]
+        review.save()
+        recommendation.themes.set([theme])
+        recommendation.save()
         action = AgencyActionFactory(
             agency=police,
             recommendation=recommendation,
@@ -255,7 +267,13 @@ def _world():
             asked=f"A chronology of contact about {words['request']}.",
             requested_on=datetime.date(2026, 6, 6),
         )
+        event = LearningEventFactory(
+            partnership=partnership, title=f"Learning from {words['review']}", review=review
+        )
+        event.recommendations.set([recommendation])
         things[key] = {
+            "event": event,
+            "briefing": briefing,
             "review": review,
             "recommendation": recommendation,
             "action": action,
@@ -342,6 +360,9 @@ def urls_of(world):
         cycle, police = things["cycle"], world["police"]
         urls += [
             things["review"].url,
+            things["briefing"].url,
+            things["briefing"].url + "pdf/",
+            things["event"].get_absolute_url(),
             things["action"].get_absolute_url(),
             things["gap"].get_absolute_url(),
             reverse("learning:section11_cycle", args=[cycle.pk]),
@@ -354,6 +375,7 @@ def urls_of(world):
     for person in world["people"].values():
         if person is not None:
             urls.append(reverse("learning:person", args=[person.pk]))
+    urls += [f"/themes/{slugify(name)}/" for name in THEMES.values()]
     return urls
 
 
@@ -390,7 +412,7 @@ def test_no_page_export_feed_or_api_shows_anyone_a_marker_they_may_not_open(role
         if seen:
             found[url] = seen
         answered += 1
-    assert found == {}, f"{role} sees what they may not open"
+    assert found == {}, f"{role} sees what they may not open: {found}"
     assert answered >= 20  # most channels answered, so the sweep tested something
 
 
@@ -403,6 +425,10 @@ def test_every_search_count_is_the_number_of_results_listed(role, world):
         for facet, values in answer["facets"].items():
             for value in values:
                 assert value["count"] <= answer["count"], (words, facet, value)
+        themes = {option["label"] for option in answer["facets"].get("theme", [])}
+        for key, theme in THEMES.items():
+            if MARKERS[key]["review"] not in ROLES[role]:
+                assert theme not in themes, (words, theme)
         assert leaks(json.dumps(answer), role) == []
 
 
@@ -450,6 +476,28 @@ def test_each_person_finds_what_they_may_open(role, world):
         if markers["case"] in ROLES[role]:
             case = world["things"][key]["case"]
             assert markers["case"] in body_of(client.get(reverse("case_detail", args=[case.pk])))
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_each_restricted_thing_opens_to_those_who_may_open_it_alone(role, world):
+    client = client_for(world["people"][role])
+    for key, things in world["things"].items():
+        markers = MARKERS[key]
+        police = world["police"]
+        for url, word in (
+            (things["review"].url, markers["review"]),
+            (things["briefing"].url, markers["briefing"]),
+            (things["briefing"].url + "pdf/", markers["briefing"]),
+            (things["action"].get_absolute_url(), markers["action"]),
+            (things["gap"].get_absolute_url(), markers["gap"]),
+            (reverse("case_detail", args=[things["case"].pk]), markers["case"]),
+            (
+                reverse("learning:section11_return", args=[things["cycle"].pk, police.slug]),
+                markers["return"],
+            ),
+        ):
+            opened = client.get(url).status_code == 200
+            assert opened == (word in ROLES[role]), (url, word)
 
 
 def _emails_to(person):
@@ -595,3 +643,58 @@ def test_the_editor_shows_no_officer_another_partnerships_restricted_pages_or_dr
         if seen:
             found[url] = seen
     assert found == {}, f"{role} sees another partnership's pages in the editor: {found}"
+
+
+def test_adults_board_business_unit_never_sees_a_childrens_learning_event(world):
+    client = client_for(world["people"]["adults-business-unit"])
+    event = world["things"]["childrens"]["event"]
+    assert MARKERS["childrens"]["review"] not in body_of(client.get("/tracker/events/"))
+    assert client.get(event.get_absolute_url()).status_code == 404
+    assert client.get(reverse("learning:event_edit", args=[event.pk])).status_code == 404
+    own = world["things"]["adults"]["event"]
+    assert MARKERS["adults"]["review"] in body_of(client.get("/tracker/events/"))
+    assert client.get(own.get_absolute_url()).status_code == 200
+
+
+def test_an_event_the_adults_board_records_is_its_own_and_never_the_childrens(world):
+    from learning.models import LearningEvent
+
+    review = world["things"]["adults"]["review"]
+    answer = client_for(world["people"]["adults-business-unit"]).post(
+        "/tracker/events/new/",
+        {
+            "title": "Seminar on self-neglect and hoarding",
+            "kind": "seminar",
+            "held_on": "2026-11-20",
+            "review": review.pk,
+        },
+    )
+    assert answer.status_code == 302
+    event = LearningEvent.objects.get(title="Seminar on self-neglect and hoarding")
+    assert event.partnership == world["partnerships"]["adults"]
+    childrens = client_for(world["people"]["childrens-business-unit"])
+    assert "self-neglect and hoarding" not in body_of(childrens.get("/tracker/events/"))
+    assert "self-neglect and hoarding" in body_of(
+        client_for(world["people"]["adults-scrutineer"]).get("/tracker/events/")
+    )
+
+
+def test_events_recorded_before_they_had_a_partnership_become_their_reviews_partnerships(world):
+    """home/migrations/0005: events the tracker's form saved without a partnership."""
+    import importlib
+
+    from django.apps import apps
+
+    from learning.models import LearningEvent
+
+    migration = importlib.import_module(
+        "home.migrations.0005_learning_events_name_their_partnership"
+    )
+    about_a_theme = LearningEventFactory(title="Neglect seminar", review=None)
+    LearningEvent.objects.update(partnership=None)
+    migration.events_into_their_partnerships(apps, None)
+    for key, partnership in world["partnerships"].items():
+        world["things"][key]["event"].refresh_from_db()
+        assert world["things"][key]["event"].partnership == partnership
+    about_a_theme.refresh_from_db()
+    assert about_a_theme.partnership == Partnership.objects.default()
