@@ -15,6 +15,7 @@ import json
 
 import pytest
 from django.core import mail
+from django.core.files.base import ContentFile
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -29,6 +30,7 @@ from ..factories import (
     AgencyFactory,
     BriefingPageFactory,
     CaseFactory,
+    EvidenceFileFactory,
     InformationRequestFactory,
     LearningAlertFactory,
     LearningEventFactory,
@@ -38,6 +40,7 @@ from ..factories import (
     RecommendationFactory,
     RecurrenceLinkFactory,
     ReviewPageFactory,
+    StandardEvidenceFileFactory,
     ThemeFactory,
     briefing_index_of,
     member_of,
@@ -217,7 +220,10 @@ def _world():
             original_due_date=overdue,
             current_due_date=overdue,
         )
-        ProgressUpdateFactory(action=action, note=f"Briefed by {words['note']}.", due_date=overdue)
+        update = ProgressUpdateFactory(
+            action=action, note=f"Briefed by {words['note']}.", due_date=overdue
+        )
+        evidence = EvidenceFileFactory(update=update)
         cycle = section11.open_cycle(
             "Section 11 audit 2026",
             datetime.date(2026, 4, 1),
@@ -226,6 +232,7 @@ def _world():
         )
         police_return = section11.start_return(police, cycle)
         answer = police_return.answers.first()
+        return_evidence = StandardEvidenceFileFactory(answer=answer)
         section11.save_answers(
             police_return,
             {
@@ -267,11 +274,28 @@ def _world():
             asked=f"A chronology of contact about {words['request']}.",
             requested_on=datetime.date(2026, 6, 6),
         )
+        returned = InformationRequestFactory(
+            case=CaseFactory(
+                reference=f"SI-{key}-returned",
+                child_pseudonym=f"Person {words['case']} the second",
+                partnership=partnership,
+                notified_on=datetime.date(2026, 6, 5),
+                referred_on=datetime.date(2026, 6, 3),
+            ),
+            agency=police,
+            asked=f"A summary of the police's contact about {words['request']}.",
+            requested_on=datetime.date(2026, 6, 6),
+            returned_on=datetime.date(2026, 6, 10),
+            returned_file=ContentFile(b"%PDF-1.4 chronology", name="chronology.pdf"),
+        )
         event = LearningEventFactory(
             partnership=partnership, title=f"Learning from {words['review']}", review=review
         )
         event.recommendations.set([recommendation])
         things[key] = {
+            "evidence": evidence,
+            "return_evidence": return_evidence,
+            "returned": returned,
             "event": event,
             "briefing": briefing,
             "review": review,
@@ -494,6 +518,17 @@ def test_each_restricted_thing_opens_to_those_who_may_open_it_alone(role, world)
             (
                 reverse("learning:section11_return", args=[things["cycle"].pk, police.slug]),
                 markers["return"],
+            ),
+            (reverse("learning:evidence_download", args=[things["evidence"].pk]), markers["note"]),
+            (
+                reverse(
+                    "learning:section11_evidence_download", args=[things["return_evidence"].pk]
+                ),
+                markers["return"],
+            ),
+            (
+                reverse("information_request_file", args=[things["returned"].pk]),
+                markers["request"],
             ),
         ):
             opened = client.get(url).status_code == 200
