@@ -400,6 +400,10 @@ def urls_of(world):
         if person is not None:
             urls.append(reverse("learning:person", args=[person.pk]))
     urls += [f"/themes/{slugify(name)}/" for name in THEMES.values()]
+    for partnership in world["partnerships"].values():
+        # Each partnership's front page and listings, with their filters.
+        urls += [partnership.section.url, review_index_of(partnership).url + "?kind=sar"]
+        urls.append(briefing_index_of(partnership).url)
     return urls
 
 
@@ -733,3 +737,19 @@ def test_events_recorded_before_they_had_a_partnership_become_their_reviews_part
         assert world["things"][key]["event"].partnership == partnership
     about_a_theme.refresh_from_db()
     assert about_a_theme.partnership == Partnership.objects.default()
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_each_listings_count_is_the_number_of_pages_the_person_may_open_there(role, world):
+    client = client_for(world["people"][role])
+    for key, partnership in world["partnerships"].items():
+        markers = MARKERS[key]
+        public_reviews = 1 if key == "childrens" else 0  # the public review is the children's
+        for index, word, public in (
+            (review_index_of(partnership), markers["review"], public_reviews),
+            (briefing_index_of(partnership), markers["briefing"], 0),
+        ):
+            response = client.get(index.url)
+            assert response.status_code == 200, index.url
+            expected = public + (word in ROLES[role])
+            assert response.context["paginator"].count == expected, (index.url, word)
