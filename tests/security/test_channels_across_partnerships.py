@@ -62,6 +62,7 @@ KINDS = (
     "case",  # the case in the case log
     "request",  # the information request to the police on the case
     "draft",  # a draft review
+    "practitioners",  # a review for practitioners (signed in)
 )
 MARKERS = {
     "childrens": dict(
@@ -79,6 +80,7 @@ MARKERS = {
                 "Pumice",
                 "Lichen",
                 "Obsidian",
+                "Pelican",
             ),
             strict=True,
         )
@@ -98,6 +100,7 @@ MARKERS = {
                 "Basalt",
                 "Moss",
                 "Tourmaline",
+                "Heron",
             ),
             strict=True,
         )
@@ -119,6 +122,9 @@ def _opens(**held):
     return {MARKERS[partnership][kind] for partnership, kinds in held.items() for kind in kinds}
 
 
+# Practitioners' material opens to anyone signed in (off a regional deployment).
+SIGNED_IN = {markers["practitioners"] for markers in MARKERS.values()}
+
 # Nobody opens a draft outside the editor.
 ROLES = {
     "visitor": set(),
@@ -135,6 +141,18 @@ ROLES = {
     # The adults board's business unit officer, who leads for health in the children's
     # partnership (health has no action, return or request there).
     "unit-here-health-lead-there": _opens(adults=TRACKER_WIDE, childrens=PARTNERSHIP_ONLY),
+}
+ROLES = {role: opens | SIGNED_IN if role != "visitor" else opens for role, opens in ROLES.items()}
+# The partnerships each person belongs to, in any role.
+MEMBER_OF = {
+    "visitor": set(),
+    **{
+        f"{key}-{role}": {key}
+        for key in MARKERS
+        for role in ("practitioner", "police-lead", "business-unit", "scrutineer")
+    },
+    "lead-here-practitioner-there": {"childrens", "adults"},
+    "unit-here-health-lead-there": {"childrens", "adults"},
 }
 
 
@@ -191,6 +209,12 @@ def _world():
             kind="sar" if key == "adults" else "rapid_review",
             visibility="partnership",
             findings=f"{words['review']} was not seen alone; referral information was lost.",
+            parent=review_index_of(partnership),
+        )
+        ReviewPageFactory(
+            title=f"Practice review: {words['practitioners']}",
+            visibility="practitioners",
+            findings=f"{words['practitioners']} was not seen alone; referral information was lost.",
             parent=review_index_of(partnership),
         )
         ReviewPageFactory(
@@ -746,10 +770,48 @@ def test_each_listings_count_is_the_number_of_pages_the_person_may_open_there(ro
         markers = MARKERS[key]
         public_reviews = 1 if key == "childrens" else 0  # the public review is the children's
         for index, word, public in (
-            (review_index_of(partnership), markers["review"], public_reviews),
+            (
+                review_index_of(partnership),
+                markers["review"],
+                public_reviews + (markers["practitioners"] in ROLES[role]),
+            ),
             (briefing_index_of(partnership), markers["briefing"], 0),
         ):
             response = client.get(index.url)
             assert response.status_code == 200, index.url
             expected = public + (word in ROLES[role])
             assert response.context["paginator"].count == expected, (index.url, word)
+
+
+@pytest.mark.parametrize(
+    "role",
+    [
+        "visitor",
+        "adults-practitioner",
+        "childrens-police-lead",
+        "adults-business-unit",
+        "lead-here-practitioner-there",
+    ],
+)
+def test_on_a_regional_deployment_no_channel_shows_another_partnerships_practitioner_material(
+    role, world, settings
+):
+    """Neither partnership shares regionally: each one's practitioners' material reaches its own
+    people alone, through every channel."""
+    settings.REGIONAL_DEPLOYMENT = True
+    others = {MARKERS[key]["practitioners"] for key in set(MARKERS) - MEMBER_OF[role]}
+    client = client_for(world["people"][role])
+    found = {}
+    for url in urls_of(world):
+        response = client.get(url)
+        assert response.status_code < 500, url
+        if 300 <= response.status_code < 400:
+            continue
+        seen = sorted(word for word in others if word in body_of(response))
+        if seen:
+            found[url] = seen
+    assert found == {}, f"{role} sees another partnership's practitioner material: {found}"
+    answer = client.get("/api/learning/search/", {"q": "referral"}).json()
+    assert answer["count"] == len(answer["results"])
+    own = {MARKERS[key]["practitioners"] for key in MEMBER_OF[role]}
+    assert all(word in json.dumps(answer) for word in own)
