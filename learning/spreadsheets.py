@@ -59,6 +59,28 @@ def cell_date(value):
     raise ValueError(f'"{text}" is not a date: write it as 2020-03-31 or 31/03/2020.')
 
 
+def repeated_headings(header, known):
+    """Why `header` (the first row's cells) cannot be read, when it names one of the `known`
+    headings in more than one column: a value under either could be the one meant, so neither
+    is taken. None when each known heading is in one column at most."""
+    columns = {}
+    wanted = {heading.lower(): heading for heading in known}
+    for index, cell in enumerate(header):
+        heading = wanted.get(cell_text(cell).lower())
+        if heading is not None:
+            columns.setdefault(heading, []).append(_column_letter(index))
+    repeated = [
+        f"the heading “{heading}” is in more than one column ("
+        + ", ".join(letters[:-1])
+        + f" and {letters[-1]})"
+        for heading, letters in columns.items()
+        if len(letters) > 1
+    ]
+    if not repeated:
+        return None
+    return "; ".join(repeated) + ". Keep one column of each heading, so it is clear which to read."
+
+
 def cell_value(value):
     """`value` as it is safe to put in a spreadsheet cell: text that would start a formula gets a
     leading apostrophe (shown as plain text by Excel, LibreOffice and Google Sheets). Numbers and
