@@ -23,6 +23,8 @@ class RefusesStaleEdits:
 
     stale_edit_field = "updated_at"
     stale_edit_noun = "record"
+    # Where the person sees the record as it now is; "the case", "the standards page".
+    stale_edit_page = None
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -45,16 +47,17 @@ class RefusesStaleEdits:
             .first()
         )
         noun = self.stale_edit_noun
+        page = self.stale_edit_page or f"the {noun}"
         if not opened:
             raise ValidationError(
                 f"The form did not say when this {noun} was opened, so nothing was saved. "
-                f"Open the {noun} again and make your change there."
+                f"Open {page} again and make your change there."
             )
         if opened != _stamp(saved):
-            when = timezone.localtime(saved).strftime("%H:%M on %d %B %Y") if saved else ""
+            when = f" (at {timezone.localtime(saved):%H:%M on %d %B %Y})" if saved else ""
             raise ValidationError(
-                f"Someone else saved this {noun} while you were editing it (at {when}). "
-                f"Nothing you changed here was saved: open the {noun} again to see their "
+                f"Someone else saved this {noun} while you were editing it{when}. "
+                f"Nothing you changed here was saved: open {page} again to see their "
                 "changes, then make yours."
             )
         return cleaned
