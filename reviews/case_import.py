@@ -13,7 +13,13 @@ from pathlib import Path
 from django.db import transaction
 from django.db.models.functions import Lower
 
-from learning.spreadsheets import FORMULA_STARTS, cell_date, cell_text
+from learning.spreadsheets import (
+    FORMULA_STARTS,
+    cell_date,
+    cell_text,
+    misspelt_headings,
+    repeated_headings,
+)
 
 from .models import (
     DECISION_CHOICES,
@@ -296,6 +302,11 @@ def _outcome(value):
 
 
 def _headings(name, header_row):
+    refused = repeated_headings(header_row, ALL_COLUMNS) or misspelt_headings(
+        header_row, ALL_COLUMNS, read=CLOCK_COLUMNS
+    )
+    if refused:
+        raise CaseLogError(f"{name}: {refused}")
     positions = {}
     for position, cell in enumerate(header_row):
         heading = cell_text(cell)
