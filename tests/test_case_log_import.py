@@ -228,3 +228,33 @@ def test_a_case_log_with_a_column_of_its_own_notes_is_imported_without_it(db):
     result = import_case_log("log.csv", data)
 
     assert result.ok and [case.reference for case in result.created] == ["RR-2020-07"]
+
+
+def test_each_case_the_import_makes_or_changes_says_so_in_its_history(db, business_unit):
+    """History is kept whichever way a case changes: the editor's saves and the import both
+    write to the case's history, the import naming its file, who ran it and what it changed."""
+    client = client_for(business_unit)
+
+    def imported(*rows):
+        upload = SimpleUploadedFile("october-log.csv", csv_bytes(*rows))
+        return client.post("/admin/case-log/import/", {"file": upload}, follow=True)
+
+    def history(case):
+        page = client.get(f"/admin/snippets/reviews/case/history/{case.pk}/")
+        assert page.status_code == 200
+        return page.content.decode()
+
+    assert (
+        "Imported 1 new case" in imported("RR-2021-04,02/03/2021,Neglect,,,,,,,").content.decode()
+    )
+    case = Case.objects.get(reference="RR-2021-04")
+    first = history(case)
+    assert "Recorded by the import of october-log.csv." in first
+    assert business_unit.username in first or business_unit.get_full_name() in first
+
+    imported("RR-2021-04,02/03/2021,Neglect,05/03/2021,,,,,,")
+    later = history(case)
+    assert "Changed by the import of october-log.csv: Notified on." in later
+    # Imported again unchanged, it adds nothing to the history.
+    imported("RR-2021-04,02/03/2021,Neglect,05/03/2021,,,,,,")
+    assert history(case).count("by the import of october-log.csv") == 2
