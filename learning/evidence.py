@@ -26,6 +26,8 @@ ACCEPTED = {
 ACCEPTED_DESCRIPTION = "PDF, Word (.docx, .doc), Excel (.xlsx, .xls), PNG or JPEG"
 # Old Word and Excel files are OLE2 compound documents; the container does not say which.
 OLE2_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+# What an Office document renamed from a macro-enabled one is found to be.
+MACROS = "macros"
 # The part every Office Open XML document of each kind must contain.
 OOXML_MAIN_PART = {"docx": "word/document.xml", "xlsx": "xl/workbook.xml"}
 
@@ -58,6 +60,9 @@ def _ooxml_kind(upload):
         upload.seek(0)
     if "[Content_Types].xml" not in names:
         return None
+    # A .docm or .xlsm renamed: Word and Excel never save macros in a .docx or .xlsx.
+    if any(name.lower().endswith("vbaproject.bin") for name in names):
+        return MACROS
     for kind, part in OOXML_MAIN_PART.items():
         if part in names:
             return kind
@@ -83,6 +88,11 @@ def check_evidence(upload):
         raise ValidationError(f"{name} is empty.")
     extension = _extension(name)
     kind = _kind_by_content(upload)
+    if kind == MACROS:
+        raise ValidationError(
+            f"{name} holds macros, which evidence files may not. Save it in Word or Excel as a "
+            ".docx or .xlsx (which leaves the macros out), or as a PDF, and try again."
+        )
     if kind == "ole2" and extension in ("doc", "xls"):
         kind = extension
     if kind not in ACCEPTED:

@@ -10,6 +10,7 @@ from .models import Agency, AgencyAction, Invitation, LearningEvent, Partnership
 from .models.actions import CHALLENGE_ANSWER_DAYS
 from .models.partnerships import ROLE_CHOICES
 from .services import NOTE_MAX_LENGTH
+from .stale_edits import RefusesStaleEdits
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -351,8 +352,10 @@ class StandardEvidenceForm(forms.Form):
 # --- Learning events ----------------------------------------------------------------------------
 
 
-class LearningEventForm(forms.ModelForm):
+class LearningEventForm(RefusesStaleEdits, forms.ModelForm):
     """A seminar, workshop or course, with attendance by agency as one number field per agency."""
+
+    stale_edit_noun = "event"
 
     class Meta:
         model = LearningEvent

@@ -42,6 +42,19 @@ def _require_may_change_account(person, by):
         raise PeopleRuleError("Only an administrator can change an administrator’s account.")
 
 
+def _require_may_switch_account(person, by):
+    """Deactivating or reactivating an account stops or opens it in every partnership it holds a
+    role in, so only someone who gives roles in all of them may."""
+    _require_may_change_account(person, by)
+    beyond = [p.name for p in permissions.partnerships_beyond(by, person)]
+    if beyond:
+        raise PeopleRuleError(
+            f"{display_name(person)} also holds a role in {', '.join(beyond)}: only its business "
+            "manager or an administrator can change their account. You can end their roles in "
+            "your partnership."
+        )
+
+
 def _require_may_change_memberships(person, by):
     _require_may_change_account(person, by)
     if not permissions.can_change_memberships_of(by, person):
@@ -231,7 +244,7 @@ def deactivate(person, *, by):
     stays in the history under their name."""
     if person.pk == by.pk:
         raise PeopleRuleError("You cannot deactivate your own account.")
-    _require_may_change_account(person, by)
+    _require_may_switch_account(person, by)
     if not person.is_active:
         raise PeopleRuleError(f"{display_name(person)} is already deactivated.")
     person.is_active = False
@@ -242,7 +255,7 @@ def deactivate(person, *, by):
 
 @transaction.atomic
 def reactivate(person, *, by):
-    _require_may_change_account(person, by)
+    _require_may_switch_account(person, by)
     if person.is_active:
         raise PeopleRuleError(f"{display_name(person)} is already active.")
     person.is_active = True

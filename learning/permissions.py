@@ -474,6 +474,38 @@ def visible_invitations(user, queryset):
     )
 
 
+def visible_people(user, queryset):
+    """The people a manager sees on the People pages: those holding a role in a partnership where
+    they give roles, and those holding a role in none (an account whose roles have all ended);
+    everyone for a superuser. Another partnership's staff are its own manager's business."""
+    from django.db.models import Q
+
+    from .models import PartnershipMembership
+
+    if user is not None and user.is_authenticated and user.is_superuser:
+        return queryset
+    managed = partnership_ids_with_role(user, BUSINESS_MANAGERS, ADMINISTRATORS)
+    holders = PartnershipMembership.objects.values("user_id")
+    return queryset.filter(
+        Q(pk__in=holders.filter(partnership_id__in=managed)) | ~Q(pk__in=holders)
+    )
+
+
+def partnerships_beyond(user, person):
+    """The partnerships where `person` holds a role and `user` gives none: while there are any,
+    the account is not `user`'s alone to switch off or on."""
+    from .models import Partnership
+
+    if user.is_superuser:
+        return Partnership.objects.none()
+    return (
+        Partnership.objects.filter(memberships__user=person)
+        .exclude(pk__in=partnership_ids_with_role(user, BUSINESS_MANAGERS, ADMINISTRATORS))
+        .distinct()
+        .order_by("name")
+    )
+
+
 def can_change_account_of(user, person):
     """Deactivating, reactivating or changing the memberships of `person`: a superuser's account
     is changed only by a superuser, so the business manager cannot lock the administrator out."""

@@ -27,7 +27,7 @@ from .services import (
     post_update,
     request_extension,
 )
-from .spreadsheets import cell_date, cell_text, safe_row, stream_csv
+from .spreadsheets import cell_date, cell_text, repeated_headings, safe_row, stream_csv
 
 MAX_RETURN_BYTES = 2 * 1024 * 1024
 # The shape of anything that could be a filled-in template; beyond it, the file is refused while
@@ -278,6 +278,9 @@ def _check_header(name, header):
     missing = [column for column in REQUIRED_COLUMNS if column.lower() not in named]
     if missing:
         _refuse_shape(name, f"the columns {', '.join(missing)} are missing.")
+    repeated = repeated_headings(header, COLUMNS)
+    if repeated:
+        raise ReturnFileError(f"{name}: {repeated}")
 
 
 def _bounded_rows(name, rows):

@@ -9,6 +9,7 @@ text, never as a live formula.
 
 import csv
 import datetime
+import difflib
 import re
 import zipfile
 from xml.sax.saxutils import escape
@@ -57,6 +58,53 @@ def cell_date(value):
         except ValueError:
             continue
     raise ValueError(f'"{text}" is not a date: write it as 2020-03-31 or 31/03/2020.')
+
+
+def repeated_headings(header, known):
+    """Why `header` (the first row's cells) cannot be read, when it names one of the `known`
+    headings in more than one column: a value under either could be the one meant, so neither
+    is taken. None when each known heading is in one column at most."""
+    columns = {}
+    wanted = {heading.lower(): heading for heading in known}
+    for index, cell in enumerate(header):
+        heading = wanted.get(cell_text(cell).lower())
+        if heading is not None:
+            columns.setdefault(heading, []).append(_column_letter(index))
+    repeated = [
+        f"the heading “{heading}” is in more than one column ("
+        + ", ".join(letters[:-1])
+        + f" and {letters[-1]})"
+        for heading, letters in columns.items()
+        if len(letters) > 1
+    ]
+    if not repeated:
+        return None
+    return "; ".join(repeated) + ". Keep one column of each heading, so it is clear which to read."
+
+
+def misspelt_headings(header, known, read=()):
+    """Why `header` cannot be read, when a heading in it is not one of the `known` headings but
+    is so near one that is missing that it must be meant for it ("Notifed on"): read as it is,
+    that column would be left out without a word. Headings in `read` (columns an export adds,
+    which the import passes over) and headings unlike any known one are let be. None when there
+    is no such heading."""
+    present = {cell_text(cell).lower() for cell in header}
+    missing = {heading.lower(): heading for heading in known if heading.lower() not in present}
+    passed_over = {heading.lower() for heading in (*known, *read)}
+    misspelt = []
+    for index, cell in enumerate(header):
+        heading = cell_text(cell)
+        if not heading or heading.lower() in passed_over:
+            continue
+        near = difflib.get_close_matches(heading.lower(), list(missing), n=1, cutoff=0.8)
+        if near:
+            misspelt.append(
+                f"the heading “{heading}” (column {_column_letter(index)}) is not one the import "
+                f"reads; did you mean “{missing[near[0]]}”?"
+            )
+    if not misspelt:
+        return None
+    return "; ".join(misspelt) + " Correct the heading, so that column is read."
 
 
 def cell_value(value):

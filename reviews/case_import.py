@@ -13,7 +13,13 @@ from pathlib import Path
 from django.db import transaction
 from django.db.models.functions import Lower
 
-from learning.spreadsheets import FORMULA_STARTS, cell_date, cell_text
+from learning.spreadsheets import (
+    FORMULA_STARTS,
+    cell_date,
+    cell_text,
+    misspelt_headings,
+    repeated_headings,
+)
 
 from .models import (
     DECISION_CHOICES,
@@ -98,6 +104,11 @@ COLUMN_OF_FIELD = (
     | {"decision": DECISION, "process": PROCESS, "qa_panel_outcome": QA_PANEL_OUTCOME}
 )
 RULE_FIELDS = set(COLUMN_OF_FIELD)
+# Each column and the case field it fills, as a case's history names what an import changed.
+HEADING_OF_FIELD = {column: field for field, column in COLUMN_OF_FIELD.items()} | {
+    REASON: "referral_reason",
+    COST: "cost",
+}
 # What an import may change on an existing case, with the due dates derived from it.
 UPDATED_FIELDS = [
     *DATE_FIELDS.values(),
@@ -296,6 +307,11 @@ def _outcome(value):
 
 
 def _headings(name, header_row):
+    refused = repeated_headings(header_row, ALL_COLUMNS) or misspelt_headings(
+        header_row, ALL_COLUMNS, read=CLOCK_COLUMNS
+    )
+    if refused:
+        raise CaseLogError(f"{name}: {refused}")
     positions = {}
     for position, cell in enumerate(header_row):
         heading = cell_text(cell)
@@ -454,11 +470,15 @@ def _current(case, name):
     return getattr(case, name)
 
 
-def import_case_log(name, data, partnerships=None):
+CASE_LOG_IMPORT_ACTION = "reviews.case_log_import"
+
+
+def import_case_log(name, data, partnerships=None, by=None):
     """Check every row, then apply them all in one transaction, or none if any has a problem.
     `partnerships` are those whose log the import may write (every one when not given, as from
     the command line): a new case goes in the one its process places it in, and a row naming a
-    case of another partnership's log is refused."""
+    case of another partnership's log is refused. Each case made or changed gets an entry in its
+    history, as a save in the editor does, naming the file, `by` and the fields changed."""
     from learning.models import Partnership
 
     partnerships = Partnership.objects.all() if partnerships is None else partnerships
@@ -486,16 +506,19 @@ def import_case_log(name, data, partnerships=None):
                 result.created.append(case)
                 continue
             changed = {
-                name: value
-                for name, value in values.items()
-                if name != "reference" and _current(case, name) != value
+                field: value
+                for field, value in values.items()
+                if field != "reference" and _current(case, field) != value
             }
             if not changed:
                 result.unchanged.append(case)
                 continue
-            for name, value in changed.items():
-                setattr(case, name, value)
+            for field, value in changed.items():
+                setattr(case, field, value)
             case.set_due_dates()
+            case.changed_by_import = [
+                column for column in ALL_COLUMNS if HEADING_OF_FIELD.get(column) in changed
+            ]
             result.updated.append(case)
         # A log of thousands of rows: new cases go in a few statements; changed ones one short
         # UPDATE each (Django's bulk_update builds a CASE per row and field, far slower here).
@@ -506,7 +529,35 @@ def import_case_log(name, data, partnerships=None):
             )
             if case.review_id:
                 case.copy_dates_to_review()
+        _log_import(name, result, by)
     return result
+
+
+def _log_import(name, result, by):
+    """One history entry per case made or changed, written in a few statements."""
+    from django.contrib.contenttypes.models import ContentType
+    from django.utils import timezone
+    from wagtail.models import ModelLogEntry
+
+    content_type = ContentType.objects.get_for_model(Case)
+    now = timezone.now()
+    source = Path(name).name
+    ModelLogEntry.objects.bulk_create(
+        [
+            ModelLogEntry(
+                content_type=content_type,
+                object_id=str(case.pk),
+                label=str(case)[:255],
+                action=CASE_LOG_IMPORT_ACTION,
+                data={"source": source, "changed": getattr(case, "changed_by_import", None)},
+                timestamp=now,
+                user=by if by is not None and by.is_authenticated else None,
+                content_changed=True,
+            )
+            for case in [*result.created, *result.updated]
+        ],
+        batch_size=500,
+    )
 
 
 # --- The log as a spreadsheet: the import's own columns, so an export imports back unchanged ---

@@ -20,7 +20,10 @@ def import_case_log_view(request):
         upload = form.cleaned_data["file"]
         try:
             result = import_case_log(
-                upload.name, upload.read(), permissions.case_log_partnerships(request.user)
+                upload.name,
+                upload.read(),
+                permissions.case_log_partnerships(request.user),
+                by=request.user,
             )
         except CaseLogError as error:
             form.add_error("file", str(error))

@@ -228,6 +228,24 @@ def register_import_log_action(actions):
             )
 
 
+@hooks.register("register_log_actions")
+def register_case_log_import_action(actions):
+    from wagtail.log_actions import LogFormatter
+
+    from .case_import import CASE_LOG_IMPORT_ACTION
+
+    @actions.register_action(CASE_LOG_IMPORT_ACTION)
+    class ImportedFromCaseLog(LogFormatter):
+        label = "Import of a case log"
+
+        def format_message(self, log_entry):
+            source = log_entry.data.get("source", "a spreadsheet")
+            changed = log_entry.data.get("changed")
+            if changed is None:
+                return f"Recorded by the import of {source}."
+            return f"Changed by the import of {source}: {', '.join(changed)}."
+
+
 # --- The case log ---------------------------------------------------------------------------
 
 

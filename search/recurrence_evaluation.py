@@ -431,8 +431,8 @@ def fit_verdict(labelled, background, feature_sets=FEATURE_SETS):
     on them. A held-out batch whose figures have been read and reported joins development (its
     split in pairs.csv becomes `development`), and a fresh batch, written before anything was run
     on it, is held out in its place: F05–F45 (every fifth) and H01–H11, then H12–H35, then
-    H36–H57, were held out until their figures were read in December 2026 and are development
-    now; H58–H81 are held out.
+    H36–H57, then H58–H81, were held out until their figures were read in December 2026 and are
+    development now; H82–H105 are held out.
     Returns the chosen Candidate, every compared Candidate and every setting tried."""
     candidates, tried = compare_models(labelled, background, feature_sets)
     return choose(candidates), candidates, tried

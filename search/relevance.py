@@ -2,6 +2,9 @@
 asked of, and the figures (MRR, nDCG@10, zero-result queries) that say how well an engine answers.
 
 `evaluate_search` prints the figures for both engines; the relevance test asserts the targets.
+A query graded with nothing relevant asks about something the library does not hold: it counts
+in no mean and is judged by whether the search shows anything for it. Unrelated results (graded
+nothing) among the first five say how much a relaxed search shows that was not asked for.
 The held-out set asks other searches of the same library, written before the ranking was looked
 at; its failures point only to general causes (vocabulary, word forms, how partial matches rank),
 never to a query to tune for, so its figures say how search does on questions it was not fitted to.
@@ -18,6 +21,8 @@ from django.conf import settings
 RELEVANCE_FILE = Path(settings.BASE_DIR) / "tests" / "fixtures" / "search_relevance.json"
 HELD_OUT_FILE = RELEVANCE_FILE.with_name("search_relevance_held_out.json")
 CUTOFF = 10
+# The results a searcher reads before deciding a search has failed them.
+FIRST_RESULTS = 5
 
 
 def load_relevance_set(path=RELEVANCE_FILE):
@@ -105,6 +110,8 @@ class QueryFigures:
     ndcg: float
     count: int
     top: list = field(default_factory=list)
+    answerable: bool = True  # something in the library is graded relevant
+    unrelated: int = 0  # results graded nothing among the first FIRST_RESULTS
 
 
 @dataclass
@@ -113,20 +120,35 @@ class EngineFigures:
     queries: list
 
     @property
+    def answerable(self):
+        return [f for f in self.queries if f.answerable]
+
+    @property
     def mrr(self):
-        return sum(f.reciprocal_rank for f in self.queries) / len(self.queries)
+        return sum(f.reciprocal_rank for f in self.answerable) / len(self.answerable)
 
     @property
     def ndcg(self):
-        return sum(f.ndcg for f in self.queries) / len(self.queries)
+        return sum(f.ndcg for f in self.answerable) / len(self.answerable)
 
     @property
     def zero_results(self):
-        return [f.q for f in self.queries if f.count == 0]
+        """Answerable queries that found nothing."""
+        return [f.q for f in self.answerable if f.count == 0]
+
+    @property
+    def unrelated(self):
+        """Results graded nothing among each query's first five, on average over every query."""
+        return sum(f.unrelated for f in self.queries) / len(self.queries)
+
+    @property
+    def answered_unanswerable(self):
+        """Queries on something the library does not hold that were shown results anyway."""
+        return [f.q for f in self.queries if not f.answerable and f.count]
 
     def by_style(self):
         styles = {}
-        for figures in self.queries:
+        for figures in self.answerable:
             styles.setdefault(figures.style, []).append(figures)
         return {
             style: (
@@ -165,7 +187,17 @@ def evaluate(data, keys, engine_name, user=None):
         answer = search(SearchRequest(q=query["q"]), user, engine_name=engine_name)
         ranked = [doc.key for doc in answer.results]
         reciprocal, ndcg = judge(ranked, grades)
+        unrelated = sum(1 for key in ranked[:FIRST_RESULTS] if not grades.get(key))
         figures.append(
-            QueryFigures(query["q"], query["style"], reciprocal, ndcg, answer.count, ranked[:3])
+            QueryFigures(
+                query["q"],
+                query["style"],
+                reciprocal,
+                ndcg,
+                answer.count,
+                ranked[:3],
+                answerable=bool(grades),
+                unrelated=unrelated,
+            )
         )
     return EngineFigures(engine_name, figures)

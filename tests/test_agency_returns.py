@@ -292,6 +292,27 @@ def test_wrong_kind_of_file_is_refused_and_changes_nothing(
     assert ProgressUpdate.objects.count() == 0
 
 
+def test_agency_lead_uploading_a_return_with_the_status_column_twice_is_told_the_heading_and_nothing_is_saved(  # noqa: E501
+    police_lead, police_actions
+):
+    client = client_for(police_lead)
+    workbook, sheet = read_xlsx(client.get(TEMPLATE_XLSX))
+    sheet.cell(2, column(sheet, "Progress note"), "Trained the first cohort.")
+    sheet.cell(2, column(sheet, "Status"), "In progress")
+    # A second "Status" column pasted at the end, saying something else.
+    extra = sheet.max_column + 1
+    sheet.cell(1, extra, "Status")
+    sheet.cell(2, extra, "Complete")
+
+    response = upload(client, "return.xlsx", xlsx_bytes(workbook))
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "the heading “Status” is in more than one column (G and L)" in page
+    assert ProgressUpdate.objects.count() == 0
+    assert set(AgencyAction.objects.values_list("status", flat=True)) == {"not_started"}
+
+
 def test_oversized_return_is_refused(police_lead, police_actions):
     response = upload(client_for(police_lead), "return.csv", b"x" * (2 * 1024 * 1024 + 1))
 

@@ -2,6 +2,7 @@
 requests and their reminders, and the review page whose dates come from the case."""
 
 import datetime
+import re
 
 import pytest
 from django.core import mail
@@ -311,6 +312,65 @@ def test_the_business_unit_keeps_the_case_log_in_the_editor(db, business_unit, p
     edit = office.get(f"/admin/snippets/reviews/case/edit/{case.pk}/")
     assert edit.status_code == 200 and "SI-2022-01" in edit.content.decode()
     assert client_for(police_lead).get("/admin/snippets/reviews/case/").status_code in (302, 403)
+
+
+def _opened_case_form(client, case, **changes):
+    """What the editor posts when the case is saved as opened in `client`, with `changes`."""
+    from wagtail.test.utils.form_data import inline_formset, nested_form_data
+
+    page = client.get(f"/admin/snippets/reviews/case/edit/{case.pk}/").content.decode()
+    opened = re.search(r'name="edited_from" value="([^"]*)"', page)
+    fields = {
+        "reference": case.reference,
+        "referred_on": case.referred_on.isoformat(),
+        "referral_reason": case.referral_reason_id,
+        "notified_on": "",
+        "not_notified_reason": "",
+        "sign_offs": inline_formset([]),
+        "information_requests": inline_formset([]),
+        "edited_from": opened.group(1) if opened else "",
+    }
+    return nested_form_data(fields | changes)
+
+
+def test_a_case_officer_saving_a_case_someone_saved_since_they_opened_it_is_refused_and_the_first_save_stands(  # noqa: E501
+    db, business_unit
+):
+    case = CaseFactory(reference="SI-2022-07", referred_on=d("2022-03-01"))
+    address = f"/admin/snippets/reviews/case/edit/{case.pk}/"
+    first, second = client_for(business_unit), client_for(business_unit)
+    first_form = _opened_case_form(first, case, notified_on="2022-03-04")
+    second_form = _opened_case_form(second, case, notified_on="2022-03-07")
+
+    assert first.post(address, first_form).status_code == 302
+    refused = second.post(address, second_form)
+
+    assert refused.status_code == 200
+    page = refused.content.decode()
+    assert "Someone else saved this case while you were editing it" in page
+    assert "open the case again" in page
+    case.refresh_from_db()
+    assert case.notified_on == d("2022-03-04")
+    # Opened again, the second officer sees the first's date and can save theirs over it.
+    reopened = _opened_case_form(second, case, notified_on="2022-03-07")
+    assert second.post(address, reopened).status_code == 302
+    case.refresh_from_db()
+    assert case.notified_on == d("2022-03-07")
+
+
+def test_a_case_saved_from_a_form_that_does_not_say_when_it_was_opened_is_refused(
+    db, business_unit
+):
+    case = CaseFactory(reference="SI-2022-08", referred_on=d("2022-03-01"))
+    office = client_for(business_unit)
+    form = _opened_case_form(office, case, notified_on="2022-03-04", edited_from="")
+
+    refused = office.post(f"/admin/snippets/reviews/case/edit/{case.pk}/", form)
+
+    assert refused.status_code == 200
+    assert "nothing was saved" in refused.content.decode()
+    case.refresh_from_db()
+    assert case.notified_on is None
 
 
 def test_a_case_recorded_in_the_editor_gets_its_clocks_and_request_due_dates(

@@ -183,3 +183,78 @@ def test_problems_name_the_row_the_spreadsheet_shows_even_after_blank_rows(db):
     )
     result = import_case_log("log.csv", data)
     assert [(p.row, p.column) for p in result.problems] == [(4, "Referral reason")]
+
+
+def test_a_case_log_with_the_referred_on_column_twice_is_refused_naming_the_heading_and_nothing_is_imported(  # noqa: E501
+    db, business_unit
+):
+    data = csv_bytes(
+        "RR-2020-05,02/03/2020,Neglect,,,,,,,,03/03/2020",
+        headings=HEADINGS + ",Referred on",
+    )
+    response = client_for(business_unit).post(
+        "/admin/case-log/import/", {"file": SimpleUploadedFile("log.csv", data)}
+    )
+
+    page = response.content.decode()
+    assert "the heading “Referred on” is in more than one column (B and K)" in page
+    assert Case.objects.count() == 0
+
+
+def test_a_case_log_with_a_misspelt_heading_is_refused_with_the_heading_it_looks_like_and_nothing_is_imported(  # noqa: E501
+    db, business_unit
+):
+    # "Notifed on": without the check its column of dates would be left out without a word.
+    data = csv_bytes(
+        "RR-2020-06,02/03/2020,Neglect,05/03/2020,,,,,,",
+        headings=HEADINGS.replace("Notified on", "Notifed on"),
+    )
+    response = client_for(business_unit).post(
+        "/admin/case-log/import/", {"file": SimpleUploadedFile("log.csv", data)}
+    )
+
+    page = response.content.decode()
+    assert "the heading “Notifed on” (column D) is not one the import reads" in page
+    assert "did you mean “Notified on”?" in page
+    assert Case.objects.count() == 0
+
+
+def test_a_case_log_with_a_column_of_its_own_notes_is_imported_without_it(db):
+    data = csv_bytes(
+        "RR-2020-07,02/03/2020,Neglect,05/03/2020,,,,,,,Chased police twice",
+        headings=HEADINGS + ",Notes",
+    )
+
+    result = import_case_log("log.csv", data)
+
+    assert result.ok and [case.reference for case in result.created] == ["RR-2020-07"]
+
+
+def test_each_case_the_import_makes_or_changes_says_so_in_its_history(db, business_unit):
+    """History is kept whichever way a case changes: the editor's saves and the import both
+    write to the case's history, the import naming its file, who ran it and what it changed."""
+    client = client_for(business_unit)
+
+    def imported(*rows):
+        upload = SimpleUploadedFile("october-log.csv", csv_bytes(*rows))
+        return client.post("/admin/case-log/import/", {"file": upload}, follow=True)
+
+    def history(case):
+        page = client.get(f"/admin/snippets/reviews/case/history/{case.pk}/")
+        assert page.status_code == 200
+        return page.content.decode()
+
+    assert (
+        "Imported 1 new case" in imported("RR-2021-04,02/03/2021,Neglect,,,,,,,").content.decode()
+    )
+    case = Case.objects.get(reference="RR-2021-04")
+    first = history(case)
+    assert "Recorded by the import of october-log.csv." in first
+    assert business_unit.username in first or business_unit.get_full_name() in first
+
+    imported("RR-2021-04,02/03/2021,Neglect,05/03/2021,,,,,,")
+    later = history(case)
+    assert "Changed by the import of october-log.csv: Notified on." in later
+    # Imported again unchanged, it adds nothing to the history.
+    imported("RR-2021-04,02/03/2021,Neglect,05/03/2021,,,,,,")
+    assert history(case).count("by the import of october-log.csv") == 2

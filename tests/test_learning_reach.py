@@ -20,6 +20,7 @@ from .factories import (
     LearningEventFactory,
     RecommendationFactory,
     ReviewPageFactory,
+    ThemeFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -112,6 +113,39 @@ def test_an_event_about_nothing_is_refused_and_nothing_saved(business_unit):
     assert response.status_code == 400
     assert "Say what the event was about" in response.content.decode()
     assert not LearningEvent.objects.exists()
+
+
+def _event_as_opened(client, event, **changes):
+    """The event's edit form as a browser posts it: the event as the page showed it."""
+    page = client.get(f"/tracker/events/{event.pk}/edit/").content.decode()
+    opened = re.search(r'name="edited_from" value="([^"]*)"', page)
+    return {
+        "title": event.title,
+        "kind": event.kind,
+        "held_on": event.held_on.isoformat(),
+        "theme": event.theme_id,
+        "immediate_evaluation": event.immediate_evaluation,
+        "edited_from": opened.group(1) if opened else "",
+    } | changes
+
+
+def test_business_unit_saving_an_event_someone_saved_since_they_opened_it_is_told_and_the_first_save_stands(  # noqa: E501
+    police, business_unit
+):
+    event = LearningEventFactory(theme=ThemeFactory(name="Neglect"))
+    address = f"/tracker/events/{event.pk}/edit/"
+    first, second = client_for(business_unit), client_for(business_unit)
+    first_form = _event_as_opened(first, event, **{f"attendance_{police.pk}": "14"})
+    second_form = _event_as_opened(second, event, title="Renamed seminar")
+
+    assert first.post(address, first_form).status_code == 302
+    refused = second.post(address, second_form)
+
+    assert refused.status_code == 400
+    assert "Someone else saved this event while you were editing it" in refused.content.decode()
+    event.refresh_from_db()
+    assert event.title != "Renamed seminar"
+    assert {(row.agency, row.attendees) for row in event.attendance.all()} == {(police, 14)}
 
 
 def test_scrutineer_sees_per_recommendation_actions_assured_briefing_cascaded_events_held(

@@ -393,3 +393,47 @@ def test_a_boards_manager_sees_no_lead_for_an_agency_led_only_in_the_childrens_p
     assert "No lead" in police_row(board_manager)
     member_of(board, permissions.AGENCY_LEADS, "sab-police-lead", [police])
     assert "No lead" not in police_row(board_manager)
+
+
+def test_a_boards_manager_sees_only_the_boards_people_and_cannot_open_or_switch_off_the_others(
+    business_manager, police_lead
+):
+    """Another partnership's staff are its own manager's business: the board's manager neither
+    lists nor opens the children's partnership's lead, and cannot deactivate someone who also
+    holds a role in the children's partnership; the children's manager sees them all."""
+    from learning import permissions
+
+    from .conftest import client_for
+    from .factories import PartnershipFactory, member_of
+
+    board = PartnershipFactory(name="Safeguarding Adults Board")
+    board_manager = member_of(board, permissions.BUSINESS_MANAGERS, "sab-manager")
+    board_officer = member_of(board, permissions.BUSINESS_UNIT, "sab-officer")
+    board_client = client_for(board_manager)
+
+    def listed(client):
+        html = client.get("/tracker/people/").content.decode()
+        return html.split('id="people-heading"')[1].split("</table>")[0]
+
+    assert "sab-officer" in listed(board_client)
+    assert "police-lead" not in listed(board_client)
+    assert board_client.get(f"/tracker/people/{police_lead.pk}/").status_code == 404
+    response = board_client.post(f"/tracker/people/{police_lead.pk}/", {"action": "deactivate"})
+    assert response.status_code == 404
+    police_lead.refresh_from_db()
+    assert police_lead.is_active
+
+    children = police_lead.partnership_memberships.first().partnership
+    shared = member_of(board, permissions.PRACTITIONERS, "shared-person")
+    member_of(children, permissions.PRACTITIONERS, "shared-person")
+    response = board_client.post(
+        f"/tracker/people/{shared.pk}/", {"action": "deactivate"}, follow=True
+    )
+    assert f"also holds a role in {children.name}" in response.content.decode()
+    shared.refresh_from_db()
+    assert shared.is_active
+
+    children_listing = listed(client_for(business_manager))
+    assert "police-lead" in children_listing and "shared-person" in children_listing
+    assert "sab-officer" not in children_listing
+    assert board_officer.is_active

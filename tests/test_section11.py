@@ -84,9 +84,8 @@ def test_only_the_business_unit_opens_cycles(request, role):
     assert not AuditCycle.objects.exists()
 
 
-def test_business_unit_edits_and_adds_standards(business_unit, cycle):
-    client = client_for(business_unit)
-    url = reverse("learning:section11_standards", args=[cycle.pk])
+def _standards_as_opened(client, url):
+    """The standards form as a browser posts it: each standard as the page showed it."""
     formset = client.get(url).context["formset"]
     data = {"form-TOTAL_FORMS": 11, "form-INITIAL_FORMS": 10}
     for index, form in enumerate(formset.forms[:10]):
@@ -98,8 +97,16 @@ def test_business_unit_edits_and_adds_standards(business_unit, cycle):
                 f"form-{index}-title": standard.title,
                 f"form-{index}-description": "",
                 f"form-{index}-sort_order": standard.sort_order,
+                f"form-{index}-edited_from": form["edited_from"].value(),
             }
         )
+    return data
+
+
+def test_business_unit_edits_and_adds_standards(business_unit, cycle):
+    client = client_for(business_unit)
+    url = reverse("learning:section11_standards", args=[cycle.pk])
+    data = _standards_as_opened(client, url)
     data["form-1-title"] = "A senior board-level lead for safeguarding"
     data.update(
         {
@@ -114,10 +121,32 @@ def test_business_unit_edits_and_adds_standards(business_unit, cycle):
     assert titles[1] == "A senior board-level lead for safeguarding"
     assert titles[-1] == "Listening to young people on the challenge panel"
 
-    data["form-10-number"] = "2"
+    data = _standards_as_opened(client, url)
+    data.update({"form-TOTAL_FORMS": 11, "form-10-number": "2", "form-10-title": "Again"})
     response = client.post(url, data)
     assert "used more than once: 2" in response.content.decode()
     assert cycle.standards.count() == 11
+
+
+def test_business_unit_saving_standards_someone_saved_since_they_opened_them_is_told_and_the_first_save_stands(  # noqa: E501
+    business_unit, cycle
+):
+    url = reverse("learning:section11_standards", args=[cycle.pk])
+    first, second = client_for(business_unit), client_for(business_unit)
+    first_form = _standards_as_opened(first, url)
+    second_form = _standards_as_opened(second, url)
+    for form in (first_form, second_form):
+        form["form-TOTAL_FORMS"] = 10
+    first_form["form-1-title"] = "A senior board-level lead for safeguarding"
+    second_form["form-1-title"] = "Named lead for safeguarding"
+
+    assert first.post(url, first_form).status_code == 302
+    refused = second.post(url, second_form)
+
+    page = refused.content.decode()
+    assert "Someone else saved this standard while you were editing it" in page
+    assert "nothing was saved" in page
+    assert cycle.standards.get(number="2").title == "A senior board-level lead for safeguarding"
 
 
 def test_agency_lead_starts_a_return_carried_forward_from_last_cycle(police_lead, police):

@@ -40,11 +40,13 @@ JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xf
 OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504
 
 
-def _ooxml(main_part):
+def _ooxml(main_part, *others):
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("[Content_Types].xml", "<Types/>")
         archive.writestr(main_part, "<document/>")
+        for other in others:
+            archive.writestr(other, OLE2)
     return buffer.getvalue()
 
 
@@ -345,6 +347,28 @@ def test_evidence_over_twenty_megabytes_is_refused_and_nothing_is_written(police
     )
     assert response.status_code == 400
     assert "evidence files can be at most 20.0\xa0MB" in response.content.decode()
+    assert not action.updates.exists()
+    assert not EvidenceFile.objects.exists()
+
+
+def test_agency_lead_attaching_a_macro_document_renamed_docx_is_told_it_holds_macros_and_nothing_is_saved(  # noqa: E501
+    police, police_lead
+):
+    action = action_for(police)
+    # A .docm (Word with macros) renamed .docx: the macros travel in word/vbaProject.bin.
+    renamed = _ooxml("word/document.xml", "word/vbaProject.bin")
+    response = client_for(police_lead).post(
+        f"/tracker/actions/{action.pk}/",
+        {
+            "note": "Evidence",
+            "status": "in_progress",
+            "rag": "green",
+            "version": action.version,
+            "evidence": [upload("plan.docx", renamed)],
+        },
+    )
+    assert response.status_code == 400
+    assert "plan.docx holds macros" in response.content.decode()
     assert not action.updates.exists()
     assert not EvidenceFile.objects.exists()
 

@@ -46,6 +46,8 @@ class LearningEvent(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
+    # Moves on at every save: the edit form refuses a save from an older opening.
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["-held_on", "-pk"]

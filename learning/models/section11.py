@@ -66,6 +66,8 @@ class Standard(models.Model):
     title = models.CharField(max_length=255)
     description = models.TextField(blank=True)
     sort_order = models.PositiveIntegerField(default=0)
+    # Moves on at every save: the standards form refuses a save from an older opening.
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["cycle", "sort_order", "pk"]

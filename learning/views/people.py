@@ -44,9 +44,10 @@ def _people():
 
 @people_view
 def people_index(request):
-    """Everyone with an account, who leads which agency, and the invitations still open. The
-    leads shown are those who lead in a partnership this person runs, as the queue's "agencies
-    without a lead" counts them: a lead in another partnership never hears of its actions."""
+    """The people of the partnerships this person manages (`permissions.visible_people`), who
+    leads which agency, and the invitations still open. The leads shown are those who lead in a
+    partnership this person runs, as the queue's "agencies without a lead" counts them: a lead in
+    another partnership never hears of its actions."""
     leads = (
         AgencyMembership.objects.current()
         .leading_in_any(permissions.tracker_partnership_ids(request.user))
@@ -72,7 +73,11 @@ def people_index(request):
     return render(
         request,
         "learning/people_index.html",
-        {"people": _people(), "agencies": agencies, "invitations": invitations},
+        {
+            "people": permissions.visible_people(request.user, _people()),
+            "agencies": agencies,
+            "invitations": invitations,
+        },
     )
 
 
@@ -139,7 +144,7 @@ def _partnership_roles(request, person):
 
 @people_view
 def person_detail(request, pk):
-    person = get_object_or_404(_people(), pk=pk)
+    person = get_object_or_404(permissions.visible_people(request.user, _people()), pk=pk)
     if request.method == "POST":
         action = request.POST.get("action")
         if action not in PERSON_ACTIONS:

@@ -24,6 +24,7 @@ from ..models import (
     StandardAnswer,
     StandardEvidenceFile,
 )
+from ..stale_edits import RefusesStaleEdits
 
 
 class AuditCycleForm(forms.ModelForm):
@@ -96,8 +97,14 @@ class BaseStandardFormSet(forms.BaseModelFormSet):
             )
 
 
+class StandardForm(RefusesStaleEdits, forms.ModelForm):
+    stale_edit_noun = "standard"
+    stale_edit_page = "the standards page"
+
+
 StandardFormSet = modelformset_factory(
     Standard,
+    form=StandardForm,
     formset=BaseStandardFormSet,
     fields=["number", "title", "description", "sort_order"],
     extra=1,

@@ -16,6 +16,7 @@ from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFi
 
 from learning.filters import date_out_of_range
 from learning.models.actions import EvidenceStorage
+from learning.stale_edits import RefusesStaleEdits
 
 from ..deadlines import (
     DHR_COMPLETION_MONTHS,
@@ -265,9 +266,11 @@ class CaseQuerySet(models.QuerySet):
         )
 
 
-class CaseForm(WagtailAdminModelForm):
+class CaseForm(RefusesStaleEdits, WagtailAdminModelForm):
     """The editor's case form: a case saved without a process (as before there were others) is
-    a children's case."""
+    a children's case; a save from a form opened before someone else's save is refused."""
+
+    stale_edit_noun = "case"
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -62,12 +62,20 @@ class Command(BaseCommand):
         self._report("Held-out set", held_out, keys, held_out_results, options)
 
     def _report(self, title, data, keys, results, options):
-        self.stdout.write(f"\n{title}: {len(data['queries'])} queries over {len(keys)} items")
-        self.stdout.write(f"{'engine':15} {'MRR':>6} {'nDCG@10':>8} {'zero-result':>12}")
+        unanswerable = sum(1 for q in data["queries"] if not q["relevant"])
+        self.stdout.write(
+            f"\n{title}: {len(data['queries'])} queries over {len(keys)} items "
+            f"({unanswerable} on nothing the library holds)"
+        )
+        self.stdout.write(
+            f"{'engine':15} {'MRR':>6} {'nDCG@10':>8} {'zero-result':>12} "
+            f"{'unrelated@5':>12} {'shown for nothing held':>23}"
+        )
         for figures in results:
             self.stdout.write(
                 f"{figures.engine:15} {figures.mrr:6.3f} {figures.ndcg:8.3f} "
-                f"{len(figures.zero_results):12d}"
+                f"{len(figures.zero_results):12d} {figures.unrelated:12.3f} "
+                f"{len(figures.answered_unanswerable):>23}"
             )
         for figures in results:
             self.stdout.write(f"\n{figures.engine} by style of query:")
@@ -77,10 +85,16 @@ class Command(BaseCommand):
                 )
             if figures.zero_results:
                 self.stdout.write("  nothing found for: " + "; ".join(figures.zero_results))
+            if figures.answered_unanswerable:
+                self.stdout.write(
+                    "  results shown for what the library does not hold: "
+                    + "; ".join(figures.answered_unanswerable)
+                )
             if options["verbose_queries"]:
                 for q in figures.queries:
                     self.stdout.write(
-                        f"  {q.reciprocal_rank:4.2f} {q.ndcg:4.2f} {q.count:3d}  {q.q}"
+                        f"  {q.reciprocal_rank:4.2f} {q.ndcg:4.2f} {q.count:3d} "
+                        f"{q.unrelated:2d}  {q.q}"
                     )
 
     def _elasticsearch(self):
