@@ -24,8 +24,8 @@ def events_into_their_partnerships(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("home", "0004_partnership_name_from_the_partnership"),
-        ("learning", "0019_default_action_days_times_section11_gaps"),
-        ("reviews", "0007_case_log_adults_and_domestic_homicide_processes"),
+        ("learning", "0015_partnerships"),
+        ("reviews", "0005_partnership_of_pages_and_cases"),
     ]
 
     operations = [migrations.RunPython(events_into_their_partnerships, migrations.RunPython.noop)]
