@@ -1,6 +1,8 @@
 """The adversarial checks reuse the browser suite's Chromium tab, and time requests on a warm
 site."""
 
+import io
+
 import pytest
 
 from ..browser.conftest import browser_page  # noqa: F401 - a fixture, registered by importing it
@@ -15,3 +17,20 @@ def warm_site():
     from django.urls import get_resolver
 
     get_resolver().url_patterns  # noqa: B018 - imports every view
+
+
+def body_of(response):
+    """What a response says, as words: a spreadsheet's every cell, or the page's text."""
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    if content[:2] == b"PK":  # a spreadsheet: every cell's words
+        from openpyxl import load_workbook
+
+        book = load_workbook(io.BytesIO(content), read_only=True)
+        return "\n".join(
+            str(value)
+            for sheet in book.worksheets
+            for row in sheet.iter_rows(values_only=True)
+            for value in row
+            if value is not None
+        )
+    return content.decode(errors="replace")

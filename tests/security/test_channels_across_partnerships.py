@@ -46,6 +46,7 @@ from ..factories import (
     member_of,
     review_index_of,
 )
+from .conftest import body_of
 
 pytestmark = pytest.mark.django_db
 
@@ -429,22 +430,6 @@ def urls_of(world):
         urls += [partnership.section.url, review_index_of(partnership).url + "?kind=sar"]
         urls.append(briefing_index_of(partnership).url)
     return urls
-
-
-def body_of(response):
-    content = b"".join(response.streaming_content) if response.streaming else response.content
-    if content[:2] == b"PK":  # a spreadsheet: every cell's words
-        from openpyxl import load_workbook
-
-        book = load_workbook(io.BytesIO(content), read_only=True)
-        return "\n".join(
-            str(value)
-            for sheet in book.worksheets
-            for row in sheet.iter_rows(values_only=True)
-            for value in row
-            if value is not None
-        )
-    return content.decode(errors="replace")
 
 
 def leaks(body, role):

@@ -6,7 +6,6 @@ partnership only (and one police lead in both), and each asks every channel. A c
 refuses or answers without what the person may not see; never a 500."""
 
 import datetime
-import io
 
 import pytest
 from django.core import mail
@@ -37,6 +36,7 @@ from ..factories import (
     member_of,
     review_index_of,
 )
+from .conftest import body_of
 
 pytestmark = pytest.mark.django_db
 
@@ -224,22 +224,6 @@ def _secrets():
             reverse("learning:agency_detail", args=[police.slug]),
         ],
     }
-
-
-def body_of(response):
-    content = b"".join(response.streaming_content) if response.streaming else response.content
-    if content[:2] == b"PK":  # a spreadsheet: every cell's words
-        from openpyxl import load_workbook
-
-        book = load_workbook(io.BytesIO(content), read_only=True)
-        return "\n".join(
-            str(value)
-            for sheet in book.worksheets
-            for row in sheet.iter_rows(values_only=True)
-            for value in row
-            if value is not None
-        )
-    return content.decode(errors="replace")
 
 
 @pytest.mark.parametrize("role", ROLES)
