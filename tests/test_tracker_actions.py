@@ -54,6 +54,20 @@ def upload(name, content, content_type="application/octet-stream"):
     return SimpleUploadedFile(name, content, content_type=content_type)
 
 
+def _update_with_evidence(lead, action, evidence):
+    """The lead's progress update on the action page, with one evidence file attached."""
+    return client_for(lead).post(
+        f"/tracker/actions/{action.pk}/",
+        {
+            "note": "Evidence",
+            "status": "in_progress",
+            "rag": "green",
+            "version": action.version,
+            "evidence": [evidence],
+        },
+    )
+
+
 def publish_review(*recommendations, title="LCSPR: Child J"):
     """A review with recommendations (agencies, due date) published as the business unit would."""
     review = ReviewPageFactory(title=title)
@@ -357,16 +371,7 @@ def test_agency_lead_attaching_a_macro_document_renamed_docx_is_told_it_holds_ma
     action = action_for(police)
     # A .docm (Word with macros) renamed .docx: the macros travel in word/vbaProject.bin.
     renamed = _ooxml("word/document.xml", "word/vbaProject.bin")
-    response = client_for(police_lead).post(
-        f"/tracker/actions/{action.pk}/",
-        {
-            "note": "Evidence",
-            "status": "in_progress",
-            "rag": "green",
-            "version": action.version,
-            "evidence": [upload("plan.docx", renamed)],
-        },
-    )
+    response = _update_with_evidence(police_lead, action, upload("plan.docx", renamed))
     assert response.status_code == 400
     assert "plan.docx holds macros" in response.content.decode()
     assert not action.updates.exists()
@@ -375,15 +380,8 @@ def test_agency_lead_attaching_a_macro_document_renamed_docx_is_told_it_holds_ma
 
 def test_an_exe_renamed_pdf_is_refused_on_the_action_page(police, police_lead):
     action = action_for(police)
-    response = client_for(police_lead).post(
-        f"/tracker/actions/{action.pk}/",
-        {
-            "note": "Evidence",
-            "status": "in_progress",
-            "rag": "green",
-            "version": action.version,
-            "evidence": [upload("evidence.pdf", b"MZ\x90\x00" + b"\x00" * 200)],
-        },
+    response = _update_with_evidence(
+        police_lead, action, upload("evidence.pdf", b"MZ\x90\x00" + b"\x00" * 200)
     )
     assert response.status_code == 400
     assert "evidence.pdf is not a PDF, Word" in response.content.decode()
